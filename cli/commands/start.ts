@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { hubOptionsFromEnv, startHub } from '../../hub.js';
+
+export function registerStart(program: Command): void {
+  program.command('start')
+    .description('start the whole hub on this machine: private InfluxDB, broker, ingest, API, simulators and a gateway')
+    .addHelpText('after', `
+Environment:
+  PILOTHUB_DATA_DIR        data directory (default ./data)
+  PILOTHUB_HOST            address the API and broker listen on (default 127.0.0.1)
+  PILOTHUB_INFLUX_URL      use this InfluxDB (v1 API) instead of a private influxd
+  PILOTHUB_API_PORT        API port on 127.0.0.1 (default 8080)
+  PILOTHUB_MQTT_PORT       MQTT port on 127.0.0.1 (default 1883)
+  PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)
+  PILOTHUB_LOG_LEVEL       pino level (default info)`)
+    .action(async () => {
+      const hub = await startHub(hubOptionsFromEnv());
+      let stopping = false;
+      const shutdown = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write(`pilothub stopping (${signal})\n`);
+        await hub.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      process.stdout.write(`pilothub ready: API ${hub.apiUrl} (docs ${hub.apiUrl}/api/docs), MQTT ${hub.mqttUrl}\n`);
+    });
+}

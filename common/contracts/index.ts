@@ -1,0 +1,5 @@
+export * from './ids.js';
+export * from './topics.js';
+export * from './readings.js';
+export * from './birth.js';
+export * from './status.js';

@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A result series of an InfluxQL query, as the v1 `/query` endpoint returns it. */
+export interface Series {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+export class InfluxError extends Error {
+  constructor(message: string, readonly status?: number, readonly retryable = true) {
+    super(message);
+    this.name = 'InfluxError';
+  }
+}
+
+/**
+ * A client for the InfluxDB v1 HTTP API (`/write`, `/query`, `/ping`), which InfluxDB 1.x,
+ * 2.x (v1 compatibility) and 3.x all serve. @influxdata/influxdb-client speaks only /api/v2,
+ * so we keep its `Point` for line protocol and talk HTTP here.
+ */
+export class InfluxV1Client {
+  constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000) {}
+
+  async ping(): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(2000) });
+      return res.status === 204;
+    } catch {
+      return false;
+    }
+  }
+
+  async ensureDatabase(): Promise<void> {
+    await this.query(`CREATE DATABASE "${this.database}"`, { method: 'POST' });
+  }
+
+  /** Writes line protocol with millisecond timestamps. 4xx means the data is wrong (not retryable). */
+  async write(lines: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}/write?db=${encodeURIComponent(this.database)}&precision=ms`, {
+        method: 'POST', body: lines, signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new InfluxError(`InfluxDB write to ${this.url} failed: ${(err as Error).message}`);
+    }
+    if (res.status === 204) return;
+    const body = await res.text();
+    throw new InfluxError(`InfluxDB write answered ${res.status}: ${body.slice(0, 500)}`, res.status, res.status >= 500);
+  }
+
+  /** Runs one InfluxQL statement and returns its series; epoch=ms so times come back as numbers. */
+  async query(q: string, options: { method?: 'GET' | 'POST' } = {}): Promise<Series[]> {
+    const params = new URLSearchParams({ db: this.database, q, epoch: 'ms' });
+    let res: Response;
+    try {
+      res = options.method === 'POST'
+        ? await fetch(`${this.url}/query`, { method: 'POST', body: params, signal: AbortSignal.timeout(this.timeoutMs) })
+        : await fetch(`${this.url}/query?${params}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new InfluxError(`InfluxDB query to ${this.url} failed: ${(err as Error).message}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { results?: { series?: Series[]; error?: string }[]; error?: string };
+    if (!res.ok || body.error) throw new InfluxError(`InfluxDB query failed (${res.status}): ${body.error ?? 'no body'}`, res.status, res.status >= 500);
+    const result = body.results?.[0];
+    if (result?.error) throw new InfluxError(`InfluxDB query failed: ${result.error}`, res.status, false);
+    return result?.series ?? [];
+  }
+
+  /** Waits until the server answers /ping, for start-up ordering. */
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.ping())) {
+      if (Date.now() > deadline) throw new InfluxError(`InfluxDB at ${this.url} did not answer /ping within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+}
+
+/** Quotes a string literal for InfluxQL (`'...'`). */
+export function influxString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

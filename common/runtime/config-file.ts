@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+
+/** One thing wrong with a config file, located well enough to fix it without guessing. */
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** Dotted path inside the document, e.g. `devices[0].parameters[2].type`. */
+  path: string;
+  message: string;
+  /** What the path concerns, e.g. `device "dryer-1"`. */
+  subject?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`${problems.length} problem(s) in configuration:\n${problems.map(formatProblem).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = p.path ? ` ${p.path}` : '';
+  const subject = p.subject ? ` (${p.subject})` : '';
+  return `${p.file}:${p.line}:${p.column}${where}${subject}: ${p.message}`;
+}
+
+export interface ParseOptions {
+  /** Values for `${NAME}` / `${NAME:-default}` placeholders; substituted per line, so line numbers stay true. */
+  vars?: Record<string, string | undefined>;
+  /** Names what a path concerns (e.g. the device id) for the problem report. */
+  subjectOf?: (path: PropertyKey[], data: unknown) => string | undefined;
+}
+
+/** Reads, substitutes and validates a YAML config; throws ConfigError listing every problem at once. */
+export function loadConfigFile<S extends z.ZodType>(file: string, schema: S, options: ParseOptions = {}): z.infer<S> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, line: 0, column: 0, path: '', message: `cannot read file: ${(err as Error).message}` }]);
+  }
+  return parseConfigText(text, file, schema, options);
+}
+
+export function parseConfigText<S extends z.ZodType>(text: string, file: string, schema: S, options: ParseOptions = {}): z.infer<S> {
+  const problems: ConfigProblem[] = [];
+  const substituted = substituteVariables(text, file, options.vars ?? {}, problems);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(substituted, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  for (const e of doc.errors) {
+    const pos = lineCounter.linePos(e.pos[0]);
+    problems.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const data: unknown = doc.toJS();
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    for (const key of unknownKeys) {
+      const path = key === undefined ? issue.path : [...issue.path, key];
+      const offset = locate(doc, path, key !== undefined);
+      const pos = lineCounter.linePos(offset);
+      const message = key === undefined ? issue.message : `unknown key "${key}"`;
+      problems.push({
+        file, line: pos.line, column: pos.col, path: formatPath(path), message,
+        subject: options.subjectOf?.(path, data),
+      });
+    }
+  }
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  throw new ConfigError(problems);
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function substituteVariables(text: string, file: string, vars: Record<string, string | undefined>, problems: ConfigProblem[]): string {
+  return text.split('\n').map((lineText, index) => lineText.replace(PLACEHOLDER, (match, name: string, fallback: string | undefined, column: number) => {
+    const value = vars[name] ?? fallback;
+    if (value !== undefined) return value;
+    problems.push({ file, line: index + 1, column: column + 1, path: '', message: `variable ${name} is not set and has no default (write \${${name}:-default})` });
+    return match;
+  })).join('\n');
+}
+
+/** Offset of the node at `path`, or of its nearest existing ancestor when the key is missing. */
+function locate(doc: Document, path: PropertyKey[], pointAtKey: boolean): number {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const prefix = path.slice(0, depth);
+    if (pointAtKey && depth === path.length && depth > 0) {
+      const parent = doc.getIn(prefix.slice(0, -1) as unknown[], true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === prefix[prefix.length - 1]);
+        if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
+      }
+    }
+    const node = depth === 0 ? doc.contents : doc.getIn(prefix as unknown[], true);
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return 0;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}

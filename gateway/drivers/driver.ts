@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { Identifier, ParameterMeta, RESERVED_EQUIPMENT_ID, type Reading } from '../../common/contracts/index.js';
+import type { Logger } from '../../common/runtime/logger.js';
+
+/** What every parameter declares, whatever the protocol: the birth metadata less the datatype the driver derives. */
+export const ParameterBase = ParameterMeta.omit({ datatype: true }).shape;
+
+/** What every device declares; `id` is the equipment id on the wire. */
+export const DeviceBase = {
+  id: Identifier.refine((id) => id !== RESERVED_EQUIPMENT_ID, `"${RESERVED_EQUIPMENT_ID}" is reserved for gateway status topics`),
+  name: z.string().min(1).max(200),
+  kind: z.string().max(64).default(''),
+};
+
+export interface DriverContext {
+  /** Child logger already bound to gatewayId and equipmentId. */
+  logger: Logger;
+  /** Receives each acquisition cycle's readings for this device. */
+  emit(readings: Reading[]): void;
+  /** Where the driver may keep files (certificates, state). */
+  dataDir: string;
+}
+
+/** A running connection to one device. */
+export interface DeviceDriver {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One protocol. Adding a protocol means one folder exporting one of these and one line in ./index.ts.
+ * `D` is the device config the module's own zod schema parses.
+ */
+export interface DriverModule<S extends z.ZodObject<{ protocol: z.ZodLiteral<string> }>> {
+  protocol: z.infer<S>['protocol'];
+  deviceSchema: S;
+  /** Birth metadata for each configured parameter. */
+  describe(device: z.infer<S>): ParameterMeta[];
+  create(device: z.infer<S>, context: DriverContext): DeviceDriver;
+}

@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApi, type RunningApi } from './api/server.js';
+import { startBroker, type RunningBroker } from './broker/broker.js';
+import { createLogger } from './common/runtime/logger.js';
+import { startPrivateInfluxd } from './common/runtime/influxd.js';
+import { freePort } from './common/runtime/ports.js';
+import { loadGatewayConfig } from './gateway/config.js';
+import { startGateway, type RunningGateway } from './gateway/gateway.js';
+import { startIngest, type RunningIngest } from './ingest/ingest.js';
+import { startSprayDryer, type SprayDryerSim } from './simulators/spray-dryer/index.js';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+
+export interface HubOptions {
+  dataDir: string;
+  /** Address the API and broker listen on; 127.0.0.1 unless a container or LAN needs more. */
+  host: string;
+  apiPort: number;
+  mqttPort: number;
+  gatewayConfig: string;
+  /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
+  influxUrl?: string;
+}
+
+export interface RunningHub {
+  apiUrl: string;
+  mqttUrl: string;
+  influxUrl: string;
+  stop(): Promise<void>;
+}
+
+export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOptions {
+  const port = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new Error(`${name}="${raw}" is not a port number (0-65535)`);
+    return value;
+  };
+  return {
+    dataDir: resolve(env.PILOTHUB_DATA_DIR ?? join(ROOT, 'data')),
+    host: env.PILOTHUB_HOST || '127.0.0.1',
+    influxUrl: env.PILOTHUB_INFLUX_URL || undefined,
+    apiPort: port('PILOTHUB_API_PORT', 8080),
+    mqttPort: port('PILOTHUB_MQTT_PORT', 1883),
+    gatewayConfig: resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(ROOT, 'config', 'gateway.example.yaml')),
+  };
+}
+
+/**
+ * The whole hub on one machine: private influxd, broker, ingest, API, simulators and a gateway
+ * wired to them. Started in dependency order; stopped in reverse, whatever failed half-way.
+ */
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const logger = createLogger('hub');
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: Error) => logger.error({ err: err.message }, 'error while stopping'));
+    stops.length = 0;
+  };
+  try {
+    mkdirSync(options.dataDir, { recursive: true });
+    const influxUrl = options.influxUrl ?? (await privateInfluxd(join(options.dataDir, 'influxdb'), stops));
+    const broker: RunningBroker = await startBroker({ host: options.host, port: options.mqttPort, portEnvVar: 'PILOTHUB_MQTT_PORT' });
+    stops.push(() => broker.stop());
+    const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+    const ingest: RunningIngest = await startIngest({ mqttUrl, influxUrl: influxUrl });
+    stops.push(() => ingest.stop());
+    const api: RunningApi = await startApi({ host: options.host, port: options.apiPort, mqttUrl, influxUrl: influxUrl, portEnvVar: 'PILOTHUB_API_PORT' });
+    stops.push(() => api.stop());
+    const dryerPort = await freePort();
+    const dryer: SprayDryerSim = await startSprayDryer({ port: dryerPort });
+    stops.push(() => dryer.stop());
+    const config = loadGatewayConfig(options.gatewayConfig, {
+      ...process.env, PILOTHUB_MQTT_URL: mqttUrl, PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryerPort),
+    });
+    const gateway: RunningGateway = await startGateway(config, { dataDir: join(options.dataDir, 'gateway') });
+    stops.push(() => gateway.stop());
+    logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl }, 'hub started');
+    return { apiUrl: api.url, mqttUrl, influxUrl: influxUrl, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function privateInfluxd(dataDir: string, stops: (() => Promise<void>)[]): Promise<string> {
+  const influxd = await startPrivateInfluxd({ dataDir });
+  stops.push(() => influxd.stop());
+  return influxd.url;
+}

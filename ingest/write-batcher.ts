@@ -1,0 +1,130 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InfluxError } from '../common/influx/v1-client.js';
+import type { Logger } from '../common/runtime/logger.js';
+
+export interface BatchItem {
+  lines: string[];
+  /** Called once the lines are durably in InfluxDB. */
+  written(): void;
+  /** Called when InfluxDB refuses the lines themselves (4xx): they can never be written. */
+  refused(reason: string): void;
+}
+
+export interface WriteBatcherOptions {
+  /** Flush when this many lines wait. */
+  maxLines: number;
+  /** Flush at the latest this long after the first line of a batch arrived. */
+  maxDelayMs: number;
+  /** Above this many unwritten lines, `whenRoom()` waits: back-pressure instead of unbounded memory. */
+  maxPendingLines: number;
+}
+
+/**
+ * Groups lines into InfluxDB writes by size and time. One write is in flight at a time, so batches land
+ * (and their messages are acknowledged) in arrival order; a failed write is retried with capped
+ * exponential backoff and nothing behind it overtakes it. Data is never dropped for being slow.
+ */
+export class WriteBatcher {
+  private current: BatchItem[] = [];
+  private currentLines = 0;
+  private pendingLines = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private roomWaiters: (() => void)[] = [];
+  private closed = false;
+  /** Set while InfluxDB refuses or is unreachable; for /health. */
+  lastError: string | undefined;
+
+  constructor(
+    private readonly write: (body: string) => Promise<void>,
+    private readonly options: WriteBatcherOptions,
+    private readonly logger: Logger,
+    private readonly onBatchWritten: (lines: number, ms: number) => void = () => {},
+  ) {}
+
+  get backlog(): number {
+    return this.pendingLines;
+  }
+
+  add(item: BatchItem): void {
+    this.current.push(item);
+    this.currentLines += item.lines.length;
+    this.pendingLines += item.lines.length;
+    if (this.currentLines >= this.options.maxLines) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
+  }
+
+  /** Resolves when the backlog is below the limit. */
+  whenRoom(): Promise<void> {
+    if (this.pendingLines < this.options.maxPendingLines) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.current.length) {
+      const items = this.current;
+      this.current = [];
+      this.currentLines = 0;
+      this.chain = this.chain.then(() => this.writeItems(items));
+    }
+    return this.chain;
+  }
+
+  /** Writes what is queued (retrying as long as it takes) and stops retrying after that. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  /** Gives up on retries at once; unwritten messages stay unacknowledged and are redelivered. */
+  abort(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private async writeItems(items: BatchItem[]): Promise<void> {
+    const lines = items.reduce((n, i) => n + i.lines.length, 0);
+    const body = items.map((i) => i.lines.join('\n')).join('\n');
+    for (let attempt = 0; !this.closed || attempt === 0; attempt++) {
+      const started = performance.now();
+      try {
+        await this.write(body);
+        this.onBatchWritten(lines, performance.now() - started);
+        if (this.lastError) this.logger.info({ backlog: this.pendingLines }, 'InfluxDB writes succeed again');
+        this.lastError = undefined;
+        for (const item of items) item.written();
+        break;
+      } catch (err) {
+        if (err instanceof InfluxError && !err.retryable) {
+          await this.isolateRefused(items);
+          break;
+        }
+        this.lastError = (err as Error).message;
+        const delay = Math.min(10_000, 100 * 2 ** attempt);
+        this.logger.warn({ err: this.lastError, backlog: this.pendingLines, retryInMs: delay }, 'InfluxDB write failed; holding messages unacknowledged and retrying');
+        await sleep(delay);
+      }
+    }
+    this.pendingLines -= lines;
+    if (this.pendingLines < this.options.maxPendingLines) for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  /** InfluxDB refused a batch as invalid: write message by message so only the culprits are refused. */
+  private async isolateRefused(items: BatchItem[]): Promise<void> {
+    for (const item of items) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.write(item.lines.join('\n'));
+          item.written();
+          break;
+        } catch (err) {
+          if (err instanceof InfluxError && !err.retryable) { item.refused(err.message); break; }
+          if (this.closed) return;
+          await sleep(Math.min(10_000, 100 * 2 ** attempt));
+        }
+      }
+    }
+  }
+}

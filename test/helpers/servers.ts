@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { startApi, type RunningApi } from '../../api/server.js';
+import { startBroker, type RunningBroker } from '../../broker/broker.js';
+import { InfluxV1Client } from '../../common/influx/v1-client.js';
+import { startPrivateInfluxd, type PrivateInfluxd } from '../../common/runtime/influxd.js';
+import { freePort } from '../../common/runtime/ports.js';
+import { parseGatewayConfig } from '../../gateway/config.js';
+import { startGateway, type RunningGateway } from '../../gateway/gateway.js';
+import { startIngest, type IngestOptions, type RunningIngest } from '../../ingest/ingest.js';
+import { startSprayDryer, type SprayDryerSim } from '../../simulators/spray-dryer/index.js';
+
+/**
+ * Each helper starts one REAL server on a free loopback port and registers its teardown with
+ * the current test file in the same call, so no test can forget to stop what it started.
+ */
+export function tempDir(prefix = 'pilothub-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function influxd(): Promise<PrivateInfluxd & { client: InfluxV1Client }> {
+  const server = await startPrivateInfluxd({ dataDir: tempDir('pilothub-influx-') });
+  afterAll(() => server.stop());
+  return { ...server, client: new InfluxV1Client(server.url, 'pilothub') };
+}
+
+export async function broker(port?: number): Promise<RunningBroker & { url: string }> {
+  const running = await startBroker({ port: port ?? (await freePort()) });
+  afterAll(() => running.stop());
+  return { ...running, url: `mqtt://127.0.0.1:${running.port}` };
+}
+
+export async function ingest(options: IngestOptions): Promise<RunningIngest> {
+  const running = await startIngest(options);
+  afterAll(() => running.stop());
+  return running;
+}
+
+export async function api(options: { mqttUrl: string; influxUrl: string }): Promise<RunningApi> {
+  const running = await startApi({ port: await freePort(), ...options });
+  afterAll(() => running.stop());
+  return running;
+}
+
+export async function sprayDryer(options: { running?: boolean } = {}): Promise<SprayDryerSim> {
+  const sim = await startSprayDryer({ port: await freePort(), ...options });
+  afterAll(() => sim.stop());
+  return sim;
+}
+
+/** A gateway from YAML text, with ${MQTT_URL} and ${DRYER_PORT}-style placeholders filled from `vars`. */
+export async function gateway(yaml: string, vars: Record<string, string>): Promise<RunningGateway> {
+  const config = parseGatewayConfig(yaml, 'test-gateway.yaml', vars);
+  const running = await startGateway(config, { dataDir: tempDir('pilothub-gw-') });
+  afterAll(() => running.stop());
+  return running;
+}
+
+/** Polls `probe` until it returns a value other than undefined; fails with `what` after the timeout. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}

@@ -1,0 +1,77 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics, type ReadingBatch } from '../common/contracts/index.js';
+import { queryPoints } from '../common/influx/layout.js';
+import { broker, eventually, influxd, ingest } from './helpers/servers.js';
+
+type Influx = Awaited<ReturnType<typeof influxd>>;
+
+const batch = (seq: number, readings: ReadingBatch['readings']): string => JSON.stringify({ gateway: 'gw-test', seq, readings });
+
+async function storedValues(influx: Influx, equipment: string, parameter: string) {
+  return (await queryPoints(influx.client, { equipment, parameter, from: 0, to: Date.now() + 3_600_000 })).map((p) => p.v);
+}
+
+describe('ingest', () => {
+  let influx: Influx;
+  let mqttUrl: string;
+  let publisher: mqtt.MqttClient;
+
+  beforeAll(async () => {
+    influx = await influxd();
+    mqttUrl = (await broker()).url;
+    publisher = await mqtt.connectAsync(mqttUrl, { clientId: 'test-publisher', protocolVersion: 4 });
+    afterAll(() => publisher.endAsync());
+  });
+
+  it('counts malformed payloads, writes none of them, and keeps writing good ones', async () => {
+    const running = await ingest({ mqttUrl, influxUrl: influx.url, clientId: 'ingest-validation' });
+    const topic = topics.data('hall-a', 'mixer-1');
+    const t = Date.now();
+    await publisher.publishAsync(topic, '{"gateway": "gw-test", "seq": 1, "readings": [', { qos: 1 });
+    await publisher.publishAsync(topic, batch(2, [{ p: 'speed', v: 'fast' as unknown as number, t, q: 'excellent' as 'good' }]), { qos: 1 });
+    await publisher.publishAsync(topic, JSON.stringify({ gateway: 'gw-test', seq: 3, readings: [{ p: 'speed', v: 5, t }], extra: 1 }), { qos: 1 });
+    await publisher.publishAsync('pilothub/v1/hall-a/Mixer 1!/data', batch(4, [{ p: 'speed', v: 6, t }]), { qos: 1 });
+    await publisher.publishAsync(topic, batch(5, [{ p: 'speed', v: 42, t: t + 1 }, { p: 'speed', v: null, t: t + 2, q: 'bad' }]), { qos: 1 });
+
+    const values = await eventually('the good batch in InfluxDB', async () => {
+      const v = await storedValues(influx, 'mixer-1', 'speed');
+      return v.length >= 2 ? v : undefined;
+    });
+    expect(values).toEqual([42, null]);
+    expect(running.metrics.rejected).toMatchObject({ bad_json: 1, schema: 2, unknown_topic: 1 });
+    expect(running.metrics.readingsWritten).toBe(2);
+  });
+
+  it('acknowledges a message only after InfluxDB holds it: nothing is lost when InfluxDB is down and ingest restarts', async () => {
+    const ownInflux = await influxd();
+    const first = await ingest({ mqttUrl, influxUrl: ownInflux.url, clientId: 'ingest-ack-after-write' });
+    await ownInflux.kill();
+    const t = Date.now();
+    await publisher.publishAsync(topics.data('hall-a', 'oven-1'), batch(1, [{ p: 'temp', v: 180.5, t }]), { qos: 1 });
+    await eventually('ingest to receive the message', () => (first.metrics.messagesReceived >= 1 ? true : undefined));
+    await first.stop();
+
+    // InfluxDB comes back on the same data dir and port; a new ingest with the same session gets the redelivery.
+    const { startPrivateInfluxd } = await import('../common/runtime/influxd.js');
+    const restarted = await startPrivateInfluxd({ dataDir: ownInflux.dataDir, port: ownInflux.port });
+    afterAll(() => restarted.stop());
+    const second = await ingest({ mqttUrl, influxUrl: restarted.url, clientId: 'ingest-ack-after-write' });
+    const values = await eventually('the redelivered reading', async () => {
+      const v = await storedValues(ownInflux, 'oven-1', 'temp');
+      return v.length ? v : undefined;
+    });
+    expect(values).toEqual([180.5]);
+    expect(second.metrics.messagesReceived).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes a redelivered message once: the same reading is one point', async () => {
+    const running = await ingest({ mqttUrl, influxUrl: influx.url, clientId: 'ingest-idempotent' });
+    const t = Date.now();
+    const payload = batch(9, [{ p: 'level', v: 3.5, t }]);
+    await publisher.publishAsync(topics.data('hall-a', 'tank-1'), payload, { qos: 1 });
+    await publisher.publishAsync(topics.data('hall-a', 'tank-1'), payload, { qos: 1 });
+    await eventually('both deliveries written', () => (running.metrics.readingsWritten >= 2 ? true : undefined));
+    expect(await storedValues(influx, 'tank-1', 'level')).toEqual([3.5]);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Every file starts real servers (influxd, broker, simulators); two cores run two files at a time.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    env: { PILOTHUB_LOG_LEVEL: process.env.PILOTHUB_LOG_LEVEL ?? 'warn' },
+  },
+});
