@@ -8,6 +8,7 @@ import type { EquipmentRegistry } from './live/equipment-registry.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { equipmentRoutes } from './routes/equipment/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { historyRoutes } from './routes/history/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,5 +40,6 @@ export async function buildApi(deps: ApiDependencies) {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(healthRoutes);
   await app.register(equipmentRoutes);
+  await app.register(historyRoutes);
   return app;
 }
