@@ -8,6 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    env: { PILOTHUB_LOG_LEVEL: process.env.PILOTHUB_LOG_LEVEL ?? 'warn' },
+    // Tests provoke warnings on purpose; raise the level to see them (PILOTHUB_LOG_LEVEL=debug npm test).
+    env: { PILOTHUB_LOG_LEVEL: process.env.PILOTHUB_LOG_LEVEL ?? 'error' },
   },
 });
