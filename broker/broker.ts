@@ -1,12 +1,23 @@
-import { createServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
 import { describeListenError } from '../common/runtime/ports.js';
 import { createLogger } from '../common/runtime/logger.js';
+import { authHooks } from './auth-hooks.js';
+import { SqlitePersistence } from './sqlite-persistence.js';
+import type { UserStore } from './user-store.js';
 
 export interface BrokerOptions {
   host?: string;
   port: number;
-  /** Extra aedes options (authentication, authorization, persistence). */
+  /** MQTT accounts; when given, anonymous clients are refused and the ACL (acl.ts) applies. */
+  users?: UserStore;
+  /** SQLite file for sessions, QoS 1 queues and retained messages; in memory (lost on restart) when absent. */
+  persistenceFile?: string;
+  /** A TLS listener on its own port beside the plain one. */
+  tls?: { port: number; certFile: string; keyFile: string };
+  /** Extra aedes options. */
   aedes?: AedesOptions;
   /** Names the setting that moves the port, for the "port in use" error. */
   portEnvVar?: string;
@@ -15,31 +26,58 @@ export interface BrokerOptions {
 export interface RunningBroker {
   host: string;
   port: number;
+  tlsPort?: number;
   aedes: Aedes;
   stop(): Promise<void>;
 }
 
-/** aedes on a plain TCP listener. TCP_NODELAY, since Nagle plus delayed ACK costs ~40 ms per QoS 1 round trip. */
+/** aedes on a plain TCP listener (and optionally TLS). TCP_NODELAY, since Nagle plus delayed ACK costs ~40 ms per QoS 1 round trip. */
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1';
   const logger = createLogger('broker');
-  const aedes = await Aedes.createBroker(options.aedes);
+  const persistence = options.persistenceFile ? new SqlitePersistence(options.persistenceFile) : undefined;
+  if (!options.users) logger.warn('no MQTT accounts configured: anonymous clients may connect and publish anything');
+  const aedes = await Aedes.createBroker({
+    ...(persistence ? { persistence } : {}),
+    ...(options.users ? authHooks(options.users, logger) : {}),
+    ...options.aedes,
+  });
   aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'client error'));
   aedes.on('client', (client) => logger.debug({ clientId: client.id }, 'client connected'));
   aedes.on('clientDisconnect', (client) => logger.debug({ clientId: client.id }, 'client disconnected'));
-  const server: Server = createServer({ noDelay: true }, aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(describeListenError(err, 'MQTT broker', host, options.port, options.portEnvVar)));
-    server.listen(options.port, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  logger.info({ host, port }, 'broker listening');
-  return {
-    host, port, aedes,
-    stop: async () => {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+  const servers: Server[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await persistence?.destroy();
   };
+  try {
+    const server = createServer({ noDelay: true }, aedes.handle);
+    const port = await listen(server, host, options.port, 'MQTT broker', options.portEnvVar);
+    servers.push(server);
+    let tlsPort: number | undefined;
+    if (options.tls) {
+      const tls = createTlsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, (socket) => {
+        (socket as unknown as Socket).setNoDelay(true);
+        aedes.handle(socket);
+      });
+      tlsPort = await listen(tls, host, options.tls.port, 'MQTT broker (TLS)');
+      servers.push(tls);
+    }
+    logger.info({ host, port, tlsPort, authentication: Boolean(options.users), persistence: options.persistenceFile ?? 'memory' }, 'broker listening');
+    return { host, port, tlsPort, aedes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function listen(server: Server, host: string, port: number, what: string, envVar?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(describeListenError(err, what, host, port, envVar)));
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
 }
