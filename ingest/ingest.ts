@@ -1,42 +1,65 @@
+import type { Server } from 'node:http';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, ReadingBatch, topicFilters } from '../common/contracts/index.js';
 import { readingToLine } from '../common/influx/layout.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
+import { DeadLetterStore, type RejectReason } from './dead-letters.js';
+import { IngestPrometheus, serveMetrics } from './metrics.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { WriteBatcher } from './write-batcher.js';
+
+export type { RejectReason } from './dead-letters.js';
 
 export interface IngestOptions {
   mqttUrl: string;
   username?: string;
   password?: string;
+  /** CA certificate(s) for an mqtts:// broker with a private CA. */
+  ca?: Buffer;
   /** Stable id: the broker keeps this session's subscriptions and unacknowledged messages across reconnects. */
   clientId?: string;
   influxUrl: string;
   database?: string;
-  /** Topic filters to consume; several instances split the topic space by site. */
+  /** Topic filters to consume; several instances split the topic space by site (README "Scale-out"). */
   filters?: string[];
   maxBatchLines?: number;
   maxBatchDelayMs?: number;
   maxPendingLines?: number;
+  /** InfluxDB writes in flight at once; acknowledgements stay in arrival order whatever finishes first. */
+  concurrentWrites?: number;
+  /** SQLite file for rejected messages; without it they are only counted and logged. */
+  deadLetterFile?: string;
+  /** Serve /metrics and /health on this port (0: any free port); no HTTP server when absent. */
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
-export type RejectReason = 'bad_json' | 'schema' | 'unknown_topic' | 'oversized' | 'refused_by_influxdb';
-
-export interface IngestMetrics {
+export interface IngestCounts {
   messagesReceived: number;
   readingsWritten: number;
   batchesWritten: number;
   rejected: Record<RejectReason, number>;
 }
 
+export interface IngestHealth {
+  status: 'ok' | 'degraded';
+  backlog: number;
+  detail?: string;
+}
+
 export interface RunningIngest {
-  metrics: IngestMetrics;
+  metrics: IngestCounts;
+  prometheus: IngestPrometheus;
+  /** Port of the /metrics endpoint when `metricsPort` was given. */
+  metricsPort?: number;
   /** Lines accepted but not yet in InfluxDB. */
   backlog(): number;
   /** Why InfluxDB writes currently fail, if they do. */
   lastWriteError(): string | undefined;
+  /** Degraded while InfluxDB writes fail or the backlog is at half the back-pressure limit. */
+  health(): IngestHealth;
   stop(): Promise<void>;
 }
 
@@ -47,37 +70,52 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub');
   await influx.waitReady();
   await influx.ensureDatabase();
+  const maxPendingLines = options.maxPendingLines ?? 200_000;
+  const deadLetters = options.deadLetterFile ? new DeadLetterStore(options.deadLetterFile) : undefined;
 
-  const metrics: IngestMetrics = {
+  const metrics: IngestCounts = {
     messagesReceived: 0, readingsWritten: 0, batchesWritten: 0,
     rejected: { bad_json: 0, schema: 0, unknown_topic: 0, oversized: 0, refused_by_influxdb: 0 },
   };
-  const batcher = new WriteBatcher((body) => influx.write(body), {
+  let acks: OrderedAcks | undefined;
+  const batcher: WriteBatcher = new WriteBatcher((body) => influx.write(body), {
     maxLines: options.maxBatchLines ?? 5000,
     maxDelayMs: options.maxBatchDelayMs ?? 100,
-    maxPendingLines: options.maxPendingLines ?? 200_000,
-  }, logger, (lines) => { metrics.readingsWritten += lines; metrics.batchesWritten++; });
+    maxPendingLines,
+    concurrentWrites: options.concurrentWrites ?? 2,
+  }, logger, {
+    written: (lines, ms) => {
+      metrics.readingsWritten += lines; metrics.batchesWritten++;
+      prometheus.readingsWritten.inc(lines); prometheus.batchSize.observe(lines); prometheus.writeSeconds.observe(ms / 1000);
+    },
+    failed: () => prometheus.writeErrors.inc(),
+  });
+  const prometheus = new IngestPrometheus(() => batcher.backlog, () => acks?.pending ?? 0);
 
   const client: MqttClient = connectMqtt(options.mqttUrl, {
     clientId, clean: false,
-    username: options.username, password: options.password,
+    username: options.username, password: options.password, ca: options.ca,
   });
-  const acks = new OrderedAcks(client);
+  acks = new OrderedAcks(client);
+  const heldAcks = acks;
 
-  const reject = (reason: RejectReason, topic: string, detail: string) => {
+  const reject = (reason: RejectReason, packet: IPublishPacket, detail: string) => {
     metrics.rejected[reason]++;
-    logger.warn({ reason, topic, detail }, `rejected message on ${topic}: ${detail}`);
+    prometheus.rejected.inc({ reason });
+    deadLetters?.add({ reason, topic: packet.topic, detail, payload: packet.payload as Buffer });
+    logger.warn({ reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
   };
 
   client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
     metrics.messagesReceived++;
-    const ack = acks.hold(packet.messageId);
+    prometheus.messagesReceived.inc();
+    const ack = heldAcks.hold(packet.messageId);
     const lines = toLines(packet, reject);
     if (!lines) ack();
     else batcher.add({
       lines,
       written: ack,
-      refused: (reason) => { reject('refused_by_influxdb', packet.topic, reason); ack(); },
+      refused: (reason) => { reject('refused_by_influxdb', packet, reason); ack(); },
     });
     void batcher.whenRoom().then(() => callback());
   };
@@ -87,46 +125,64 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const subscribed = new Promise<void>((resolve, reject) => {
     client.on('connect', (connack) => {
       logger.info({ sessionPresent: connack.sessionPresent, filters }, 'ingest connected');
-      client.subscribe(filters, { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+      client.subscribe(filters, { qos: 1 }, (err, granted) => {
+        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
+        if (err || refused.length) reject(err ?? new Error(`broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights`));
+        else resolve();
+      });
     });
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   await subscribed;
 
+  const health = (): IngestHealth => {
+    const backlog = batcher.backlog;
+    if (batcher.lastError) return { status: 'degraded', backlog, detail: `InfluxDB writes fail (${batcher.lastError}); ${backlog} readings held unacknowledged` };
+    if (backlog >= maxPendingLines / 2) return { status: 'degraded', backlog, detail: `backlog of ${backlog} readings (limit ${maxPendingLines})` };
+    return { status: 'ok', backlog };
+  };
+  let metricsServer: { server: Server; port: number } | undefined;
+  if (options.metricsPort !== undefined) {
+    metricsServer = await serveMetrics(prometheus.registry, health, options.metricsHost ?? '127.0.0.1', options.metricsPort);
+  }
+
   return {
-    metrics,
+    metrics, prometheus, health,
+    metricsPort: metricsServer?.port,
     backlog: () => batcher.backlog,
     lastWriteError: () => batcher.lastError,
     stop: async () => {
       await client.endAsync();
       batcher.abort();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.server.close(() => resolve()));
+      deadLetters?.close();
     },
   };
 }
 
 /** Validates a message; returns its line protocol, or undefined after recording why it was rejected. */
-function toLines(packet: IPublishPacket, reject: (reason: RejectReason, topic: string, detail: string) => void): string[] | undefined {
+function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): string[] | undefined {
   const topic = parseTopic(packet.topic);
   if ('error' in topic || topic.kind !== 'data') {
-    reject('unknown_topic', packet.topic, 'error' in topic ? topic.error : `not a data topic`);
+    reject('unknown_topic', packet, 'error' in topic ? topic.error : 'not a data topic');
     return undefined;
   }
   const payload = packet.payload as Buffer;
   if (payload.length > MAX_PAYLOAD_BYTES) {
-    reject('oversized', packet.topic, `payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+    reject('oversized', packet, `payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
     return undefined;
   }
   let json: unknown;
   try {
     json = JSON.parse(payload.toString('utf8'));
   } catch (err) {
-    reject('bad_json', packet.topic, (err as Error).message);
+    reject('bad_json', packet, (err as Error).message);
     return undefined;
   }
   const batch = ReadingBatch.safeParse(json);
   if (!batch.success) {
     const issue = batch.error.issues[0]!;
-    reject('schema', packet.topic, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    reject('schema', packet, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     return undefined;
   }
   const key = { site: topic.site, equipment: topic.equipment, gateway: batch.data.gateway };

@@ -4,7 +4,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { freePort } from '../common/runtime/ports.js';
-import { eventually, tempDir } from './helpers/servers.js';
+import { eventually, tempDir } from './helpers/pipeline.js';
 
 const connect = (port: number, clientId: string, extra: mqtt.IClientOptions = {}) =>
   mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, protocolVersion: 4, clean: false, reconnectPeriod: 0, ...extra });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { UserStore } from '../broker/user-store.js';
 import { freePort } from '../common/runtime/ports.js';
-import { eventually, tempDir } from './helpers/servers.js';
+import { eventually, tempDir } from './helpers/pipeline.js';
 
 /** The SUBACK return codes; mqtt.js rejects a SUBACK holding a failure, with the packet attached. */
 async function suback(client: mqtt.MqttClient, filters: string[]): Promise<number[]> {

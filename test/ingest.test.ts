@@ -2,7 +2,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type ReadingBatch } from '../common/contracts/index.js';
 import { queryPoints } from '../common/influx/layout.js';
-import { broker, eventually, influxd, ingest } from './helpers/servers.js';
+import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
 
 type Influx = Awaited<ReturnType<typeof influxd>>;
 

@@ -1,0 +1,46 @@
+/**
+ * Ingest alone, as its own process: `node --import tsx ingest/main.ts`, configured from the environment
+ * (ingest/README.md). The fault tests kill this process with SIGKILL mid-batch; a production deployment
+ * runs one per site group (README "Scale-out").
+ */
+import { z } from 'zod';
+import { createLogger } from '../common/runtime/logger.js';
+import { startIngest } from './ingest.js';
+
+const optionalInt = z.coerce.number().int().nonnegative().optional();
+const Env = z.object({
+  PILOTHUB_MQTT_URL: z.string().regex(/^(mqtts?|tcp|tls):\/\//, 'must be an MQTT URL such as mqtt://127.0.0.1:1883'),
+  PILOTHUB_INFLUX_URL: z.url(),
+  PILOTHUB_MQTT_USERNAME: z.string().optional(),
+  PILOTHUB_MQTT_PASSWORD: z.string().optional(),
+  PILOTHUB_INGEST_CLIENT_ID: z.string().min(1).default('pilothub-ingest'),
+  PILOTHUB_INGEST_FILTERS: z.string().optional().describe('comma-separated topic filters, e.g. pilothub/v1/hall-a/+/data'),
+  PILOTHUB_INGEST_DEAD_LETTERS: z.string().optional().describe('SQLite file for rejected messages'),
+  PILOTHUB_INGEST_METRICS_PORT: optionalInt,
+  PILOTHUB_INGEST_MAX_BATCH_LINES: optionalInt,
+  PILOTHUB_INGEST_MAX_BATCH_DELAY_MS: optionalInt,
+});
+
+const parsed = Env.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+if (!parsed.success) {
+  for (const issue of parsed.error.issues) process.stderr.write(`ingest: ${issue.path.join('.')}: ${issue.message}\n`);
+  process.exit(2);
+}
+const env = parsed.data;
+const logger = createLogger('ingest-main', { clientId: env.PILOTHUB_INGEST_CLIENT_ID });
+const ingest = await startIngest({
+  mqttUrl: env.PILOTHUB_MQTT_URL,
+  influxUrl: env.PILOTHUB_INFLUX_URL,
+  username: env.PILOTHUB_MQTT_USERNAME,
+  password: env.PILOTHUB_MQTT_PASSWORD,
+  clientId: env.PILOTHUB_INGEST_CLIENT_ID,
+  filters: env.PILOTHUB_INGEST_FILTERS?.split(',').map((f) => f.trim()).filter(Boolean),
+  deadLetterFile: env.PILOTHUB_INGEST_DEAD_LETTERS,
+  metricsPort: env.PILOTHUB_INGEST_METRICS_PORT,
+  maxBatchLines: env.PILOTHUB_INGEST_MAX_BATCH_LINES,
+  maxBatchDelayMs: env.PILOTHUB_INGEST_MAX_BATCH_DELAY_MS,
+});
+logger.info({ metricsPort: ingest.metricsPort }, 'ingest ready');
+const shutdown = () => void ingest.stop().then(() => process.exit(0));
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { describeListenError } from '../common/runtime/ports.js';
+import type { RejectReason } from './dead-letters.js';
+
+/**
+ * Prometheus metrics of one ingest instance. Its own Registry, not prom-client's global one: the API
+ * and other components share the process under `npm start` and must not collide on names.
+ */
+export class IngestPrometheus {
+  readonly registry = new Registry();
+  readonly messagesReceived = new Counter({ name: 'pilothub_ingest_messages_received_total', help: 'MQTT messages received', registers: [this.registry] });
+  readonly readingsWritten = new Counter({ name: 'pilothub_ingest_readings_written_total', help: 'readings written to InfluxDB', registers: [this.registry] });
+  readonly rejected = new Counter({ name: 'pilothub_ingest_rejected_total', help: 'messages dead-lettered, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly writeSeconds = new Histogram({
+    name: 'pilothub_ingest_write_duration_seconds', help: 'duration of successful InfluxDB /write calls',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'pilothub_ingest_batch_size_readings', help: 'readings per InfluxDB write',
+    buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10_000, 20_000], registers: [this.registry],
+  });
+  readonly writeErrors = new Counter({ name: 'pilothub_ingest_write_errors_total', help: 'failed InfluxDB writes (retried)', registers: [this.registry] });
+
+  constructor(backlog: () => number, unacked: () => number) {
+    new Gauge({ name: 'pilothub_ingest_backlog_readings', help: 'readings accepted but not yet in InfluxDB', registers: [this.registry], collect() { this.set(backlog()); } });
+    new Gauge({ name: 'pilothub_ingest_unacked_messages', help: 'messages received but not yet acknowledged', registers: [this.registry], collect() { this.set(unacked()); } });
+    for (const reason of ['bad_json', 'schema', 'unknown_topic', 'oversized', 'refused_by_influxdb'] satisfies RejectReason[]) this.rejected.inc({ reason }, 0);
+  }
+}
+
+/** `GET /metrics` (Prometheus text) and `GET /health` (JSON) of an ingest instance on its own port. */
+export async function serveMetrics(registry: Registry, health: () => object, host: string, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text), (err: Error) => res.writeHead(500).end(err.message));
+    } else if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('ingest serves /metrics and /health\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(describeListenError(err, 'ingest metrics', host, port, 'PILOTHUB_INGEST_METRICS_PORT')));
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : port };
+}
