@@ -4,16 +4,31 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { InfluxV1Client } from '../common/influx/v1-client.js';
 import type { Logger } from '../common/runtime/logger.js';
+import type { Db } from './db/index.js';
 import type { EquipmentRegistry } from './live/equipment-registry.js';
+import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { webPlugin } from './plugins/web.js';
+import { auditRoutes } from './routes/audit/index.js';
+import { authRoutes } from './routes/auth/index.js';
+import { bookingRoutes } from './routes/bookings/index.js';
 import { equipmentRoutes } from './routes/equipment/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { historyRoutes } from './routes/history/index.js';
+import { icalRoutes } from './routes/ical/index.js';
+import { peopleRoutes } from './routes/people/index.js';
+import { qualificationRoutes } from './routes/qualifications/index.js';
+import { runRoutes } from './routes/runs/index.js';
+import { statusRoutes } from './routes/status/index.js';
+import { usageRoutes } from './routes/usage/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     influx: InfluxV1Client;
     registry: EquipmentRegistry;
+    db: Db;
+    /** The calendar clock (epoch ms): injected so lead times, grace periods and expiry are testable without sleeping. */
+    now: () => number;
   }
 }
 
@@ -21,6 +36,8 @@ export interface ApiDependencies {
   influx: InfluxV1Client;
   registry: EquipmentRegistry;
   logger: Logger;
+  db: Db;
+  now?: () => number;
 }
 
 /** Builds the HTTP API: one plugin per area, zod schemas validate requests and generate OpenAPI. */
@@ -31,15 +48,32 @@ export async function buildApi(deps: ApiDependencies) {
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('influx', deps.influx);
   app.decorate('registry', deps.registry);
+  app.decorate('db', deps.db);
+  app.decorate('now', deps.now ?? Date.now);
   await app.register(errorsPlugin);
+  await app.register(authPlugin);
   await app.register(swagger, {
-    openapi: { info: { title: 'pilothub API', version: '1' } },
+    openapi: {
+      info: { title: 'pilothub API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'session token from POST /api/v1/auth/login, or an API key' } } },
+      security: [{ bearer: [] }],
+    },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(peopleRoutes);
   await app.register(equipmentRoutes);
   await app.register(historyRoutes);
+  await app.register(qualificationRoutes);
+  await app.register(bookingRoutes);
+  await app.register(runRoutes);
+  await app.register(usageRoutes);
+  await app.register(auditRoutes);
+  await app.register(statusRoutes);
+  await app.register(icalRoutes);
+  await app.register(webPlugin);
   return app;
 }

@@ -1,8 +1,13 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { describeListenError } from '../common/runtime/ports.js';
 import { buildApi } from './app.js';
+import { openDatabase } from './db/index.js';
 import { EquipmentRegistry } from './live/equipment-registry.js';
+import { bootstrapPeople } from './sharing/people.js';
+import { RunTracker } from './sharing/run-tracker.js';
 
 export interface ApiOptions {
   host?: string;
@@ -13,33 +18,56 @@ export interface ApiOptions {
   influxUrl: string;
   database?: string;
   portEnvVar?: string;
+  /** Metadata (SQLite, `pilothub.db`) lives here; without it the database is in memory and gone at stop. */
+  dataDir?: string;
+  /** First start only: the admin to create (PILOTHUB_ADMIN_EMAIL / PILOTHUB_ADMIN_PASSWORD). */
+  admin?: { email?: string; password?: string };
+  /** The calendar clock; tests inject one to move through lead times, grace periods and expiry. */
+  now?: () => number;
+  /** How often the run tracker re-checks run conditions, close timeouts and no-shows. */
+  trackerTickMs?: number;
 }
 
 export interface RunningApi {
   url: string;
+  /** Set when this start created the first admin; the password is printed once and stored only hashed. */
+  createdAdmin: { email: string; password: string; generated: boolean } | null;
   stop(): Promise<void>;
 }
 
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const host = options.host ?? '127.0.0.1';
+  const now = options.now ?? Date.now;
   const logger = createLogger('api');
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const db = openDatabase(options.dataDir ? join(options.dataDir, 'pilothub.db') : ':memory:');
+  const createdAdmin = await bootstrapPeople(db, now(), options.admin ?? {});
+  if (createdAdmin) logger.info({ email: createdAdmin.email, generatedPassword: createdAdmin.generated }, 'created the first admin');
   const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub');
   const registry = new EquipmentRegistry(logger);
   await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
-  const app = await buildApi({ influx, registry, logger });
+  const tracker = new RunTracker(db, registry, now, logger);
+  tracker.start(options.trackerTickMs);
+  const app = await buildApi({ influx, registry, logger, db, now });
+  const closeAll = async () => {
+    tracker.stop();
+    await registry.close();
+    db.close();
+  };
   try {
     await app.listen({ host, port: options.port });
   } catch (err) {
-    await registry.close();
+    await closeAll();
     throw describeListenError(err, 'API', host, options.port, options.portEnvVar);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     url: `http://${host}:${port}`,
+    createdAdmin,
     stop: async () => {
       await app.close();
-      await registry.close();
+      await closeAll();
     },
   };
 }

@@ -8,7 +8,7 @@ interface HistoryBody { equipment: string; parameter: string; unit: string; poin
 
 describe('a reading travels from the simulated spray dryer to the API', () => {
   let stack: Stack;
-  const get = (path: string) => fetch(`${stack.api.url}${path}`);
+  const get = (path: string) => stack.api.fetch(path);
 
   beforeAll(async () => {
     stack = await fullStack();

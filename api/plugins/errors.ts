@@ -11,6 +11,8 @@ export const ErrorBody = z.object({
   error: z.string(),
   message: z.string(),
   issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  conflict: z.object({ equipmentId: z.string(), startsAt: z.number().int(), endsAt: z.number().int() }).optional()
+    .describe('on 409: the slot that is already taken'),
 }).meta({ id: 'Error' });
 
 /**
@@ -31,9 +33,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     if (err instanceof ApiError) {
       const field = err.details?.field;
+      const issues = Array.isArray(err.details?.issues) ? err.details.issues : typeof field === 'string' ? [{ field, message: err.message }] : undefined;
       return reply.status(err.statusCode).send({
         statusCode: err.statusCode, error: statusText(err.statusCode), message: err.message,
-        ...(typeof field === 'string' ? { issues: [{ field, message: err.message }] } : {}),
+        ...(issues ? { issues } : {}), ...(err.details?.conflict ? { conflict: err.details.conflict } : {}),
       });
     }
     if (isResponseSerializationError(err)) request.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');

@@ -40,10 +40,28 @@ export async function ingest(options: IngestOptions): Promise<RunningIngest> {
   return running;
 }
 
-export async function api(options: { mqttUrl: string; influxUrl: string }): Promise<RunningApi> {
-  const running = await startApi({ port: await freePort(), ...options });
+export const TEST_ADMIN = { email: 'admin@pilothub.test', password: 'test-admin-password' };
+
+export interface TestApi extends RunningApi {
+  /** A session token of the first admin (every /api/v1 route needs one). */
+  adminToken: string;
+  /** fetch against the API, signed in as the admin unless `init.headers.authorization` says otherwise. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number }): Promise<TestApi> {
+  const running = await startApi({ port: await freePort(), dataDir: tempDir('pilothub-api-'), admin: TEST_ADMIN, ...options });
   afterAll(() => running.stop());
-  return running;
+  const login = await fetch(`${running.url}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_ADMIN),
+  });
+  if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
+  const { token } = await login.json() as { token: string };
+  return {
+    ...running,
+    adminToken: token,
+    fetch: (path, init = {}) => fetch(`${running.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } }),
+  };
 }
 
 export async function sprayDryer(options: { running?: boolean } = {}): Promise<SprayDryerSim> {

@@ -1,14 +1,117 @@
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { EquipmentList } from './schemas.js';
+import { ApiError, notFound } from '../../errors.js';
+import { currentUser } from '../../plugins/auth.js';
+import { audit } from '../../sharing/audit.js';
+import { ensureEquipment, getEquipment, listEquipment, updateEquipment, type EquipmentProfile } from '../../sharing/equipment-store.js';
+import { liveStatus } from '../../sharing/live.js';
+import { newId } from '../../sharing/people.js';
+import { errors, Ok } from '../common.js';
+import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceList, MaintenanceParams, MaintenanceWindow } from './schemas.js';
+
+/** Registers every announced equipment, so the registry lists what the gateways' births describe. */
+export function syncRegistry(app: FastifyInstance): void {
+  for (const e of app.registry.list()) {
+    if (ensureEquipment(app.db, e.id, e.birth.equipment.name, e.birth.equipment.kind, app.now())) {
+      audit(app.db, null, app.now(), { action: 'equipment.register', entity: 'equipment', entityId: e.id, after: { name: e.birth.equipment.name, kind: e.birth.equipment.kind } });
+    }
+  }
+}
+
+export function summary(app: FastifyInstance, p: EquipmentProfile) {
+  const e = app.registry.get(p.id);
+  return {
+    id: p.id, name: p.name, kind: p.kind, site: e?.site ?? null, gateway: e?.birth.gateway ?? null,
+    online: e ? app.registry.isOnline(e) : false, lastSeen: e?.lastSeen ?? null,
+    status: liveStatus(app.db, app.registry, p, app.now()), bookable: p.bookable, location: p.location,
+    parameters: e?.birth.parameters.map((x) => ({ id: x.id, name: x.name, unit: x.unit, datatype: x.datatype })) ?? [],
+  };
+}
 
 export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const staff = app.requireRole('admin', 'engineer');
+  const found = (id: string) => {
+    syncRegistry(app);
+    const p = getEquipment(app.db, id);
+    if (!p) throw notFound(`equipment "${id}" is not known: no gateway has announced it`);
+    return p;
+  };
+
   app.get('/api/v1/equipment', {
-    schema: { tags: ['equipment'], summary: 'Equipment known from gateway births, with live state', response: { 200: EquipmentList } },
-  }, async () => ({
-    items: app.registry.list().map((e) => ({
-      id: e.id, name: e.birth.equipment.name, kind: e.birth.equipment.kind, site: e.site, gateway: e.birth.gateway,
-      online: app.registry.isOnline(e), lastSeen: e.lastSeen ?? null,
-      parameters: e.birth.parameters.map((p) => ({ id: p.id, name: p.name, unit: p.unit, datatype: p.datatype })),
-    })),
-  }));
+    schema: { tags: ['equipment'], summary: 'Equipment known from gateway births, with live state', response: { 200: EquipmentList, ...errors } },
+  }, async () => {
+    syncRegistry(app);
+    return { items: listEquipment(app.db).map((p) => summary(app, p)) };
+  });
+
+  app.get('/api/v1/equipment/:id', {
+    schema: { tags: ['equipment'], summary: 'Profile, rules and live state of one piece of equipment', params: EquipmentParams, response: { 200: EquipmentDetail, ...errors } },
+  }, async (request) => {
+    const p = found(request.params.id);
+    return { profile: p, live: summary(app, p) };
+  });
+
+  app.patch('/api/v1/equipment/:id', {
+    preHandler: app.requireRole('admin'),
+    schema: { tags: ['equipment'], summary: 'Enrich the registry entry and set booking and run rules (admin)', params: EquipmentParams, body: EquipmentPatch, response: { 200: EquipmentDetail, ...errors } },
+  }, async (request) => {
+    const before = found(request.params.id);
+    const patch = request.body;
+    if (patch.requiredQualification && !app.db.prepare('SELECT 1 FROM qualifications WHERE id = ?').get(patch.requiredQualification)) {
+      throw new ApiError(400, `qualification "${patch.requiredQualification}" does not exist; create it with POST /api/v1/qualifications`, { field: 'body.requiredQualification' });
+    }
+    for (const [i, org] of (patch.autoApproveOrgs ?? []).entries()) {
+      if (!app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw new ApiError(400, `organisation "${org}" does not exist`, { field: `body.autoApproveOrgs.${i}` });
+    }
+    const minB = patch.minBookingMin ?? before.minBookingMin;
+    const maxB = patch.maxBookingMin ?? before.maxBookingMin;
+    if (minB > maxB) throw new ApiError(400, `minBookingMin (${minB}) exceeds maxBookingMin (${maxB})`, { field: 'body.minBookingMin' });
+    const now = app.now();
+    const after = app.db.transaction(() => {
+      updateEquipment(app.db, before.id, patch, now);
+      const updated = getEquipment(app.db, before.id) as EquipmentProfile;
+      audit(app.db, currentUser(request), now, { action: 'equipment.update', entity: 'equipment', entityId: before.id, before, after: updated });
+      return updated;
+    }).immediate();
+    return { profile: after, live: summary(app, after) };
+  });
+
+  app.get('/api/v1/equipment/:id/maintenance', {
+    schema: { tags: ['equipment'], summary: 'Maintenance windows (they block bookings)', params: EquipmentParams, response: { 200: MaintenanceList, ...errors } },
+  }, async (request) => {
+    const p = found(request.params.id);
+    const rows = app.db.prepare('SELECT id, equipment_id AS equipmentId, starts_at AS startsAt, ends_at AS endsAt, reason FROM maintenance_windows WHERE equipment_id = ? ORDER BY starts_at').all(p.id);
+    return { items: rows as { id: string; equipmentId: string; startsAt: number; endsAt: number; reason: string }[] };
+  });
+
+  app.post('/api/v1/equipment/:id/maintenance', {
+    preHandler: staff,
+    schema: { tags: ['equipment'], summary: 'Plan a maintenance window (staff)', params: EquipmentParams, body: MaintenanceBody, response: { 201: MaintenanceWindow, ...errors } },
+  }, async (request, reply) => {
+    const p = found(request.params.id);
+    const startsAt = Date.parse(request.body.startsAt);
+    const endsAt = Date.parse(request.body.endsAt);
+    if (endsAt <= startsAt) throw new ApiError(400, 'endsAt must be after startsAt', { field: 'body.endsAt' });
+    const row = { id: newId('mnt'), equipmentId: p.id, startsAt, endsAt, reason: request.body.reason };
+    const now = app.now();
+    app.db.transaction(() => {
+      app.db.prepare('INSERT INTO maintenance_windows (id, equipment_id, starts_at, ends_at, reason) VALUES (@id, @equipmentId, @startsAt, @endsAt, @reason)').run(row);
+      audit(app.db, currentUser(request), now, { action: 'maintenance.create', entity: 'maintenance', entityId: row.id, after: row });
+    }).immediate();
+    return reply.status(201).send(row);
+  });
+
+  app.delete('/api/v1/maintenance/:id', {
+    preHandler: staff,
+    schema: { tags: ['equipment'], summary: 'Remove a maintenance window (staff)', params: MaintenanceParams, response: { 200: Ok, ...errors } },
+  }, async (request) => {
+    const now = app.now();
+    app.db.transaction(() => {
+      const before = app.db.prepare('SELECT * FROM maintenance_windows WHERE id = ?').get(request.params.id);
+      if (!before) throw notFound(`maintenance window "${request.params.id}" not found`);
+      app.db.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(request.params.id);
+      audit(app.db, currentUser(request), now, { action: 'maintenance.delete', entity: 'maintenance', entityId: request.params.id, before });
+    }).immediate();
+    return { ok: true as const };
+  });
 };

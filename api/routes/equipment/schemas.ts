@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { Datatype, Identifier } from '../../../common/contracts/index.js';
+import { EquipmentPatch, EquipmentProfile } from '../../sharing/equipment-store.js';
+import { IsoTime } from '../common.js';
+
+export { EquipmentPatch, EquipmentProfile };
 
 export const EquipmentParams = z.object({ id: Identifier });
+
+export const LiveStatus = z.enum(['offline', 'running', 'idle', 'alarm', 'maintenance', 'booked']).meta({ id: 'LiveStatus' });
 
 export const ParameterSummary = z.object({
   id: z.string(), name: z.string(), unit: z.string(), datatype: Datatype,
@@ -11,11 +17,23 @@ export const EquipmentSummary = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.string(),
-  site: z.string(),
-  gateway: z.string(),
+  site: z.string().nullable().describe('null when no gateway has announced it since the hub started'),
+  gateway: z.string().nullable(),
   online: z.boolean().describe("the equipment's gateway is connected to the broker"),
   lastSeen: z.number().int().nullable().describe('time of the newest reading, epoch ms'),
+  status: LiveStatus,
+  bookable: z.boolean(),
+  location: z.string(),
   parameters: z.array(ParameterSummary),
 }).meta({ id: 'EquipmentSummary' });
 
 export const EquipmentList = z.object({ items: z.array(EquipmentSummary) });
+
+export const EquipmentDetail = z.object({ profile: EquipmentProfile, live: EquipmentSummary }).meta({ id: 'EquipmentDetail' });
+
+export const MaintenanceWindow = z.object({
+  id: z.string(), equipmentId: z.string(), startsAt: z.number().int(), endsAt: z.number().int(), reason: z.string(),
+}).meta({ id: 'MaintenanceWindow' });
+export const MaintenanceList = z.object({ items: z.array(MaintenanceWindow) });
+export const MaintenanceBody = z.strictObject({ startsAt: IsoTime, endsAt: IsoTime, reason: z.string().min(1).max(500) });
+export const MaintenanceParams = z.object({ id: z.string().min(1).max(100) });

@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../errors.js';
+import { userForToken, type AuthUser, type Role } from '../sharing/people.js';
+
+export type { AuthUser, Role };
+
+declare module 'fastify' {
+  interface FastifyRequest { user: AuthUser | null }
+  interface FastifyInstance {
+    /** preHandler that lets only these roles through (403 otherwise). */
+    requireRole(...roles: Role[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyContextConfig {
+    /** The route answers anonymous callers (login, health, secret-token calendar feeds). */
+    public?: boolean;
+  }
+}
+
+/** The signed-in user of a request that passed the auth hook (every non-public route). */
+export function currentUser(request: FastifyRequest): AuthUser {
+  if (!request.user) throw new ApiError(401, 'sign in first: send "Authorization: Bearer <session token or API key>"');
+  return request.user;
+}
+
+/**
+ * Authenticates `Authorization: Bearer <session token | API key>`. Every route requires a user unless
+ * it is marked `config: { public: true }`, so a route added later is closed by default.
+ */
+export const authPlugin = fp(async (app: FastifyInstance) => {
+  app.decorateRequest('user', null);
+  app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest) => {
+    const user = currentUser(request);
+    if (!roles.includes(user.role)) throw new ApiError(403, `${request.method} ${request.routeOptions.url} needs role ${roles.join(' or ')}; ${user.email} is ${user.role}`);
+  });
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match?.[1]) throw new ApiError(401, 'Authorization header must be "Bearer <token>"');
+      request.user = userForToken(app.db, match[1], app.now());
+      if (!request.user) throw new ApiError(401, 'token is unknown, expired or revoked');
+    }
+    const isPublic = request.routeOptions.config?.public === true || request.url.startsWith('/api/docs') || !request.routeOptions.url;
+    if (!isPublic && !request.user) throw new ApiError(401, 'sign in first: send "Authorization: Bearer <session token or API key>"');
+  });
+});

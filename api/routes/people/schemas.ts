@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { Identifier } from '../../../common/contracts/index.js';
+import { Role } from '../../sharing/people.js';
+
+export const Org = z.object({ id: z.string(), name: z.string(), kind: z.enum(['operator', 'customer']), createdAt: z.number().int() }).meta({ id: 'Org' });
+export const OrgList = z.object({ items: z.array(Org) });
+export const OrgBody = z.strictObject({ id: Identifier, name: z.string().min(1).max(200) });
+
+export const UserDetail = z.object({
+  id: z.string(), email: z.string(), name: z.string(), role: Role, orgId: z.string(), disabled: z.boolean(), createdAt: z.number().int(),
+}).meta({ id: 'UserDetail' });
+export const UserList = z.object({ items: z.array(UserDetail) });
+export const UserBody = z.strictObject({
+  email: z.email().max(320), name: z.string().min(1).max(200), role: Role, orgId: z.string().min(1),
+  password: z.string().min(10, 'must be at least 10 characters').max(1000),
+});
+export const UserPatch = z.strictObject({
+  name: z.string().min(1).max(200).optional(), role: Role.optional(), disabled: z.boolean().optional(),
+  password: z.string().min(10, 'must be at least 10 characters').max(1000).optional(),
+});

@@ -1,0 +1,104 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Db } from '../../db/index.js';
+import { ApiError, notFound } from '../../errors.js';
+import { currentUser } from '../../plugins/auth.js';
+import { audit } from '../../sharing/audit.js';
+import { getBooking } from '../../sharing/bookings-store.js';
+import { getEquipment } from '../../sharing/equipment-store.js';
+import { newId, type AuthUser } from '../../sharing/people.js';
+import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
+import { errors, IdParams, withConflict } from '../common.js';
+import { CloseRunBody, CorrectRunBody, OpenRunBody, Run, RunList, RunQuery } from './schemas.js';
+
+interface RunRow {
+  id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null;
+  opened_by: string; closed_by: string | null; note: string;
+}
+
+const getRun = (db: Db, id: string) => (db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined) ?? null;
+
+export const runRoutes: FastifyPluginAsyncZod = async (app) => {
+  const staff = app.requireRole('admin', 'engineer');
+  const toRun = (r: RunRow) => ({
+    id: r.id, equipmentId: r.equipment_id, bookingId: r.booking_id, orgId: r.org_id, startedAt: r.started_at, endedAt: r.ended_at,
+    openedBy: r.opened_by, closedBy: r.closed_by, note: r.note, minutes: Math.round(((r.ended_at ?? app.now()) - r.started_at) / 600) / 100,
+  });
+  const visible = (user: AuthUser, id: string) => {
+    const row = getRun(app.db, id);
+    if (!row || !canSeeOrg(user, row.org_id)) throw notFound(`run "${id}" not found`);
+    return row;
+  };
+  const bookingOf = (equipmentId: string, bookingId: string | null | undefined, field: string) => {
+    if (!bookingId) return null;
+    const b = getBooking(app.db, bookingId);
+    if (!b) throw new ApiError(400, `booking "${bookingId}" does not exist`, { field });
+    if (b.equipment_id !== equipmentId) throw new ApiError(400, `booking "${bookingId}" is for "${b.equipment_id}", not "${equipmentId}"`, { field });
+    return b;
+  };
+  const update = (user: AuthUser, before: RunRow, after: RunRow, action: string) => {
+    if (after.ended_at !== null && after.ended_at < after.started_at) throw new ApiError(400, 'the run would end before it starts', { field: 'body.endedAt' });
+    app.db.transaction(() => {
+      app.db.prepare('UPDATE runs SET booking_id = @booking_id, org_id = @org_id, started_at = @started_at, ended_at = @ended_at, closed_by = @closed_by, note = @note WHERE id = @id').run(after);
+      audit(app.db, user, app.now(), { action, entity: 'run', entityId: after.id, orgId: after.org_id, before, after });
+    }).immediate();
+    return toRun(after);
+  };
+
+  app.get('/api/v1/runs', { schema: { tags: ['runs'], summary: 'Measured runs (customers: their organisation\'s)', querystring: RunQuery, response: { 200: RunList, ...errors } } }, async (request) => {
+    const user = currentUser(request);
+    const scope = orgScope(user);
+    const where = [scope.sql];
+    const params: (string | number)[] = [...scope.params];
+    const q = request.query;
+    if (q.equipment) { where.push('equipment_id = ?'); params.push(q.equipment); }
+    if (q.booking) { where.push('booking_id = ?'); params.push(q.booking); }
+    if (q.from) { where.push('(ended_at IS NULL OR ended_at > ?)'); params.push(Date.parse(q.from)); }
+    if (q.to) { where.push('started_at < ?'); params.push(Date.parse(q.to)); }
+    return { items: (app.db.prepare(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at`).all(...params) as RunRow[]).map(toRun) };
+  });
+
+  app.get('/api/v1/runs/:id', { schema: { tags: ['runs'], summary: 'One run', params: IdParams, response: { 200: Run, ...errors } } }, async (request) =>
+    toRun(visible(currentUser(request), request.params.id)));
+
+  app.post('/api/v1/runs', { preHandler: staff, schema: { tags: ['runs'], summary: 'Open a run by hand (staff)', body: OpenRunBody, response: { 201: Run, ...withConflict } } }, async (request, reply) => {
+    const user = currentUser(request);
+    const body = request.body;
+    if (!getEquipment(app.db, body.equipmentId)) throw new ApiError(404, `equipment "${body.equipmentId}" is not known`);
+    const booking = bookingOf(body.equipmentId, body.bookingId, 'body.bookingId');
+    const row: RunRow = {
+      id: newId('run'), equipment_id: body.equipmentId, booking_id: booking?.id ?? null, org_id: booking?.org_id ?? user.orgId,
+      started_at: body.startedAt ? Date.parse(body.startedAt) : app.now(), ended_at: null, opened_by: user.id, closed_by: null, note: body.note,
+    };
+    app.db.transaction(() => {
+      const open = app.db.prepare('SELECT id FROM runs WHERE equipment_id = ? AND ended_at IS NULL').pluck().get(row.equipment_id);
+      if (open) throw new ApiError(409, `equipment "${row.equipment_id}" already has an open run "${String(open)}"; close it first`);
+      app.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by, note) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by, @note)').run(row);
+      audit(app.db, user, app.now(), { action: 'run.open', entity: 'run', entityId: row.id, orgId: row.org_id, after: row });
+    }).immediate();
+    return reply.status(201).send(toRun(row));
+  });
+
+  app.post('/api/v1/runs/:id/close', { preHandler: staff, schema: { tags: ['runs'], summary: 'Close an open run (staff)', params: IdParams, body: CloseRunBody, response: { 200: Run, ...withConflict } } }, async (request) => {
+    const user = currentUser(request);
+    const before = visible(user, request.params.id);
+    if (before.ended_at !== null) throw new ApiError(409, `run "${before.id}" is already closed; correct it with PATCH instead`);
+    const endedAt = request.body.endedAt ? Date.parse(request.body.endedAt) : app.now();
+    return update(user, before, { ...before, ended_at: endedAt, closed_by: user.id, note: request.body.note ?? before.note }, 'run.close');
+  });
+
+  app.patch('/api/v1/runs/:id', { preHandler: staff, schema: { tags: ['runs'], summary: 'Correct a run\'s times or booking, with a note (staff; audited)', params: IdParams, body: CorrectRunBody, response: { 200: Run, ...errors } } }, async (request) => {
+    const user = currentUser(request);
+    const before = visible(user, request.params.id);
+    const body = request.body;
+    const booking = body.bookingId === undefined ? undefined : bookingOf(before.equipment_id, body.bookingId, 'body.bookingId');
+    const after: RunRow = {
+      ...before,
+      started_at: body.startedAt ? Date.parse(body.startedAt) : before.started_at,
+      ended_at: body.endedAt ? Date.parse(body.endedAt) : before.ended_at,
+      booking_id: booking === undefined ? before.booking_id : booking?.id ?? null,
+      org_id: booking === undefined ? before.org_id : booking?.org_id ?? null,
+      note: body.note,
+    };
+    return update(user, before, after, 'run.correct');
+  });
+};

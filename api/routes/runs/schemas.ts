@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { Identifier } from '../../../common/contracts/index.js';
+import { IsoTime } from '../common.js';
+
+export const Run = z.object({
+  id: z.string(), equipmentId: z.string(), bookingId: z.string().nullable(), orgId: z.string().nullable(),
+  startedAt: z.number().int(), endedAt: z.number().int().nullable().describe('null while the run is open'),
+  openedBy: z.string().describe('"auto" (run condition) or the user id'), closedBy: z.string().nullable(), note: z.string(),
+  minutes: z.number(),
+}).meta({ id: 'Run' });
+export const RunList = z.object({ items: z.array(Run) });
+
+export const RunQuery = z.strictObject({
+  equipment: Identifier.optional(), booking: z.string().max(100).optional(),
+  from: IsoTime.optional(), to: IsoTime.optional(),
+});
+
+export const OpenRunBody = z.strictObject({
+  equipmentId: Identifier, bookingId: z.string().max(100).optional(),
+  startedAt: IsoTime.optional().describe('default now'), note: z.string().max(1000).default(''),
+});
+export const CloseRunBody = z.strictObject({ endedAt: IsoTime.optional().describe('default now'), note: z.string().max(1000).optional() });
+export const CorrectRunBody = z.strictObject({
+  startedAt: IsoTime.optional(), endedAt: IsoTime.optional(), bookingId: z.string().max(100).nullable().optional(),
+  note: z.string().min(1, 'say why the run is corrected').max(1000),
+});

@@ -1,0 +1,62 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listEquipment } from '../../sharing/equipment-store.js';
+import { liveStatus } from '../../sharing/live.js';
+import { errors } from '../common.js';
+import { syncRegistry } from '../equipment/index.js';
+import { StatusList } from './schemas.js';
+
+const CALENDAR_TICK_MS = 1000;
+const HEARTBEAT_MS = 15_000;
+
+export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
+  const streams = new Set<ServerResponse>();
+  const statuses = () => {
+    syncRegistry(app);
+    const at = app.now();
+    return listEquipment(app.db).map((p) => ({ equipmentId: p.id, status: liveStatus(app.db, app.registry, p, at), at }));
+  };
+  // Open streams never go idle, so end them before the server waits for its connections to close.
+  app.addHook('preClose', async () => { for (const s of streams) s.end(); });
+
+  app.get('/api/v1/status', {
+    schema: { tags: ['status'], summary: 'Live status of every piece of equipment', response: { 200: StatusList, ...errors } },
+  }, async () => ({ items: statuses() }));
+
+  app.get('/api/v1/status/stream', {
+    schema: {
+      tags: ['status'], produces: ['text/event-stream'],
+      summary: 'Server-Sent Events: one "status" event per equipment at connect, then one whenever a status changes',
+      response: { 200: z.string().describe('event: status\\ndata: {"equipmentId":"dryer-1","status":"running","at":…}'), ...errors },
+    },
+  }, async (request, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    streams.add(res);
+    const last = new Map<string, string>();
+    const push = () => {
+      try {
+        for (const s of statuses()) {
+          if (last.get(s.equipmentId) === s.status) continue;
+          last.set(s.equipmentId, s.status);
+          res.write(`event: status\ndata: ${JSON.stringify(s)}\n\n`);
+        }
+      } catch (err) {
+        request.log.error({ err }, 'status stream update failed');
+      }
+    };
+    push();
+    const unsubscribe = app.registry.onChange(push);
+    // Bookings and maintenance windows start and end with time, not with telemetry.
+    const tick = setInterval(push, CALENDAR_TICK_MS);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    res.on('close', () => {
+      unsubscribe();
+      clearInterval(tick);
+      clearInterval(heartbeat);
+      streams.delete(res);
+    });
+  });
+};

@@ -1,0 +1,58 @@
+import type { EquipmentProfile } from './equipment-store.js';
+
+export interface RuleViolation { field: string; message: string }
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+const iso = (t: number) => new Date(t).toISOString();
+const minuteOfDay = (t: number) => Math.floor((t % DAY) / MIN);
+const hhmmToMinutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+
+/**
+ * The equipment's booking rules for one requested slot (pure; issue 6 "rules per equipment").
+ * Conflicts with other bookings and maintenance need the database and are checked by the store.
+ */
+export function checkBookingRules(p: EquipmentProfile, startsAt: number, endsAt: number, now: number): RuleViolation[] {
+  const errors: RuleViolation[] = [];
+  const minutes = (endsAt - startsAt) / MIN;
+  if (!p.bookable) errors.push({ field: 'body.equipmentId', message: `equipment "${p.id}" is not bookable` });
+  if (endsAt <= startsAt) return [...errors, { field: 'body.endsAt', message: 'endsAt must be after startsAt' }];
+  if (minutes < p.minBookingMin) errors.push({ field: 'body.endsAt', message: `booking is ${minutes} min; "${p.id}" needs at least ${p.minBookingMin} min` });
+  if (minutes > p.maxBookingMin) errors.push({ field: 'body.endsAt', message: `booking is ${minutes} min; "${p.id}" allows at most ${p.maxBookingMin} min` });
+  if (startsAt < now + p.leadTimeMin * MIN) {
+    errors.push({ field: 'body.startsAt', message: `bookings of "${p.id}" must start at least ${p.leadTimeMin} min ahead, at ${iso(now + p.leadTimeMin * MIN)} or later` });
+  }
+  // End exactly at midnight still counts as the same day.
+  const sameDay = Math.floor(startsAt / DAY) === Math.floor((endsAt - 1) / DAY);
+  if (!p.multiDay && !sameDay) errors.push({ field: 'body.endsAt', message: `"${p.id}" does not allow bookings over several days (UTC)` });
+  const wh = p.workingHours;
+  if (wh) {
+    const day = new Date(startsAt).getUTCDay();
+    const from = hhmmToMinutes(wh.from);
+    const to = hhmmToMinutes(wh.to);
+    const startMin = minuteOfDay(startsAt);
+    const endMin = startMin + minutes;
+    if (!wh.days.includes(day) || !sameDay || startMin < from || endMin > to) {
+      errors.push({ field: 'body.startsAt', message: `"${p.id}" can be booked only ${wh.from}-${wh.to} UTC on days ${wh.days.join(',')} (0 = Sunday)` });
+    }
+  }
+  return errors;
+}
+
+export interface Interval { from: number; to: number }
+
+/** Free intervals of `window` once every busy interval is removed, keeping those at least `minMs` long. */
+export function freeIntervals(window: Interval, busy: Interval[], minMs: number): Interval[] {
+  const sorted = [...busy].sort((a, b) => a.from - b.from);
+  const free: Interval[] = [];
+  let cursor = window.from;
+  for (const b of sorted) {
+    if (b.to <= cursor) continue;
+    if (b.from >= window.to) break;
+    if (b.from > cursor) free.push({ from: cursor, to: Math.min(b.from, window.to) });
+    cursor = Math.max(cursor, b.to);
+  }
+  if (cursor < window.to) free.push({ from: cursor, to: window.to });
+  return free.filter((f) => f.to - f.from >= minMs);
+}

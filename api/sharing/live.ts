@@ -1,0 +1,39 @@
+import type { Db } from '../db/index.js';
+import type { EquipmentRegistry } from '../live/equipment-registry.js';
+import { evaluateCondition, parseCondition, type Node } from './condition.js';
+import { BLOCKING } from './bookings-store.js';
+import type { EquipmentProfile } from './equipment-store.js';
+import { deriveStatus, type LiveStatus } from './status.js';
+
+const parsed = new Map<string, Node>();
+function compiled(source: string): Node {
+  let node = parsed.get(source);
+  if (!node) { node = parseCondition(source); parsed.set(source, node); }
+  return node;
+}
+
+/** Evaluates a condition over the registry's latest values; null when the equipment has no condition or no data. */
+export function conditionNow(registry: EquipmentRegistry, equipmentId: string, source: string | null): boolean | null {
+  const entry = registry.get(equipmentId);
+  if (!source || !entry || !registry.isOnline(entry)) return null;
+  return evaluateCondition(compiled(source), (id) => entry.values.get(id)?.v);
+}
+
+const DEFAULT_ALARM = 'alarm == true';
+
+export function liveStatus(db: Db, registry: EquipmentRegistry, p: EquipmentProfile, now: number): LiveStatus {
+  const entry = registry.get(p.id);
+  const inMaintenance = db.prepare('SELECT 1 FROM maintenance_windows WHERE equipment_id = ? AND starts_at <= ? AND ends_at > ?').get(p.id, now, now) !== undefined;
+  const booked = db.prepare(`SELECT 1 FROM bookings WHERE equipment_id = ? AND ${BLOCKING} AND starts_at <= ? AND ends_at > ?`).get(p.id, now, now) !== undefined;
+  const pollMs = 1000;
+  return deriveStatus({
+    online: entry ? registry.isOnline(entry) : false,
+    // Readings carry their source (wall-clock) time, so their age is measured against the wall clock, not the calendar clock.
+    dataAgeMs: entry?.lastSeen === undefined ? undefined : Date.now() - entry.lastSeen,
+    staleAfterMs: 30 * pollMs,
+    inMaintenance,
+    alarm: conditionNow(registry, p.id, p.alarmCondition ?? (entry?.birth.parameters.some((x) => x.id === 'alarm') ? DEFAULT_ALARM : null)) === true,
+    running: conditionNow(registry, p.id, p.runCondition) === true,
+    booked,
+  });
+}

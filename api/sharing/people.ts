@@ -1,0 +1,82 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../db/index.js';
+
+export const Role = z.enum(['admin', 'engineer', 'customer', 'viewer']);
+export type Role = z.infer<typeof Role>;
+
+export interface AuthUser { id: string; email: string; name: string; role: Role; orgId: string }
+
+/** The platform operator's organisation: its staff see every organisation's data. */
+export const OPERATOR_ORG_ID = 'operator';
+
+export const isOperatorStaff = (user: AuthUser) => user.orgId === OPERATOR_ORG_ID;
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(9).toString('base64url')}`;
+}
+
+export function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+// scrypt from node:crypto (no native add-on); N=2^15 is OWASP's minimum recommendation for scrypt.
+const SCRYPT: ScryptOptions = { N: 32_768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+function scryptAsync(password: string, salt: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password, salt, 64, SCRYPT, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt);
+  return `scrypt$${SCRYPT.N}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, salt, key] = stored.split('$');
+  if (scheme !== 'scrypt' || Number(n) !== SCRYPT.N || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64url');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'));
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+interface UserRow { id: string; email: string; name: string; role: Role; org_id: string }
+
+const toAuthUser = (row: UserRow): AuthUser => ({ id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id });
+
+/** The user behind a session token or API key, or null when it is unknown, revoked, expired or disabled. */
+export function userForToken(db: Db, token: string, now: number): AuthUser | null {
+  const hash = hashToken(token);
+  const row = db.prepare(`
+    SELECT u.id, u.email, u.name, u.role, u.org_id FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0
+    UNION ALL
+    SELECT u.id, u.email, u.name, u.role, u.org_id FROM api_keys k JOIN users u ON u.id = k.user_id
+      WHERE k.token_hash = ? AND k.revoked_at IS NULL AND u.disabled = 0`).get(hash, now, hash) as UserRow | undefined;
+  return row ? toAuthUser(row) : null;
+}
+
+export function getUser(db: Db, id: string): AuthUser | null {
+  const row = db.prepare('SELECT id, email, name, role, org_id FROM users WHERE id = ?').get(id) as UserRow | undefined;
+  return row ? toAuthUser(row) : null;
+}
+
+/**
+ * First start: the operator organisation and, when there is no user at all, an admin from
+ * PILOTHUB_ADMIN_EMAIL / PILOTHUB_ADMIN_PASSWORD or with a random password the caller prints once.
+ */
+export async function bootstrapPeople(db: Db, now: number, admin: { email?: string; password?: string }): Promise<{ email: string; password: string; generated: boolean } | null> {
+  db.prepare("INSERT OR IGNORE INTO orgs (id, name, kind, created_at) VALUES (?, 'Platform operator', 'operator', ?)").run(OPERATOR_ORG_ID, now);
+  const count = db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
+  if (count > 0) return null;
+  const email = admin.email || 'admin@localhost';
+  const generated = !admin.password;
+  const password = admin.password || randomBytes(12).toString('base64url');
+  const hash = await hashPassword(password);
+  db.prepare("INSERT INTO users (id, org_id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, 'Administrator', 'admin', ?, ?)")
+    .run(newId('usr'), OPERATOR_ORG_ID, email, hash, now);
+  return { email, password, generated };
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '../../common/runtime/logger.js';
+import type { Db } from '../db/index.js';
+import type { EquipmentRegistry } from '../live/equipment-registry.js';
+import { audit } from './audit.js';
+import { sweepNoShows } from './bookings-store.js';
+import { ensureEquipment, getEquipment } from './equipment-store.js';
+import { conditionNow } from './live.js';
+import { newId } from './people.js';
+import { touchQualification } from './qualifications.js';
+
+interface OpenRun { id: string; booking_id: string | null; started_at: number }
+
+/**
+ * Measured use: within an approved booking a run opens when the equipment's run condition becomes
+ * true and closes once it has been false for `runCloseAfterS` (the run ends when it turned false).
+ * Driven by the live registry's values, plus a periodic tick for timeouts and no-shows.
+ */
+export class RunTracker {
+  private readonly falseSince = new Map<string, number>();
+  private readonly registered = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly db: Db, private readonly registry: EquipmentRegistry, private readonly now: () => number, private readonly logger: Logger) {}
+
+  start(tickMs = 1000): void {
+    this.unsubscribe = this.registry.onChange((id) => this.evaluate(id));
+    this.timer = setInterval(() => this.tick(), tickMs);
+    this.timer.unref();
+    for (const e of this.registry.list()) this.evaluate(e.id);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+
+  tick(): void {
+    try {
+      for (const e of this.registry.list()) this.evaluate(e.id);
+      sweepNoShows(this.db, this.now());
+    } catch (err) {
+      this.logger.error({ err }, 'run tracker tick failed');
+    }
+  }
+
+  evaluate(equipmentId: string): void {
+    const entry = this.registry.get(equipmentId);
+    const now = this.now();
+    if (entry && !this.registered.has(equipmentId)) {
+      this.registered.add(equipmentId);
+      const { name, kind } = entry.birth.equipment;
+      if (ensureEquipment(this.db, equipmentId, name, kind, now)) audit(this.db, null, now, { action: 'equipment.register', entity: 'equipment', entityId: equipmentId, after: { name, kind } });
+    }
+    const p = getEquipment(this.db, equipmentId);
+    if (!p?.runCondition) return;
+    const on = conditionNow(this.registry, equipmentId, p.runCondition) === true;
+    const open = this.db.prepare('SELECT id, booking_id, started_at FROM runs WHERE equipment_id = ? AND ended_at IS NULL').get(equipmentId) as OpenRun | undefined;
+    if (on) {
+      this.falseSince.delete(equipmentId);
+      if (!open) this.open(equipmentId, now, p.requiredQualification);
+      return;
+    }
+    if (!open) return;
+    const since = this.falseSince.get(equipmentId);
+    if (since === undefined) this.falseSince.set(equipmentId, now);
+    else if (now - since >= p.runCloseAfterS * 1000) {
+      this.close(open, Math.max(since, open.started_at), now);
+      this.falseSince.delete(equipmentId);
+    }
+  }
+
+  private open(equipmentId: string, now: number, qualification: string | null): void {
+    const booking = this.db.prepare(`SELECT id, org_id, user_id FROM bookings WHERE equipment_id = ? AND status = 'approved'
+      AND starts_at <= ? AND ends_at > ? ORDER BY starts_at LIMIT 1`).get(equipmentId, now, now) as { id: string; org_id: string; user_id: string } | undefined;
+    if (!booking) return;
+    const run = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: now, ended_at: null, opened_by: 'auto' };
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by)').run(run);
+      touchQualification(this.db, booking.user_id, qualification, now);
+      audit(this.db, null, now, { action: 'run.open', entity: 'run', entityId: run.id, orgId: run.org_id, after: run });
+    }).immediate();
+    this.logger.info({ equipmentId, runId: run.id, bookingId: booking.id }, 'run opened: run condition became true');
+  }
+
+  private close(run: OpenRun, endedAt: number, now: number): void {
+    this.db.transaction(() => {
+      const before = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(run.id) as Record<string, unknown>;
+      this.db.prepare("UPDATE runs SET ended_at = ?, closed_by = 'auto' WHERE id = ?").run(endedAt, run.id);
+      audit(this.db, null, now, { action: 'run.close', entity: 'run', entityId: run.id, orgId: before.org_id as string | null, before, after: { ...before, ended_at: endedAt, closed_by: 'auto' } });
+    }).immediate();
+    this.logger.info({ runId: run.id, bookingId: run.booking_id }, 'run closed: run condition stayed false');
+  }
+}

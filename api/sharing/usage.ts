@@ -1,0 +1,58 @@
+import type { Db } from '../db/index.js';
+
+const MIN = 60_000;
+
+export interface UsageLine {
+  equipmentId: string; bookings: number; bookedMinutes: number; usedMinutes: number; overageMinutes: number;
+  noShows: number; billedMinutes: number; rate: number; policy: 'booked' | 'used' | 'max'; amount: number;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Month bounds in UTC for "YYYY-MM". */
+export function monthRange(month: string): { from: number; to: number } {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return { from: Date.UTC(y, m - 1, 1), to: Date.UTC(y, m, 1) };
+}
+
+/**
+ * Usage of one organisation in one month, per equipment: bookings that started in the month and
+ * were not cancelled, rejected or left unapproved; measured minutes from their runs; billed minutes
+ * under the equipment's policy at the internal (operator) or external (customer) hourly rate.
+ */
+export function usageSummary(db: Db, orgId: string, month: string, now: number): { lines: UsageLine[]; total: number } {
+  const { from, to } = monthRange(month);
+  const orgKind = db.prepare('SELECT kind FROM orgs WHERE id = ?').pluck().get(orgId) as string;
+  const rows = db.prepare(`SELECT b.id, b.equipment_id, b.starts_at, b.ends_at, b.status, e.rate_internal, e.rate_external, e.billing_policy,
+      (SELECT COALESCE(SUM(COALESCE(r.ended_at, ?) - r.started_at), 0) FROM runs r WHERE r.booking_id = b.id) AS used_ms
+    FROM bookings b JOIN equipment e ON e.id = b.equipment_id
+    WHERE b.org_id = ? AND b.starts_at >= ? AND b.starts_at < ? AND b.status IN ('approved', 'no_show', 'completed')
+    ORDER BY b.equipment_id, b.starts_at`).all(now, orgId, from, to) as {
+      equipment_id: string; starts_at: number; ends_at: number; status: string; rate_internal: number; rate_external: number;
+      billing_policy: UsageLine['policy']; used_ms: number }[];
+  const lines = new Map<string, UsageLine>();
+  for (const r of rows) {
+    const rate = orgKind === 'operator' ? r.rate_internal : r.rate_external;
+    const line = lines.get(r.equipment_id) ?? { equipmentId: r.equipment_id, bookings: 0, bookedMinutes: 0, usedMinutes: 0, overageMinutes: 0, noShows: 0, billedMinutes: 0, rate, policy: r.billing_policy, amount: 0 };
+    const booked = (r.ends_at - r.starts_at) / MIN;
+    const used = r.used_ms / MIN;
+    line.bookings += 1;
+    line.bookedMinutes += booked;
+    line.usedMinutes += used;
+    line.overageMinutes += Math.max(0, used - booked);
+    if (r.status === 'no_show') line.noShows += 1;
+    line.billedMinutes += r.billing_policy === 'booked' ? booked : r.billing_policy === 'used' ? used : Math.max(booked, used);
+    lines.set(r.equipment_id, line);
+  }
+  const out = [...lines.values()].map((l) => ({
+    ...l, bookedMinutes: round2(l.bookedMinutes), usedMinutes: round2(l.usedMinutes), overageMinutes: round2(l.overageMinutes),
+    billedMinutes: round2(l.billedMinutes), amount: round2(l.billedMinutes / 60 * l.rate),
+  }));
+  return { lines: out, total: round2(out.reduce((sum, l) => sum + l.amount, 0)) };
+}
+
+export function usageCsv(orgId: string, month: string, lines: UsageLine[]): string {
+  const header = 'org,month,equipment,bookings,booked_min,used_min,overage_min,no_shows,billed_min,policy,rate_per_h,amount';
+  const body = lines.map((l) => [orgId, month, l.equipmentId, l.bookings, l.bookedMinutes, l.usedMinutes, l.overageMinutes, l.noShows, l.billedMinutes, l.policy, l.rate, l.amount].join(','));
+  return `${[header, ...body].join('\n')}\n`;
+}
