@@ -6,10 +6,11 @@ import { startBroker, type RunningBroker } from './broker/broker.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { freePort } from './common/runtime/ports.js';
-import { loadGatewayConfig } from './gateway/config.js';
-import { startGateway, type RunningGateway } from './gateway/gateway.js';
+import { startGatewayFromFile, type WatchedGateway } from './gateway/watch.js';
 import { startIngest, type RunningIngest } from './ingest/ingest.js';
 import { startSprayDryer, type SprayDryerSim } from './simulators/spray-dryer/index.js';
+import { buildWeb } from './web/build.js';
+import { startExtruder, type ExtruderSim } from './simulators/extruder/index.js';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
@@ -68,17 +69,30 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
     const ingest: RunningIngest = await startIngest({ mqttUrl, influxUrl: influxUrl });
     stops.push(() => ingest.stop());
-    const api: RunningApi = await startApi({ host: options.host, port: options.apiPort, mqttUrl, influxUrl: influxUrl, portEnvVar: 'PILOTHUB_API_PORT' });
+    // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.
+    await buildWeb().catch((err: Error) => logger.warn({ err: err.message }, 'web dashboard not built; / answers 503'));
+    const api: RunningApi = await startApi({
+      host: options.host, port: options.apiPort, mqttUrl, influxUrl: influxUrl, portEnvVar: 'PILOTHUB_API_PORT',
+      dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
+    });
     stops.push(() => api.stop());
+    // Printed once, to the terminal only: the password is stored hashed and never logged.
+    if (api.createdAdmin) {
+      process.stdout.write(`pilothub created the first admin: ${api.createdAdmin.email}${api.createdAdmin.generated ? ` with password ${api.createdAdmin.password} (shown only now)` : ' (password from PILOTHUB_ADMIN_PASSWORD)'}\n`);
+    }
     const dryerPort = await freePort();
     const dryer: SprayDryerSim = await startSprayDryer({ port: dryerPort });
     stops.push(() => dryer.stop());
-    const config = loadGatewayConfig(options.gatewayConfig, {
+    const extruderPort = await freePort();
+    const extruder: ExtruderSim = await startExtruder({ port: extruderPort });
+    stops.push(() => extruder.stop());
+    const metricsPort = process.env.PILOTHUB_GATEWAY_METRICS_PORT ? Number(process.env.PILOTHUB_GATEWAY_METRICS_PORT) : await freePort();
+    const gateway: WatchedGateway = await startGatewayFromFile(options.gatewayConfig, {
       ...process.env, PILOTHUB_MQTT_URL: mqttUrl, PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryerPort),
-    });
-    const gateway: RunningGateway = await startGateway(config, { dataDir: join(options.dataDir, 'gateway') });
+      PILOTHUB_SIM_EXTRUDER_HOST: '127.0.0.1', PILOTHUB_SIM_EXTRUDER_PORT: String(extruderPort),
+    }, { dataDir: join(options.dataDir, 'gateway'), metricsPort });
     stops.push(() => gateway.stop());
-    logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl }, 'hub started');
+    logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, gatewayMetricsUrl: gateway.metricsUrl }, 'hub started');
     return { apiUrl: api.url, mqttUrl, influxUrl: influxUrl, stop: stopAll };
   } catch (err) {
     await stopAll();

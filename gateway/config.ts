@@ -10,6 +10,17 @@ export const MqttConnection = z.strictObject({
   keepaliveSeconds: z.number().int().min(1).max(3600).default(30),
 });
 
+/** The store-and-forward queue (gateway/outbox.ts): where batches wait for the broker's PUBACK. */
+export const BufferConfig = z.strictObject({
+  maxMegabytes: z.number().min(1).max(1_000_000).default(256).describe('size limit of the on-disk queue; when full the oldest batches are dropped (counted, logged)'),
+  maxInflight: z.number().int().min(1).max(65_000).default(100).describe('batches published and awaiting PUBACK at once'),
+});
+
+export const MetricsConfig = z.strictObject({
+  port: z.number().int().min(0).max(65_535).describe('port of the Prometheus /metrics endpoint (0: any free port)'),
+  host: z.string().min(1).default('127.0.0.1'),
+});
+
 /** The gateway's whole configuration: one YAML file (README "Gateway configuration"). */
 export const GatewayConfig = z.strictObject({
   gateway: z.strictObject({
@@ -17,21 +28,27 @@ export const GatewayConfig = z.strictObject({
     site: Identifier.describe('site (plant, hall) the equipment belongs to; first topic level after pilothub/v1'),
   }),
   mqtt: MqttConnection,
+  buffer: BufferConfig.default({ maxMegabytes: 256, maxInflight: 100 }),
+  metrics: MetricsConfig.optional(),
   devices: z.array(z.discriminatedUnion('protocol', deviceSchemas)).min(1),
 }).superRefine((config, ctx) => {
-  const seen = new Map<string, number>();
-  config.devices.forEach((device, i) => {
-    const first = seen.get(device.id);
+  // Runs even when other fields are invalid (`when` below), so duplicates show up in the same report.
+  const devices = Array.isArray(config.devices) ? (config.devices as Partial<GatewayConfig['devices'][number]>[]) : [];
+  const seen = new Map<unknown, number>();
+  devices.forEach((device, i) => {
+    const first = seen.get(device?.id);
+    if (typeof device?.id !== 'string') return;
     if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${device.id}" is already used by devices[${first}]` });
     else seen.set(device.id, i);
     const params = new Map<string, number>();
-    device.parameters.forEach((p, j) => {
+    (Array.isArray(device.parameters) ? device.parameters : []).forEach((p: { id?: unknown }, j) => {
+      if (typeof p?.id !== 'string') return;
       const firstParam = params.get(p.id);
       if (firstParam !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'parameters', j, 'id'], message: `parameter id "${p.id}" is already used by parameters[${firstParam}]` });
       else params.set(p.id, j);
     });
   });
-});
+}, { when: () => true });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
 /** Names the device a problem concerns, so a report over many devices reads at a glance. */

@@ -1,21 +1,50 @@
+import { join } from 'node:path';
 import type { Birth } from '../common/contracts/index.js';
-import { createLogger } from '../common/runtime/logger.js';
+import { createLogger, type Logger } from '../common/runtime/logger.js';
 import type { GatewayConfig } from './config.js';
 import type { DeviceDriver } from './drivers/driver.js';
-import { createDriver, describeDevice } from './drivers/index.js';
+import { createDriver, describeDevice, type DeviceConfig } from './drivers/index.js';
+import { GatewayMetrics, serveMetrics } from './metrics.js';
+import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
 
+export interface GatewayOptions {
+  /** Where the outbox and driver files (certificates, state) live. */
+  dataDir: string;
+  /** Overrides `metrics.port` of the config (the hub passes a free port). */
+  metricsPort?: number;
+}
+
+export interface DeviceChanges {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
 export interface RunningGateway {
+  config(): GatewayConfig;
+  metrics: GatewayMetrics;
+  /** `http://host:port/metrics`, when metrics are served. */
+  metricsUrl: string | undefined;
+  queueDepth(): { messages: number; bytes: number };
+  /** Switches to `next` for the devices: restarts only those that changed and republishes their birth. */
+  applyDevices(next: GatewayConfig): Promise<DeviceChanges>;
   stop(): Promise<void>;
 }
 
-/** Starts one driver per device and wires each to the publisher. */
-export async function startGateway(config: GatewayConfig, options: { dataDir: string }): Promise<RunningGateway> {
+/** Starts one driver per device and wires each to the publisher, which queues batches in the outbox. */
+export async function startGateway(initial: GatewayConfig, options: GatewayOptions): Promise<RunningGateway> {
+  let config = initial;
   const logger = createLogger('gateway', { gatewayId: config.gateway.id });
-  const publisher = new Publisher(config, logger);
+  const metrics = new GatewayMetrics();
+  const outbox = new Outbox(join(options.dataDir, `outbox-${config.gateway.id}.sqlite`), config.buffer.maxMegabytes * 1024 * 1024);
+  const queued = outbox.depth();
+  if (queued.messages) logger.info(queued, `outbox holds ${queued.messages} batch(es) from before; they are sent first`);
+  const publisher = new Publisher(config, logger, outbox, metrics);
   await publisher.start();
-  const drivers: DeviceDriver[] = [];
-  for (const device of config.devices) {
+  const drivers = new Map<string, DeviceDriver>();
+
+  const startDevice = async (device: DeviceConfig) => {
     const birth: Birth = {
       gateway: config.gateway.id,
       equipment: { id: device.id, name: device.name, kind: device.kind, protocol: device.protocol },
@@ -25,17 +54,76 @@ export async function startGateway(config: GatewayConfig, options: { dataDir: st
     publisher.setBirth(birth);
     const driver = createDriver(device, {
       logger: logger.child({ equipmentId: device.id, protocol: device.protocol }),
-      emit: (readings) => publisher.publishReadings(device.id, readings),
-      dataDir: options.dataDir,
+      emit: (readings) => {
+        if (readings.length === 0) return;
+        let bad = 0;
+        for (const r of readings) if (r.q === 'bad') bad++;
+        metrics.readings.inc({ device: device.id, quality: 'good' }, readings.length - bad);
+        if (bad) metrics.readings.inc({ device: device.id, quality: 'bad' }, bad);
+        publisher.publishReadings(device.id, readings);
+      },
+      dataDir: join(options.dataDir, 'drivers', device.id),
+      metrics: { request: () => metrics.requests.inc({ device: device.id }), error: () => metrics.errors.inc({ device: device.id }) },
     });
+    drivers.set(device.id, driver);
     await driver.start();
-    drivers.push(driver);
+  };
+
+  const stopDevice = async (id: string) => {
+    const driver = drivers.get(id);
+    drivers.delete(id);
+    await driver?.stop();
+  };
+
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  try {
+    for (const device of config.devices) await startDevice(device);
+    const metricsPort = options.metricsPort ?? config.metrics?.port;
+    if (metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metrics?.host ?? '127.0.0.1', metricsPort);
+  } catch (err) {
+    await Promise.all([...drivers.keys()].map(stopDevice));
+    await publisher.stop();
+    outbox.close();
+    throw err;
   }
-  logger.info({ devices: config.devices.length }, 'gateway started');
+  const metricsHost = config.metrics?.host ?? '127.0.0.1';
+  logger.info({ devices: config.devices.length, metricsPort: metricsServer?.port }, 'gateway started');
+
   return {
+    config: () => config,
+    metrics,
+    metricsUrl: metricsServer ? `http://${metricsHost}:${metricsServer.port}/metrics` : undefined,
+    queueDepth: () => outbox.depth(),
+    applyDevices: async (next) => {
+      const changes = diffDevices(config.devices, next.devices);
+      config = { ...config, devices: next.devices };
+      for (const id of [...changes.removed, ...changes.changed]) await stopDevice(id);
+      for (const id of changes.removed) publisher.forgetBirth(id);
+      for (const device of next.devices) {
+        if (changes.added.includes(device.id) || changes.changed.includes(device.id)) await startDevice(device);
+      }
+      logChanges(logger, changes);
+      return changes;
+    },
     stop: async () => {
-      await Promise.all(drivers.map((d) => d.stop()));
+      await Promise.all([...drivers.keys()].map(stopDevice));
+      await metricsServer?.close();
       await publisher.stop();
+      outbox.close();
     },
   };
+}
+
+export function diffDevices(before: DeviceConfig[], after: DeviceConfig[]): DeviceChanges {
+  const old = new Map(before.map((d) => [d.id, JSON.stringify(d)]));
+  const now = new Set(after.map((d) => d.id));
+  return {
+    added: after.filter((d) => !old.has(d.id)).map((d) => d.id),
+    changed: after.filter((d) => old.has(d.id) && old.get(d.id) !== JSON.stringify(d)).map((d) => d.id),
+    removed: before.filter((d) => !now.has(d.id)).map((d) => d.id),
+  };
+}
+
+function logChanges(logger: Logger, c: DeviceChanges): void {
+  logger.info(c, `configuration applied: ${c.added.length} device(s) added, ${c.changed.length} changed, ${c.removed.length} removed`);
 }

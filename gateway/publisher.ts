@@ -3,18 +3,35 @@ import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { Birth, GatewayStatus, ReadingBatch, topics, type Reading } from '../common/contracts/index.js';
 import type { Logger } from '../common/runtime/logger.js';
 import type { GatewayConfig } from './config.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { Outbox } from './outbox.js';
+
+const MAX_READINGS_PER_BATCH = 10_000;
 
 /**
- * The gateway's MQTT side: retained online/offline status with the offline one as the will,
- * retained births on every (re)connect, reading batches at QoS 1. Payloads are validated against
- * the contract before they leave, so a driver bug shows here and not in ingest's dead letters.
+ * The gateway's MQTT side: retained online/offline status with the offline one as the will, retained
+ * births on every (re)connect and config change, and reading batches through the on-disk outbox:
+ * queued first, published at QoS 1 in queue order, deleted only on PUBACK. mqtt.js resends its own
+ * unacknowledged packets first after a reconnect, so order holds across outages; a restart resends
+ * from the outbox. Payloads are validated before they are queued, so a driver bug shows here and not
+ * in ingest's dead letters.
  */
 export class Publisher {
   private client: MqttClient | undefined;
-  private seq = 0;
-  private births = new Map<string, Birth>();
+  private readonly births = new Map<string, Birth>();
+  private readonly inflight = new Set<number>();
+  /** Highest outbox id handed to mqtt.js on this connection; later ones are still to send. */
+  private lastSentId = 0;
+  private pumping = false;
 
-  constructor(private readonly config: GatewayConfig, private readonly logger: Logger) {}
+  constructor(
+    private readonly config: Pick<GatewayConfig, 'gateway' | 'mqtt' | 'buffer'>,
+    private readonly logger: Logger,
+    private readonly outbox: Outbox,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.updateQueueGauges();
+  }
 
   private get statusTopic() {
     return topics.status(this.config.gateway.site, this.config.gateway.id);
@@ -30,11 +47,17 @@ export class Publisher {
       will: { topic: this.statusTopic, payload: Buffer.from(JSON.stringify(offline)), qos: 1, retain: true },
     });
     this.client.on('connect', () => {
-      this.logger.info({ url: m.url }, 'connected to broker');
+      const queued = this.outbox.depth().messages;
+      this.logger.info({ url: m.url, queued }, queued ? `connected to broker; sending ${queued} queued batch(es) first` : 'connected to broker');
+      this.metrics.connected.set(1);
       this.publishStatus('online');
       for (const birth of this.births.values()) this.publishBirth(birth);
+      this.pump();
     });
-    this.client.on('offline', () => this.logger.warn({ url: m.url }, 'broker unreachable; retrying'));
+    this.client.on('offline', () => {
+      this.metrics.connected.set(0);
+      this.logger.warn({ url: m.url, queued: this.outbox.depth().messages }, 'broker unreachable; queueing batches on disk and retrying');
+    });
     this.client.on('error', (err) => this.logger.warn({ err: err.message }, 'mqtt error'));
   }
 
@@ -45,17 +68,74 @@ export class Publisher {
     this.publishBirth(valid);
   }
 
+  forgetBirth(equipment: string): void {
+    this.births.delete(equipment);
+  }
+
   publishReadings(equipment: string, readings: Reading[]): void {
-    if (readings.length === 0) return;
-    const batch = ReadingBatch.parse({ gateway: this.config.gateway.id, seq: this.seq++, readings });
-    this.client?.publish(topics.data(this.config.gateway.site, equipment), JSON.stringify(batch), { qos: 1 });
+    const topic = topics.data(this.config.gateway.site, equipment);
+    for (let i = 0; i < readings.length; i += MAX_READINGS_PER_BATCH) {
+      const chunk = readings.slice(i, i + MAX_READINGS_PER_BATCH);
+      const dropped = this.outbox.enqueue(topic, (seq) => JSON.stringify(ReadingBatch.parse({ gateway: this.config.gateway.id, seq, readings: chunk })));
+      if (dropped) {
+        this.metrics.dropped.inc(dropped);
+        this.logger.warn({ dropped, droppedTotal: this.outbox.droppedTotal, maxMegabytes: this.config.buffer.maxMegabytes },
+          `store-and-forward queue full (${this.config.buffer.maxMegabytes} MB): dropped the ${dropped} oldest batch(es)`);
+      }
+    }
+    this.updateQueueGauges();
+    this.pump();
   }
 
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    if (client.connected) await this.publishStatusAsync('offline');
+    if (client.connected) await this.publishStatusAsync('offline').catch(() => undefined);
     await client.endAsync();
+    this.metrics.connected.set(0);
+  }
+
+  /** Hands queued batches to mqtt.js in order, keeping at most `maxInflight` awaiting PUBACK. */
+  private pump(): void {
+    // mqtt.js may call a publish callback synchronously; the flag keeps that from re-entering this loop.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const client = this.client;
+      while (client?.connected) {
+        const room = this.config.buffer.maxInflight - this.inflight.size;
+        if (room <= 0) break;
+        const batch = this.outbox.next(this.lastSentId, room);
+        if (batch.length === 0) break;
+        for (const message of batch) {
+          this.lastSentId = message.id;
+          this.inflight.add(message.id);
+          client.publish(message.topic, message.payload, { qos: 1 }, (err) => this.acknowledged(message.id, message.created, err));
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private acknowledged(id: number, created: number, err: Error | undefined): void {
+    this.inflight.delete(id);
+    if (err) {
+      // The client is closing for good (reconnects keep their callbacks): the batch stays queued for the next start.
+      this.logger.debug({ id, err: err.message }, 'batch not acknowledged; kept in the queue');
+      return;
+    }
+    this.outbox.remove(id);
+    this.metrics.published.inc();
+    this.metrics.publishLatency.observe((Date.now() - created) / 1000);
+    this.updateQueueGauges();
+    this.pump();
+  }
+
+  private updateQueueGauges(): void {
+    const depth = this.outbox.depth();
+    this.metrics.queueMessages.set(depth.messages);
+    this.metrics.queueBytes.set(depth.bytes);
   }
 
   private publishBirth(birth: Birth): void {

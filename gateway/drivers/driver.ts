@@ -19,6 +19,15 @@ export interface DriverContext {
   emit(readings: Reading[]): void;
   /** Where the driver may keep files (certificates, state). */
   dataDir: string;
+  /** Protocol-level counters for the gateway's /metrics; optional so a driver can run without a gateway. */
+  metrics?: DriverMetrics;
+}
+
+export interface DriverMetrics {
+  /** One protocol request sent to the device (a Modbus read, an OPC UA read call). */
+  request(): void;
+  /** One request that failed (timeout, exception response, lost connection). */
+  error(): void;
 }
 
 /** A running connection to one device. */

@@ -1,5 +1,7 @@
+import { ModbusFaults } from '../modbus/faults.js';
 import { RegisterBank } from '../modbus/register-bank.js';
 import { serveModbusTcp, type ModbusSimServer } from '../modbus/server.js';
+import { ValueFaults } from '../modbus/value-faults.js';
 import { initialSprayDryerState, stepSprayDryer, type SprayDryerMeasurement, type SprayDryerState } from './model.js';
 
 /**
@@ -16,19 +18,22 @@ export const SPRAY_DRYER_MAP = {
 export interface SprayDryerSim extends ModbusSimServer {
   state(): SprayDryerState;
   setRunning(running: boolean): void;
-  /** Pins a measurement to a value (a frozen or injected reading) until cleared with `undefined`. */
+  /** Pins a measurement to a value until cleared with `undefined`. */
   override(measurement: SprayDryerMeasurement, value: number | undefined): void;
+  /** Frozen values and out-of-range spikes. */
+  values: ValueFaults<SprayDryerMeasurement>;
+  /** The register memory, for tests that place their own values. */
+  bank: RegisterBank;
 }
 
-export async function startSprayDryer(options: { port: number; host?: string; tickMs?: number; running?: boolean }): Promise<SprayDryerSim> {
+export async function startSprayDryer(options: { port: number; host?: string; tickMs?: number; running?: boolean; unitId?: number }): Promise<SprayDryerSim> {
   const bank = new RegisterBank(1000);
   let state = initialSprayDryerState(options.running ?? true);
-  const overrides = new Map<SprayDryerMeasurement, number>();
   const tickMs = options.tickMs ?? 100;
 
   const publish = () => {
     for (const [name, address] of Object.entries(SPRAY_DRYER_MAP.input) as [SprayDryerMeasurement, number][]) {
-      bank.writeFloat32('input', address, overrides.get(name) ?? state[name]);
+      bank.writeFloat32('input', address, values.shown(name, state[name]));
     }
     bank.writeFloat32('holding', SPRAY_DRYER_MAP.holding.inletSetpoint, state.inletSetpoint);
     bank.writeFloat32('holding', SPRAY_DRYER_MAP.holding.feedSetpoint, state.feedSetpoint);
@@ -36,6 +41,7 @@ export async function startSprayDryer(options: { port: number; host?: string; ti
     bank.coil[SPRAY_DRYER_MAP.coil.running] = state.running ? 1 : 0;
     bank.discrete[SPRAY_DRYER_MAP.discrete.alarm] = state.alarm ? 1 : 0;
   };
+  const values = new ValueFaults<SprayDryerMeasurement>(publish);
   // A client writing a setpoint register or the running coil changes the process, as on the real machine.
   const onWrite = (table: 'holding' | 'coil') => {
     if (table === 'coil') state = { ...state, running: bank.coil[SPRAY_DRYER_MAP.coil.running] === 1 };
@@ -48,19 +54,15 @@ export async function startSprayDryer(options: { port: number; host?: string; ti
   };
 
   publish();
-  const server = await serveModbusTcp(bank, { port: options.port, host: options.host, onWrite });
+  const server = await serveModbusTcp({ units: new Map([[options.unitId ?? 1, bank]]), port: options.port, host: options.host, onWrite, faults: new ModbusFaults() });
   const timer = setInterval(() => { state = stepSprayDryer(state, tickMs / 1000); publish(); }, tickMs);
   timer.unref();
 
   return {
-    ...server,
+    ...server, bank, values,
     state: () => state,
     setRunning: (running) => { state = { ...state, running }; publish(); },
-    override: (measurement, value) => {
-      if (value === undefined) overrides.delete(measurement);
-      else overrides.set(measurement, value);
-      publish();
-    },
-    stop: async () => { clearInterval(timer); await server.stop(); },
+    override: (measurement, value) => values.pin(measurement, value),
+    stop: async () => { clearInterval(timer); values.clear(); await server.stop(); },
   };
 }

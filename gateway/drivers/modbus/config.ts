@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { DeviceBase, ParameterBase } from '../driver.js';
+import { registerCount } from './codec.js';
 
 export const ModbusTable = z.enum(['coil', 'discrete', 'input', 'holding']);
 export const ModbusType = z.enum(['bool', 'bit', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string']);
 export const ByteOrder = z.enum(['ABCD', 'BADC', 'CDAB', 'DCBA']);
+const UnitId = z.number().int().min(0).max(255);
 
 export const ModbusParameter = z.strictObject({
   ...ParameterBase,
@@ -15,27 +17,61 @@ export const ModbusParameter = z.strictObject({
   length: z.number().int().min(1).max(125).optional().describe('registers for type "string" (2 characters each)'),
   scale: z.number().finite().default(1).describe('engineering value = raw * scale + offset'),
   offset: z.number().finite().default(0),
+  unitId: UnitId.optional().describe('unit id of this parameter when it differs from the connection\'s (several controllers on one RS-485 line)'),
 }).superRefine((p, ctx) => {
-  const bitTable = p.table === 'coil' || p.table === 'discrete';
-  if (bitTable !== (p.type === 'bool')) {
-    ctx.addIssue({ code: 'custom', path: ['type'], message: bitTable ? `table "${p.table}" holds single bits: type must be "bool"` : `type "bool" needs table "coil" or "discrete"; for a bit inside a register use type "bit"` });
+  // Runs even when a field is invalid (`when` below) so every mistake of an entry is reported at once;
+  // each rule checks only fields that parsed.
+  const tables = ModbusTable.options as readonly string[];
+  const types = ModbusType.options as readonly string[];
+  const validType = types.includes(p.type);
+  if (tables.includes(p.table) && validType) {
+    const bitTable = p.table === 'coil' || p.table === 'discrete';
+    if (bitTable !== (p.type === 'bool')) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: bitTable ? `table "${p.table}" holds single bits: type must be "bool"` : `type "bool" needs table "coil" or "discrete"; for a bit inside a register use type "bit"` });
+    }
   }
   if (p.type === 'bit' && p.bit === undefined) ctx.addIssue({ code: 'custom', path: ['bit'], message: 'type "bit" needs "bit" (0-15)' });
+  if (validType && p.type !== 'bit' && p.bit !== undefined) ctx.addIssue({ code: 'custom', path: ['bit'], message: `"bit" applies only to type "bit", not "${p.type}"` });
   if (p.type === 'string' && p.length === undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: 'type "string" needs "length" in registers' });
-});
+  if (validType && p.type !== 'string' && p.length !== undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: `"length" applies only to type "string", not "${p.type}"` });
+  if (validType && Number.isInteger(p.address) && p.address >= 0 && p.address <= 65_535 && p.address + registerCount(p) > 65_536) {
+    ctx.addIssue({ code: 'custom', path: ['address'], message: `${p.type} at ${p.address} needs ${registerCount(p)} registers and runs past address 65535` });
+  }
+}, { when: () => true });
 export type ModbusParameter = z.infer<typeof ModbusParameter>;
 
 export const ModbusTcpConnection = z.strictObject({
-  transport: z.literal('tcp'),
+  transport: z.literal('tcp').describe('Modbus TCP (MBAP header, no CRC)'),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65_535).default(502),
-  unitId: z.number().int().min(0).max(255).default(1),
+  unitId: UnitId.default(1),
 });
+
+/** RTU frames (with CRC) tunnelled through a TCP socket, as serial device servers (Moxa, Lantronix) offer. */
+export const ModbusRtuOverTcpConnection = z.strictObject({
+  transport: z.literal('rtu-over-tcp').describe('RTU frames over a raw TCP socket (serial device server)'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535),
+  unitId: UnitId.default(1),
+});
+
+export const ModbusRtuConnection = z.strictObject({
+  transport: z.literal('rtu').describe('Modbus RTU over a serial line (RS-485/RS-232)'),
+  path: z.string().min(1).describe('serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...'),
+  baudRate: z.number().int().min(300).max(921_600).default(9600),
+  parity: z.enum(['none', 'even', 'odd']).default('even').describe('Modbus over serial line §2.5.1: even parity is the default'),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  unitId: UnitId.default(1),
+});
+
+export const ModbusConnection = z.discriminatedUnion('transport', [ModbusTcpConnection, ModbusRtuOverTcpConnection, ModbusRtuConnection]);
+export type ModbusConnection = z.infer<typeof ModbusConnection>;
 
 export const ModbusDevice = z.strictObject({
   ...DeviceBase,
   protocol: z.literal('modbus'),
-  connection: z.discriminatedUnion('transport', [ModbusTcpConnection]),
+  connection: ModbusConnection,
   pollIntervalMs: z.number().int().min(10).max(3_600_000).default(1000),
   timeoutMs: z.number().int().min(10).max(60_000).default(1000),
   retries: z.number().int().min(0).max(10).default(1),

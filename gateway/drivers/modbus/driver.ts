@@ -2,7 +2,7 @@ import ModbusRTU from 'modbus-serial';
 import type { ParameterMeta, Reading } from '../../../common/contracts/index.js';
 import type { DeviceDriver, DriverContext, DriverModule } from '../driver.js';
 import { decodeRegisters, registerCount } from './codec.js';
-import { ModbusDevice, type ModbusParameter } from './config.js';
+import { ModbusDevice, type ModbusConnection, type ModbusParameter } from './config.js';
 import { planReads, type ReadRequest } from './plan.js';
 
 type Client = InstanceType<typeof ModbusRTU.default>;
@@ -11,38 +11,42 @@ class ModbusDriver implements DeviceDriver {
   private client: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private polling: Promise<void> | undefined;
   private readonly plan: ReadRequest[];
   private connectFailures = 0;
 
   constructor(private readonly device: ModbusDevice, private readonly ctx: DriverContext) {
-    this.plan = planReads(device.parameters, device.maxGap);
+    this.plan = planReads(device.parameters, device.maxGap, device.connection.unitId);
   }
 
   async start(): Promise<void> {
-    this.ctx.logger.info({ requests: this.plan.length, parameters: this.device.parameters.length }, 'modbus polling planned');
+    this.ctx.logger.info({ requests: this.plan.length, parameters: this.device.parameters.length, transport: this.device.connection.transport }, 'modbus polling planned');
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.polling;
     await this.disconnect();
   }
 
   /** Polls on a fixed grid (not "interval after the last poll") so timestamps do not drift. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.poll().finally(() => {
-      const interval = this.device.pollIntervalMs;
-      this.schedule(interval - (Date.now() % interval));
-    }), delayMs);
+    this.timer = setTimeout(() => {
+      this.polling = this.poll().finally(() => {
+        const interval = this.device.pollIntervalMs;
+        this.schedule(interval - (Date.now() % interval));
+      });
+    }, delayMs);
   }
 
   private async poll(): Promise<void> {
     const t = Date.now();
     const client = await this.connect();
     if (!client) {
-      this.ctx.emit(this.device.parameters.map((p) => badReading(p, t)));
+      if (!this.stopped) this.ctx.emit(this.device.parameters.map((p) => badReading(p, t)));
       return;
     }
     const readings: Reading[] = [];
@@ -51,12 +55,19 @@ class ModbusDriver implements DeviceDriver {
         const values = await this.readWithRetries(client, request);
         for (const p of request.parameters) readings.push({ p: p.id, v: this.decode(values, request, p), t });
       } catch (err) {
-        this.ctx.logger.warn({ unitId: this.device.connection.unitId, table: request.table, address: request.address, length: request.length, err: (err as Error).message },
-          `modbus read failed: device "${this.device.id}" unit ${this.device.connection.unitId} ${request.table} ${request.address}..${request.address + request.length - 1}`);
+        this.ctx.metrics?.error();
+        const { unitId, table, address, length } = request;
+        this.ctx.logger.warn({ unitId, table, address, length, err: (err as Error).message },
+          `modbus read failed: device "${this.device.id}" unit ${unitId} ${table} ${address}..${address + length - 1}: ${(err as Error).message}`);
         readings.push(...request.parameters.map((p) => badReading(p, t)));
         if (isConnectionError(err)) await this.disconnect();
       }
       if (this.stopped) return;
+      // The connection dropped mid-poll: the remaining requests cannot succeed, mark them bad without waiting.
+      if (!this.client) {
+        readings.push(...this.plan.slice(this.plan.indexOf(request) + 1).flatMap((r) => r.parameters.map((p) => badReading(p, t))));
+        break;
+      }
     }
     this.ctx.emit(readings);
   }
@@ -69,7 +80,9 @@ class ModbusDriver implements DeviceDriver {
   }
 
   private async readWithRetries(client: Client, r: ReadRequest): Promise<number[] | boolean[]> {
+    client.setID(r.unitId);
     for (let attempt = 0; ; attempt++) {
+      this.ctx.metrics?.request();
       try {
         switch (r.table) {
           case 'holding': return (await client.readHoldingRegisters(r.address, r.length)).data;
@@ -78,26 +91,30 @@ class ModbusDriver implements DeviceDriver {
           case 'discrete': return (await client.readDiscreteInputs(r.address, r.length)).data;
         }
       } catch (err) {
-        if (attempt >= this.device.retries || isConnectionError(err) || isModbusException(err)) throw err;
+        // An exception response is the device's answer; asking again gets the same one.
+        if (attempt >= this.device.retries || isConnectionError(err) || isModbusException(err) || this.stopped) throw err;
       }
     }
   }
 
   private async connect(): Promise<Client | undefined> {
     if (this.client?.isOpen) return this.client;
-    const { host, port, unitId } = this.device.connection;
+    const connection = this.device.connection;
     const client = new ModbusRTU.default();
     try {
-      await client.connectTCP(host, { port });
-      client.setID(unitId);
+      await open(client, connection);
       client.setTimeout(this.device.timeoutMs);
       this.client = client;
-      if (this.connectFailures > 0) this.ctx.logger.info({ host, port }, 'modbus connection restored');
+      if (this.connectFailures > 0) this.ctx.logger.info({ endpoint: endpointOf(connection) }, 'modbus connection restored');
       this.connectFailures = 0;
       return client;
     } catch (err) {
-      if (this.connectFailures++ === 0) this.ctx.logger.warn({ host, port, err: (err as Error).message }, `modbus connect to ${host}:${port} failed; parameters are bad until it succeeds`);
-      client.close(() => {});
+      if (this.connectFailures++ === 0) {
+        this.ctx.logger.warn({ endpoint: endpointOf(connection), err: (err as Error).message },
+          `modbus connect to ${endpointOf(connection)} failed: device "${this.device.id}" parameters are bad until it succeeds`);
+      }
+      this.ctx.metrics?.error();
+      if (client.isOpen) client.close(() => {});
       return undefined;
     }
   }
@@ -107,6 +124,18 @@ class ModbusDriver implements DeviceDriver {
     this.client = undefined;
     if (client?.isOpen) await new Promise<void>((resolve) => client.close(() => resolve()));
   }
+}
+
+function open(client: Client, c: ModbusConnection): Promise<void> {
+  switch (c.transport) {
+    case 'tcp': return client.connectTCP(c.host, { port: c.port });
+    case 'rtu-over-tcp': return client.connectTcpRTUBuffered(c.host, { port: c.port });
+    case 'rtu': return client.connectRTUBuffered(c.path, { baudRate: c.baudRate, parity: c.parity, dataBits: c.dataBits, stopBits: c.stopBits });
+  }
+}
+
+function endpointOf(c: ModbusConnection): string {
+  return c.transport === 'rtu' ? `${c.path} (${c.baudRate} baud)` : `${c.transport === 'tcp' ? 'tcp' : 'rtu-over-tcp'}://${c.host}:${c.port}`;
 }
 
 function badReading(p: ModbusParameter, t: number): Reading {
@@ -119,7 +148,7 @@ function isModbusException(err: unknown): boolean {
 
 function isConnectionError(err: unknown): boolean {
   const e = err as { errno?: string; code?: string; name?: string; message?: string };
-  return e.name === 'PortNotOpenError' || e.errno === 'ECONNRESET' || e.code === 'ECONNRESET' || /Port Not Open/i.test(e.message ?? '');
+  return e.name === 'PortNotOpenError' || ['ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(e.errno ?? e.code ?? '') || /Port Not Open/i.test(e.message ?? '');
 }
 
 export const modbusDriver: DriverModule<typeof ModbusDevice> = {

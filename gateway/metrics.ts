@@ -1,0 +1,47 @@
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { describeListenError } from '../common/runtime/ports.js';
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own: the hub runs ingest and the API in the same
+ * process, and prom-client's default registry would mix their series (and refuse duplicate names).
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly readings = new Counter({ name: 'pilothub_gateway_readings_total', help: 'Readings acquired, by device and quality', labelNames: ['device', 'quality'], registers: [this.registry] });
+  readonly requests = new Counter({ name: 'pilothub_gateway_requests_total', help: 'Protocol requests sent to devices', labelNames: ['device'], registers: [this.registry] });
+  readonly errors = new Counter({ name: 'pilothub_gateway_errors_total', help: 'Failed requests and connection attempts', labelNames: ['device'], registers: [this.registry] });
+  readonly queueMessages = new Gauge({ name: 'pilothub_gateway_queue_messages', help: 'Batches in the store-and-forward queue (not yet acknowledged by the broker)', registers: [this.registry] });
+  readonly queueBytes = new Gauge({ name: 'pilothub_gateway_queue_bytes', help: 'Bytes in the store-and-forward queue', registers: [this.registry] });
+  readonly dropped = new Counter({ name: 'pilothub_gateway_queue_dropped_total', help: 'Batches dropped because the queue was full', registers: [this.registry] });
+  readonly published = new Counter({ name: 'pilothub_gateway_batches_published_total', help: 'Batches acknowledged by the broker', registers: [this.registry] });
+  readonly publishLatency = new Histogram({
+    name: 'pilothub_gateway_publish_latency_seconds', help: 'From queueing a batch to the broker\'s PUBACK',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600], registers: [this.registry],
+  });
+  readonly connected = new Gauge({ name: 'pilothub_gateway_broker_connected', help: '1 while the MQTT connection is up', registers: [this.registry] });
+  readonly configReloads = new Counter({ name: 'pilothub_gateway_config_reloads_total', help: 'Config file reloads, by result', labelNames: ['result'], registers: [this.registry] });
+}
+
+/** Serves `/metrics` in the Prometheus text format. */
+export async function serveMetrics(metrics: GatewayMetrics, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    if (req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('only /metrics here\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(describeListenError(err, 'gateway metrics', host, port, 'PILOTHUB_GATEWAY_METRICS_PORT')));
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
