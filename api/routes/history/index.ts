@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { queryPoints } from '../../../common/influx/layout.js';
+import type { StoredPoint } from '../../../common/influx/layout.js';
+import { queryAggregate, queryPlotBuckets, queryRawSeries, type AggregateRow, type PlotBucket } from '../../../common/influx/history-queries.js';
 import { badRequest, notFound } from '../../errors.js';
 import { ErrorBody } from '../../plugins/errors.js';
+import { dataWindows } from '../../reports/access.js';
+import { clipToWindows, type TimeRange } from '../../reports/windows.js';
+import { historyToCsv } from './csv.js';
 import { History, HistoryParams, HistoryQuery } from './schemas.js';
 
 const HOUR_MS = 3_600_000;
@@ -9,21 +13,64 @@ const HOUR_MS = 3_600_000;
 export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/v1/equipment/:id/history', {
     schema: {
-      tags: ['history'], summary: "One parameter's stored readings in a time range",
+      tags: ['history'],
+      summary: 'Stored readings of one or more parameters: raw, aggregated per interval, or min/max per bucket for plotting',
+      description: 'JSON by default; CSV with `format=csv` or `Accept: text/csv`. Customers see only data inside their own runs.',
       params: HistoryParams, querystring: HistoryQuery,
       response: { 200: History, 400: ErrorBody, 404: ErrorBody },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { id } = request.params;
-    const { parameter, limit } = request.query;
+    const q = request.query;
     const entry = app.registry.get(id);
     if (!entry) throw notFound(`equipment "${id}" is not known: no gateway has announced it`);
-    const meta = entry.birth.parameters.find((p) => p.id === parameter);
-    if (!meta) throw notFound(`equipment "${id}" has no parameter "${parameter}"; it has ${entry.birth.parameters.map((p) => p.id).join(', ')}`);
-    const to = request.query.to ? Date.parse(request.query.to) : Date.now();
-    const from = request.query.from ? Date.parse(request.query.from) : to - HOUR_MS;
+    const units = new Map(entry.birth.parameters.map((p) => [p.id, p.unit]));
+    const unknown = q.parameter.filter((p) => !units.has(p));
+    if (unknown.length) throw notFound(`equipment "${id}" has no parameter ${unknown.map((p) => `"${p}"`).join(', ')}; it has ${[...units.keys()].join(', ')}`);
+    const to = q.to ? Date.parse(q.to) : Date.now();
+    const from = q.from ? Date.parse(q.from) : to - HOUR_MS;
     if (from > to) throw badRequest(`from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`, 'querystring.from');
-    const points = await queryPoints(app.influx, { equipment: id, parameter, from, to }, limit + 1);
-    return { equipment: id, parameter, unit: meta.unit, from, to, truncated: points.length > limit, points: points.slice(0, limit) };
+    const ranges = clipToWindows(from, to, dataWindows(app, request, id));
+    const head = (parameter: string) => ({ parameter, unit: units.get(parameter) ?? '' });
+    const where = (r: TimeRange) => ({ equipment: id, parameters: q.parameter, ...r });
+    let body: History;
+
+    if (q.mode === 'aggregate') {
+      if (q.interval === undefined) throw badRequest('mode=aggregate needs an interval such as 1m', 'querystring.interval');
+      if ((to - from) / q.interval > 100_000) throw badRequest(`interval ${q.interval} ms gives more than 100000 buckets over the range; choose a longer one`, 'querystring.interval');
+      const parts = await Promise.all(ranges.map((r) => queryAggregate(app.influx, where(r), q.interval!, q.functions)));
+      body = {
+        mode: 'aggregate', equipment: id, from, to, intervalMs: q.interval, functions: q.functions,
+        series: q.parameter.map((p) => ({ ...head(p), rows: parts.flatMap((m) => m.get(p) ?? []).map((r: AggregateRow) => ({ t: r.t, ...r.values })) })),
+      };
+    } else if (q.mode === 'plot') {
+      const buckets = Math.max(1, Math.floor(q.maxPoints / 2));
+      const bucketMs = Math.max(1, Math.ceil((to - from + 1) / buckets));
+      const parts = await Promise.all(ranges.map((r) => queryPlotBuckets(app.influx, where(r), bucketMs)));
+      body = {
+        mode: 'plot', equipment: id, from, to, bucketMs, maxPoints: q.maxPoints,
+        // Tenancy windows may split a bucket; keep the budget of maxPoints values per parameter.
+        series: q.parameter.map((p) => ({ ...head(p), buckets: parts.flatMap((m) => m.get(p) ?? []).slice(0, buckets) as PlotBucket[] })),
+      };
+    } else {
+      const parts = await Promise.all(ranges.map((r) => queryRawSeries(app.influx, where(r), q.limit + 1)));
+      const series = q.parameter.map((p) => {
+        const all: StoredPoint[] = parts.flatMap((m) => m.get(p) ?? []);
+        return { ...head(p), truncated: all.length > q.limit, points: all.slice(0, q.limit) };
+      });
+      const first = series[0]!;
+      body = { mode: 'raw', equipment: id, from, to, parameter: first.parameter, unit: first.unit, truncated: first.truncated, points: first.points, series };
+    }
+
+    if (q.format === 'csv' || (q.format === undefined && wantsCsv(request.headers.accept))) {
+      // fastify sends a string with a non-JSON content type as it is, past the JSON response serializer.
+      const csv: unknown = historyToCsv(body);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${id}-history.csv"`).send(csv as History);
+    }
+    return body;
   });
 };
+
+function wantsCsv(accept: string | undefined): boolean {
+  return !!accept && /(^|,)\s*text\/csv/.test(accept);
+}

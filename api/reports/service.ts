@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import type { ParameterMeta } from '../../common/contracts/index.js';
+import { queryAllPoints } from '../../common/influx/history-queries.js';
+import type { InfluxV1Client } from '../../common/influx/v1-client.js';
+import type { Db } from '../db/index.js';
+import { ApiError, notFound } from '../errors.js';
+import type { EquipmentRegistry } from '../live/equipment-registry.js';
+import { audit } from '../sharing/audit.js';
+import { getEquipment } from '../sharing/equipment-store.js';
+import { newId, OPERATOR_ORG_ID, type AuthUser } from '../sharing/people.js';
+import { buildReport } from './build.js';
+import { canonicalise, firstDifference, type Difference } from './canonical.js';
+import type { PdfPrinter } from './render-pdf.js';
+import { renderHtml } from './render-html.js';
+import { escapeXml } from './svg-chart.js';
+import { amendmentOf, getReportSummary, insertReport, limitsFor, nextVersionOf, reportColumn, type ReportSummary } from './store.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+export interface ReportsContext {
+  db: Db;
+  influx: InfluxV1Client;
+  registry: EquipmentRegistry;
+  printer: PdfPrinter;
+  platform: { name: string; location: string };
+  now: () => number;
+}
+
+export interface IssueRequest {
+  runId: string;
+  method: string;
+  recipe: string | null;
+  parameters?: string[];
+  amends?: { id: string; reason: string };
+}
+
+interface RunRow { id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null }
+
+function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[] | undefined): { metas: ParameterMeta[]; source: string } {
+  const entry = ctx.registry.get(equipmentId);
+  if (!entry) throw new ApiError(409, `equipment "${equipmentId}" has not been announced by a gateway since the API started, so its parameters and units are unknown; try again once its gateway is connected`);
+  const all = entry.birth.parameters;
+  const unknown = (wanted ?? []).filter((p) => !all.some((m) => m.id === p));
+  if (unknown.length) throw new ApiError(400, `equipment "${equipmentId}" has no parameter ${unknown.join(', ')}; it has ${all.map((m) => m.id).join(', ')}`, { field: 'body.parameters' });
+  return {
+    metas: wanted ? wanted.map((p) => all.find((m) => m.id === p)!) : all,
+    source: `gateway "${entry.birth.gateway}", ${entry.birth.equipment.protocol}, site "${entry.site}"`,
+  };
+}
+
+/** Reads the run's data, computes everything, renders HTML and PDF and stores the report with its audit entry. */
+export async function issueReport(ctx: ReportsContext, user: AuthUser, req: IssueRequest): Promise<ReportSummary> {
+  const run = ctx.db.prepare('SELECT * FROM runs WHERE id = ?').get(req.runId) as RunRow | undefined;
+  if (!run) throw notFound(`run "${req.runId}" not found`);
+  if (run.ended_at === null) throw new ApiError(409, `run "${run.id}" is still open; a report covers a closed run, so close it first`);
+  const { metas, source } = parametersOf(ctx, run.equipment_id, req.parameters);
+  const profile = getEquipment(ctx.db, run.equipment_id);
+  const birth = ctx.registry.get(run.equipment_id)!.birth;
+  const org = run.org_id && run.org_id !== OPERATOR_ORG_ID
+    ? ctx.db.prepare('SELECT id, name FROM orgs WHERE id = ?').get(run.org_id) as { id: string; name: string } | undefined : undefined;
+  const window = { from: run.started_at, to: run.ended_at };
+  const points = await queryAllPoints(ctx.influx, { equipment: run.equipment_id, parameters: metas.map((m) => m.id), ...window });
+  const id = newId('rpt');
+  const issuedAt = ctx.now();
+  const built = buildReport({
+    head: {
+      id, version: nextVersionOf(ctx.db, run.id), previousId: req.amends?.id ?? null, amendmentReason: req.amends?.reason ?? null, issuedAt,
+      authorisedBy: { id: user.id, name: user.name, email: user.email, role: user.role },
+      platform: ctx.platform,
+      customer: org ? { orgId: org.id, name: org.name } : null,
+      equipment: {
+        id: run.equipment_id, name: profile?.name ?? birth.equipment.name, kind: profile?.kind ?? birth.equipment.kind,
+        location: profile?.location ?? '', manufacturer: profile?.manufacturer ?? '', model: profile?.model ?? '',
+        serialNumber: profile?.serialNumber ?? '', firmware: profile?.firmware ?? '', calibrationDate: profile?.calibrationDate ?? null,
+        calibrationDue: profile?.calibrationDue ?? null, calibrationCertificate: profile?.calibrationCertificate ?? '',
+      },
+      run: { id: run.id, bookingId: run.booking_id, ...window },
+      method: req.method, recipe: req.recipe,
+    },
+    source, parameters: metas, points, limits: limitsFor(ctx.db, run.equipment_id, req.recipe),
+  });
+  const html = renderHtml(built.content, built.charts);
+  const [pdf, dataCsvGz] = await Promise.all([
+    ctx.printer.print(html, escapeXml(`${built.content.title} — ${ctx.platform.name}`)),
+    gzipAsync(built.data.csv, { level: 1 }),
+  ]);
+  const row = {
+    id, runId: run.id, equipmentId: run.equipment_id, orgId: run.org_id, version: built.content.version, previousId: req.amends?.id ?? null,
+    windowFrom: window.from, windowTo: window.to, issuedAt, issuedBy: user.id, parameters: metas.map((m) => m.id),
+    content: built.content, html, pdf, dataCsvGz, dataSha256: built.data.sha256, pointCount: built.data.pointCount,
+  };
+  ctx.db.transaction(() => {
+    if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, `report "${req.amends.id}" has already been amended by "${amendmentOf(ctx.db, req.amends.id)}"; amend the latest version`);
+    insertReport(ctx.db, row);
+    const { html: _h, pdf: _p, dataCsvGz: _d, content: _c, ...summary } = row;
+    audit(ctx.db, user, issuedAt, { action: req.amends ? 'report.amend' : 'report.issue', entity: 'report', entityId: id, orgId: run.org_id, before: req.amends ? { id: req.amends.id } : undefined, after: summary });
+  }).immediate();
+  return getReportSummary(ctx.db, id)!;
+}
+
+export interface Verification {
+  reportId: string;
+  result: 'match' | 'mismatch';
+  issuedSha256: string;
+  currentSha256: string;
+  issuedPointCount: number;
+  currentPointCount: number;
+  /** The stored copy of the issued data still hashes to the issued hash (the report database was not altered). */
+  storedDataIntact: boolean;
+  firstDifference: Difference | null;
+  checkedAt: number;
+}
+
+/** Re-reads the report's window from InfluxDB, serialises it canonically and compares with what was issued. */
+export async function verifyReport(ctx: ReportsContext, report: ReportSummary): Promise<Verification> {
+  const points = await queryAllPoints(ctx.influx, { equipment: report.equipmentId, parameters: report.parameters, from: report.windowFrom, to: report.windowTo });
+  const current = canonicalise(points);
+  const issued = (await gunzipAsync(reportColumn(ctx.db, report.id, 'data_csv_gz') as Buffer)).toString('utf8');
+  const storedDataIntact = canonicalSha(issued) === report.dataSha256;
+  const match = current.sha256 === report.dataSha256;
+  return {
+    reportId: report.id, result: match ? 'match' : 'mismatch', issuedSha256: report.dataSha256, currentSha256: current.sha256,
+    issuedPointCount: report.pointCount, currentPointCount: current.pointCount, storedDataIntact,
+    firstDifference: match ? null : firstDifference(issued, current.csv), checkedAt: ctx.now(),
+  };
+}
+
+export async function reportCsv(ctx: ReportsContext, id: string): Promise<string> {
+  return (await gunzipAsync(reportColumn(ctx.db, id, 'data_csv_gz') as Buffer)).toString('utf8');
+}
+
+function canonicalSha(csv: string): string {
+  return createHash('sha256').update(csv, 'utf8').digest('hex');
+}

@@ -1,0 +1,122 @@
+import type { Quality, ReadingValue } from '../contracts/readings.js';
+import { MEASUREMENT, type StoredPoint } from './layout.js';
+import { influxString, type InfluxV1Client, type Series } from './v1-client.js';
+
+/**
+ * Read helpers for histories and reports over the layout in layout.ts (README "Data layout").
+ * Every query names the parameters explicitly and groups by the `parameter` tag, so one InfluxQL
+ * statement serves several parameters and InfluxDB applies LIMIT per parameter.
+ */
+export interface SeriesWhere { equipment: string; parameters: string[]; from: number; to: number }
+
+export const AGGREGATE_FUNCTIONS = ['mean', 'min', 'max', 'first', 'last', 'count'] as const;
+export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
+
+export interface AggregateRow { t: number; values: Partial<Record<AggregateFunction, number | null>> }
+/** One plot bucket: the smallest and largest value in [t, t + bucketMs) and how many samples it held. */
+export interface PlotBucket { t: number; min: number; max: number }
+
+function whereClause(w: SeriesWhere): string {
+  const params = w.parameters.map((p) => `"parameter" = ${influxString(p)}`).join(' OR ');
+  return `"equipment" = ${influxString(w.equipment)} AND (${params}) AND time >= ${w.from}ms AND time <= ${w.to}ms`;
+}
+
+function byParameter(series: Series[], parameters: string[]): Map<string, Series | undefined> {
+  const found = new Map(series.map((s) => [s.tags?.parameter ?? '', s]));
+  return new Map(parameters.map((p) => [p, found.get(p)]));
+}
+
+function columnIndex(series: Series, name: string): number {
+  return series.columns.indexOf(name);
+}
+
+/** Raw points of several parameters in [from, to], oldest first; at most `limit` per parameter. */
+export async function queryRawSeries(client: InfluxV1Client, w: SeriesWhere, limit: number): Promise<Map<string, StoredPoint[]>> {
+  const q = `SELECT "value","value_bool","value_str","quality" FROM "${MEASUREMENT}" WHERE ${whereClause(w)} GROUP BY "parameter" ORDER BY time ASC LIMIT ${limit}`;
+  const out = new Map<string, StoredPoint[]>();
+  for (const [parameter, series] of byParameter(await client.query(q), w.parameters)) {
+    if (!series) { out.set(parameter, []); continue; }
+    const [it, iv, ib, is, iq] = ['time', 'value', 'value_bool', 'value_str', 'quality'].map((c) => columnIndex(series, c)) as [number, number, number, number, number];
+    out.set(parameter, series.values.map((row) => ({
+      t: row[it] as number,
+      v: (row[iv] ?? row[ib] ?? row[is] ?? null) as ReadingValue | null,
+      q: (row[iq] ?? 'good') as Quality,
+    })));
+  }
+  return out;
+}
+
+/**
+ * Buckets of `intervalMs` starting at `from` (the GROUP BY offset aligns them on the requested start
+ * rather than on the epoch), one aggregate column per function. Empty buckets are left out.
+ */
+export async function queryAggregate(
+  client: InfluxV1Client, w: SeriesWhere, intervalMs: number, functions: readonly AggregateFunction[],
+): Promise<Map<string, AggregateRow[]>> {
+  const select = functions.map((f) => `${f}("value") AS "${f}"`).join(', ');
+  const q = `SELECT ${select} FROM "${MEASUREMENT}" WHERE ${whereClause(w)} GROUP BY time(${intervalMs}ms, ${w.from % intervalMs}ms), "parameter" fill(none)`;
+  const out = new Map<string, AggregateRow[]>();
+  for (const [parameter, series] of byParameter(await client.query(q), w.parameters)) {
+    if (!series) { out.set(parameter, []); continue; }
+    const it = columnIndex(series, 'time');
+    const cols = functions.map((f) => [f, columnIndex(series, f)] as const);
+    out.set(parameter, series.values.map((row) => ({
+      t: row[it] as number,
+      values: Object.fromEntries(cols.map(([f, i]) => [f, (row[i] ?? null) as number | null])),
+    })));
+  }
+  return out;
+}
+
+/**
+ * Min and max per bucket for plotting. InfluxDB 1.x returns the bucket's start time for min()/max()
+ * under GROUP BY time() (only top()/bottom() return the selected point's time, and they cost about
+ * twice as much), so the buckets carry their start, not the extremes' own times. min() and max() run as
+ * two concurrent statements: measured on 30 days of 1 Hz data, together they take about the time of one
+ * max() over the range, where `SELECT min(), max()` in one statement takes about 1.5 times as long.
+ */
+export async function queryPlotBuckets(client: InfluxV1Client, w: SeriesWhere, bucketMs: number): Promise<Map<string, PlotBucket[]>> {
+  const group = `GROUP BY time(${bucketMs}ms, ${w.from % bucketMs}ms), "parameter" fill(none)`;
+  const [mins, maxs] = await Promise.all((['min', 'max'] as const).map((f) =>
+    client.query(`SELECT ${f}("value") FROM "${MEASUREMENT}" WHERE ${whereClause(w)} ${group}`)));
+  const minBy = byParameter(mins!, w.parameters);
+  const maxBy = byParameter(maxs!, w.parameters);
+  const out = new Map<string, PlotBucket[]>();
+  for (const parameter of w.parameters) {
+    const lo = minBy.get(parameter);
+    const hi = maxBy.get(parameter);
+    if (!lo || !hi) { out.set(parameter, []); continue; }
+    const highs = new Map(hi.values.map((row) => [row[0] as number, row[1] as number]));
+    out.set(parameter, lo.values.flatMap((row) => {
+      const t = row[0] as number;
+      const max = highs.get(t);
+      return max === undefined ? [] : [{ t, min: row[1] as number, max }];
+    }));
+  }
+  return out;
+}
+
+const PAGE = 100_000;
+
+/**
+ * Every stored point of each parameter in [from, to], oldest first, with no limit: pages through the data by
+ * time so a report never silently loses points. Parameters are read a few at a time in parallel.
+ */
+export async function queryAllPoints(client: InfluxV1Client, w: SeriesWhere, concurrency = 4): Promise<Map<string, StoredPoint[]>> {
+  const out = new Map<string, StoredPoint[]>(w.parameters.map((p) => [p, []]));
+  const queue = [...w.parameters];
+  const worker = async () => {
+    for (let parameter = queue.shift(); parameter !== undefined; parameter = queue.shift()) {
+      const points = out.get(parameter)!;
+      let from = w.from;
+      for (;;) {
+        const page = (await queryRawSeries(client, { ...w, parameters: [parameter], from }, PAGE)).get(parameter) ?? [];
+        for (const p of page) points.push(p);
+        if (page.length < PAGE) break;
+        from = page.at(-1)!.t + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, w.parameters.length) }, worker));
+  return out;
+}

@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Reading } from '../common/contracts/index.js';
+import { historyStack, iso } from './history-fixture.js';
+
+type Stack = Awaited<ReturnType<typeof historyStack>>;
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+const N = 3600;
+const spikeAt = T0 + 1234 * 1000;
+const tempAt = (i: number) => 150 + 5 * Math.sin(i / 60) + (T0 + i * 1000 === spikeAt ? 80 : 0);
+
+describe('history modes against a real InfluxDB', () => {
+  let s: Stack;
+  const range = `from=${iso(T0)}&to=${iso(T0 + (N - 1) * 1000)}`;
+
+  beforeAll(async () => {
+    s = await historyStack('hist-1', [
+      { id: 'temp', name: 'Temperature', unit: '°C', datatype: 'number' },
+      { id: 'flow', name: 'Flow', unit: 'kg/h', datatype: 'number' },
+      { id: 'on', name: 'Running', unit: '', datatype: 'boolean' },
+    ]);
+    const readings: Reading[] = [];
+    for (let i = 0; i < N; i++) {
+      readings.push({ p: 'temp', t: T0 + i * 1000, v: tempAt(i), q: i === 10 ? 'uncertain' : 'good' });
+      if (i % 2 === 0) readings.push({ p: 'flow', t: T0 + i * 1000, v: i / 10 });
+    }
+    readings.push({ p: 'flow', t: T0 + 1001, v: null, q: 'bad' });
+    readings.push({ p: 'on', t: T0, v: true });
+    await s.write(readings);
+  });
+
+  it('keeps the single-parameter raw shape for old clients and carries quality', async () => {
+    const body = await (await s.get(`/api/v1/equipment/hist-1/history?parameter=temp&${range}&limit=20`)).json();
+    expect(body).toMatchObject({ mode: 'raw', equipment: 'hist-1', parameter: 'temp', unit: '°C', truncated: true });
+    expect(body.points).toHaveLength(20);
+    expect(body.points[10]).toEqual({ t: T0 + 10_000, v: tempAt(10), q: 'uncertain' });
+  });
+
+  it('answers several parameters in one request, bad readings without a value included', async () => {
+    const body = await (await s.get(`/api/v1/equipment/hist-1/history?parameter=temp,flow,on&from=${iso(T0)}&to=${iso(T0 + 4000)}`)).json();
+    expect(body.series.map((x: { parameter: string }) => x.parameter)).toEqual(['temp', 'flow', 'on']);
+    expect(body.series[0].points.map((p: { t: number }) => p.t)).toEqual([0, 1, 2, 3, 4].map((k) => T0 + k * 1000));
+    expect(body.series[1].points).toEqual([
+      { t: T0, v: 0, q: 'good' }, { t: T0 + 1001, v: null, q: 'bad' }, { t: T0 + 2000, v: 0.2, q: 'good' }, { t: T0 + 4000, v: 0.4, q: 'good' },
+    ]);
+    expect(body.series[2].points).toEqual([{ t: T0, v: true, q: 'good' }]);
+  });
+
+  it('aggregates per interval from the requested start with each function', async () => {
+    const url = `/api/v1/equipment/hist-1/history?parameter=temp&mode=aggregate&interval=10m&functions=mean,min,max,first,last,count&${range}`;
+    const body = await (await s.get(url)).json();
+    expect(body.mode).toBe('aggregate');
+    expect(body.intervalMs).toBe(600_000);
+    const rows = body.series[0].rows;
+    expect(rows).toHaveLength(6);
+    for (let b = 0; b < 6; b++) {
+      const values = Array.from({ length: 600 }, (_, k) => tempAt(b * 600 + k));
+      expect(rows[b].t).toBe(T0 + b * 600_000);
+      expect(rows[b].count).toBe(600);
+      expect(rows[b].min).toBe(Math.min(...values));
+      expect(rows[b].max).toBe(Math.max(...values));
+      expect(rows[b].first).toBe(values[0]);
+      expect(rows[b].last).toBe(values[599]);
+      expect(rows[b].mean).toBeCloseTo(values.reduce((a, v) => a + v, 0) / 600, 9);
+    }
+  });
+
+  it('plot mode returns at most maxPoints values and keeps a single-sample spike', async () => {
+    const body = await (await s.get(`/api/v1/equipment/hist-1/history?parameter=temp,flow&mode=plot&maxPoints=60&${range}`)).json();
+    expect(body.mode).toBe('plot');
+    const temp = body.series[0].buckets as { t: number; min: number; max: number }[];
+    expect(temp.length * 2).toBeLessThanOrEqual(60);
+    expect(temp.length).toBeGreaterThan(20);
+    expect(Math.max(...temp.map((b) => b.max))).toBe(tempAt(1234));
+    const holder = temp.find((b) => b.max === tempAt(1234))!;
+    expect(spikeAt).toBeGreaterThanOrEqual(holder.t);
+    expect(spikeAt).toBeLessThan(holder.t + body.bucketMs);
+    expect(Math.min(...temp.map((b) => b.min))).toBe(Math.min(...Array.from({ length: N }, (_, i) => tempAt(i))));
+    expect(body.series[1].buckets.length).toBe(temp.length);
+  });
+
+  it('answers CSV aligned on time for format=csv and for Accept: text/csv', async () => {
+    const path = `/api/v1/equipment/hist-1/history?parameter=temp,flow&from=${iso(T0)}&to=${iso(T0 + 2000)}`;
+    const expected = [
+      'time,epoch_ms,temp,temp_quality,flow,flow_quality',
+      `${iso(T0)},${T0},${tempAt(0)},good,0,good`,
+      `${iso(T0 + 1000)},${T0 + 1000},${tempAt(1)},good,,`,
+      `${iso(T0 + 1001)},${T0 + 1001},,,,bad`,
+      `${iso(T0 + 2000)},${T0 + 2000},${tempAt(2)},good,0.2,good`,
+    ].join('\n') + '\n';
+    const viaFormat = await s.get(`${path}&format=csv`);
+    expect(viaFormat.headers.get('content-type')).toContain('text/csv');
+    expect(await viaFormat.text()).toBe(expected);
+    expect(await (await s.get(path, { accept: 'text/csv' })).text()).toBe(expected);
+  });
+
+  it('rejects bad requests with the field and reason', async () => {
+    const noInterval = await s.get(`/api/v1/equipment/hist-1/history?parameter=temp&mode=aggregate&${range}`);
+    expect(noInterval.status).toBe(400);
+    expect((await noInterval.json()).message).toContain('interval');
+    const badFn = await s.get(`/api/v1/equipment/hist-1/history?parameter=temp&mode=aggregate&interval=1m&functions=median`);
+    expect(badFn.status).toBe(400);
+    expect((await badFn.json()).message).toContain('functions');
+    const unknown = await s.get(`/api/v1/equipment/hist-1/history?parameter=temp,humidity`);
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).message).toContain('"humidity"');
+  });
+});
