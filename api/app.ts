@@ -15,6 +15,7 @@ import { bookingRoutes } from './routes/bookings/index.js';
 import { equipmentRoutes } from './routes/equipment/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { historyRoutes } from './routes/history/index.js';
+import { reportRoutes } from './routes/reports/index.js';
 import { icalRoutes } from './routes/ical/index.js';
 import { peopleRoutes } from './routes/people/index.js';
 import { qualificationRoutes } from './routes/qualifications/index.js';
@@ -67,6 +68,7 @@ export async function buildApi(deps: ApiDependencies) {
   await app.register(peopleRoutes);
   await app.register(equipmentRoutes);
   await app.register(historyRoutes);
+  await app.register(reportRoutes);
   await app.register(qualificationRoutes);
   await app.register(bookingRoutes);
   await app.register(runRoutes);
