@@ -1,0 +1,66 @@
+import uPlot from 'uplot';
+import { h } from './dom.js';
+
+export interface ChartSeries { id: string; name: string; unit: string; boolean: boolean }
+
+/**
+ * One uPlot chart per parameter (units differ), cursors synced across them. Dragging across a chart
+ * zooms all of them: `onRange` is told the new window and refetches it from the history API, so a
+ * zoom shows finer data instead of stretching the coarse points.
+ */
+export class TimeChart {
+  readonly el: HTMLElement;
+  private plot: uPlot | null = null;
+  private xs: number[] = [];
+  private ys: (number | null)[] = [];
+
+  constructor(readonly series: ChartSeries, private readonly onRange: (from: number, to: number) => void) {
+    this.el = h('div', { class: 'chart', 'data-parameter': series.id });
+  }
+
+  /** Creates the plot once the element is in the document, so it can take the container's width. */
+  mount(): void {
+    const width = Math.max(320, this.el.clientWidth || 800);
+    this.plot = new uPlot({
+      width, height: 180, ms: 1,
+      title: `${this.series.name}${this.series.unit ? ` (${this.series.unit})` : ''}`,
+      cursor: { sync: { key: 'equipment' }, drag: { x: true, y: false } },
+      scales: { x: { time: true }, y: this.series.boolean ? { range: [-0.1, 1.1] } : {} },
+      series: [{}, {
+        label: this.series.name, stroke: '#2563eb', width: 1.5, spanGaps: false,
+        ...(this.series.boolean ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
+        value: (_u: uPlot, v: number | null) => (v === null ? '—' : this.series.boolean ? (v ? 'true' : 'false') : v.toFixed(2)),
+      }],
+      axes: [{}, { size: 60 }],
+      hooks: {
+        setSelect: [(u: uPlot) => {
+          if (u.select.width < 5) return;
+          const from = u.posToVal(u.select.left, 'x');
+          const to = u.posToVal(u.select.left + u.select.width, 'x');
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          this.onRange(Math.round(from), Math.round(to));
+        }],
+      },
+    }, [this.xs, this.ys], this.el);
+  }
+
+  setData(points: { t: number; v: unknown }[], from: number, to: number): void {
+    this.xs = points.map((p) => p.t);
+    this.ys = points.map((p) => toNumber(p.v));
+    this.redraw(from, to);
+  }
+
+  private redraw(from: number, to: number): void {
+    if (!this.plot) return;
+    this.plot.setData([this.xs, this.ys], false);
+    this.plot.setScale('x', { min: from, max: to });
+  }
+
+  destroy(): void { this.plot?.destroy(); }
+}
+
+function toNumber(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return null;
+}

@@ -1,0 +1,65 @@
+import { get, subscribe } from '../api.js';
+import { fmtValue, h, replace } from '../dom.js';
+import { errorBox } from '../form.js';
+import { applyStatus, every, initialState, latestValues, type LiveState } from '../live.js';
+import type { AppContext, Equipment, Page, StatusEvent } from '../types.js';
+
+const KEY_VALUES = 5;
+const VALUES_EVERY_MS = 2000;
+
+/** One card per equipment: live status from the status stream, key values refreshed every 2 s. */
+export async function boardPage(_params: string[], _ctx: AppContext): Promise<Page> {
+  const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
+  const states = new Map<string, LiveState>(list.items.map((e) => [e.id, initialState(e)]));
+  const cards = new Map<string, HTMLElement>();
+  const connection = h('span', { class: 'stream-state', 'data-connected': 'false' }, 'connecting…');
+  const valuesError = h('div');
+  const keyParameters = (e: Equipment) => e.parameters.filter((p) => p.datatype === 'number').slice(0, KEY_VALUES);
+
+  const render = (e: Equipment) => {
+    const state = states.get(e.id)!;
+    const card = cards.get(e.id) ?? h('a', { class: 'card equipment-card', href: `#/equipment/${encodeURIComponent(e.id)}`, 'data-equipment': e.id });
+    cards.set(e.id, card);
+    card.dataset.status = state.status;
+    replace(card,
+      h('div', { class: 'card-head' }, h('h2', null, e.name), h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, state.status)),
+      h('div', { class: 'muted' }, [e.kind, e.location || e.site].filter(Boolean).join(' · ')),
+      h('dl', { class: 'values' }, keyParameters(e).map((p) => [
+        h('dt', null, p.name),
+        h('dd', { 'data-parameter': p.id }, fmtValue(state.values[p.id], p.unit)),
+      ])),
+    );
+    return card;
+  };
+
+  const stopStream = subscribe('/api/v1/status/stream', (event, data) => {
+    if (event !== 'status') return;
+    const update = data as StatusEvent;
+    const e = list.items.find((x) => x.id === update.equipmentId);
+    if (!e) return;
+    states.set(e.id, applyStatus(states.get(e.id)!, update));
+    render(e);
+  }, (connected) => {
+    connection.dataset.connected = String(connected);
+    connection.textContent = connected ? 'live' : 'reconnecting…';
+  });
+  const stopValues = every(VALUES_EVERY_MS, async () => {
+    replace(valuesError);
+    await Promise.all(list.items.map(async (e) => {
+      try {
+        const values = await latestValues(e, keyParameters(e).map((p) => p.id));
+        states.set(e.id, { ...states.get(e.id)!, values });
+        render(e);
+      } catch (err) {
+        valuesError.append(errorBox(err));
+      }
+    }));
+  });
+
+  const grid = h('div', { class: 'board' }, list.items.map(render));
+  const el = h('section', null,
+    h('div', { class: 'page-head' }, h('h1', null, 'Equipment'), connection),
+    valuesError,
+    list.items.length ? grid : errorBox(new Error('No equipment yet: no gateway has announced any.')));
+  return { el, dispose: () => { stopStream(); stopValues(); } };
+}

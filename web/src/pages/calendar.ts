@@ -1,0 +1,80 @@
+import { get } from '../api.js';
+import { h, replace } from '../dom.js';
+import { errorBox } from '../form.js';
+import { orgNames } from '../orgs.js';
+import { calendarSlots, isStaff, type AppContext, type BookingList, type Equipment, type Page, type Slot } from '../types.js';
+import { approvalQueue, myBookings } from './booking-lists.js';
+import { bookingForm } from './booking-form.js';
+
+const DAY = 86_400_000;
+const HOUR_PX = 22;
+
+/** Monday 00:00 local time of the week holding `t`. */
+export function weekStart(t: number): number {
+  const d = new Date(t);
+  d.setHours(0, 0, 0, 0);
+  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
+  return d.getTime();
+}
+
+/** Week view per equipment, the request form (conflicts shown before submit), the approval queue and one's own bookings. */
+export async function calendarPage([equipmentId]: string[], ctx: AppContext): Promise<Page> {
+  const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
+  const e = list.items.find((x) => x.id === equipmentId) ?? list.items[0];
+  if (!e) return { el: errorBox(new Error('No equipment yet: no gateway has announced any.')) };
+  let week = weekStart(Date.now());
+  let slots: Slot[] = [];
+  const orgs = await orgNames();
+  const grid = h('div', { class: 'week', 'data-role': 'week' });
+  const weekLabel = h('strong', { 'data-role': 'week-label' });
+  const gridError = h('div');
+  const form = bookingForm(e, ctx, () => slots, async () => { await loadWeek(); await lists.refresh(); });
+
+  const loadWeek = async () => {
+    replace(gridError);
+    weekLabel.textContent = `${new Date(week).toLocaleDateString()} – ${new Date(week + 6 * DAY).toLocaleDateString()}`;
+    try {
+      const q = new URLSearchParams({ equipment: e.id, from: new Date(week).toISOString(), to: new Date(week + 7 * DAY).toISOString() });
+      slots = calendarSlots(await get<BookingList>(`/api/v1/bookings?${q}`), orgs);
+    } catch (err) {
+      slots = [];
+      gridError.append(errorBox(err));
+    }
+    renderWeek();
+    form.recheck();
+  };
+
+  const renderWeek = () => replace(grid,
+    h('div', { class: 'hours' }, h('div', { class: 'day-head' }), Array.from({ length: 24 }, (_, i) => h('div', { class: 'hour', style: `height:${HOUR_PX}px` }, `${String(i).padStart(2, '0')}:00`))),
+    Array.from({ length: 7 }, (_, d) => {
+      const dayStart = new Date(week).setDate(new Date(week).getDate() + d);
+      const dayEnd = new Date(dayStart).setDate(new Date(dayStart).getDate() + 1);
+      const col = h('div', { class: 'day-body', style: `height:${24 * HOUR_PX}px`, title: 'click to start a request here' });
+      col.addEventListener('click', (ev) => {
+        if ((ev.target as HTMLElement).closest('.slot')) return;
+        const hour = Math.floor((ev as MouseEvent).offsetY / HOUR_PX);
+        form.prefill(dayStart + hour * 3_600_000, dayStart + (hour + 1) * 3_600_000);
+      });
+      for (const b of slots) {
+        if (b.endsAt <= dayStart || b.startsAt >= dayEnd) continue;
+        const top = (Math.max(b.startsAt, dayStart) - dayStart) / 3_600_000 * HOUR_PX;
+        const height = Math.max(8, (Math.min(b.endsAt, dayEnd) - Math.max(b.startsAt, dayStart)) / 3_600_000 * HOUR_PX);
+        col.append(h('div', { class: `slot status-${b.status}`, style: `top:${top}px;height:${height}px`, 'data-booking': b.bookingId ?? 'busy', title: `${b.label} (${b.status})` }, b.label));
+      }
+      return h('div', { class: 'day' }, h('div', { class: 'day-head' }, new Date(dayStart).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' })), col);
+    }));
+
+  const shift = (weeks: number) => { week = weekStart(week + weeks * 7 * DAY + DAY / 2); void loadWeek(); };
+  const select = h('select', { name: 'equipment', onchange: (ev: Event) => ctx.navigate(`/calendar/${encodeURIComponent((ev.target as HTMLSelectElement).value)}`) },
+    list.items.map((x) => h('option', { value: x.id, selected: x.id === e.id }, x.name)));
+  const lists = isStaff(ctx.me) ? approvalQueue(orgs, () => void loadWeek()) : myBookings();
+  await loadWeek();
+  await lists.refresh();
+  const el = h('section', null,
+    h('div', { class: 'page-head' }, h('h1', null, 'Bookings'), select,
+      h('button', { onclick: () => shift(-1), 'aria-label': 'previous week' }, '← week'), weekLabel,
+      h('button', { onclick: () => shift(1), 'aria-label': 'next week' }, 'week →')),
+    h('div', { class: 'split' }, h('div', { class: 'main-col' }, gridError, grid), h('aside', { class: 'side-col' }, form.el)),
+    lists.el);
+  return { el };
+}

@@ -1,0 +1,103 @@
+import { get, subscribe } from '../api.js';
+import { TimeChart } from '../chart.js';
+import { fmtTime, fmtValue, h, replace } from '../dom.js';
+import { errorBox } from '../form.js';
+import { applyStatus, every, initialState, latestValues, type LiveState } from '../live.js';
+import type { AppContext, Equipment, HistoryBody, Page, StatusEvent } from '../types.js';
+import { equipmentSidebar } from './equipment-info.js';
+
+const WINDOWS: [string, number][] = [['15 min', 15 * 60_000], ['1 h', 3_600_000], ['24 h', 86_400_000], ['7 d', 7 * 86_400_000]];
+
+/** A bucket's minimum and maximum as two points, so the line passes through both extremes. */
+function envelope(buckets: { t: number; min: number; max: number }[], bucketMs: number): { t: number; v: number }[] {
+  const half = Math.max(1, Math.floor(bucketMs / 2));
+  return buckets.flatMap((b) => (b.min === b.max ? [{ t: b.t, v: b.min }] : [{ t: b.t, v: b.min }, { t: b.t + half, v: b.max }]));
+}
+
+/** Live charts of chosen parameters; zoom (drag) and pan refetch history in plot mode. */
+export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Page> {
+  const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
+  const e = list.items.find((x) => x.id === id);
+  if (!e) return { el: errorBox(new Error(`equipment "${id}" is not known: no gateway has announced it`)) };
+  const plottable = e.parameters.filter((p) => p.datatype !== 'string');
+  const chosen = new Set(plottable.filter((p) => p.datatype === 'number').slice(0, 2).map((p) => p.id));
+  let windowMs = WINDOWS[0]![1];
+  let range = { from: Date.now() - windowMs, to: Date.now() };
+  let follow = true;
+  let charts: TimeChart[] = [];
+  let state: LiveState = initialState(e);
+
+  const badge = h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, state.status);
+  const chartsEl = h('div', { class: 'charts' });
+  const rangeLabel = h('span', { class: 'muted', 'data-role': 'range' });
+  const chartError = h('div');
+  const liveButton = h('button', { class: 'toggle', 'aria-pressed': 'true', onclick: () => { follow = true; setRange(Date.now() - windowMs, Date.now()); } }, 'Live');
+
+  const load = async () => {
+    const maxPoints = Math.max(200, Math.min(2000, chartsEl.clientWidth || 1000));
+    replace(chartError);
+    rangeLabel.textContent = `${fmtTime(range.from)} – ${fmtTime(range.to)}`;
+    liveButton.setAttribute('aria-pressed', String(follow));
+    const window = { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() };
+    const base = `/api/v1/equipment/${encodeURIComponent(e.id)}/history`;
+    const numeric = charts.filter((c) => !c.series.boolean);
+    const booleans = charts.filter((c) => c.series.boolean);
+    const requests: Promise<void>[] = [];
+    // Numbers in plot mode, one request for all of them: each bucket's min and max, so spikes survive.
+    if (numeric.length) requests.push(get<HistoryBody>(`${base}?${new URLSearchParams({ parameter: numeric.map((c) => c.series.id).join(','), ...window, mode: 'plot', maxPoints: String(maxPoints) })}`)
+      .then((body) => {
+        if (body.mode !== 'plot') return;
+        for (const chart of numeric) chart.setData(envelope(body.series.find((s) => s.parameter === chart.series.id)?.buckets ?? [], body.bucketMs), range.from, range.to);
+      }));
+    // Plot mode carries numbers only; on/off states are few points, so they come raw.
+    for (const chart of booleans) requests.push(get<HistoryBody>(`${base}?${new URLSearchParams({ parameter: chart.series.id, ...window, mode: 'raw', limit: '20000' })}`)
+      .then((body) => { if (body.mode === 'raw') chart.setData(body.points, range.from, range.to); }));
+    for (const result of await Promise.allSettled(requests)) if (result.status === 'rejected') chartError.append(errorBox(result.reason));
+  };
+  const setRange = (from: number, to: number) => { range = { from, to }; void load(); };
+  const zoom = (from: number, to: number) => { follow = false; setRange(from, to); };
+
+  const buildCharts = () => {
+    charts.forEach((c) => c.destroy());
+    charts = plottable.filter((p) => chosen.has(p.id)).map((p) => new TimeChart({ id: p.id, name: p.name, unit: p.unit, boolean: p.datatype === 'boolean' }, zoom));
+    replace(chartsEl, charts.map((c) => c.el));
+    if (chartsEl.isConnected) { charts.forEach((c) => c.mount()); void load(); }
+  };
+
+  const picker = h('fieldset', { class: 'picker' }, h('legend', null, 'Parameters'), plottable.map((p) => h('label', null,
+    h('input', { type: 'checkbox', name: 'parameter', value: p.id, checked: chosen.has(p.id), onchange: (ev: Event) => {
+      if ((ev.target as HTMLInputElement).checked) chosen.add(p.id); else chosen.delete(p.id);
+      buildCharts();
+    } }), ` ${p.name}`)));
+  const pan = (dir: number) => { follow = false; const shift = (range.to - range.from) / 2 * dir; setRange(range.from + shift, range.to + shift); };
+  const controls = h('div', { class: 'controls' },
+    WINDOWS.map(([label, ms]) => h('button', { onclick: () => { windowMs = ms; follow = true; setRange(Date.now() - ms, Date.now()); } }, label)),
+    h('button', { title: 'earlier', 'aria-label': 'earlier', onclick: () => pan(-1) }, '←'),
+    h('button', { title: 'later', 'aria-label': 'later', onclick: () => pan(1) }, '→'),
+    liveButton, rangeLabel);
+  const valuesEl = h('dl', { class: 'values' });
+  const renderValues = () => replace(valuesEl, e.parameters.filter((p) => p.datatype === 'number').map((p) => [h('dt', null, p.name), h('dd', { 'data-parameter': p.id }, fmtValue(state.values[p.id], p.unit))]));
+  renderValues();
+
+  const stopStream = subscribe('/api/v1/status/stream', (event, data) => {
+    const update = data as StatusEvent;
+    if (event !== 'status' || update.equipmentId !== e.id) return;
+    state = applyStatus(state, update);
+    badge.className = `badge status-${state.status}`;
+    badge.textContent = state.status;
+  }, () => undefined);
+  const numericIds = e.parameters.filter((p) => p.datatype === 'number').map((p) => p.id);
+  const stopValues = every(2000, async () => {
+    state = { ...state, values: await latestValues(e, numericIds) };
+    renderValues();
+  });
+  // While following, the window slides to now; plot mode makes each refresh one cheap query.
+  const stopFollow = every(5000, async () => { if (follow && chartsEl.isConnected) setRange(Date.now() - windowMs, Date.now()); });
+
+  const el = h('section', null,
+    h('div', { class: 'page-head' }, h('h1', null, e.name), badge, h('span', { class: 'muted' }, [e.kind, e.location || e.site, e.id].filter(Boolean).join(" · "))),
+    h('div', { class: 'split' },
+      h('div', { class: 'main-col' }, controls, picker, chartError, chartsEl, h('p', { class: 'muted small' }, 'Drag across a chart to zoom into that time; ← → pan; Live follows the newest values.')),
+      h('aside', { class: 'side-col' }, h('div', { class: 'card' }, h('h2', null, 'Current values'), valuesEl), await equipmentSidebar(e, ctx))));
+  return { el, mounted: buildCharts, dispose: () => { stopStream(); stopValues(); stopFollow(); charts.forEach((c) => c.destroy()); } };
+}

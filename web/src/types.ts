@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import type { Session, User } from '../../api/routes/auth/schemas.js';
+import type { EquipmentDetail as EquipmentDetailSchema, EquipmentSummary } from '../../api/routes/equipment/schemas.js';
+import type { History } from '../../api/routes/history/schemas.js';
+import type { ReportContent as ReportContentSchema } from '../../api/reports/model.js';
+import type { Booking as BookingSchema, BookingList as BookingListSchema } from '../../api/routes/bookings/schemas.js';
+import type { OrgList as OrgListSchema } from '../../api/routes/people/schemas.js';
+import type { Run as RunSchema, RunList as RunListSchema } from '../../api/routes/runs/schemas.js';
+import type { EquipmentStatus } from '../../api/routes/status/schemas.js';
+import type { ErrorBody as ErrorBodySchema } from '../../api/plugins/errors.js';
+
+// Types come from the API's zod schemas (type-only imports: esbuild drops them, zod stays out of the bundle).
+export type Equipment = z.infer<typeof EquipmentSummary>;
+export type HistoryBody = z.infer<typeof History>;
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+export type EquipmentDetail = z.infer<typeof EquipmentDetailSchema>;
+export type EquipmentProfile = EquipmentDetail['profile'];
+export type SessionBody = z.infer<typeof Session>;
+export type ReportContent = z.infer<typeof ReportContentSchema>;
+
+export type Booking = z.infer<typeof BookingSchema>;
+export type BookingList = z.infer<typeof BookingListSchema>;
+export type OrgList = z.infer<typeof OrgListSchema>;
+export type Run = z.infer<typeof RunSchema>;
+export type RunList = z.infer<typeof RunListSchema>;
+export type StatusEvent = z.infer<typeof EquipmentStatus>;
+export interface ReportSummary { id: string; runId: string; version: number; issuedAt: number }
+export interface VerifyResult { match: boolean; expected?: string; actual?: string; firstDifference?: unknown }
+
+
+export type Me = z.infer<typeof User>;
+
+export interface AppContext {
+  me: Me | null;
+  navigate(path: string): void;
+}
+
+/** A rendered page: its element, a hook run once it is in the document (charts need sizes), and its teardown. */
+export interface Page {
+  el: HTMLElement;
+  mounted?(): void;
+  dispose?(): void;
+}
+
+export const isStaff = (me: Me | null) => me?.role === 'admin' || me?.role === 'engineer';
+
+/** Bookings that keep their slot busy (a no-show does unless its equipment's rule released it). */
+export const holdsSlot = (b: Booking) => b.status === 'requested' || b.status === 'approved' || (b.status === 'no_show' && !b.slotReleased);
+
+/** One block on the week view: a booking the user may see in full, or another organisation's busy slot. */
+export interface Slot { startsAt: number; endsAt: number; label: string; status: string; bookingId: string | null }
+
+export function calendarSlots(list: BookingList, orgNames: Map<string, string>): Slot[] {
+  return [
+    ...list.items.filter(holdsSlot).map((b) => ({
+      startsAt: b.startsAt, endsAt: b.endsAt, status: b.status, bookingId: b.id,
+      label: `${orgNames.get(b.orgId) ?? b.orgId}${b.purpose ? `: ${b.purpose}` : ''}`,
+    })),
+    ...list.busy.map((b) => ({ startsAt: b.startsAt, endsAt: b.endsAt, status: 'busy', bookingId: null, label: 'busy' })),
+  ];
+}
