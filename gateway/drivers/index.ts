@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { DeviceDriver, DriverContext } from './driver.js';
 import { modbusDriver } from './modbus/driver.js';
+import { opcuaDriver } from './opcua/driver.js';
 
 /** The protocol registry: one line per driver folder. */
-export const driverModules = [modbusDriver] as const;
+export const driverModules = [modbusDriver, opcuaDriver] as const;
 
 type DriverUnion = (typeof driverModules)[number];
 export type DeviceConfig = z.infer<DriverUnion['deviceSchema']>;

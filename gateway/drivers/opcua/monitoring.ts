@@ -1,0 +1,63 @@
+import type { ClientSession, ClientSubscription, DataValue } from 'node-opcua';
+import type { OpcuaDevice, OpcuaParameter } from './config.js';
+
+export type Opcua = typeof import('node-opcua');
+
+let opcua: Promise<Opcua> | undefined;
+/** node-opcua takes about a second to import: loaded on first use, so gateways without OPC UA devices never pay it. */
+export const loadOpcua = () => (opcua ??= import('node-opcua'));
+
+/** Monitored items of one group share their monitoring parameters (Part 4 §5.12.1.2). */
+function groupKey(p: OpcuaParameter, device: OpcuaDevice): string {
+  return JSON.stringify([p.samplingIntervalMs ?? device.samplingIntervalMs, p.queueSize ?? device.queueSize, p.deadband ?? null]);
+}
+
+/**
+ * Creates the monitored items for `parameters`, one ClientMonitoredItemGroup (one CreateMonitoredItems
+ * request) per distinct sampling interval / queue size / deadband. Returns the parameters the server refused.
+ */
+export async function monitorParameters(
+  ua: Opcua,
+  subscription: ClientSubscription,
+  parameters: OpcuaParameter[],
+  device: OpcuaDevice,
+  onValue: (p: OpcuaParameter, dv: DataValue) => void,
+): Promise<{ parameter: OpcuaParameter; reason: string }[]> {
+  const groups = new Map<string, OpcuaParameter[]>();
+  for (const p of parameters) groups.set(groupKey(p, device), [...(groups.get(groupKey(p, device)) ?? []), p]);
+  const refused: { parameter: OpcuaParameter; reason: string }[] = [];
+  for (const members of groups.values()) {
+    const first = members[0]!;
+    const deadband = first.deadband;
+    // Part 4 §7.22.2 DataChangeFilter: StatusValue reports status changes too, so a sensor going bad is seen.
+    const filter = new ua.DataChangeFilter({
+      trigger: ua.DataChangeTrigger.StatusValue,
+      deadbandType: !deadband ? ua.DeadbandType.None : deadband.type === 'absolute' ? ua.DeadbandType.Absolute : ua.DeadbandType.Percent,
+      deadbandValue: deadband?.value ?? 0,
+    });
+    const group = await subscription.monitorItems(
+      members.map((p) => ({ nodeId: p.nodeId, attributeId: ua.AttributeIds.Value })),
+      {
+        samplingInterval: first.samplingIntervalMs ?? device.samplingIntervalMs,
+        queueSize: first.queueSize ?? device.queueSize,
+        // Part 4 §5.12.1.5: on overflow keep the newest samples; the gateway wants the present most.
+        discardOldest: true,
+        filter,
+      },
+      ua.TimestampsToReturn.Both,
+    );
+    group.on('changed', (_item, dataValue, index) => {
+      const p = members[index];
+      if (p) onValue(p, dataValue);
+    });
+    group.monitoredItems.forEach((item, index) => {
+      if (item.statusCode && !item.statusCode.isGood()) refused.push({ parameter: members[index]!, reason: item.statusCode.toString() });
+    });
+  }
+  return refused;
+}
+
+/** One Read request for all `parameters` (Part 4 §5.10.2), maxAge 0 so the server reads the device. */
+export async function readParameters(ua: Opcua, session: ClientSession, parameters: OpcuaParameter[]): Promise<DataValue[]> {
+  return session.read(parameters.map((p) => ({ nodeId: p.nodeId, attributeId: ua.AttributeIds.Value })), 0);
+}

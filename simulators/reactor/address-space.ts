@@ -1,0 +1,100 @@
+import {
+  DataType, makeEUInformation, standardUnits, StatusCodes, Variant,
+  type EUInformation, type Namespace, type UAObject, type UAVariable,
+} from 'node-opcua';
+import type { ReactorMeasurement, ReactorState } from './model.js';
+
+/** The reactor's variables, as published in the address space. Documented in simulators/README.md. */
+export interface ReactorNode {
+  key: ReactorMeasurement | 'highTemperatureAlarm' | 'highPressureAlarm' | 'batchState';
+  browseName: string;
+  folder: 'Measurements' | 'Alarms' | 'Status';
+  description: string;
+  unit?: EUInformation;
+  range?: [number, number];
+}
+
+export interface ReactorSetpoint {
+  key: 'temperatureSetpoint' | 'agitatorSetpoint' | 'dosingSetpoint';
+  browseName: string;
+  description: string;
+  unit: EUInformation;
+  range: [number, number];
+}
+
+/** UN/CEFACT Rec. 20 codes (OPC UA Part 8 §5.6.3): E93 kg/h, C62 "one" for dimensionless pH. */
+const KG_PER_HOUR = makeEUInformation('E93', 'kg/h', 'kilogram per hour');
+const PH = makeEUInformation('C62', 'pH', 'pH value (dimensionless)');
+
+export const REACTOR_NODES: ReactorNode[] = [
+  { key: 'reactorTemp', browseName: 'ReactorTemperature', folder: 'Measurements', description: 'batch temperature', unit: standardUnits.degree_celsius, range: [0, 150] },
+  { key: 'jacketTemp', browseName: 'JacketTemperature', folder: 'Measurements', description: 'jacket outlet temperature', unit: standardUnits.degree_celsius, range: [0, 150] },
+  { key: 'pressure', browseName: 'Pressure', folder: 'Measurements', description: 'absolute head-space pressure', unit: standardUnits.bar, range: [0, 6] },
+  { key: 'agitatorSpeed', browseName: 'AgitatorSpeed', folder: 'Measurements', description: 'agitator shaft speed', unit: standardUnits.revolutions_per_minute, range: [0, 300] },
+  { key: 'pH', browseName: 'pH', folder: 'Measurements', description: 'batch pH', unit: PH, range: [0, 14] },
+  { key: 'dosingRate', browseName: 'DosingRate', folder: 'Measurements', description: 'reagent dosing rate', unit: KG_PER_HOUR, range: [0, 100] },
+  { key: 'highTemperatureAlarm', browseName: 'HighTemperatureAlarm', folder: 'Alarms', description: 'batch temperature above 95 °C; dosing interlocked' },
+  { key: 'highPressureAlarm', browseName: 'HighPressureAlarm', folder: 'Alarms', description: 'head-space pressure above 2.5 bar' },
+  { key: 'batchState', browseName: 'BatchState', folder: 'Status', description: 'idle, dosing or reacting' },
+];
+
+export const REACTOR_SETPOINTS: ReactorSetpoint[] = [
+  { key: 'temperatureSetpoint', browseName: 'TemperatureSetpoint', description: 'batch temperature setpoint of the jacket PI controller', unit: standardUnits.degree_celsius, range: [0, 120] },
+  { key: 'agitatorSetpoint', browseName: 'AgitatorSpeedSetpoint', description: 'agitator speed setpoint', unit: standardUnits.revolutions_per_minute, range: [0, 300] },
+  { key: 'dosingSetpoint', browseName: 'DosingRateSetpoint', description: 'reagent dosing rate setpoint', unit: KG_PER_HOUR, range: [0, 100] },
+];
+
+/** String node ids in the server's own namespace (ns=1): `ns=1;s=R101.Measurements.ReactorTemperature`. */
+export const reactorNodeId = (folder: string, browseName: string) => `ns=1;s=R101.${folder}.${browseName}`;
+
+/** Lets a sampling client get 100 ms data; without it node-opcua clamps getters to 1000 ms (warning W30). */
+const MINIMUM_SAMPLING_INTERVAL_MS = 100;
+
+export function batchState(s: ReactorState): string {
+  if (s.dosingRate > 0.5) return 'dosing';
+  return s.reagent > 0.05 ? 'reacting' : 'idle';
+}
+
+/** Builds Objects/R101/{Measurements,Alarms,Status,Setpoints}; returns the measurement variables by key. */
+export function buildReactorAddressSpace(namespace: Namespace, objectsFolder: UAObject, state: () => ReactorState, write: (key: ReactorSetpoint['key'], value: number) => void) {
+  const reactor = namespace.addObject({ organizedBy: objectsFolder, browseName: 'R101', nodeId: 's=R101', displayName: 'Jacketed batch reactor R-101' });
+  const folders = new Map<string, UAObject>();
+  const folderOf = (name: string) => {
+    let folder = folders.get(name);
+    if (!folder) {
+      folder = namespace.addObject({ organizedBy: reactor, typeDefinition: 'FolderType', browseName: name, nodeId: `s=R101.${name}` });
+      folders.set(name, folder);
+    }
+    return folder;
+  };
+  const variables = new Map<ReactorNode['key'], UAVariable>();
+  for (const node of REACTOR_NODES) {
+    const common = {
+      componentOf: folderOf(node.folder), browseName: node.browseName, description: node.description,
+      nodeId: reactorNodeId(node.folder, node.browseName).slice('ns=1;'.length), minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
+    };
+    const variable = node.unit && node.range
+      ? namespace.addAnalogDataItem({ ...common, dataType: 'Double', engineeringUnits: node.unit, engineeringUnitsRange: { low: node.range[0], high: node.range[1] } })
+      : namespace.addVariable({ ...common, dataType: node.key === 'batchState' ? 'String' : 'Boolean' });
+    variables.set(node.key, variable as UAVariable);
+  }
+  for (const sp of REACTOR_SETPOINTS) {
+    namespace.addAnalogDataItem({
+      componentOf: folderOf('Setpoints'), browseName: sp.browseName, description: sp.description,
+      nodeId: reactorNodeId('Setpoints', sp.browseName).slice('ns=1;'.length), minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
+      dataType: 'Double', accessLevel: 'CurrentRead | CurrentWrite', userAccessLevel: 'CurrentRead | CurrentWrite',
+      engineeringUnits: sp.unit, engineeringUnitsRange: { low: sp.range[0], high: sp.range[1] },
+      value: {
+        get: () => new Variant({ dataType: DataType.Double, value: state()[sp.key] }),
+        set: (variant: Variant) => {
+          const value = Number(variant.value);
+          // OPC UA Part 8 §5.3.2.2: writes outside the EURange may be refused with BadOutOfRange.
+          if (!Number.isFinite(value) || value < sp.range[0] || value > sp.range[1]) return StatusCodes.BadOutOfRange;
+          write(sp.key, value);
+          return StatusCodes.Good;
+        },
+      },
+    });
+  }
+  return variables;
+}
