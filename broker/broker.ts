@@ -47,8 +47,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   aedes.on('clientDisconnect', (client) => logger.debug({ clientId: client.id }, 'client disconnected'));
   const servers: Server[] = [];
   const stop = async () => {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    // server.close() resolves only once every connection ended, which aedes.close() brings about.
+    const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await closed;
     await persistence?.destroy();
   };
   try {

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerCheckConfig } from './commands/check-config.js';
+import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerSim } from './commands/sim.js';
 import { registerStart } from './commands/start.js';
+import { registerUser } from './commands/user.js';
 
 const program = new Command('pilothub')
   .description('telemetry hub for manufacturing pilot lines')
@@ -10,6 +12,8 @@ const program = new Command('pilothub')
 registerStart(program);
 registerCheckConfig(program);
 registerSim(program);
+registerUser(program);
+registerDeadLetters(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`pilothub: ${err.message}\n`);

@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../common/runtime/ports.js';
+import { broker, eventually, influxd } from './helpers/pipeline.js';
+import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
+
+/** ingest/main.ts as a child process, the way a deployment runs it; resolves once its /health answers. */
+async function ingestProcess(env: Record<string, string>): Promise<{ child: ChildProcess; metricsPort: number }> {
+  const metricsPort = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], {
+    env: { ...process.env, ...env, PILOTHUB_INGEST_METRICS_PORT: String(metricsPort) }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  afterAll(() => { child.kill('SIGKILL'); });
+  await eventually('ingest process ready', async () => ((await fetch(`http://127.0.0.1:${metricsPort}/health`)).ok ? true : undefined), 30_000);
+  return { child, metricsPort };
+}
+
+const received = async (port: number) =>
+  Number(/pilothub_ingest_messages_received_total (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
+
+describe('fault: ingest killed with SIGKILL mid-batch', () => {
+  it('loses and duplicates nothing: unwritten messages were never acknowledged, so the broker redelivers them', { timeout: 120_000 }, async () => {
+    const influx = await influxd();
+    const mqtt = await broker();
+    const env = {
+      PILOTHUB_MQTT_URL: mqtt.url, PILOTHUB_INFLUX_URL: influx.url, PILOTHUB_INGEST_CLIENT_ID: 'ingest-sigkill',
+      // A long batch delay makes sure a batch is half-full, received but unwritten, when the kill lands.
+      PILOTHUB_INGEST_MAX_BATCH_DELAY_MS: '1000', PILOTHUB_INGEST_MAX_BATCH_LINES: '100000', PILOTHUB_LOG_LEVEL: 'warn',
+    };
+    const first = await ingestProcess(env);
+    const s = sequence('hall-a', 'sigkill-1', 400, 25);
+    let killedAfter = 0;
+    await publishSequence(mqtt.url, s, {
+      clientId: 'sigkill-publisher',
+      between: async (i) => {
+        if (i !== 200) return;
+        killedAfter = await received(first.metricsPort);
+        first.child.kill('SIGKILL');
+        await new Promise((r) => first.child.once('exit', r));
+      },
+    });
+    expect(killedAfter).toBeGreaterThan(0);
+    const before = await checkSequence(influx.client, s);
+    expect(before.missing.length).toBeGreaterThan(0);
+
+    await ingestProcess(env);
+    await eventually('all readings written', async () => ((await checkSequence(influx.client, s)).stored >= 10_000 ? true : undefined), 60_000);
+    expect(await checkSequence(influx.client, s)).toEqual({ stored: 10_000, missing: [], duplicated: [], wrong: [] });
+  });
+});
