@@ -35,6 +35,8 @@ export interface ReactorSim {
   certificateFile: string;
   state(): ReactorState;
   setSetpoint(key: 'temperatureSetpoint' | 'agitatorSetpoint' | 'dosingSetpoint', value: number): void;
+  /** Open sessions with their channel security and user, to check what a client negotiated. */
+  sessions(): { securityMode: string; securityPolicy: string; user: string | undefined }[];
   /** Fault: shuts the endpoint down, as a PLC that is switched off or unplugged. */
   disconnect(): Promise<void>;
   /** Brings the endpoint back on the same port with the same certificate (a fresh server: sessions are gone). */
@@ -133,6 +135,11 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
     certificateFile,
     state: () => state,
     setSetpoint: (key, value) => { state = { ...state, [key]: value }; },
+    sessions: () => (server?.engine.getSessions() ?? []).map((session) => ({
+      securityMode: MessageSecurityMode[session.channel?.securityMode ?? MessageSecurityMode.Invalid] ?? 'Invalid',
+      securityPolicy: String(session.channel?.securityPolicy ?? '').split('#').pop() ?? '',
+      user: (session.userIdentityToken as { userName?: string } | undefined)?.userName ?? undefined,
+    })),
     disconnect: shutdown,
     reconnect: async () => { if (!server) await startServer(); },
     freeze: (variable, isFrozen) => { if (isFrozen) frozen.add(variable); else frozen.delete(variable); },
