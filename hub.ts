@@ -2,12 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApi, type RunningApi } from './api/server.js';
-import { startBroker, type RunningBroker } from './broker/broker.js';
+import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
+import { ensureServiceAccount } from './broker/service-accounts.js';
+import { UserStore, usersFile } from './broker/user-store.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { freePort } from './common/runtime/ports.js';
 import { startGatewayFromFile, type WatchedGateway } from './gateway/watch.js';
+import { deadLettersFile } from './ingest/dead-letters.js';
 import { startIngest, type RunningIngest } from './ingest/ingest.js';
+import { loadGatewayConfig } from './gateway/config.js';
 import { startSprayDryer, type SprayDryerSim } from './simulators/spray-dryer/index.js';
 import { buildWeb } from './web/build.js';
 import { startExtruder, type ExtruderSim } from './simulators/extruder/index.js';
@@ -64,15 +68,34 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   try {
     mkdirSync(options.dataDir, { recursive: true });
     const influxUrl = options.influxUrl ?? (await privateInfluxd(join(options.dataDir, 'influxdb'), stops));
-    const broker: RunningBroker = await startBroker({ host: options.host, port: options.mqttPort, portEnvVar: 'PILOTHUB_MQTT_PORT' });
+    // Anonymous MQTT clients are refused: the hub's own components get accounts with random passwords (broker/README.md "Security").
+    const users = new UserStore(usersFile(options.dataDir));
+    stops.push(async () => users.close());
+    const secrets = join(options.dataDir, 'secrets');
+    const ingestAccount = await ensureServiceAccount(users, { username: 'pilothub-ingest', role: 'ingest' }, secrets);
+    const apiAccount = await ensureServiceAccount(users, { username: 'pilothub-api', role: 'api' }, secrets);
+    const gatewayConfig = loadGatewayConfig(options.gatewayConfig);
+    const gatewayAccount = await ensureServiceAccount(users, {
+      username: gatewayConfig.gateway.id, role: 'gateway', site: gatewayConfig.gateway.site,
+      gateway: gatewayConfig.gateway.id, equipment: gatewayConfig.devices.map((d) => d.id),
+    }, secrets);
+    const broker: RunningBroker = await startBroker({
+      host: options.host, port: options.mqttPort, portEnvVar: 'PILOTHUB_MQTT_PORT', users,
+      persistenceFile: join(options.dataDir, 'broker', 'sessions.sqlite'), tls: tlsOptionsFromEnv(),
+    });
     stops.push(() => broker.stop());
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-    const ingest: RunningIngest = await startIngest({ mqttUrl, influxUrl: influxUrl });
+    const ingestMetricsPort = process.env.PILOTHUB_INGEST_METRICS_PORT ? Number(process.env.PILOTHUB_INGEST_METRICS_PORT) : await freePort();
+    const ingest: RunningIngest = await startIngest({
+      mqttUrl, influxUrl: influxUrl, username: ingestAccount.username, password: ingestAccount.password,
+      deadLetterFile: deadLettersFile(options.dataDir), metricsPort: ingestMetricsPort,
+    });
     stops.push(() => ingest.stop());
     // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.
     await buildWeb().catch((err: Error) => logger.warn({ err: err.message }, 'web dashboard not built; / answers 503'));
     const api: RunningApi = await startApi({
       host: options.host, port: options.apiPort, mqttUrl, influxUrl: influxUrl, portEnvVar: 'PILOTHUB_API_PORT',
+      mqttUsername: apiAccount.username, mqttPassword: apiAccount.password,
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
     });
     stops.push(() => api.stop());
@@ -88,11 +111,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     stops.push(() => extruder.stop());
     const metricsPort = process.env.PILOTHUB_GATEWAY_METRICS_PORT ? Number(process.env.PILOTHUB_GATEWAY_METRICS_PORT) : await freePort();
     const gateway: WatchedGateway = await startGatewayFromFile(options.gatewayConfig, {
-      ...process.env, PILOTHUB_MQTT_URL: mqttUrl, PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryerPort),
+      ...process.env, PILOTHUB_MQTT_URL: mqttUrl, PILOTHUB_MQTT_USERNAME: gatewayAccount.username, PILOTHUB_MQTT_PASSWORD: gatewayAccount.password,
+      PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryerPort),
       PILOTHUB_SIM_EXTRUDER_HOST: '127.0.0.1', PILOTHUB_SIM_EXTRUDER_PORT: String(extruderPort),
     }, { dataDir: join(options.dataDir, 'gateway'), metricsPort });
     stops.push(() => gateway.stop());
-    logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, gatewayMetricsUrl: gateway.metricsUrl }, 'hub started');
+    logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
     return { apiUrl: api.url, mqttUrl, influxUrl: influxUrl, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -83,3 +83,13 @@ function listen(server: Server, host: string, port: number, what: string, envVar
     });
   });
 }
+
+/** The TLS listener from PILOTHUB_MQTT_TLS_PORT / _CERT / _KEY; none when all three are unset. */
+export function tlsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BrokerOptions['tls'] {
+  const { PILOTHUB_MQTT_TLS_PORT: port, PILOTHUB_MQTT_TLS_CERT: certFile, PILOTHUB_MQTT_TLS_KEY: keyFile } = env;
+  if (!port && !certFile && !keyFile) return undefined;
+  if (!port || !certFile || !keyFile) throw new Error('MQTT over TLS needs all of PILOTHUB_MQTT_TLS_PORT, PILOTHUB_MQTT_TLS_CERT and PILOTHUB_MQTT_TLS_KEY');
+  const value = Number(port);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new Error(`PILOTHUB_MQTT_TLS_PORT="${port}" is not a port number (0-65535)`);
+  return { port: value, certFile, keyFile };
+}
