@@ -22,7 +22,8 @@ export async function browser(): Promise<Browser> {
 }
 
 export async function newPage(b: Browser, baseURL: string): Promise<Page> {
-  const context = await b.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  // A fixed zone and locale, so the times a test types and reads mean the same on every machine.
+  const context = await b.newContext({ baseURL, viewport: { width: 1280, height: 800 }, timezoneId: 'UTC', locale: 'en-US' });
   const page = await context.newPage();
   return page;
 }
@@ -33,4 +34,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** Logs in through the login form and waits for the board. */
+export async function login(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/#/login');
+  await page.waitForSelector('#login-form');
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('.board, .error-box');
 }

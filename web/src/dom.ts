@@ -28,7 +28,7 @@ export function replace(parent: Element, ...children: Child[]): void {
 }
 
 export const fmtTime = (t: number | string | null | undefined) =>
-  t === null || t === undefined ? '—' : new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  t === null || t === undefined ? '—' : new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 
 export function fmtValue(v: unknown, unit = ''): string {
   if (v === null || v === undefined) return '—';

@@ -33,7 +33,7 @@ export function bookingForm(e: Equipment, _ctx: AppContext, slots: () => Slot[],
     if (to <= from) return void conflicts.append(h('div', { class: 'warn' }, 'The end is not after the start.'));
     const overlapping = slots().filter((b) => b.startsAt < to && b.endsAt > from);
     if (overlapping.length) conflicts.append(h('div', { class: 'warn', 'data-role': 'conflict' }, 'Conflicts with ',
-      h('ul', null, overlapping.map((b) => h('li', null, `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)} (${b.label}, ${b.status})`)))));
+      h('ul', null, overlapping.map((b) => h('li', null, `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)} (${b.status === 'busy' ? 'busy' : `${b.label}, ${b.status}`})`)))));
     else conflicts.append(h('div', { class: 'ok' }, 'This slot is free on the calendar.'));
   };
   startsAt.addEventListener('input', recheck);
