@@ -36,13 +36,14 @@ export async function sharingStack(options: { clock?: ReturnType<typeof testCloc
     try { parsed = JSON.parse(text); } catch { /* CSV, iCal */ }
     return { status: res.status, body: parsed as T, text };
   };
-  const admin = api.adminToken;
   const ok = async <T = any>(token: string, method: string, path: string, body?: unknown, expected = [200, 201]): Promise<T> => {
     const r = await call<T>(token, method, path, body);
     if (!expected.includes(r.status)) throw new Error(`${method} ${path} -> ${r.status}: ${r.text}`);
     return r.body;
   };
 
+  // An API key, not a session: it survives the clock jumping past the 7-day session lifetime.
+  const admin = (await ok<{ key: string }>(api.adminToken, 'POST', '/api/v1/api-keys', { name: 'test admin' })).key;
   let users = 0;
   const org = async (id: string) => ok(admin, 'POST', '/api/v1/orgs', { id, name: `Org ${id}` });
   const user = async (role: 'admin' | 'engineer' | 'customer' | 'viewer', orgId: string, name = `${role}-${orgId}-${++users}`) => {

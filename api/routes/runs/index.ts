@@ -6,6 +6,7 @@ import { audit } from '../../sharing/audit.js';
 import { getBooking } from '../../sharing/bookings-store.js';
 import { getEquipment } from '../../sharing/equipment-store.js';
 import { newId, type AuthUser } from '../../sharing/people.js';
+import { touchQualification } from '../../sharing/qualifications.js';
 import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
 import { errors, IdParams, withConflict } from '../common.js';
 import { CloseRunBody, CorrectRunBody, OpenRunBody, Run, RunList, RunQuery } from './schemas.js';
@@ -73,6 +74,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       const open = app.db.prepare('SELECT id FROM runs WHERE equipment_id = ? AND ended_at IS NULL').pluck().get(row.equipment_id);
       if (open) throw new ApiError(409, `equipment "${row.equipment_id}" already has an open run "${String(open)}"; close it first`);
       app.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by, note) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by, @note)').run(row);
+      if (booking) touchQualification(app.db, booking.user_id, getEquipment(app.db, row.equipment_id)?.requiredQualification ?? null, row.started_at);
       audit(app.db, user, app.now(), { action: 'run.open', entity: 'run', entityId: row.id, orgId: row.org_id, after: row });
     }).immediate();
     return reply.status(201).send(toRun(row));
