@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBrowse } from './commands/browse.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerSim } from './commands/sim.js';
@@ -14,6 +15,7 @@ registerCheckConfig(program);
 registerSim(program);
 registerUser(program);
 registerDeadLetters(program);
+registerBrowse(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`pilothub: ${err.message}\n`);

@@ -8,6 +8,7 @@ import type { ReactorMeasurement, ReactorState } from './model.js';
 export interface ReactorNode {
   key: ReactorMeasurement | 'highTemperatureAlarm' | 'highPressureAlarm' | 'batchState';
   browseName: string;
+  displayName: string;
   folder: 'Measurements' | 'Alarms' | 'Status';
   description: string;
   unit?: EUInformation;
@@ -17,6 +18,7 @@ export interface ReactorNode {
 export interface ReactorSetpoint {
   key: 'temperatureSetpoint' | 'agitatorSetpoint' | 'dosingSetpoint';
   browseName: string;
+  displayName: string;
   description: string;
   unit: EUInformation;
   range: [number, number];
@@ -27,21 +29,21 @@ const KG_PER_HOUR = makeEUInformation('E93', 'kg/h', 'kilogram per hour');
 const PH = makeEUInformation('C62', 'pH', 'pH value (dimensionless)');
 
 export const REACTOR_NODES: ReactorNode[] = [
-  { key: 'reactorTemp', browseName: 'ReactorTemperature', folder: 'Measurements', description: 'batch temperature', unit: standardUnits.degree_celsius, range: [0, 150] },
-  { key: 'jacketTemp', browseName: 'JacketTemperature', folder: 'Measurements', description: 'jacket outlet temperature', unit: standardUnits.degree_celsius, range: [0, 150] },
-  { key: 'pressure', browseName: 'Pressure', folder: 'Measurements', description: 'absolute head-space pressure', unit: standardUnits.bar, range: [0, 6] },
-  { key: 'agitatorSpeed', browseName: 'AgitatorSpeed', folder: 'Measurements', description: 'agitator shaft speed', unit: standardUnits.revolutions_per_minute, range: [0, 300] },
-  { key: 'pH', browseName: 'pH', folder: 'Measurements', description: 'batch pH', unit: PH, range: [0, 14] },
-  { key: 'dosingRate', browseName: 'DosingRate', folder: 'Measurements', description: 'reagent dosing rate', unit: KG_PER_HOUR, range: [0, 100] },
-  { key: 'highTemperatureAlarm', browseName: 'HighTemperatureAlarm', folder: 'Alarms', description: 'batch temperature above 95 °C; dosing interlocked' },
-  { key: 'highPressureAlarm', browseName: 'HighPressureAlarm', folder: 'Alarms', description: 'head-space pressure above 2.5 bar' },
-  { key: 'batchState', browseName: 'BatchState', folder: 'Status', description: 'idle, dosing or reacting' },
+  { key: 'reactorTemp', browseName: 'ReactorTemperature', displayName: 'Reactor temperature', folder: 'Measurements', description: 'batch temperature', unit: standardUnits.degree_celsius, range: [0, 150] },
+  { key: 'jacketTemp', browseName: 'JacketTemperature', displayName: 'Jacket temperature', folder: 'Measurements', description: 'jacket outlet temperature', unit: standardUnits.degree_celsius, range: [0, 150] },
+  { key: 'pressure', browseName: 'Pressure', displayName: 'Reactor pressure', folder: 'Measurements', description: 'absolute head-space pressure', unit: standardUnits.bar, range: [0, 6] },
+  { key: 'agitatorSpeed', browseName: 'AgitatorSpeed', displayName: 'Agitator speed', folder: 'Measurements', description: 'agitator shaft speed', unit: standardUnits.revolutions_per_minute, range: [0, 300] },
+  { key: 'pH', browseName: 'pH', displayName: 'pH', folder: 'Measurements', description: 'batch pH', unit: PH, range: [0, 14] },
+  { key: 'dosingRate', browseName: 'DosingRate', displayName: 'Dosing rate', folder: 'Measurements', description: 'reagent dosing rate', unit: KG_PER_HOUR, range: [0, 100] },
+  { key: 'highTemperatureAlarm', browseName: 'HighTemperatureAlarm', displayName: 'High temperature alarm', folder: 'Alarms', description: 'batch temperature above 95 °C; dosing interlocked' },
+  { key: 'highPressureAlarm', browseName: 'HighPressureAlarm', displayName: 'High pressure alarm', folder: 'Alarms', description: 'head-space pressure above 2.5 bar' },
+  { key: 'batchState', browseName: 'BatchState', displayName: 'Batch state', folder: 'Status', description: 'idle, dosing or reacting' },
 ];
 
 export const REACTOR_SETPOINTS: ReactorSetpoint[] = [
-  { key: 'temperatureSetpoint', browseName: 'TemperatureSetpoint', description: 'batch temperature setpoint of the jacket PI controller', unit: standardUnits.degree_celsius, range: [0, 120] },
-  { key: 'agitatorSetpoint', browseName: 'AgitatorSpeedSetpoint', description: 'agitator speed setpoint', unit: standardUnits.revolutions_per_minute, range: [0, 300] },
-  { key: 'dosingSetpoint', browseName: 'DosingRateSetpoint', description: 'reagent dosing rate setpoint', unit: KG_PER_HOUR, range: [0, 100] },
+  { key: 'temperatureSetpoint', browseName: 'TemperatureSetpoint', displayName: 'Temperature setpoint', description: 'batch temperature setpoint of the jacket PI controller', unit: standardUnits.degree_celsius, range: [0, 120] },
+  { key: 'agitatorSetpoint', browseName: 'AgitatorSpeedSetpoint', displayName: 'Agitator speed setpoint', description: 'agitator speed setpoint', unit: standardUnits.revolutions_per_minute, range: [0, 300] },
+  { key: 'dosingSetpoint', browseName: 'DosingRateSetpoint', displayName: 'Dosing rate setpoint', description: 'reagent dosing rate setpoint', unit: KG_PER_HOUR, range: [0, 100] },
 ];
 
 /** String node ids in the server's own namespace (ns=1): `ns=1;s=R101.Measurements.ReactorTemperature`. */
@@ -70,7 +72,8 @@ export function buildReactorAddressSpace(namespace: Namespace, objectsFolder: UA
   const variables = new Map<ReactorNode['key'], UAVariable>();
   for (const node of REACTOR_NODES) {
     const common = {
-      componentOf: folderOf(node.folder), browseName: node.browseName, description: node.description,
+      componentOf: folderOf(node.folder), browseName: node.browseName, displayName: node.displayName, description: node.description,
+      accessLevel: 'CurrentRead', userAccessLevel: 'CurrentRead',
       nodeId: reactorNodeId(node.folder, node.browseName).slice('ns=1;'.length), minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
     };
     const variable = node.unit && node.range
@@ -80,7 +83,7 @@ export function buildReactorAddressSpace(namespace: Namespace, objectsFolder: UA
   }
   for (const sp of REACTOR_SETPOINTS) {
     namespace.addAnalogDataItem({
-      componentOf: folderOf('Setpoints'), browseName: sp.browseName, description: sp.description,
+      componentOf: folderOf('Setpoints'), browseName: sp.browseName, displayName: sp.displayName, description: sp.description,
       nodeId: reactorNodeId('Setpoints', sp.browseName).slice('ns=1;'.length), minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
       dataType: 'Double', accessLevel: 'CurrentRead | CurrentWrite', userAccessLevel: 'CurrentRead | CurrentWrite',
       engineeringUnits: sp.unit, engineeringUnitsRange: { low: sp.range[0], high: sp.range[1] },
