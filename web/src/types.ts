@@ -5,6 +5,7 @@ import type { History } from '../../api/routes/history/schemas.js';
 import type { ReportContent as ReportContentSchema } from '../../api/reports/model.js';
 import type { Booking as BookingSchema, BookingList as BookingListSchema } from '../../api/routes/bookings/schemas.js';
 import type { OrgList as OrgListSchema } from '../../api/routes/people/schemas.js';
+import type { ReportList as ReportListSchema, ReportSummary as ReportSummarySchema, Verification } from '../../api/routes/reports/schemas.js';
 import type { Run as RunSchema, RunList as RunListSchema } from '../../api/routes/runs/schemas.js';
 import type { EquipmentStatus } from '../../api/routes/status/schemas.js';
 import type { ErrorBody as ErrorBodySchema } from '../../api/plugins/errors.js';
@@ -24,8 +25,9 @@ export type OrgList = z.infer<typeof OrgListSchema>;
 export type Run = z.infer<typeof RunSchema>;
 export type RunList = z.infer<typeof RunListSchema>;
 export type StatusEvent = z.infer<typeof EquipmentStatus>;
-export interface ReportSummary { id: string; runId: string; version: number; issuedAt: number }
-export interface VerifyResult { match: boolean; expected?: string; actual?: string; firstDifference?: unknown }
+export type ReportSummary = z.infer<typeof ReportSummarySchema>;
+export type ReportList = z.infer<typeof ReportListSchema>;
+export type VerifyResult = z.infer<typeof Verification>;
 
 
 export type Me = z.infer<typeof User>;

@@ -3,17 +3,17 @@ import { TimeChart } from '../chart.js';
 import { fmtTime, fmtValue, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
 import { orgNames } from '../orgs.js';
-import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
+import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
 
 /** Runs (measured use) with their reports; staff can issue a report for a closed run. */
 export async function runsPage(_params: string[], ctx: AppContext): Promise<Page> {
-  const [runs, reports, orgs] = await Promise.all([get<RunList>('/api/v1/runs'), get<{ items: ReportSummary[] }>('/api/v1/reports'), orgNames()]);
+  const [runs, reports, orgs] = await Promise.all([get<RunList>('/api/v1/runs'), get<ReportList>('/api/v1/reports'), orgNames()]);
   const byRun = new Map<string, ReportSummary[]>();
   for (const r of reports.items) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
   const rows = runs.items.map((run) => {
     const cell = h('td', null, (byRun.get(run.id) ?? []).map((r) => h('a', { href: `#/reports/${encodeURIComponent(r.id)}`, class: 'report-link' }, `${r.id} v${r.version}`)));
     if (isStaff(ctx.me) && run.endedAt !== null) {
-      const form = h('form', { class: 'inline' }, h('input', { name: 'method', placeholder: 'method / recipe', required: true }), h('button', { type: 'submit' }, 'Issue report'));
+      const form = h('form', { class: 'inline', novalidate: true }, h('input', { name: 'method', placeholder: 'method / recipe', required: true }), h('button', { type: 'submit' }, 'Issue report'));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         try {
@@ -36,25 +36,37 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
   };
 }
 
+const fact = (label: string, value: string | HTMLElement) => [h('dt', null, label), h('dd', null, value)];
+
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtValue(v));
 
 /** One report: identity, statistics with verdicts, excursions, charts, downloads and the integrity check. */
 export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page> {
-  const r = await get<ReportContent>(`/api/v1/reports/${encodeURIComponent(id!)}`);
+  const [r, summary] = await Promise.all([
+    get<ReportContent>(`/api/v1/reports/${encodeURIComponent(id!)}`),
+    get<ReportList>(`/api/v1/reports`).then((l) => l.items.find((x) => x.id === id)),
+  ]);
+  const base = `/api/v1/reports/${encodeURIComponent(r.id)}`;
+  const links = summary?.links ?? { self: base, html: `${base}/html`, pdf: `${base}/pdf`, csv: `${base}/data.csv`, verify: `${base}/verify` };
   const verifyOut = h('div', { 'data-role': 'verify-result', 'aria-live': 'polite' });
   const verify = async () => {
-    replace(verifyOut, h('span', { class: 'muted' }, 'checking against InfluxDB…'));
+    replace(verifyOut, h('span', { class: 'muted' }, 'Re-reading the run from InfluxDB…'));
     try {
-      const v = await get<VerifyResult>(`/api/v1/reports/${encodeURIComponent(r.id)}/verify`);
-      replace(verifyOut, v.match
-        ? h('div', { class: 'ok-box', 'data-match': 'true' }, `Match: the stored data still hashes to ${v.expected ?? r.integrity.sha256}.`)
-        : h('div', { class: 'error-box', 'data-match': 'false' }, `Mismatch: ${v.firstDifference ? JSON.stringify(v.firstDifference) : 'the stored data no longer hashes to the report\'s fingerprint'}.`));
+      const v = await get<VerifyResult>(links.verify);
+      const d = v.firstDifference;
+      replace(verifyOut, v.result === 'match'
+        ? h('div', { class: 'ok-box', 'data-result': 'match' }, `Match: the ${v.currentPointCount} points in InfluxDB still hash to ${v.issuedSha256} (checked ${fmtTime(v.checkedAt)}).`)
+        : h('div', { class: 'error-box', 'data-result': 'mismatch' },
+          h('strong', null, 'Mismatch: '), `the data now hashes to ${v.currentSha256}, not ${v.issuedSha256} (${v.currentPointCount} points now, ${v.issuedPointCount} issued).`,
+          d && h('div', null, `First difference at line ${d.line}${d.parameter ? `, ${d.parameter}` : ''}${d.epochMs !== null ? ` at ${new Date(d.epochMs).toISOString()}` : ''}: issued `,
+            h('code', null, d.issued ?? '(none)'), ', now ', h('code', null, d.current ?? '(gone)')),
+          !v.storedDataIntact && h('div', null, "The report's own stored copy of the data no longer matches its hash either.")));
     } catch (err) {
       replace(verifyOut, errorBox(err));
     }
   };
-  const dl = (kind: 'pdf' | 'csv') => async () => {
-    try { await download(`/api/v1/reports/${encodeURIComponent(r.id)}/${kind}`, `${r.id}.${kind}`); } catch (err) { replace(verifyOut, errorBox(err)); }
+  const dl = (path: string, name: string) => async () => {
+    try { await download(path, name); } catch (err) { replace(verifyOut, errorBox(err)); }
   };
   const charts = r.parameters.filter((p) => p.datatype === 'number').map((p) => new TimeChart({ id: p.id, name: p.name, unit: p.unit, boolean: false }, () => undefined));
   const mounted = async () => {
@@ -70,31 +82,28 @@ export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page
   const chartsEl = h('div', { class: 'charts' }, charts.map((c) => c.el));
   const e = r.equipment;
   const el = h('section', { class: 'report' },
-    h('div', { class: 'page-head' }, h('h1', null, r.title), h('span', { class: 'muted' }, `${r.id} · version ${r.version}`),
-      h('button', { onclick: dl('pdf') }, 'Download PDF'), h('button', { onclick: dl('csv') }, 'Download CSV'),
+    h('div', { class: 'page-head' }, h('h1', null, r.title), h('span', { class: 'muted' }, `version ${r.version}${r.previousId ? `, amends ${r.previousId}` : ''}`),
+      h('button', { onclick: dl(links.pdf, `${r.id}.pdf`), 'data-download': 'pdf' }, 'Download PDF'), h('button', { onclick: dl(links.csv, `${r.id}-data.csv`), 'data-download': 'csv' }, 'Download CSV'),
       h('button', { class: 'primary', id: 'verify', onclick: verify }, 'Verify data')),
     verifyOut,
-    h('div', { class: 'split' },
-      h('div', { class: 'main-col' },
-        h('table', { 'data-role': 'statistics' },
-          h('thead', null, h('tr', null, ['Parameter', 'Unit', 'Count', 'Min', 'Max', 'Mean', 'Std dev', 'Time-weighted', 'Good %', 'Spec', 'Verdict'].map((c) => h('th', null, c)))),
-          h('tbody', null, r.parameters.map((p) => h('tr', { 'data-parameter': p.id },
-            h('td', null, p.name), h('td', null, p.unit), h('td', null, String(p.stats.count)), h('td', null, num(p.stats.min)), h('td', null, num(p.stats.max)),
-            h('td', null, num(p.stats.mean)), h('td', null, num(p.stats.stdDev)), h('td', null, num(p.stats.timeWeightedMean)), h('td', null, num(p.stats.goodPercent)),
-            h('td', null, p.spec ? `${num(p.spec.low)} … ${num(p.spec.high)}` : '—'), h('td', { class: p.verdict === 'not met' ? 'overdue' : null }, p.verdict))))),
-        r.parameters.some((p) => p.excursions.length) && h('div', null, h('h3', null, 'Excursions'), h('ul', null, r.parameters.flatMap((p) => p.excursions.map((x) =>
-          h('li', null, `${p.name}: ${x.side} ${fmtTime(x.start)} – ${fmtTime(x.end)} (${Math.round(x.durationMs / 1000)} s), peak ${fmtValue(x.peak, p.unit)}`))))),
-        h('h3', null, 'Charts'), chartsEl),
-      h('aside', { class: 'side-col' }, h('div', { class: 'card' }, h('dl', { class: 'values' },
-        h('dt', null, 'Laboratory'), h('dd', null, `${r.platform.name}, ${r.platform.location}`),
-        h('dt', null, 'Customer'), h('dd', null, r.customer?.name ?? '—'),
-        h('dt', null, 'Equipment'), h('dd', null, `${e.name} (${e.manufacturer} ${e.model}, s/n ${e.serialNumber || '—'})`),
-        h('dt', null, 'Calibration due'), h('dd', null, e.calibrationDue ? new Date(e.calibrationDue).toLocaleDateString() : '—'),
-        h('dt', null, 'Run'), h('dd', null, `${fmtTime(r.run.from)} – ${fmtTime(r.run.to)}`),
-        h('dt', null, 'Method'), h('dd', null, r.method),
-        h('dt', null, 'Issued'), h('dd', null, `${fmtTime(r.issuedAt)} by ${r.authorisedBy.name}`),
-        h('dt', null, 'sha256'), h('dd', { class: 'hash' }, r.integrity.sha256),
-        h('dt', null, 'Points'), h('dd', null, String(r.integrity.pointCount))),
-      h('p', { class: 'muted small' }, r.statement)))));
+    h('div', { class: 'card' }, h('dl', { class: 'facts' },
+      fact('Laboratory', `${r.platform.name}${r.platform.location ? `, ${r.platform.location}` : ''}`),
+      fact('Customer', r.customer?.name ?? '—'),
+      fact('Equipment', `${e.name} — ${[e.manufacturer, e.model].filter(Boolean).join(' ') || 'make not recorded'}, s/n ${e.serialNumber || '—'}, firmware ${e.firmware || '—'}`),
+      fact('Calibration', `${e.calibrationDate ? new Date(e.calibrationDate).toLocaleDateString() : '—'}, due ${e.calibrationDue ? new Date(e.calibrationDue).toLocaleDateString() : '—'}`),
+      fact('Run', `${fmtTime(r.run.from)} – ${fmtTime(r.run.to)}`),
+      fact('Method', r.method),
+      fact('Issued', `${fmtTime(r.issuedAt)} by ${r.authorisedBy.name}`),
+      fact('Data', h('span', null, `${r.integrity.pointCount} points, sha256 `, h('code', { class: 'hash' }, r.integrity.sha256))))),
+    h('table', { 'data-role': 'statistics' },
+      h('thead', null, h('tr', null, ['Parameter', 'Unit', 'Count', 'Min', 'Max', 'Mean', 'Std dev', 'Time-weighted', 'Good %', 'Spec', 'Verdict'].map((c) => h('th', null, c)))),
+      h('tbody', null, r.parameters.map((p) => h('tr', { 'data-parameter': p.id },
+        h('td', null, p.name), h('td', null, p.unit), h('td', null, String(p.stats.count)), h('td', null, num(p.stats.min)), h('td', null, num(p.stats.max)),
+        h('td', null, num(p.stats.mean)), h('td', null, num(p.stats.stdDev)), h('td', null, num(p.stats.timeWeightedMean)), h('td', null, num(p.stats.goodPercent)),
+        h('td', null, p.spec ? `${num(p.spec.low)} … ${num(p.spec.high)}` : '—'), h('td', { class: p.verdict === 'not met' ? 'overdue' : null }, p.verdict))))),
+    r.parameters.some((p) => p.excursions.length) && h('div', null, h('h3', null, 'Excursions'), h('ul', null, r.parameters.flatMap((p) => p.excursions.map((x) =>
+      h('li', null, `${p.name}: ${x.side} ${fmtTime(x.start)} – ${fmtTime(x.end)} (${Math.round(x.durationMs / 1000)} s), peak ${fmtValue(x.peak, p.unit)}`))))),
+    h('h3', null, 'Charts'), chartsEl,
+    h('p', { class: 'muted small' }, r.statement));
   return { el, mounted: () => void mounted(), dispose: () => charts.forEach((c) => c.destroy()) };
 }
