@@ -20,6 +20,7 @@ export function registerSim(program: Command): void {
     .action(async (options: { port: number; host: string; dataDir: string; user: string[]; anonymous: boolean; secureOnly?: boolean }) => {
       // Loaded here so other commands do not pay for importing node-opcua (~1 s).
       const { startReactor } = await import('../../simulators/reactor/index.js');
+      const { attachFaultConsole, FAULT_CONSOLE_HELP } = await import('../../simulators/reactor/fault-console.js');
       const users = options.user.map((u) => {
         const at = u.indexOf(':');
         if (at < 1) throw new InvalidArgumentError(`--user "${u}" must be name:password`);
@@ -30,6 +31,8 @@ export function registerSim(program: Command): void {
         securityModes: options.secureOnly ? ['Sign', 'SignAndEncrypt'] : undefined,
       });
       process.stdout.write(`reactor simulator listening on ${reactor.endpointUrl} (certificate ${reactor.certificateFile})\n`);
+      process.stdout.write(`fault injection: ${FAULT_CONSOLE_HELP}`);
+      attachFaultConsole(reactor, process.stdin, process.stdout);
       const stop = () => void reactor.stop().then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
