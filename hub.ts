@@ -95,7 +95,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     await buildWeb().catch((err: Error) => logger.warn({ err: err.message }, 'web dashboard not built; / answers 503'));
     const api: RunningApi = await startApi({
       host: options.host, port: options.apiPort, mqttUrl, influxUrl: influxUrl, portEnvVar: 'PILOTHUB_API_PORT',
-      mqttUsername: apiAccount.username, mqttPassword: apiAccount.password,
+      mqttUsername: apiAccount.username, mqttPassword: apiAccount.password, ingestHealth: () => ingest.health(),
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
     });
     stops.push(() => api.stop());

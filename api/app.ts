@@ -30,8 +30,12 @@ declare module 'fastify' {
     db: Db;
     /** The calendar clock (epoch ms): injected so lead times, grace periods and expiry are testable without sleeping. */
     now: () => number;
+    /** State of the ingest running beside the API (npm start), for /health; absent when ingest runs elsewhere. */
+    ingestHealth: IngestHealthProbe | undefined;
   }
 }
+
+export type IngestHealthProbe = () => { status: 'ok' | 'degraded'; detail?: string };
 
 export interface ApiDependencies {
   influx: InfluxV1Client;
@@ -39,6 +43,7 @@ export interface ApiDependencies {
   logger: Logger;
   db: Db;
   now?: () => number;
+  ingestHealth?: IngestHealthProbe;
 }
 
 /** Builds the HTTP API: one plugin per area, zod schemas validate requests and generate OpenAPI. */
@@ -51,6 +56,7 @@ export async function buildApi(deps: ApiDependencies) {
   app.decorate('registry', deps.registry);
   app.decorate('db', deps.db);
   app.decorate('now', deps.now ?? Date.now);
+  app.decorate('ingestHealth', deps.ingestHealth);
   await app.register(errorsPlugin);
   await app.register(authPlugin);
   await app.register(swagger, {

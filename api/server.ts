@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { describeListenError } from '../common/runtime/ports.js';
-import { buildApi } from './app.js';
+import { buildApi, type IngestHealthProbe } from './app.js';
 import { openDatabase } from './db/index.js';
 import { EquipmentRegistry } from './live/equipment-registry.js';
 import { bootstrapPeople } from './sharing/people.js';
 import { RunTracker } from './sharing/run-tracker.js';
 
 export interface ApiOptions {
+  /** The in-process ingest's state (npm start passes it); /health reports "degraded" while it has write errors or a backlog. */
+  ingestHealth?: IngestHealthProbe;
   host?: string;
   port: number;
   mqttUrl: string;
@@ -48,7 +50,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
   const tracker = new RunTracker(db, registry, now, logger);
   tracker.start(options.trackerTickMs);
-  const app = await buildApi({ influx, registry, logger, db, now });
+  const app = await buildApi({ influx, registry, logger, db, now, ingestHealth: options.ingestHealth });
   const closeAll = async () => {
     tracker.stop();
     await registry.close();

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-const DependencyState = z.object({ status: z.enum(['up', 'down']), detail: z.string().optional() });
+const DependencyState = z.object({ status: z.enum(['up', 'degraded', 'down']), detail: z.string().optional() });
 const Health = z.object({
-  status: z.enum(['ok', 'down']),
-  dependencies: z.object({ influxdb: DependencyState, broker: DependencyState }),
+  status: z.enum(['ok', 'degraded', 'down']).describe('degraded: serving, but ingest holds a backlog or cannot write (readings are delayed, not lost)'),
+  dependencies: z.object({ influxdb: DependencyState, broker: DependencyState, ingest: DependencyState.optional() }),
 }).meta({ id: 'Health' });
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -18,7 +18,12 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       influxdb: influxUp ? { status: 'up' as const } : { status: 'down' as const, detail: `no answer from ${app.influx.url}/ping` },
       broker: brokerUp ? { status: 'up' as const } : { status: 'down' as const, detail: 'API is not connected to the MQTT broker' },
     };
+    const ingest = app.ingestHealth?.();
     const ok = influxUp && brokerUp;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'down', dependencies });
+    const status = !ok ? 'down' : ingest?.status === 'degraded' ? 'degraded' : 'ok';
+    return reply.status(ok ? 200 : 503).send({
+      status,
+      dependencies: { ...dependencies, ...(ingest ? { ingest: { status: ingest.status === 'ok' ? 'up' as const : 'degraded' as const, detail: ingest.detail } } : {}) },
+    });
   });
 };
