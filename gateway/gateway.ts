@@ -29,7 +29,11 @@ export interface RunningGateway {
   queueDepth(): { messages: number; bytes: number };
   /** Switches to `next` for the devices: restarts only those that changed and republishes their birth. */
   applyDevices(next: GatewayConfig): Promise<DeviceChanges>;
-  stop(): Promise<void>;
+  /**
+   * Stops the drivers, then gives the publisher up to `drainMs` to deliver what is queued; whatever is
+   * left stays in the outbox for the next start.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 /** Starts one driver per device and wires each to the publisher, which queues batches in the outbox. */
@@ -105,8 +109,9 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
       logChanges(logger, changes);
       return changes;
     },
-    stop: async () => {
+    stop: async ({ drainMs = 0 } = {}) => {
       await Promise.all([...drivers.keys()].map(stopDevice));
+      if (drainMs > 0 && !(await publisher.drain(drainMs))) logger.warn(outbox.depth(), 'stopping with batches still queued; they are sent on the next start');
       await metricsServer?.close();
       await publisher.stop();
       outbox.close();

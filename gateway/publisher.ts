@@ -87,11 +87,26 @@ export class Publisher {
     this.pump();
   }
 
+  /** Resolves when the outbox is empty (every batch acknowledged) or after `timeoutMs`; true when empty. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.outbox.depth().messages > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return this.outbox.depth().messages === 0;
+  }
+
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    if (client.connected) await this.publishStatusAsync('offline').catch(() => undefined);
-    await client.endAsync();
+    // A broker that stopped acknowledging must not hang the shutdown: give the offline status a second.
+    if (client.connected) {
+      await Promise.race([
+        this.publishStatusAsync('offline').catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
+    }
+    // Forced: a graceful end waits for every in-flight PUBACK, possibly forever. Unacknowledged batches
+    // stay in the outbox and go out on the next start (stop({ drainMs }) waits for them first).
+    await client.endAsync(true);
     this.metrics.connected.set(0);
   }
 

@@ -79,12 +79,12 @@ export async function startGatewayFromFile(file: string, vars: ParseOptions['var
     applyDevices: (next) => current.applyDevices(next),
     onReload: (listener) => void listeners.push(listener),
     reload,
-    stop: async () => {
+    stop: async (stopOptions) => {
       stopped = true;
       clearTimeout(timer);
       watcher.close();
       await chain;
-      await current.stop();
+      await current.stop(stopOptions);
     },
   };
 }
