@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, newPage, screenshot } from './helpers/browser.js';
 import { eventually, TEST_ADMIN } from './helpers/servers.js';
 import { fullStack } from './helpers/stack.js';
+import { writeDryerHistory } from './web-history-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
 
@@ -21,6 +22,8 @@ describe('web dashboard: login, board, equipment page', () => {
       body: JSON.stringify({ runCondition: 'running == true', location: 'Hall A', calibrationDue: Date.UTC(2027, 2, 31) }),
     });
     expect(patch.status).toBe(200);
+    await stack.influx.client.ensureDatabase();
+    await writeDryerHistory(stack.influx.client);
     page = await newPage(chrome, stack.api.url);
   });
   afterAll(() => page?.context().close());
@@ -77,7 +80,12 @@ describe('web dashboard: login, board, equipment page', () => {
     await expect.poll(() => historyCalls.length, { timeout: 10_000 }).toBeGreaterThan(before);
     expect(await page.locator('button[aria-pressed]').getAttribute('aria-pressed')).toBe('false');
     await page.click('button:has-text("Live")');
-    await page.waitForTimeout(1500);
+    expect(await page.locator('button[aria-pressed]').getAttribute('aria-pressed')).toBe('true');
+    // Two hours of 1 Hz history come back downsampled: the chart holds at most maxPoints min/max pairs.
+    await page.click('input[name=parameter][value=running]');
+    await page.click('button:has-text("1 h")');
+    await page.waitForSelector('.chart[data-parameter=running] canvas');
+    await page.waitForTimeout(1000);
     await screenshot(page, 'equipment');
   });
 
