@@ -21,7 +21,7 @@ describe('verification reports: content, HTML, PDF, CSV, integrity, amendments, 
   let s: Stack;
   let runId: string;
   let customerToken: string;
-  let report: { id: string; dataSha256: string; pointCount: number; version: number; links: Record<string, string> };
+  let report: { id: string; dataSha256: string; pointCount: number; version: number; links: { self: string; html: string; pdf: string; csv: string; verify: string } };
 
   beforeAll(async () => {
     s = await historyStack('rep-i', [
@@ -123,6 +123,9 @@ describe('verification reports: content, HTML, PDF, CSV, integrity, amendments, 
     expect((await s.ok(s.admin, 'GET', report.links.self)).method).toBe('SD-7 rev 2 (spray drying of maltodextrin)');
     const again = await s.call(s.admin, 'POST', `${report.links.self}/amendments`, { reason: 'twice' });
     expect(again.status).toBe(409);
+    const second = await s.call(s.admin, 'POST', '/api/v1/reports', { runId, method: 'another original' });
+    expect(second.status).toBe(409);
+    expect(second.text).toContain('amendment');
     const audit = await s.ok(s.admin, 'GET', '/api/v1/audit?entity=report');
     expect(audit.items.map((e: { action: string; entityId: string }) => `${e.action}:${e.entityId}`).sort())
       .toEqual([`report.amend:${v2.id}`, `report.issue:${report.id}`].sort());

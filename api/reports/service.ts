@@ -25,6 +25,7 @@ export interface ReportsContext {
   influx: InfluxV1Client;
   registry: EquipmentRegistry;
   printer: PdfPrinter;
+  log: { info(obj: object, msg: string): void };
   platform: { name: string; location: string };
   now: () => number;
 }
@@ -56,18 +57,22 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const run = ctx.db.prepare('SELECT * FROM runs WHERE id = ?').get(req.runId) as RunRow | undefined;
   if (!run) throw notFound(`run "${req.runId}" not found`);
   if (run.ended_at === null) throw new ApiError(409, `run "${run.id}" is still open; a report covers a closed run, so close it first`);
+  const version = nextVersionOf(ctx.db, run.id);
+  if (!req.amends && version > 1) throw new ApiError(409, `run "${run.id}" already has a report; issue an amendment of its latest version instead`);
   const { metas, source } = parametersOf(ctx, run.equipment_id, req.parameters);
   const profile = getEquipment(ctx.db, run.equipment_id);
   const birth = ctx.registry.get(run.equipment_id)!.birth;
   const org = run.org_id && run.org_id !== OPERATOR_ORG_ID
     ? ctx.db.prepare('SELECT id, name FROM orgs WHERE id = ?').get(run.org_id) as { id: string; name: string } | undefined : undefined;
   const window = { from: run.started_at, to: run.ended_at };
+  const started = performance.now();
   const points = await queryAllPoints(ctx.influx, { equipment: run.equipment_id, parameters: metas.map((m) => m.id), ...window });
+  const readMs = performance.now() - started;
   const id = newId('rpt');
   const issuedAt = ctx.now();
   const built = buildReport({
     head: {
-      id, version: nextVersionOf(ctx.db, run.id), previousId: req.amends?.id ?? null, amendmentReason: req.amends?.reason ?? null, issuedAt,
+      id, version, previousId: req.amends?.id ?? null, amendmentReason: req.amends?.reason ?? null, issuedAt,
       authorisedBy: { id: user.id, name: user.name, email: user.email, role: user.role },
       platform: ctx.platform,
       customer: org ? { orgId: org.id, name: org.name } : null,
@@ -83,10 +88,12 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     source, parameters: metas, points, limits: limitsFor(ctx.db, run.equipment_id, req.recipe),
   });
   const html = renderHtml(built.content, built.charts);
+  const computedMs = performance.now() - started;
   const [pdf, dataCsvGz] = await Promise.all([
     ctx.printer.print(html, escapeXml(`${built.content.title} — ${ctx.platform.name}`)),
     gzipAsync(built.data.csv, { level: 1 }),
   ]);
+  const renderedMs = performance.now() - started;
   const row = {
     id, runId: run.id, equipmentId: run.equipment_id, orgId: run.org_id, version: built.content.version, previousId: req.amends?.id ?? null,
     windowFrom: window.from, windowTo: window.to, issuedAt, issuedBy: user.id, parameters: metas.map((m) => m.id),
@@ -98,6 +105,8 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     const { html: _h, pdf: _p, dataCsvGz: _d, content: _c, ...summary } = row;
     audit(ctx.db, user, issuedAt, { action: req.amends ? 'report.amend' : 'report.issue', entity: 'report', entityId: id, orgId: run.org_id, before: req.amends ? { id: req.amends.id } : undefined, after: summary });
   }).immediate();
+  ctx.log.info({ reportId: id, runId: run.id, equipmentId: run.equipment_id, points: row.pointCount, readMs: Math.round(readMs),
+    computeMs: Math.round(computedMs - readMs), pdfMs: Math.round(renderedMs - computedMs), totalMs: Math.round(performance.now() - started) }, 'report issued');
   return getReportSummary(ctx.db, id)!;
 }
 

@@ -102,7 +102,7 @@ const PAGE = 100_000;
  * Every stored point of each parameter in [from, to], oldest first, with no limit: pages through the data by
  * time so a report never silently loses points. Parameters are read a few at a time in parallel.
  */
-export async function queryAllPoints(client: InfluxV1Client, w: SeriesWhere, concurrency = 4): Promise<Map<string, StoredPoint[]>> {
+export async function queryAllPoints(client: InfluxV1Client, w: SeriesWhere, concurrency = 6): Promise<Map<string, StoredPoint[]>> {
   const out = new Map<string, StoredPoint[]>(w.parameters.map((p) => [p, []]));
   const queue = [...w.parameters];
   const worker = async () => {

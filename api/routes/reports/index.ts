@@ -30,7 +30,7 @@ const withLinks = (s: Summary) => {
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
   const ctx: ReportsContext = {
-    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), now: app.now,
+    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), now: app.now, log: app.log,
     platform: { name: process.env.PILOTHUB_LAB_NAME ?? 'pilothub pilot platform', location: process.env.PILOTHUB_LAB_LOCATION ?? '' },
   };
   app.addHook('onClose', () => ctx.printer.close());
