@@ -69,14 +69,20 @@ export function getUser(db: Db, id: string): AuthUser | null {
  * PILOTHUB_ADMIN_EMAIL / PILOTHUB_ADMIN_PASSWORD or with a random password the caller prints once.
  */
 export async function bootstrapPeople(db: Db, now: number, admin: { email?: string; password?: string }): Promise<{ email: string; password: string; generated: boolean } | null> {
-  db.prepare("INSERT OR IGNORE INTO orgs (id, name, kind, created_at) VALUES (?, 'Platform operator', 'operator', ?)").run(OPERATOR_ORG_ID, now);
-  const count = db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
-  if (count > 0) return null;
   const email = admin.email || 'admin@localhost';
   const generated = !admin.password;
   const password = admin.password || randomBytes(12).toString('base64url');
   const hash = await hashPassword(password);
-  db.prepare("INSERT INTO users (id, org_id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, 'Administrator', 'admin', ?, ?)")
-    .run(newId('usr'), OPERATOR_ORG_ID, email, hash, now);
-  return { email, password, generated };
+  // Several hub processes may start on one database at once: check and insert under the write lock.
+  const created = db.transaction(() => {
+    db.prepare("INSERT OR IGNORE INTO orgs (id, name, kind, created_at) VALUES (?, 'Platform operator', 'operator', ?)").run(OPERATOR_ORG_ID, now);
+    if ((db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number) > 0) return false;
+    const id = newId('usr');
+    db.prepare("INSERT INTO users (id, org_id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, 'Administrator', 'admin', ?, ?)")
+      .run(id, OPERATOR_ORG_ID, email, hash, now);
+    db.prepare("INSERT INTO audit_log (at, actor_id, actor_email, action, entity, entity_id, org_id, after_json) VALUES (?, NULL, 'system', 'user.bootstrap_admin', 'user', ?, ?, ?)")
+      .run(now, id, OPERATOR_ORG_ID, JSON.stringify({ email, role: 'admin' }));
+    return true;
+  }).immediate();
+  return created ? { email, password, generated } : null;
 }
