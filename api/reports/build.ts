@@ -1,18 +1,20 @@
 import type { ParameterMeta } from '../../common/contracts/index.js';
 import type { StoredPoint } from '../../common/influx/layout.js';
-import { canonicalise, type Canonical } from './canonical.js';
+import { canonicalChunk, canonicalJoin, type Canonical } from './canonical.js';
 import { detectExcursions } from './excursions.js';
 import { ITEM_TESTED_STATEMENT, type ReportContent } from './model.js';
 import { computeStats } from './statistics.js';
 import type { SpecLimitRow } from './store.js';
 import { svgChart } from './svg-chart.js';
 
-export interface ReportInput {
-  head: Pick<ReportContent, 'id' | 'version' | 'previousId' | 'amendmentReason' | 'issuedAt' | 'authorisedBy' | 'platform' | 'customer' | 'equipment' | 'run' | 'method' | 'recipe'>;
-  source: string;
-  parameters: ParameterMeta[];
-  points: Map<string, StoredPoint[]>;
-  limits: Map<string, SpecLimitRow>;
+export type ReportHead = Pick<ReportContent, 'id' | 'version' | 'previousId' | 'amendmentReason' | 'issuedAt' | 'authorisedBy' | 'platform' | 'customer' | 'equipment' | 'run' | 'method' | 'recipe'>;
+
+/** Everything a report needs from one parameter's points, so the points can be dropped once analysed. */
+export interface ParameterAnalysis {
+  entry: ReportContent['parameters'][number];
+  chart: string | null;
+  chunk: { text: string; count: number };
+  medianIntervalMs: number | null;
 }
 
 export interface BuiltReport { content: ReportContent; charts: Map<string, string>; data: Canonical }
@@ -24,35 +26,35 @@ function medianInterval(points: StoredPoint[]): number | null {
   return gaps[Math.floor(gaps.length / 2)]!;
 }
 
-/** Statistics, excursions, charts and the integrity hash of one run: pure, given the points read from InfluxDB. */
-export function buildReport(input: ReportInput): BuiltReport {
-  const { head, points, limits } = input;
-  const end = head.run.to;
-  const charts = new Map<string, string>();
-  const parameters = input.parameters.map((meta) => {
-    const series = points.get(meta.id) ?? [];
-    const stats = computeStats(series, end);
-    const limit = limits.get(meta.id);
-    const spec = limit ? { id: limit.id, recipe: limit.recipe, low: limit.low, high: limit.high, target: limit.target } : null;
-    const excursions = spec && meta.datatype === 'number' ? detectExcursions(series, spec, end) : [];
-    const verdict = !spec ? 'no spec' as const : stats.mean === null ? 'no data' as const : excursions.length ? 'not met' as const : 'met' as const;
-    if (meta.datatype === 'number') {
-      charts.set(meta.id, svgChart(series, { title: meta.name, unit: meta.unit, from: head.run.from, to: end, low: spec?.low, high: spec?.high }));
-    }
-    return { id: meta.id, name: meta.name, unit: meta.unit, datatype: meta.datatype, stats, spec, excursions, verdict };
-  });
-  const data = canonicalise(new Map(input.parameters.map((p) => [p.id, points.get(p.id) ?? []])));
+/** Statistics, spec verdict, excursions, chart and canonical lines of one parameter over the run window. */
+export function analyseParameter(meta: ParameterMeta, series: StoredPoint[], limit: SpecLimitRow | undefined, run: { from: number; to: number }): ParameterAnalysis {
+  const stats = computeStats(series, run.to);
+  const spec = limit ? { id: limit.id, recipe: limit.recipe, low: limit.low, high: limit.high, target: limit.target } : null;
+  const excursions = spec && meta.datatype === 'number' ? detectExcursions(series, spec, run.to) : [];
+  const verdict = !spec ? 'no spec' as const : stats.mean === null ? 'no data' as const : excursions.length ? 'not met' as const : 'met' as const;
+  return {
+    entry: { id: meta.id, name: meta.name, unit: meta.unit, datatype: meta.datatype, stats, spec, excursions, verdict },
+    chart: meta.datatype === 'number' ? svgChart(series, { title: meta.name, unit: meta.unit, from: run.from, to: run.to, low: spec?.low, high: spec?.high }) : null,
+    chunk: { text: canonicalChunk(meta.id, series), count: series.length },
+    medianIntervalMs: medianInterval(series),
+  };
+}
+
+/** The report content from its head and every parameter's analysis, in the order the parameters were asked for. */
+export function assembleReport(head: ReportHead, source: string, analyses: ParameterAnalysis[]): BuiltReport {
+  const data = canonicalJoin(new Map(analyses.map((a) => [a.entry.id, a.chunk])));
   const content: ReportContent = {
     ...head,
     title: `Verification report ${head.id}${head.version > 1 ? ` (version ${head.version})` : ''}`,
     acquisition: {
-      source: input.source,
+      source,
       note: 'The gateway birth does not publish its poll interval or deadbands; the sampling interval below is the median spacing of the stored samples.',
-      parameters: input.parameters.map((p) => ({ parameter: p.id, medianIntervalMs: medianInterval(points.get(p.id) ?? []) })),
+      parameters: analyses.map((a) => ({ parameter: a.entry.id, medianIntervalMs: a.medianIntervalMs })),
     },
-    parameters,
+    parameters: analyses.map((a) => a.entry),
     integrity: { algorithm: 'sha256', format: 'pilothub-run-csv-v1', sha256: data.sha256, pointCount: data.pointCount },
     statement: ITEM_TESTED_STATEMENT,
   };
+  const charts = new Map(analyses.flatMap((a) => (a.chart ? [[a.entry.id, a.chart] as const] : [])));
   return { content, charts, data };
 }

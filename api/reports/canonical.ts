@@ -32,16 +32,24 @@ export function canonicalOrder(parameters: Iterable<string>): string[] {
   return [...parameters].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** One parameter's lines of the serialisation, each ending with "\n". */
+export function canonicalChunk(parameter: string, points: StoredPoint[]): string {
+  let out = '';
+  for (const p of points) out += `${canonicalLine(parameter, p)}\n`;
+  return out;
+}
+
 export interface Canonical { csv: string; sha256: string; pointCount: number }
 
-export function canonicalise(points: Map<string, StoredPoint[]>): Canonical {
-  const parts: string[] = [CANONICAL_HEADER];
+/** Joins per-parameter chunks (from canonicalChunk) into the serialisation and hashes it. */
+export function canonicalJoin(chunks: Map<string, { text: string; count: number }>): Canonical {
+  let csv = `${CANONICAL_HEADER}\n`;
   let pointCount = 0;
-  for (const parameter of canonicalOrder(points.keys())) {
-    for (const p of points.get(parameter) ?? []) parts.push(canonicalLine(parameter, p));
-    pointCount += points.get(parameter)?.length ?? 0;
+  for (const parameter of canonicalOrder(chunks.keys())) {
+    const chunk = chunks.get(parameter)!;
+    csv += chunk.text;
+    pointCount += chunk.count;
   }
-  const csv = `${parts.join('\n')}\n`;
   return { csv, sha256: createHash('sha256').update(csv, 'utf8').digest('hex'), pointCount };
 }
 

@@ -100,14 +100,16 @@ const PAGE = 100_000;
 
 /**
  * Every stored point of each parameter in [from, to], oldest first, with no limit: pages through the data by
- * time so a report never silently loses points. Parameters are read a few at a time in parallel.
+ * time so a report never silently loses points. Parameters are read a few at a time in parallel; `onSeries`
+ * gets each parameter's points as soon as they are complete, so the caller's work overlaps InfluxDB's.
  */
-export async function queryAllPoints(client: InfluxV1Client, w: SeriesWhere, concurrency = 6): Promise<Map<string, StoredPoint[]>> {
-  const out = new Map<string, StoredPoint[]>(w.parameters.map((p) => [p, []]));
+export async function queryAllPoints(
+  client: InfluxV1Client, w: SeriesWhere, onSeries: (parameter: string, points: StoredPoint[]) => void, concurrency = 4,
+): Promise<void> {
   const queue = [...w.parameters];
   const worker = async () => {
     for (let parameter = queue.shift(); parameter !== undefined; parameter = queue.shift()) {
-      const points = out.get(parameter)!;
+      const points: StoredPoint[] = [];
       let from = w.from;
       for (;;) {
         const page = (await queryRawSeries(client, { ...w, parameters: [parameter], from }, PAGE)).get(parameter) ?? [];
@@ -115,8 +117,8 @@ export async function queryAllPoints(client: InfluxV1Client, w: SeriesWhere, con
         if (page.length < PAGE) break;
         from = page.at(-1)!.t + 1;
       }
+      onSeries(parameter, points);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, w.parameters.length) }, worker));
-  return out;
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
 import { queryAllPoints } from '../../../common/influx/history-queries.js';
+import type { StoredPoint } from '../../../common/influx/layout.js';
 import { ApiError, badRequest, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { detectExcursions } from '../../reports/excursions.js';
@@ -113,7 +114,8 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     if (bad?.length) throw badRequest(`equipment "${run.equipment_id}" has no parameter ${bad.join(', ')}`, 'querystring.parameter');
     const metas = entry.birth.parameters.filter((m) => !wanted || wanted.includes(m.id));
     const to = run.ended_at ?? app.now();
-    const points = await queryAllPoints(app.influx, { equipment: run.equipment_id, parameters: metas.map((m) => m.id), from: run.started_at, to });
+    const points = new Map<string, StoredPoint[]>();
+    await queryAllPoints(app.influx, { equipment: run.equipment_id, parameters: metas.map((m) => m.id), from: run.started_at, to }, (p, series) => points.set(p, series));
     const limits = limitsFor(app.db, run.equipment_id, request.query.recipe ?? null);
     return {
       runId: run.id, equipmentId: run.equipment_id, from: run.started_at, to,
