@@ -99,4 +99,13 @@ describe('web dashboard: login, board, equipment page', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toContain('application/json');
   });
+
+  it('logs out: the session token is revoked and the login page is back', async () => {
+    const token = await page.evaluate(() => localStorage.getItem('pilothub.token'));
+    expect(token).toBeTruthy();
+    await page.click('#logout');
+    await page.waitForSelector('#login-form');
+    const res = await fetch(`${stack.api.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+  });
 });

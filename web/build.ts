@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,14 +32,22 @@ export function webIsStale(): boolean {
 export async function buildWeb(options: { force?: boolean } = {}): Promise<{ built: boolean; outdir: string }> {
   if (!options.force && !webIsStale()) return { built: false, outdir: WEB_DIST };
   const esbuild = await import('esbuild');
-  mkdirSync(WEB_DIST, { recursive: true });
-  await esbuild.build({
-    entryPoints: { app: join(WEB_SRC, 'main.ts'), style: join(WEB_SRC, 'style.css') },
-    bundle: true, minify: true, sourcemap: false, format: 'esm', target: ['es2022'],
-    outdir: WEB_DIST, logLevel: 'warning', legalComments: 'none',
-  });
-  copyFileSync(join(WEB_SRC, 'index.html'), join(WEB_DIST, 'index.html'));
-  writeFileSync(STAMP, new Date().toISOString());
+  // Build beside dist, then rename file by file: test files building at once, or an API serving
+  // while a build runs, never see a half-written bundle (rename replaces atomically on POSIX).
+  const staging = join(WEB, `.dist-${process.pid}-${Date.now()}`);
+  try {
+    await esbuild.build({
+      entryPoints: { app: join(WEB_SRC, 'main.ts'), style: join(WEB_SRC, 'style.css') },
+      bundle: true, minify: true, sourcemap: false, format: 'esm', target: ['es2022'],
+      outdir: staging, logLevel: 'warning', legalComments: 'none',
+    });
+    copyFileSync(join(WEB_SRC, 'index.html'), join(staging, 'index.html'));
+    mkdirSync(WEB_DIST, { recursive: true });
+    for (const name of readdirSync(staging)) renameSync(join(staging, name), join(WEB_DIST, name));
+    writeFileSync(STAMP, new Date().toISOString());
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
   return { built: true, outdir: WEB_DIST };
 }
 
