@@ -59,6 +59,7 @@ async function route(): Promise<void> {
   if (!ctx.me && path !== '/login') ctx.me = await loadMe();
   if (!ctx.me && path !== '/login') return ctx.navigate('/login');
   renderHeader();
+  if (path === '/login' && ctx.me) return ctx.navigate('/board');
   if (path === '/login') {
     current = loginPage(ctx, async (me) => { ctx.me = me; ctx.navigate('/board'); });
   } else {

@@ -28,6 +28,8 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
   const grid = h('div', { class: 'week', 'data-role': 'week' });
   const weekLabel = h('strong', { 'data-role': 'week-label' });
   const gridError = h('div');
+  // The API lets customers, engineers and admins request bookings (POST /api/v1/bookings); viewers only look.
+  const canBook = ctx.me?.role !== 'viewer';
   const form = bookingForm(e, ctx, () => slots, async () => { await loadWeek(); await lists.refresh(); });
 
   const loadWeek = async () => {
@@ -53,7 +55,7 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
       col.addEventListener('click', (ev) => {
         if ((ev.target as HTMLElement).closest('.slot')) return;
         const hour = Math.floor((ev as MouseEvent).offsetY / HOUR_PX);
-        form.prefill(dayStart + hour * 3_600_000, dayStart + (hour + 1) * 3_600_000);
+        if (canBook) form.prefill(dayStart + hour * 3_600_000, dayStart + (hour + 1) * 3_600_000);
       });
       for (const b of slots) {
         if (b.endsAt <= dayStart || b.startsAt >= dayEnd) continue;
@@ -74,7 +76,7 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
     h('div', { class: 'page-head' }, h('h1', null, 'Bookings'), select,
       h('button', { onclick: () => shift(-1), 'aria-label': 'previous week' }, '← week'), weekLabel,
       h('button', { onclick: () => shift(1), 'aria-label': 'next week' }, 'week →')),
-    h('div', { class: 'split' }, h('div', { class: 'main-col' }, gridError, grid), h('aside', { class: 'side-col' }, form.el)),
+    h('div', { class: 'split' }, h('div', { class: 'main-col' }, gridError, grid), h('aside', { class: 'side-col' }, canBook ? form.el : h('div', { class: 'card muted' }, 'Viewers can look at the calendar; ask an engineer or your organisation to book.'))),
     lists.el);
   return { el };
 }
