@@ -104,4 +104,14 @@ describe('history modes against a real InfluxDB', () => {
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).message).toContain('"humidity"');
   });
+
+  it('documents each mode\'s response shape in the OpenAPI description', async () => {
+    const doc = await (await s.get('/api/docs/json')).json();
+    const op = doc.paths['/api/v1/equipment/{id}/history'].get;
+    expect(JSON.stringify(op.responses['200'])).toContain('#/components/schemas/History');
+    const names = JSON.stringify(doc.components.schemas.History);
+    for (const shape of ['RawHistory', 'AggregateHistory', 'PlotHistory']) expect(names).toContain(shape);
+    expect(op.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['parameter', 'mode', 'interval', 'functions', 'maxPoints', 'format']));
+    expect(doc.paths['/api/v1/reports/{id}/verify']).toBeDefined();
+  });
 });
