@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../api/db/index.js';
-import { checkBookingRules, freeIntervals } from '../api/sharing/booking-rules.js';
+import { checkBookingRules, freeIntervals, workingIntervals } from '../api/sharing/booking-rules.js';
 import { ConditionError, conditionParameters, evaluateCondition, parseCondition } from '../api/sharing/condition.js';
 import { EquipmentPatch, EquipmentProfile } from '../api/sharing/equipment-store.js';
 import { deriveStatus } from '../api/sharing/status.js';
@@ -91,6 +91,12 @@ describe('booking rules and free intervals', () => {
   it('rejects a patch with a bad working-hours block or a string for a number', () => {
     expect(EquipmentPatch.safeParse({ workingHours: { days: [1], from: '18:00', to: '08:00' } }).success).toBe(false);
     expect(EquipmentPatch.safeParse({ leadTimeMin: '60' }).success).toBe(false);
+  });
+
+  it('cuts a window to the working hours of each working day', () => {
+    const wh = { days: [1, 2], from: '08:00', to: '12:00' }; // Monday, Tuesday
+    expect(workingIntervals({ from: day + 10 * h, to: day + 72 * h }, wh)).toEqual([{ from: day + 10 * h, to: day + 12 * h }, { from: day + 32 * h, to: day + 36 * h }]);
+    expect(workingIntervals({ from: day, to: day + h }, null)).toEqual([{ from: day, to: day + h }]);
   });
 
   it('subtracts busy intervals from a window', () => {

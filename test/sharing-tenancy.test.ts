@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOUR, sharingStack } from './sharing-fixture.js';
+import { readingToLine } from '../common/influx/layout.js';
+import { HOUR, SITE, sharingStack } from './sharing-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof sharingStack>>;
 type Person = Awaited<ReturnType<Stack['user']>>;
 interface OpenApi { paths: Record<string, Record<string, { security?: unknown[] }>> }
 
-/** Strings only organisation "acme" may see; none of them may reach a globex member in any answer. */
-const SECRETS = ['SECRET-ACME-METHOD', 'SECRET-ACME-PURPOSE', 'SECRET-ACME-RUN', 'SECRET-ACME-KEY', 'alice-secret-name', 'alice-secret-name@pilothub.test', 'Org acme'];
+/** Strings only organisation "acme" may see (4242.4242 is a process value inside acme's run); none of them may reach a globex member in any answer. */
+const SECRETS = ['4242.4242', 'SECRET-ACME-METHOD', 'SECRET-ACME-PURPOSE', 'SECRET-ACME-RUN', 'SECRET-ACME-KEY', 'alice-secret-name', 'alice-secret-name@pilothub.test', 'Org acme'];
 
 describe('tenancy: every endpoint x role x organisation', () => {
   let s: Stack;
@@ -18,7 +19,12 @@ describe('tenancy: every endpoint x role x organisation', () => {
     s = await sharingStack();
     await s.org('acme');
     await s.org('globex');
-    await s.announce('press-1');
+    await s.announce('press-1', [{ id: 'running', name: 'Running', unit: '', datatype: 'boolean' }, { id: 'pressure', name: 'Pressure', unit: 'bar', datatype: 'number' }]);
+    // Process data inside acme's run (10:00-11:00) and outside every run, in the production layout.
+    await s.influx.client.write([
+      readingToLine({ site: SITE, equipment: 'press-1', gateway: 'gw-s' }, { p: 'pressure', v: 4242.4242, t: T0 + 10.5 * HOUR }),
+      readingToLine({ site: SITE, equipment: 'press-1', gateway: 'gw-s' }, { p: 'pressure', v: 7.5, t: T0 + 14 * HOUR }),
+    ].join('\n'));
     await s.ok(s.admin, 'POST', '/api/v1/qualifications', { id: 'press-basic', name: 'Press basics', expiresAfterDays: 90 });
     await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { bookable: true, autoApproveAll: true });
     const alice = await s.user('customer', 'acme', 'alice-secret-name');
@@ -61,7 +67,7 @@ describe('tenancy: every endpoint x role x organisation', () => {
   const QUERIES: Record<string, string> = {
     '/api/v1/usage': '?org=acme&month=2026-11', '/api/v1/usage.csv': '?org=acme&month=2026-11',
     '/api/v1/free-slots': `?equipment=press-1&from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z`,
-    '/api/v1/equipment/{id}/history': '?parameter=running',
+    '/api/v1/equipment/{id}/history': '?parameter=pressure&from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z',
   };
   const BODIES: Record<string, unknown> = {
     'post /api/v1/bookings/{id}/cancel': { reason: 'probe' }, 'post /api/v1/bookings/{id}/reject': { reason: 'probe' },
@@ -142,5 +148,9 @@ describe('tenancy: every endpoint x role x organisation', () => {
     expect(await s.ok(s.admin, 'GET', `/api/v1/users/${acme.alice}`)).toMatchObject({ name: 'alice-secret-name', disabled: false });
     expect((await s.ok<{ items: { id: string; revokedAt: number | null }[] }>(alice.token, 'GET', '/api/v1/api-keys')).items.find((k) => k.id === acme.key)?.revokedAt).toBeNull();
     expect((await fetch(acme.icalUrl!)).status).toBe(200);
+    // The process value is really served, to acme inside its run and to the operator.
+    const history = `/api/v1/equipment/press-1/history${QUERIES['/api/v1/equipment/{id}/history']}`;
+    expect((await s.call(alice.token, 'GET', history)).text).toContain('4242.4242');
+    expect((await s.call(s.admin, 'GET', history)).text).toContain('7.5');
   });
 });

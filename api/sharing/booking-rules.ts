@@ -56,3 +56,16 @@ export function freeIntervals(window: Interval, busy: Interval[], minMs: number)
   if (cursor < window.to) free.push({ from: cursor, to: window.to });
   return free.filter((f) => f.to - f.from >= minMs);
 }
+
+/** The working-hours intervals (UTC) inside `window`; the whole window when the equipment has no working hours. */
+export function workingIntervals(window: Interval, wh: EquipmentProfile['workingHours']): Interval[] {
+  if (!wh) return [window];
+  const out: Interval[] = [];
+  for (let day = Math.floor(window.from / DAY) * DAY; day < window.to; day += DAY) {
+    if (!wh.days.includes(new Date(day).getUTCDay())) continue;
+    const from = Math.max(window.from, day + hhmmToMinutes(wh.from) * MIN);
+    const to = Math.min(window.to, day + hhmmToMinutes(wh.to) * MIN);
+    if (from < to) out.push({ from, to });
+  }
+  return out;
+}

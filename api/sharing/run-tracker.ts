@@ -24,7 +24,10 @@ export class RunTracker {
   constructor(private readonly db: Db, private readonly registry: EquipmentRegistry, private readonly now: () => number, private readonly logger: Logger) {}
 
   start(tickMs = 1000): void {
-    this.unsubscribe = this.registry.onChange((id) => this.evaluate(id));
+    // Called from the MQTT message handler: a failure here must not escape into the client.
+    this.unsubscribe = this.registry.onChange((id) => {
+      try { this.evaluate(id); } catch (err) { this.logger.error({ err, equipmentId: id }, 'run tracker failed on a live update'); }
+    });
     this.timer = setInterval(() => this.tick(), tickMs);
     this.timer.unref();
     for (const e of this.registry.list()) this.evaluate(e.id);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError, badRequest, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
-import { freeIntervals } from '../../sharing/booking-rules.js';
+import { freeIntervals, workingIntervals } from '../../sharing/booking-rules.js';
 import { BLOCKING, createBooking, getBooking, measuredMinutes, sweepNoShows, transitionBooking, type BookingRow } from '../../sharing/bookings-store.js';
 import { getEquipment } from '../../sharing/equipment-store.js';
 import { isOperatorStaff, type AuthUser } from '../../sharing/people.js';
@@ -87,7 +87,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/api/v1/free-slots', {
-    schema: { tags: ['bookings'], summary: 'Free time on several pieces of equipment within a window', querystring: FreeSlotQuery, response: { 200: FreeSlots, ...errors } },
+    schema: { tags: ['bookings'], summary: 'Free time on several pieces of equipment within a window (after lead time, inside working hours)', querystring: FreeSlotQuery, response: { 200: FreeSlots, ...errors } },
   }, async (request) => {
     const q = request.query;
     const from = Date.parse(q.from);
@@ -103,7 +103,8 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         const maintenance = app.db.prepare('SELECT starts_at AS f, ends_at AS t FROM maintenance_windows WHERE equipment_id = ? AND starts_at < ? AND ends_at > ?').all(id, to, from) as { f: number; t: number }[];
         const busy = [...bookings.map((b) => ({ from: b.f - buffer, to: b.t + buffer })), ...maintenance.map((m) => ({ from: m.f, to: m.t }))];
         const earliest = Math.max(from, app.now() + p.leadTimeMin * MIN);
-        const free = p.bookable && earliest < to ? freeIntervals({ from: earliest, to }, busy, (q.minMinutes ?? p.minBookingMin) * MIN) : [];
+        const minMs = (q.minMinutes ?? p.minBookingMin) * MIN;
+        const free = p.bookable && earliest < to ? workingIntervals({ from: earliest, to }, p.workingHours).flatMap((w) => freeIntervals(w, busy, minMs)) : [];
         return { equipmentId: id, free };
       }),
     };
