@@ -113,4 +113,25 @@ describe('run statistics, specification limits and excursions', () => {
     const plot = await s.ok(rival.token, 'GET', `${wide}&mode=plot&maxPoints=20`);
     expect(plot.series[0].buckets).toEqual([]);
   });
+
+  it("merges a customer's aggregate buckets that two of their runs share, weighting means by count", async () => {
+    const from2 = RUN_FROM + 20 * 60_000;
+    const second: Point[] = Array.from({ length: 61 }, (_, i) => ({ t: from2 + i * 1000, v: 200 + i, q: 'good' as const }));
+    await s.write(second.map((p) => ({ p: 'temp', ...p })));
+    await customerRun(s, 'rep-s', 'acme', from2, from2 + 60_000);
+    const hourStart = Date.UTC(2026, 10, 23, 9, 0, 0);
+    const body = await s.ok(customerToken, 'GET', `/api/v1/equipment/rep-s/history?parameter=temp&mode=aggregate&interval=1h&functions=mean,min,max,first,last&from=${iso(hourStart)}&to=${iso(hourStart + 3_599_999)}`);
+    const visible = [...temp.filter(inRun), ...second].filter((p) => typeof p.v === 'number') as { t: number; v: number }[];
+    expect(body.series[0].rows).toHaveLength(1);
+    const row = body.series[0].rows[0];
+    expect(row.t).toBe(hourStart);
+    expect(row.count).toBeUndefined();
+    expect(row.min).toBe(Math.min(...visible.map((p) => p.v)));
+    expect(row.max).toBe(260);
+    expect(row.first).toBe(visible[0]!.v);
+    expect(row.last).toBe(260);
+    expect(row.mean).toBeCloseTo(visible.reduce((a, p) => a + p.v, 0) / visible.length, 9);
+    const plot = await s.ok(customerToken, 'GET', `/api/v1/equipment/rep-s/history?parameter=temp&mode=plot&maxPoints=2&from=${iso(hourStart)}&to=${iso(hourStart + 3_599_999)}`);
+    expect(plot.series[0].buckets).toEqual([{ t: hourStart, min: row.min, max: 260 }]);
+  });
 });

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredPoint } from '../../../common/influx/layout.js';
-import { queryAggregate, queryPlotBuckets, queryRawSeries, type AggregateRow, type PlotBucket } from '../../../common/influx/history-queries.js';
+import { queryAggregate, queryPlotBuckets, queryRawSeries, type AggregateFunction, type AggregateRow } from '../../../common/influx/history-queries.js';
 import { badRequest, notFound } from '../../errors.js';
 import { ErrorBody } from '../../plugins/errors.js';
 import { dataWindows } from '../../reports/access.js';
 import { clipToWindows, type TimeRange } from '../../reports/windows.js';
 import { historyToCsv } from './csv.js';
+import { mergeAggregateRows, mergePlotBuckets } from './merge.js';
 import { History, HistoryParams, HistoryQuery } from './schemas.js';
 
 const HOUR_MS = 3_600_000;
@@ -38,19 +39,23 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     if (q.mode === 'aggregate') {
       if (q.interval === undefined) throw badRequest('mode=aggregate needs an interval such as 1m', 'querystring.interval');
       if ((to - from) / q.interval > 100_000) throw badRequest(`interval ${q.interval} ms gives more than 100000 buckets over the range; choose a longer one`, 'querystring.interval');
-      const parts = await Promise.all(ranges.map((r) => queryAggregate(app.influx, where(r), q.interval!, q.functions)));
+      // Merging buckets split by tenancy windows needs each part's count to weight the means.
+      const functions = ranges.length > 1 && !q.functions.includes('count') ? [...q.functions, 'count' as const] : q.functions;
+      const parts = await Promise.all(ranges.map((r) => queryAggregate(app.influx, where(r), q.interval!, functions, from)));
       body = {
         mode: 'aggregate', equipment: id, from, to, intervalMs: q.interval, functions: q.functions,
-        series: q.parameter.map((p) => ({ ...head(p), rows: parts.flatMap((m) => m.get(p) ?? []).map((r: AggregateRow) => ({ t: r.t, ...r.values })) })),
+        series: q.parameter.map((p) => ({
+          ...head(p),
+          rows: mergeAggregateRows(parts.map((m) => m.get(p) ?? [])).map((r) => ({ t: r.t, ...pickFunctions(r.values, q.functions) })),
+        })),
       };
     } else if (q.mode === 'plot') {
       const buckets = Math.max(1, Math.floor(q.maxPoints / 2));
       const bucketMs = Math.max(1, Math.ceil((to - from + 1) / buckets));
-      const parts = await Promise.all(ranges.map((r) => queryPlotBuckets(app.influx, where(r), bucketMs)));
+      const parts = await Promise.all(ranges.map((r) => queryPlotBuckets(app.influx, where(r), bucketMs, from)));
       body = {
         mode: 'plot', equipment: id, from, to, bucketMs, maxPoints: q.maxPoints,
-        // Tenancy windows may split a bucket; keep the budget of maxPoints values per parameter.
-        series: q.parameter.map((p) => ({ ...head(p), buckets: parts.flatMap((m) => m.get(p) ?? []).slice(0, buckets) as PlotBucket[] })),
+        series: q.parameter.map((p) => ({ ...head(p), buckets: mergePlotBuckets(parts.map((m) => m.get(p) ?? [])) })),
       };
     } else {
       const parts = await Promise.all(ranges.map((r) => queryRawSeries(app.influx, where(r), q.limit + 1)));
@@ -70,6 +75,10 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     return body;
   });
 };
+
+function pickFunctions(values: AggregateRow['values'], functions: readonly AggregateFunction[]): AggregateRow['values'] {
+  return Object.fromEntries(functions.map((f) => [f, values[f] ?? null]));
+}
 
 function wantsCsv(accept: string | undefined): boolean {
   return !!accept && /(^|,)\s*text\/csv/.test(accept);
