@@ -134,6 +134,11 @@ describe('runs measured from the spray dryer, no-shows and usage billing', () =>
     expect(audit.items[0]).toMatchObject({ actorEmail: 'erin@operator.test', before: { ended_at: run.endedAt }, after: { ended_at: run.startedAt + 90 * MIN } });
   });
 
+  it('completes a booking once it has ended with its runs closed', async () => {
+    offset += 61 * MIN;
+    expect((await ok<Booking>(alice, 'GET', `/api/v1/bookings/${first.id}`)).status).toBe('completed');
+  });
+
   it('marks a booking without a run a no-show after the grace period and releases the slot when the rule says so', async () => {
     const t = now();
     const second = await ok<Booking>(alice, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(t + 3 * HOUR), endsAt: iso(t + 4 * HOUR) });

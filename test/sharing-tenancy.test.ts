@@ -107,6 +107,9 @@ describe('tenancy: every endpoint x role x organisation', () => {
     const list = await s.ok<{ items: unknown[]; busy: unknown[] }>(bob.token, 'GET', '/api/v1/bookings?equipment=press-1');
     expect(list.items).toEqual([]);
     expect(list.busy).toEqual([{ equipmentId: 'press-1', startsAt: T0 + 10 * HOUR, endsAt: T0 + 12 * HOUR, busy: true }]);
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { autoApproveOrgs: ['acme'] });
+    expect((await s.ok<{ profile: { autoApproveOrgs: string[] } }>(bob.token, 'GET', '/api/v1/equipment/press-1')).profile.autoApproveOrgs).toEqual([]);
+    expect((await s.ok<{ profile: { autoApproveOrgs: string[] } }>(people[0]!.token, 'GET', '/api/v1/equipment/press-1')).profile.autoApproveOrgs).toEqual(['acme']);
     const runs = await s.ok<{ items: unknown[] }>(bob.token, 'GET', '/api/v1/runs');
     expect(runs.items).toEqual([]);
     const aliceView = await s.ok<{ items: { id: string }[] }>(people[1]!.token, 'GET', '/api/v1/runs');

@@ -80,8 +80,15 @@ export function transitionBooking(db: Db, actor: AuthUser | null, id: string, al
   }).immediate();
 }
 
-/** Approved bookings with no run within their equipment's grace period become no-shows (issue 6). */
+/**
+ * Approved bookings with no run within their equipment's grace period become no-shows (issue 6);
+ * approved bookings that ended with a run and have no open run left are completed.
+ */
 export function sweepNoShows(db: Db, now: number): number {
+  const done = db.prepare(`SELECT b.id FROM bookings b WHERE b.status = 'approved' AND b.ends_at <= ?
+      AND EXISTS (SELECT 1 FROM runs r WHERE r.booking_id = b.id) AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.booking_id = b.id AND r.ended_at IS NULL)`)
+    .pluck().all(now) as string[];
+  for (const id of done) transitionBooking(db, null, id, ['approved'], { status: 'completed' }, 'booking.complete', now);
   const due = db.prepare(`SELECT b.id, e.no_show_release FROM bookings b JOIN equipment e ON e.id = b.equipment_id
     WHERE b.status = 'approved' AND b.starts_at + e.no_show_grace_min * 60000 <= ?
       AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.booking_id = b.id)`).all(now) as { id: string; no_show_release: number }[];

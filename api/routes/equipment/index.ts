@@ -5,7 +5,7 @@ import { currentUser } from '../../plugins/auth.js';
 import { audit } from '../../sharing/audit.js';
 import { ensureEquipment, getEquipment, listEquipment, updateEquipment, type EquipmentProfile } from '../../sharing/equipment-store.js';
 import { liveStatus } from '../../sharing/live.js';
-import { newId } from '../../sharing/people.js';
+import { isOperatorStaff, newId } from '../../sharing/people.js';
 import { errors, Ok } from '../common.js';
 import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceList, MaintenanceParams, MaintenanceWindow } from './schemas.js';
 
@@ -48,7 +48,10 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['equipment'], summary: 'Profile, rules and live state of one piece of equipment', params: EquipmentParams, response: { 200: EquipmentDetail, ...errors } },
   }, async (request) => {
     const p = found(request.params.id);
-    return { profile: p, live: summary(app, p) };
+    const user = currentUser(request);
+    // Which other customers enjoy auto-approval is their business, not this caller's.
+    const profile = isOperatorStaff(user) ? p : { ...p, autoApproveOrgs: p.autoApproveOrgs.filter((o) => o === user.orgId) };
+    return { profile, live: summary(app, p) };
   });
 
   app.patch('/api/v1/equipment/:id', {
