@@ -71,7 +71,8 @@ describe('runs measured from the spray dryer, no-shows and usage billing', () =>
   });
 
   it('shows the dryer as booked, then running, on the status stream', async () => {
-    first = await ok<Booking>(alice, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(now() + MIN), endsAt: iso(now() + 61 * MIN), purpose: 'trial 1' });
+    const t = now();
+    first = await ok<Booking>(alice, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(t + MIN), endsAt: iso(t + 61 * MIN), purpose: 'trial 1' });
     offset += 2 * MIN;
     const res = await fetch(`${api.url}/api/v1/status/stream`, { headers: { authorization: `Bearer ${alice}` } });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -173,5 +174,21 @@ describe('runs measured from the spray dryer, no-shows and usage billing', () =>
     expect(csv.text.split('\n')[1]).toBe('acme,2026-11,dryer-1,3,180,90,30,2,180,booked,120,360');
     expect((await call(bob, 'GET', '/api/v1/usage?org=acme&month=2026-11')).status).toBe(404);
     expect((await call(alice, 'GET', '/api/v1/usage?month=2026-13')).status).toBe(400);
+  });
+
+  it('hands a run that goes on past its booking over to the next booking at its start', async () => {
+    offset += 2 * HOUR; // past the held no-show slot
+    const t = now();
+    const mine = await ok<Booking>(alice, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(t + MIN), endsAt: iso(t + 16 * MIN) });
+    const theirs = await ok<Booking & { startsAt: number }>(bob, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(t + 16 * MIN), endsAt: iso(t + 31 * MIN) });
+    offset += 2 * MIN;
+    dryer.setRunning(true);
+    const aliceRun = await start.eventually("alice's run", async () => (await ok<{ items: Run[] }>(alice, 'GET', `/api/v1/runs?booking=${mine.id}`)).items[0]);
+    offset += 15 * MIN;
+    const bobRun = await start.eventually("bob's run", async () => (await ok<{ items: Run[] }>(bob, 'GET', `/api/v1/runs?booking=${theirs.id}`)).items[0]);
+    expect(bobRun.startedAt).toBe(theirs.startsAt);
+    expect((await ok<Run>(alice, 'GET', `/api/v1/runs/${aliceRun.id}`)).endedAt).toBe(theirs.startsAt);
+    dryer.setRunning(false);
+    await start.eventually("bob's run closed", async () => ((await ok<Run>(bob, 'GET', `/api/v1/runs/${bobRun.id}`)).endedAt ? true : undefined));
   });
 });

@@ -61,7 +61,14 @@ export class RunTracker {
     const open = this.db.prepare('SELECT id, booking_id, started_at FROM runs WHERE equipment_id = ? AND ended_at IS NULL').get(equipmentId) as OpenRun | undefined;
     if (on) {
       this.falseSince.delete(equipmentId);
-      if (!open) this.open(equipmentId, now, p.requiredQualification);
+      if (!open) return this.open(equipmentId, now, p.requiredQualification);
+      // Running on past the end of its booking is that booking's overage, until another booking begins:
+      // from then on the machine is the next booker's, so the run is handed over at the new booking's start.
+      const next = this.activeBooking(equipmentId, now);
+      if (next && next.id !== open.booking_id && next.starts_at > open.started_at) {
+        this.close(open, next.starts_at, now);
+        this.open(equipmentId, now, p.requiredQualification, next.starts_at);
+      }
       return;
     }
     if (!open) return;
@@ -73,11 +80,15 @@ export class RunTracker {
     }
   }
 
-  private open(equipmentId: string, now: number, qualification: string | null): void {
-    const booking = this.db.prepare(`SELECT id, org_id, user_id FROM bookings WHERE equipment_id = ? AND status = 'approved'
-      AND starts_at <= ? AND ends_at > ? ORDER BY starts_at LIMIT 1`).get(equipmentId, now, now) as { id: string; org_id: string; user_id: string } | undefined;
+  private activeBooking(equipmentId: string, now: number) {
+    return this.db.prepare(`SELECT id, org_id, user_id, starts_at FROM bookings WHERE equipment_id = ? AND status = 'approved'
+      AND starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC LIMIT 1`).get(equipmentId, now, now) as { id: string; org_id: string; user_id: string; starts_at: number } | undefined;
+  }
+
+  private open(equipmentId: string, now: number, qualification: string | null, startedAt = now): void {
+    const booking = this.activeBooking(equipmentId, now);
     if (!booking) return;
-    const run = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: now, ended_at: null, opened_by: 'auto' };
+    const run = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: startedAt, ended_at: null, opened_by: 'auto' };
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by)').run(run);
       touchQualification(this.db, booking.user_id, qualification, now);
@@ -92,6 +103,6 @@ export class RunTracker {
       this.db.prepare("UPDATE runs SET ended_at = ?, closed_by = 'auto' WHERE id = ?").run(endedAt, run.id);
       audit(this.db, null, now, { action: 'run.close', entity: 'run', entityId: run.id, orgId: before.org_id as string | null, before, after: { ...before, ended_at: endedAt, closed_by: 'auto' } });
     }).immediate();
-    this.logger.info({ runId: run.id, bookingId: run.booking_id }, 'run closed: run condition stayed false');
+    this.logger.info({ runId: run.id, bookingId: run.booking_id }, 'run closed');
   }
 }

@@ -16,7 +16,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   const toBooking = (r: BookingRow) => ({
     id: r.id, equipmentId: r.equipment_id, orgId: r.org_id, userId: r.user_id, startsAt: r.starts_at, endsAt: r.ends_at, status: r.status,
     slotReleased: r.slot_released === 1, purpose: r.purpose, cancelReason: r.cancel_reason, decidedBy: r.decided_by, createdAt: r.created_at,
-    bookedMinutes: (r.ends_at - r.starts_at) / MIN, measuredMinutes: measuredMinutes(app.db, r.id, app.now()),
+    bookedMinutes: Math.round((r.ends_at - r.starts_at) / MIN * 100) / 100, measuredMinutes: measuredMinutes(app.db, r.id, app.now()),
   });
   /** Another organisation's booking answers exactly like one that does not exist. */
   const visible = (user: AuthUser, id: string) => {
