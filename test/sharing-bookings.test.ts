@@ -141,4 +141,19 @@ describe('bookings over real HTTP and SQLite', () => {
     const badTime = await s.call<{ issues: { field: string }[] }>(alice.token, 'POST', '/api/v1/bookings', { equipmentId: 'oven-1', startsAt: 'tomorrow', endsAt: s.iso(T0) });
     expect(badTime.body.issues[0]?.field).toBe('body.startsAt');
   });
+
+  it('describes every route in OpenAPI 3 from the zod schemas, with Swagger UI, both readable without a token', async () => {
+    const spec = await (await fetch(`${s.api.url}/api/docs/json`)).json() as {
+      openapi: string; components: { securitySchemes: Record<string, unknown> };
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[] } }> } }>>;
+    };
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(spec.components.securitySchemes.bearer).toBeDefined();
+    const body = spec.paths['/api/v1/bookings']?.post?.requestBody?.content['application/json']?.schema;
+    expect(Object.keys(body?.properties ?? {})).toEqual(expect.arrayContaining(['equipmentId', 'startsAt', 'endsAt', 'purpose']));
+    expect(body?.required).toEqual(expect.arrayContaining(['equipmentId', 'startsAt', 'endsAt']));
+    const ui = await fetch(`${s.api.url}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
 });
