@@ -85,6 +85,11 @@ export function transitionBooking(db: Db, actor: AuthUser | null, id: string, al
  * approved bookings that ended with a run and have no open run left are completed.
  */
 export function sweepNoShows(db: Db, now: number): number {
+  // One write transaction: another process sweeping at the same moment waits, then finds nothing left to do.
+  return db.transaction(() => sweep(db, now)).immediate();
+}
+
+function sweep(db: Db, now: number): number {
   const done = db.prepare(`SELECT b.id FROM bookings b WHERE b.status = 'approved' AND b.ends_at <= ?
       AND EXISTS (SELECT 1 FROM runs r WHERE r.booking_id = b.id) AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.booking_id = b.id AND r.ended_at IS NULL)`)
     .pluck().all(now) as string[];

@@ -2,11 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { audit } from '../../sharing/audit.js';
-import { hashToken, newId, newSecret, verifyPassword } from '../../sharing/people.js';
+import { hashPassword, hashToken, newId, newSecret, verifyPassword } from '../../sharing/people.js';
 import { errors, IdParams, Ok } from '../common.js';
 import { ApiKey, ApiKeyBody, ApiKeyList, LoginBody, NewApiKey, Session, User } from './schemas.js';
 
 const SESSION_MS = 7 * 86_400_000;
+
+let dummy: Promise<string> | undefined;
+const dummyHash = () => (dummy ??= hashPassword(newSecret('dummy')));
 
 interface KeyRow { id: string; user_id: string; name: string; created_at: number; revoked_at: number | null }
 const toKey = (r: KeyRow) => ({ id: r.id, userId: r.user_id, name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at });
@@ -18,8 +21,8 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const row = app.db.prepare('SELECT id, email, name, role, org_id, password_hash, disabled FROM users WHERE email = ?').get(request.body.email) as
       { id: string; email: string; name: string; role: 'admin'; org_id: string; password_hash: string | null; disabled: number } | undefined;
-    // The same answer for unknown email and wrong password, so logins cannot probe for accounts.
-    const ok = row?.password_hash ? await verifyPassword(request.body.password, row.password_hash) : false;
+    // The same answer, after the same work, for unknown email and wrong password: logins cannot probe for accounts.
+    const ok = await verifyPassword(request.body.password, row?.password_hash ?? (await dummyHash()));
     if (!row || !ok || row.disabled) throw new ApiError(401, 'email or password is wrong, or the account is disabled');
     const token = newSecret('phs');
     const now = app.now();

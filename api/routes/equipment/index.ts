@@ -11,8 +11,9 @@ import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, Mainte
 
 /** Registers every announced equipment, so the registry lists what the gateways' births describe. */
 export function syncRegistry(app: FastifyInstance): void {
+  const known = new Set(app.db.prepare('SELECT id FROM equipment').pluck().all() as string[]);
   for (const e of app.registry.list()) {
-    if (ensureEquipment(app.db, e.id, e.birth.equipment.name, e.birth.equipment.kind, app.now())) {
+    if (!known.has(e.id) && ensureEquipment(app.db, e.id, e.birth.equipment.name, e.birth.equipment.kind, app.now())) {
       audit(app.db, null, app.now(), { action: 'equipment.register', entity: 'equipment', entityId: e.id, after: { name: e.birth.equipment.name, kind: e.birth.equipment.kind } });
     }
   }
