@@ -18,7 +18,7 @@ export const Duration = z.string().regex(/^[1-9][0-9]{0,8}(ms|s|m|h|d)$/, 'must 
 /** `a,b,c` or the parameter repeated → ["a","b","c"], each checked by `item`, at most 50, no repeats. */
 function commaList<T extends z.ZodType>(item: T, what: string) {
   return z.preprocess(
-    (v) => (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()) : [x])),
+    (v) => (v === undefined ? v : (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()) : [x]))),
     z.array(item).min(1).max(50, `at most 50 ${what}`).refine((xs) => new Set(xs).size === xs.length, `${what} must not repeat`),
   );
 }
