@@ -12,10 +12,17 @@ function compiled(source: string): Node {
   return node;
 }
 
-/** Evaluates a condition over the registry's latest values; null when the equipment has no condition or no data. */
+/** Readings older than this (wall clock: readings carry their source time) say nothing about now. */
+export const STALE_AFTER_MS = 30_000;
+
+/**
+ * Evaluates a condition over the registry's latest values; null (unknown) when the equipment has no
+ * condition, its gateway is offline or its newest reading is stale.
+ */
 export function conditionNow(registry: EquipmentRegistry, equipmentId: string, source: string | null): boolean | null {
   const entry = registry.get(equipmentId);
   if (!source || !entry || !registry.isOnline(entry)) return null;
+  if (entry.lastSeen === undefined || Date.now() - entry.lastSeen > STALE_AFTER_MS) return null;
   return evaluateCondition(compiled(source), (id) => entry.values.get(id)?.v);
 }
 
@@ -25,12 +32,11 @@ export function liveStatus(db: Db, registry: EquipmentRegistry, p: EquipmentProf
   const entry = registry.get(p.id);
   const inMaintenance = db.prepare('SELECT 1 FROM maintenance_windows WHERE equipment_id = ? AND starts_at <= ? AND ends_at > ?').get(p.id, now, now) !== undefined;
   const booked = db.prepare(`SELECT 1 FROM bookings WHERE equipment_id = ? AND ${BLOCKING} AND starts_at <= ? AND ends_at > ?`).get(p.id, now, now) !== undefined;
-  const pollMs = 1000;
   return deriveStatus({
     online: entry ? registry.isOnline(entry) : false,
     // Readings carry their source (wall-clock) time, so their age is measured against the wall clock, not the calendar clock.
     dataAgeMs: entry?.lastSeen === undefined ? undefined : Date.now() - entry.lastSeen,
-    staleAfterMs: 30 * pollMs,
+    staleAfterMs: STALE_AFTER_MS,
     inMaintenance,
     alarm: conditionNow(registry, p.id, p.alarmCondition ?? (entry?.birth.parameters.some((x) => x.id === 'alarm') ? DEFAULT_ALARM : null)) === true,
     running: conditionNow(registry, p.id, p.runCondition) === true,

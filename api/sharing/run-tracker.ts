@@ -13,6 +13,7 @@ interface OpenRun { id: string; booking_id: string | null; started_at: number }
 /**
  * Measured use: within an approved booking a run opens when the equipment's run condition becomes
  * true and closes once it has been false for `runCloseAfterS` (the run ends when it turned false).
+ * While the condition is unknown (no fresh data) nothing changes; engineers correct such runs by hand.
  * Driven by the live registry's values, plus a periodic tick for timeouts and no-shows.
  */
 export class RunTracker {
@@ -57,7 +58,10 @@ export class RunTracker {
     }
     const p = getEquipment(this.db, equipmentId);
     if (!p?.runCondition) return;
-    const on = conditionNow(this.registry, equipmentId, p.runCondition) === true;
+    // Unknown (gateway offline, stale data) changes nothing: a data gap neither opens nor closes a run.
+    const state = conditionNow(this.registry, equipmentId, p.runCondition);
+    if (state === null) return;
+    const on = state;
     const open = this.db.prepare('SELECT id, booking_id, started_at FROM runs WHERE equipment_id = ? AND ended_at IS NULL').get(equipmentId) as OpenRun | undefined;
     if (on) {
       this.falseSince.delete(equipmentId);
