@@ -64,6 +64,18 @@ describe('history modes against a real InfluxDB', () => {
     }
   });
 
+  it('carries quality into aggregates: points per bucket and the share of good ones', async () => {
+    const url = `/api/v1/equipment/hist-1/history?parameter=temp,flow&mode=aggregate&interval=10m&functions=count&quality=true&${range}`;
+    const body = await (await s.get(url)).json();
+    const [temp, flow] = body.series;
+    expect(temp.rows[0]).toEqual({ t: T0, count: 600, points: 600, goodPercent: (100 * 599) / 600 });
+    expect(temp.rows[1]).toEqual({ t: T0 + 600_000, count: 600, points: 600, goodPercent: 100 });
+    // The bad flow reading has no value: it is not counted by count(value) but is one of the bucket's points.
+    expect(flow.rows[0]).toEqual({ t: T0, count: 300, points: 301, goodPercent: (100 * 300) / 301 });
+    const csv = await (await s.get(`${url}&format=csv`)).text();
+    expect(csv.split('\n')[0]).toBe('time,epoch_ms,temp_count,temp_points,temp_good_percent,flow_count,flow_points,flow_good_percent');
+  });
+
   it('plot mode returns at most maxPoints values and keeps a single-sample spike', async () => {
     const body = await (await s.get(`/api/v1/equipment/hist-1/history?parameter=temp,flow&mode=plot&maxPoints=60&${range}`)).json();
     expect(body.mode).toBe('plot');

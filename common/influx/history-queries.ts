@@ -68,6 +68,22 @@ export async function queryAggregate(
   return out;
 }
 
+/** Per bucket: how many points were stored (any quality, values or not) and how many of them were good. */
+export interface QualityCount { t: number; total: number; good: number }
+
+export async function queryQualityCounts(client: InfluxV1Client, w: SeriesWhere, intervalMs: number, origin = w.from): Promise<Map<string, QualityCount[]>> {
+  const group = `GROUP BY time(${intervalMs}ms, ${origin % intervalMs}ms), "parameter" fill(none)`;
+  const [all, good] = await Promise.all(['', ` AND "quality" = 'good'`].map((extra) =>
+    client.query(`SELECT count("quality") FROM "${MEASUREMENT}" WHERE ${whereClause(w)}${extra} ${group}`)));
+  const goodBy = byParameter(good!, w.parameters);
+  const out = new Map<string, QualityCount[]>();
+  for (const [parameter, series] of byParameter(all!, w.parameters)) {
+    const goods = new Map((goodBy.get(parameter)?.values ?? []).map((row) => [row[0] as number, row[1] as number]));
+    out.set(parameter, (series?.values ?? []).map((row) => ({ t: row[0] as number, total: row[1] as number, good: goods.get(row[0] as number) ?? 0 })));
+  }
+  return out;
+}
+
 /**
  * Min and max per bucket for plotting. InfluxDB 1.x returns the bucket's start time for min()/max()
  * under GROUP BY time() (only top()/bottom() return the selected point's time, and they cost about

@@ -19,7 +19,11 @@ export function historyToCsv(h: History): string {
   if (h.mode === 'raw') {
     for (const s of h.series) cols.push({ header: [s.parameter, `${s.parameter}_quality`], cells: new Map(s.points.map((p) => [p.t, [csvField(p.v), p.q]])) });
   } else if (h.mode === 'aggregate') {
-    for (const s of h.series) cols.push({ header: h.functions.map((f) => `${s.parameter}_${f}`), cells: new Map(s.rows.map((r) => [r.t, h.functions.map((f) => csvField(r[f]))])) });
+    for (const s of h.series) {
+      const quality = s.rows.some((r) => r.points !== undefined);
+      const header = [...h.functions.map((f) => `${s.parameter}_${f}`), ...(quality ? [`${s.parameter}_points`, `${s.parameter}_good_percent`] : [])];
+      cols.push({ header, cells: new Map(s.rows.map((r) => [r.t, [...h.functions.map((f) => csvField(r[f])), ...(quality ? [csvField(r.points), csvField(r.goodPercent)] : [])]])) });
+    }
   } else {
     for (const s of h.series) cols.push({ header: [`${s.parameter}_min`, `${s.parameter}_max`], cells: new Map(s.buckets.map((b) => [b.t, [csvField(b.min), csvField(b.max)]])) });
   }

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredPoint } from '../../../common/influx/layout.js';
-import { queryAggregate, queryPlotBuckets, queryRawSeries, type AggregateFunction, type AggregateRow } from '../../../common/influx/history-queries.js';
+import { queryAggregate, queryPlotBuckets, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type QualityCount } from '../../../common/influx/history-queries.js';
 import { badRequest, notFound } from '../../errors.js';
 import { ErrorBody } from '../../plugins/errors.js';
 import { dataWindows } from '../../reports/access.js';
 import { clipToWindows, type TimeRange } from '../../reports/windows.js';
 import { historyToCsv } from './csv.js';
-import { mergeAggregateRows, mergePlotBuckets } from './merge.js';
+import { mergeAggregateRows, mergePlotBuckets, mergeQualityCounts } from './merge.js';
 import { History, HistoryParams, HistoryQuery } from './schemas.js';
 
 const HOUR_MS = 3_600_000;
@@ -41,12 +41,16 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
       if ((to - from) / q.interval > 100_000) throw badRequest(`interval ${q.interval} ms gives more than 100000 buckets over the range; choose a longer one`, 'querystring.interval');
       // Merging buckets split by tenancy windows needs each part's count to weight the means.
       const functions = ranges.length > 1 && !q.functions.includes('count') ? [...q.functions, 'count' as const] : q.functions;
-      const parts = await Promise.all(ranges.map((r) => queryAggregate(app.influx, where(r), q.interval!, functions, from)));
+      const [parts, qualities] = await Promise.all([
+        Promise.all(ranges.map((r) => queryAggregate(app.influx, where(r), q.interval!, functions, from))),
+        q.quality ? Promise.all(ranges.map((r) => queryQualityCounts(app.influx, where(r), q.interval!, from))) : Promise.resolve([]),
+      ]);
       body = {
         mode: 'aggregate', equipment: id, from, to, intervalMs: q.interval, functions: q.functions,
         series: q.parameter.map((p) => ({
           ...head(p),
-          rows: mergeAggregateRows(parts.map((m) => m.get(p) ?? [])).map((r) => ({ t: r.t, ...pickFunctions(r.values, q.functions) })),
+          rows: withQuality(mergeAggregateRows(parts.map((m) => m.get(p) ?? [])).map((r) => ({ t: r.t, ...pickFunctions(r.values, q.functions) })),
+            q.quality ? mergeQualityCounts(qualities.map((m) => m.get(p) ?? [])) : null),
         })),
       };
     } else if (q.mode === 'plot') {
@@ -78,6 +82,15 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
 
 function pickFunctions(values: AggregateRow['values'], functions: readonly AggregateFunction[]): AggregateRow['values'] {
   return Object.fromEntries(functions.map((f) => [f, values[f] ?? null]));
+}
+
+/** Adds points and goodPercent to each bucket; a bucket holding only bad points has no aggregate row and is left out. */
+function withQuality<R extends { t: number }>(rows: R[], counts: Map<number, QualityCount> | null): (R & { points?: number; goodPercent?: number })[] {
+  if (!counts) return rows;
+  return rows.map((r) => {
+    const c = counts.get(r.t);
+    return c ? { ...r, points: c.total, goodPercent: (100 * c.good) / c.total } : r;
+  });
 }
 
 function wantsCsv(accept: string | undefined): boolean {

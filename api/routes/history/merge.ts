@@ -1,4 +1,4 @@
-import type { AggregateFunction, AggregateRow, PlotBucket } from '../../../common/influx/history-queries.js';
+import type { AggregateFunction, AggregateRow, PlotBucket, QualityCount } from '../../../common/influx/history-queries.js';
 
 /**
  * InfluxQL 1.x cannot OR time ranges (such a WHERE matches nothing), so a customer's run windows are queried
@@ -33,6 +33,15 @@ export function mergePlotBuckets(parts: PlotBucket[][]): PlotBucket[] {
     byT.set(b.t, seen ? { t: b.t, min: Math.min(seen.min, b.min), max: Math.max(seen.max, b.max) } : b);
   }
   return [...byT.values()];
+}
+
+export function mergeQualityCounts(parts: QualityCount[][]): Map<number, QualityCount> {
+  const byT = new Map<number, QualityCount>();
+  for (const c of parts.flat()) {
+    const seen = byT.get(c.t);
+    byT.set(c.t, seen ? { t: c.t, total: seen.total + c.total, good: seen.good + c.good } : c);
+  }
+  return byT;
 }
 
 function pick(a: number | null | undefined, b: number | null | undefined, f: (x: number, y: number) => number): number | null {

@@ -31,6 +31,7 @@ export const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100_000).default(10_000).describe('raw: most points per parameter; "truncated" says when more exist'),
   interval: Duration.optional().describe('aggregate: bucket length such as 1m; buckets start at "from"'),
   functions: commaList(z.enum(AGGREGATE_FUNCTIONS), 'functions').default(['mean']).describe('aggregate: any of mean,min,max,first,last,count'),
+  quality: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('aggregate: add each bucket\'s share of good-quality points (goodPercent) and its point count (points)'),
   maxPoints: z.coerce.number().int().min(2).max(20_000).default(1000).describe('plot: most values per parameter (each bucket gives its min and max)'),
   format: z.enum(['json', 'csv']).optional().describe('csv is also chosen by "Accept: text/csv"'),
 });
@@ -67,6 +68,8 @@ export const AggregateHistory = z.object({
       t: z.number().int().describe('bucket start, epoch ms'),
       mean: AggregateValue.optional(), min: AggregateValue.optional(), max: AggregateValue.optional(),
       first: AggregateValue.optional(), last: AggregateValue.optional(), count: AggregateValue.optional(),
+      points: z.number().int().optional().describe('stored points of any quality (quality=true)'),
+      goodPercent: z.number().optional().describe('share of them with quality good (quality=true)'),
     })),
   })).describe('buckets of intervalMs from "from"; buckets without samples are left out'),
 }).meta({ id: 'AggregateHistory' });
