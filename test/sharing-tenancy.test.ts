@@ -72,6 +72,12 @@ describe('tenancy: every endpoint x role x organisation', () => {
   const BODIES: Record<string, unknown> = {
     'post /api/v1/bookings/{id}/cancel': { reason: 'probe' }, 'post /api/v1/bookings/{id}/reject': { reason: 'probe' },
     'patch /api/v1/runs/{id}': { note: 'probe', endedAt: '2026-11-24T10:30:00Z' }, 'post /api/v1/runs/{id}/close': {},
+    'post /api/v1/bookings': { equipmentId: 'press-1', startsAt: '2026-11-26T10:00:00Z', endsAt: '2026-11-26T11:00:00Z' },
+    'post /api/v1/runs': { equipmentId: 'press-1' }, 'post /api/v1/orgs': { id: 'probe-org', name: 'Probe' },
+    'post /api/v1/users': { email: 'probe@pilothub.test', name: 'probe', role: 'customer', orgId: 'globex', password: 'probe-password' },
+    'post /api/v1/qualifications': { id: 'probe-q', name: 'Probe', expiresAfterDays: 1 },
+    'post /api/v1/equipment/{id}/maintenance': { startsAt: '2026-11-27T10:00:00Z', endsAt: '2026-11-27T11:00:00Z', reason: 'probe' },
+    'patch /api/v1/equipment/{id}': { location: 'probe' }, 'post /api/v1/spec-limits': { equipmentId: 'press-1', parameter: 'pressure', low: 0 },
     'patch /api/v1/users/{id}': { name: 'probe' }, 'post /api/v1/reports/{id}/amendments': { reason: 'probe' }, 'patch /api/v1/spec-limits/{id}': { low: 1 }, 'post /api/v1/api-keys': { name: 'probe' }, 'post /api/v1/ical-tokens': { kind: 'user' },
   };
 
@@ -132,6 +138,10 @@ describe('tenancy: every endpoint x role x organisation', () => {
         const probe = await call(person.token, method, fill('acme'), body);
         probes++;
         for (const secret of SECRETS) expect(probe.text, `${person.role}@globex ${method} ${fill('acme')} leaks "${secret}"`).not.toContain(secret);
+        // Viewers only read; their own credentials (session, API keys, feed URLs) are theirs to manage.
+        if (person.role === 'viewer' && method !== 'get' && !/^\/api\/v1\/(auth|api-keys|ical-tokens)\b/.test(path)) {
+          expect(probe.status, `viewer@globex ${method} ${path} must not write`).toBeGreaterThanOrEqual(400);
+        }
         const owned = params.some((p) => objectFor(path, p).owned);
         if (owned) {
           const control = await call(person.token, method, fill('none'), body);
