@@ -69,10 +69,11 @@ describe('tenancy: every endpoint x role x organisation', () => {
     '/api/v1/free-slots': `?equipment=press-1&from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z`,
     '/api/v1/equipment/{id}/history': '?parameter=pressure&from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z',
   };
-  const BODIES: Record<string, unknown> = {
+  const BODIES: Record<string, unknown | ((caller: number) => unknown)> = {
     'post /api/v1/bookings/{id}/cancel': { reason: 'probe' }, 'post /api/v1/bookings/{id}/reject': { reason: 'probe' },
     'patch /api/v1/runs/{id}': { note: 'probe', endedAt: '2026-11-24T10:30:00Z' }, 'post /api/v1/runs/{id}/close': {},
-    'post /api/v1/bookings': { equipmentId: 'press-1', startsAt: '2026-11-26T10:00:00Z', endsAt: '2026-11-26T11:00:00Z' },
+    // Each caller asks for another day, so a refusal is the role check and not the slot already taken.
+    'post /api/v1/bookings': (i: number) => ({ equipmentId: 'press-1', startsAt: `2026-12-0${i + 1}T10:00:00Z`, endsAt: `2026-12-0${i + 1}T11:00:00Z` }),
     'post /api/v1/runs': { equipmentId: 'press-1' }, 'post /api/v1/orgs': { id: 'probe-org', name: 'Probe' },
     'post /api/v1/users': { email: 'probe@pilothub.test', name: 'probe', role: 'customer', orgId: 'globex', password: 'probe-password' },
     'post /api/v1/qualifications': { id: 'probe-q', name: 'Probe', expiresAfterDays: 1 },
@@ -100,7 +101,8 @@ describe('tenancy: every endpoint x role x organisation', () => {
         const isPublic = Array.isArray(op.security) && op.security.length === 0;
         if (isPublic || !path.startsWith('/api/')) continue;
         const url = path.replace(/\{(\w+)\}/g, (_, p: string) => objectFor(path, p).acme) + (QUERIES[path] ?? '');
-        const r = await call(null, method, url, BODIES[`${method} ${path}`] ?? (method === 'get' || method === 'delete' ? undefined : {}));
+        const given = BODIES[`${method} ${path}`];
+        const r = await call(null, method, url, typeof given === 'function' ? given(0) : given ?? (method === 'get' || method === 'delete' ? undefined : {}));
         expect(r.status, `${method} ${url}`).toBe(401);
         checked.push(`${method} ${path}`);
       }
@@ -134,7 +136,8 @@ describe('tenancy: every endpoint x role x organisation', () => {
       for (const { path, method } of routes) {
         const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
         const fill = (pick: 'acme' | 'none') => path.replace(/\{(\w+)\}/g, (_, p: string) => objectFor(path, p)[pick]) + (QUERIES[path] ?? '');
-        const body = BODIES[`${method} ${path}`] ?? (method === 'get' || method === 'delete' ? undefined : {});
+        const given = BODIES[`${method} ${path}`];
+        const body = typeof given === 'function' ? given(outsiders.indexOf(person)) : given ?? (method === 'get' || method === 'delete' ? undefined : {});
         const probe = await call(person.token, method, fill('acme'), body);
         probes++;
         for (const secret of SECRETS) expect(probe.text, `${person.role}@globex ${method} ${fill('acme')} leaks "${secret}"`).not.toContain(secret);
