@@ -34,14 +34,14 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (!roles.includes(user.role)) throw new ApiError(403, `${request.method} ${request.routeOptions.url} needs role ${roles.join(' or ')}; ${user.email} is ${user.role}`);
   });
   app.addHook('onRequest', async (request) => {
+    const isPublic = request.routeOptions.config?.public === true || request.url.startsWith('/api/docs') || !request.routeOptions.url;
     const header = request.headers.authorization;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match?.[1]) throw new ApiError(401, 'Authorization header must be "Bearer <token>"');
-      request.user = userForToken(app.db, match[1], app.now());
-      if (!request.user) throw new ApiError(401, 'token is unknown, expired or revoked');
+      request.user = match?.[1] ? userForToken(app.db, match[1], app.now()) : null;
+      // A stale token must not stand in the way of signing in again; elsewhere it is refused outright.
+      if (!request.user && !isPublic) throw new ApiError(401, match?.[1] ? 'token is unknown, expired or revoked' : 'Authorization header must be "Bearer <token>"');
     }
-    const isPublic = request.routeOptions.config?.public === true || request.url.startsWith('/api/docs') || !request.routeOptions.url;
     if (!isPublic && !request.user) throw new ApiError(401, 'sign in first: send "Authorization: Bearer <session token or API key>"');
   });
 });
