@@ -23,6 +23,7 @@ describe('run conditions: a small expression language, never eval', () => {
     ['!(a >= 3) && mode != "idle"', { a: 2, mode: 'spray' }, true],
     ["mode == 'idle'", { mode: 'idle' }, true],
     ['temp <= 1e2', { temp: 100 }, true],
+    ['temp > -5.5', { temp: -5 }, true],
   ])('%s with %j is %s', (source, v, expected) => {
     expect(evaluateCondition(parseCondition(source), values(v))).toBe(expected);
   });

@@ -2,7 +2,7 @@
  * Run and alarm conditions: a tiny expression language over live parameter values, parsed into a
  * tree and evaluated without eval. Grammar:
  *   expr := and ('||' and)* ; and := cmp ('&&' cmp)* ; cmp := unary (op unary)? ; op := == != > >= < <=
- *   unary := '!' unary | '(' expr ')' | number | true | false | 'string' | "string" | parameter-id
+ *   unary := '!' unary | '(' expr ')' | number (may be negative) | true | false | 'string' | "string" | parameter-id
  */
 export type Value = number | boolean | string | null | undefined;
 
@@ -20,7 +20,7 @@ export class ConditionError extends Error {
 
 interface Token { text: string; pos: number; kind: 'num' | 'str' | 'id' | 'op' | 'end' }
 
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|'([^']*)'|"([^"]*)"|([A-Za-z_][A-Za-z0-9_-]*)|(==|!=|>=|<=|&&|\|\||[<>!()]))/y;
+const TOKEN = /\s*(?:(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|'([^']*)'|"([^"]*)"|([A-Za-z_][A-Za-z0-9_-]*)|(==|!=|>=|<=|&&|\|\||[<>!()]))/y;
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
