@@ -59,6 +59,12 @@ export class TimeChart {
   destroy(): void { this.plot?.destroy(); }
 }
 
+/** A bucket's minimum and maximum as two points, so the line passes through both extremes. */
+export function envelope(buckets: { t: number; min: number; max: number }[], bucketMs: number): { t: number; v: number }[] {
+  const half = Math.max(1, Math.floor(bucketMs / 2));
+  return buckets.flatMap((b) => (b.min === b.max ? [{ t: b.t, v: b.min }] : [{ t: b.t, v: b.min }, { t: b.t + half, v: b.max }]));
+}
+
 function toNumber(v: unknown): number | null {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;

@@ -1,5 +1,5 @@
 import { get, subscribe } from '../api.js';
-import { TimeChart } from '../chart.js';
+import { envelope, TimeChart } from '../chart.js';
 import { fmtTime, fmtValue, h, replace } from '../dom.js';
 import { errorBox } from '../form.js';
 import { applyStatus, every, initialState, latestValues, type LiveState } from '../live.js';
@@ -7,12 +7,6 @@ import type { AppContext, Equipment, HistoryBody, Page, StatusEvent } from '../t
 import { equipmentSidebar } from './equipment-info.js';
 
 const WINDOWS: [string, number][] = [['15 min', 15 * 60_000], ['1 h', 3_600_000], ['24 h', 86_400_000], ['7 d', 7 * 86_400_000]];
-
-/** A bucket's minimum and maximum as two points, so the line passes through both extremes. */
-function envelope(buckets: { t: number; min: number; max: number }[], bucketMs: number): { t: number; v: number }[] {
-  const half = Math.max(1, Math.floor(bucketMs / 2));
-  return buckets.flatMap((b) => (b.min === b.max ? [{ t: b.t, v: b.min }] : [{ t: b.t, v: b.min }, { t: b.t + half, v: b.max }]));
-}
 
 /** Live charts of chosen parameters; zoom (drag) and pan refetch history in plot mode. */
 export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Page> {

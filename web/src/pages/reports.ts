@@ -1,5 +1,5 @@
 import { download, get, post } from '../api.js';
-import { TimeChart } from '../chart.js';
+import { envelope, TimeChart } from '../chart.js';
 import { fmtTime, fmtValue, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
 import { orgNames } from '../orgs.js';
@@ -74,7 +74,7 @@ export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page
     try {
       const q = new URLSearchParams({ parameter: charts.map((c) => c.series.id).join(','), from: new Date(r.run.from).toISOString(), to: new Date(r.run.to).toISOString(), mode: 'plot', maxPoints: '800' });
       const body = charts.length ? await get<HistoryBody>(`/api/v1/equipment/${encodeURIComponent(r.equipment.id)}/history?${q}`) : null;
-      if (body?.mode === 'plot') for (const c of charts) c.setData((body.series.find((s) => s.parameter === c.series.id)?.buckets ?? []).flatMap((b) => [{ t: b.t, v: b.min }, { t: b.t, v: b.max }]), r.run.from, r.run.to);
+      if (body?.mode === 'plot') for (const c of charts) c.setData(envelope(body.series.find((s) => s.parameter === c.series.id)?.buckets ?? [], body.bucketMs), r.run.from, r.run.to);
     } catch (err) {
       chartsEl.prepend(errorBox(err));
     }
