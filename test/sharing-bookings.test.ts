@@ -90,6 +90,13 @@ describe('bookings over real HTTP and SQLite', () => {
     expect((await s.ok<{ status: string }>(engineer.token, 'POST', `/api/v1/bookings/${asked.id}/approve`)).status).toBe('approved');
     expect((await s.call(engineer.token, 'POST', `/api/v1/bookings/${asked.id}/approve`)).status).toBe(409);
 
+    const unwanted = await s.ok<{ id: string; status: string }>(alice.token, 'POST', '/api/v1/bookings', { equipmentId: 'oven-1', startsAt: s.iso(T0 + 12 * HOUR), endsAt: s.iso(T0 + 13 * HOUR) });
+    expect((await s.ok<{ items: { id: string }[] }>(engineer.token, 'GET', '/api/v1/bookings?status=requested')).items.map((b) => b.id)).toEqual([unwanted.id]);
+    expect(await s.ok(engineer.token, 'POST', `/api/v1/bookings/${unwanted.id}/reject`, { reason: 'oven reserved for validation' }))
+      .toMatchObject({ status: 'rejected', cancelReason: 'oven reserved for validation' });
+    // A rejected request no longer holds its slot.
+    expect((await s.call(bob.token, 'POST', '/api/v1/bookings', { equipmentId: 'oven-1', startsAt: s.iso(T0 + 12 * HOUR), endsAt: s.iso(T0 + 13 * HOUR) })).status).toBe(201);
+
     const noReason = await s.call<{ issues: { field: string }[] }>(bob.token, 'POST', `/api/v1/bookings/${auto.id}/cancel`, {});
     expect(noReason.status).toBe(400);
     expect(noReason.body.issues[0]?.field).toBe('body.reason');
@@ -138,6 +145,10 @@ describe('bookings over real HTTP and SQLite', () => {
     const badCondition = await s.call<{ message: string }>(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { runCondition: 'running == ' });
     expect(badCondition.status).toBe(400);
     expect(badCondition.body.message).toContain('runCondition');
+    const noSuchQualification = await s.call<{ issues: { field: string }[] }>(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { requiredQualification: 'nope' });
+    expect([noSuchQualification.status, noSuchQualification.body.issues[0]?.field]).toEqual([400, 'body.requiredQualification']);
+    const noSuchOrg = await s.call<{ issues: { field: string }[] }>(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { autoApproveOrgs: ['globex', 'nope'] });
+    expect([noSuchOrg.status, noSuchOrg.body.issues[0]?.field]).toEqual([400, 'body.autoApproveOrgs.1']);
     const badTime = await s.call<{ issues: { field: string }[] }>(alice.token, 'POST', '/api/v1/bookings', { equipmentId: 'oven-1', startsAt: 'tomorrow', endsAt: s.iso(T0) });
     expect(badTime.body.issues[0]?.field).toBe('body.startsAt');
   });
