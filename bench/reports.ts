@@ -125,6 +125,7 @@ try {
     const [ms, next] = await timed(() => call('POST', `/api/v1/reports/${previous}/amendments`, { reason: `bench ${i}` }));
     warm.push(ms);
     previous = next.id as string;
+    console.log(`amendment ${i + 1}: ${(ms / 1000).toFixed(2)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
   }
   const [verifyMs, verify] = await timed(() => call('GET', `/api/v1/reports/${previous}/verify`));
   console.log(`report generation, 8 h × 50 parameters (${first.pointCount} points, HTML + PDF + CSV + sha256): ${(median(warm) / 1000).toFixed(2)} s (first, starting Chromium: ${(coldMs / 1000).toFixed(2)} s) (target < 3 s)`);

@@ -103,8 +103,9 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   ctx.db.transaction(() => {
     if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, `report "${req.amends.id}" has already been amended by "${amendmentOf(ctx.db, req.amends.id)}"; amend the latest version`);
     insertReport(ctx.db, row);
-    const { html: _h, pdf: _p, dataCsvGz: _d, content: _c, ...summary } = row;
-    audit(ctx.db, user, issuedAt, { action: req.amends ? 'report.amend' : 'report.issue', entity: 'report', entityId: id, orgId: run.org_id, before: req.amends ? { id: req.amends.id } : undefined, after: summary });
+    // The audit entry records what identifies the report, not its rendered bodies (kept immutable in `reports`).
+    const after = { id, runId: row.runId, version: row.version, previousId: row.previousId, method: req.method, recipe: req.recipe, parameters: row.parameters, dataSha256: row.dataSha256, pointCount: row.pointCount, reason: req.amends?.reason ?? null };
+    audit(ctx.db, user, issuedAt, { action: req.amends ? 'report.amend' : 'report.issue', entity: 'report', entityId: id, orgId: run.org_id, before: req.amends ? { id: req.amends.id } : undefined, after });
   }).immediate();
   ctx.log.info({ reportId: id, runId: run.id, equipmentId: run.equipment_id, points: row.pointCount, readAndAnalyseMs: Math.round(readMs),
     assembleMs: Math.round(computedMs - readMs), pdfMs: Math.round(renderedMs - computedMs), totalMs: Math.round(performance.now() - started) }, 'report issued');
