@@ -4,8 +4,10 @@ FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+RUN npm ci
 COPY . .
+# The dashboard is bundled with esbuild (a dev dependency), then dev dependencies are dropped.
+RUN node --import tsx web/build.ts && npm prune --omit=dev
 ENV PILOTHUB_HOST=0.0.0.0 PILOTHUB_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8080 1883

@@ -12,7 +12,9 @@ Environment:
   PILOTHUB_API_PORT        API port on 127.0.0.1 (default 8080)
   PILOTHUB_MQTT_PORT       MQTT port on 127.0.0.1 (default 1883)
   PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)
-  PILOTHUB_LOG_LEVEL       pino level (default info)`)
+  PILOTHUB_LOG_LEVEL       pino level (default info)
+  PILOTHUB_ADMIN_EMAIL     first admin's email, used when the user store is empty
+  PILOTHUB_ADMIN_PASSWORD  first admin's password (default: a random one, printed once)`)
     .action(async () => {
       const hub = await startHub(hubOptionsFromEnv());
       let stopping = false;

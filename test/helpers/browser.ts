@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll } from 'vitest';
+import { teardown } from './teardown.js';
 import { buildWeb } from '../../web/build.js';
 
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -17,7 +17,7 @@ export async function browser(): Promise<Browser> {
     executablePath: process.env.PILOTHUB_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  afterAll(() => running.close());
+  teardown(() => running.close());
   return running;
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { teardown } from './teardown.js';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../broker/broker.js';
 import { InfluxV1Client } from '../../common/influx/v1-client.js';
 import { startPrivateInfluxd, type PrivateInfluxd } from '../../common/runtime/influxd.js';
@@ -14,25 +14,25 @@ import { startIngest, type IngestOptions, type RunningIngest } from '../../inges
  */
 export function tempDir(prefix = 'pilothub-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 export async function influxd(): Promise<PrivateInfluxd & { client: InfluxV1Client }> {
   const server = await startPrivateInfluxd({ dataDir: tempDir('pilothub-influx-') });
-  afterAll(() => server.stop());
+  teardown(() => server.stop());
   return { ...server, client: new InfluxV1Client(server.url, 'pilothub') };
 }
 
 export async function broker(options: Partial<BrokerOptions> = {}): Promise<RunningBroker & { url: string }> {
   const running = await startBroker({ ...options, port: options.port ?? (await freePort()) });
-  afterAll(() => running.stop());
+  teardown(() => running.stop());
   return { ...running, url: `mqtt://127.0.0.1:${running.port}` };
 }
 
 export async function ingest(options: IngestOptions): Promise<RunningIngest> {
   const running = await startIngest(options);
-  afterAll(() => running.stop());
+  teardown(() => running.stop());
   return running;
 }
 

@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { teardown } from './teardown.js';
 import { freePort } from '../../common/runtime/ports.js';
 import { startReactor, type ReactorOptions, type ReactorSim } from '../../simulators/reactor/index.js';
 import { tempDir } from './servers.js';
@@ -9,6 +9,6 @@ import { tempDir } from './servers.js';
  */
 export async function reactor(options: Partial<Omit<ReactorOptions, 'port' | 'dataDir'>> = {}): Promise<ReactorSim> {
   const sim = await startReactor({ port: await freePort(), dataDir: tempDir('pilothub-reactor-'), ...options });
-  afterAll(() => sim.stop());
+  teardown(() => sim.stop());
   return sim;
 }

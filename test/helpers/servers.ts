@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { teardown } from './teardown.js';
 import { startApi, type RunningApi } from '../../api/server.js';
 import { startBroker, type RunningBroker } from '../../broker/broker.js';
 import { InfluxV1Client } from '../../common/influx/v1-client.js';
@@ -18,25 +18,25 @@ import { startSprayDryer, type SprayDryerSim } from '../../simulators/spray-drye
  */
 export function tempDir(prefix = 'pilothub-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 export async function influxd(): Promise<PrivateInfluxd & { client: InfluxV1Client }> {
   const server = await startPrivateInfluxd({ dataDir: tempDir('pilothub-influx-') });
-  afterAll(() => server.stop());
+  teardown(() => server.stop());
   return { ...server, client: new InfluxV1Client(server.url, 'pilothub') };
 }
 
 export async function broker(port?: number): Promise<RunningBroker & { url: string }> {
   const running = await startBroker({ port: port ?? (await freePort()) });
-  afterAll(() => running.stop());
+  teardown(() => running.stop());
   return { ...running, url: `mqtt://127.0.0.1:${running.port}` };
 }
 
 export async function ingest(options: IngestOptions): Promise<RunningIngest> {
   const running = await startIngest(options);
-  afterAll(() => running.stop());
+  teardown(() => running.stop());
   return running;
 }
 
@@ -51,7 +51,7 @@ export interface TestApi extends RunningApi {
 
 export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number }): Promise<TestApi> {
   const running = await startApi({ port: await freePort(), dataDir: tempDir('pilothub-api-'), admin: TEST_ADMIN, ...options });
-  afterAll(() => running.stop());
+  teardown(() => running.stop());
   const login = await fetch(`${running.url}/api/v1/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_ADMIN),
   });
@@ -66,7 +66,7 @@ export async function api(options: { mqttUrl: string; influxUrl: string; now?: (
 
 export async function sprayDryer(options: { running?: boolean } = {}): Promise<SprayDryerSim> {
   const sim = await startSprayDryer({ port: await freePort(), ...options });
-  afterAll(() => sim.stop());
+  teardown(() => sim.stop());
   return sim;
 }
 
@@ -74,7 +74,7 @@ export async function sprayDryer(options: { running?: boolean } = {}): Promise<S
 export async function gateway(yaml: string, vars: Record<string, string>): Promise<RunningGateway> {
   const config = parseGatewayConfig(yaml, 'test-gateway.yaml', vars);
   const running = await startGateway(config, { dataDir: tempDir('pilothub-gw-') });
-  afterAll(() => running.stop());
+  teardown(() => running.stop());
   return running;
 }
 
