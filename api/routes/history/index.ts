@@ -28,7 +28,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     const units = new Map(entry.birth.parameters.map((p) => [p.id, p.unit]));
     const unknown = q.parameter.filter((p) => !units.has(p));
     if (unknown.length) throw notFound(`equipment "${id}" has no parameter ${unknown.map((p) => `"${p}"`).join(', ')}; it has ${[...units.keys()].join(', ')}`);
-    const to = q.to ? Date.parse(q.to) : Date.now();
+    const to = q.to ? Date.parse(q.to) : app.now();
     const from = q.from ? Date.parse(q.from) : to - HOUR_MS;
     if (from > to) throw badRequest(`from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`, 'querystring.from');
     const ranges = clipToWindows(from, to, dataWindows(app, request, id));
