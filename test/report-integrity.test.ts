@@ -97,6 +97,8 @@ describe('verification reports: content, HTML, PDF, CSV, integrity, amendments, 
     expect(lines).toContain(`label,${RUN_FROM + 1},"batch ""7"", lot 3",good`);
     expect(lines).toContain(`on,${RUN_FROM},true,good`);
     expect(lines).toContain(`temp,${RUN_FROM + 120_000},199.5,good`);
+    // Shortest round-trip text of the stored double, not a rounded one.
+    expect(lines).toContain(`flow,${RUN_FROM + 35_000},3.5000000000000004,good`);
     const params = lines.slice(1, -1).map((l) => l.split(',')[0]);
     expect(params).toEqual([...params].sort());
   });
