@@ -13,7 +13,7 @@ const readings: Reading[] = [];
 for (let i = 0; i <= 300; i++) {
   const t = RUN_FROM + i * 1000;
   readings.push({ p: 'temp', t, v: i === 120 ? 199.5 : 150 + Math.round(10 * Math.sin(i / 20)) / 10 });
-  if (i % 5 === 0) readings.push({ p: 'flow', t, v: i === 50 ? null : 0.1 * i, q: i === 50 ? 'bad' : 'good' });
+  if (i % 5 === 0) readings.push({ p: 'flow', t, v: i === 50 ? null : i === 55 ? 0.1 + 0.2 : 0.1 * i, q: i === 50 ? 'bad' : 'good' });
 }
 readings.push({ p: 'on', t: RUN_FROM, v: true }, { p: 'label', t: RUN_FROM + 1, v: 'batch "7", lot 3' });
 
@@ -98,7 +98,7 @@ describe('verification reports: content, HTML, PDF, CSV, integrity, amendments, 
     expect(lines).toContain(`on,${RUN_FROM},true,good`);
     expect(lines).toContain(`temp,${RUN_FROM + 120_000},199.5,good`);
     // Shortest round-trip text of the stored double, not a rounded one.
-    expect(lines).toContain(`flow,${RUN_FROM + 35_000},3.5000000000000004,good`);
+    expect(lines).toContain(`flow,${RUN_FROM + 55_000},0.30000000000000004,good`);
     const params = lines.slice(1, -1).map((l) => l.split(',')[0]);
     expect(params).toEqual([...params].sort());
   });
