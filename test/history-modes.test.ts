@@ -90,6 +90,21 @@ describe('history modes against a real InfluxDB', () => {
     expect(body.series[1].buckets.length).toBe(temp.length);
   });
 
+  it('plot mode with exact=true gives the extremes as points at their own times, in time order', async () => {
+    const body = await (await s.get(`/api/v1/equipment/hist-1/history?parameter=temp&mode=plot&maxPoints=60&exact=true&${range}`)).json();
+    const points = body.series[0].points as { t: number; v: number }[];
+    expect(points.length).toBeLessThanOrEqual(60);
+    expect(points).toContainEqual({ t: spikeAt, v: tempAt(1234) });
+    expect(points.map((p) => p.t)).toEqual([...points.map((p) => p.t)].sort((a, b) => a - b));
+    for (const p of points) expect(p.v).toBe(tempAt((p.t - T0) / 1000));
+    const buckets = body.series[0].buckets as { t: number; min: number; max: number }[];
+    for (const b of buckets) {
+      const inBucket = points.filter((p) => p.t >= b.t && p.t < b.t + body.bucketMs).map((p) => p.v);
+      expect(Math.min(...inBucket)).toBe(b.min);
+      expect(Math.max(...inBucket)).toBe(b.max);
+    }
+  });
+
   it('answers CSV aligned on time for format=csv and for Accept: text/csv', async () => {
     const path = `/api/v1/equipment/hist-1/history?parameter=temp,flow&from=${iso(T0)}&to=${iso(T0 + 2000)}`;
     const expected = [

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredPoint } from '../../../common/influx/layout.js';
-import { queryAggregate, queryPlotBuckets, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type QualityCount } from '../../../common/influx/history-queries.js';
+import { queryAggregate, queryPlotBuckets, queryPlotPoints, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type PlotBucket, type QualityCount } from '../../../common/influx/history-queries.js';
 import { badRequest, notFound } from '../../errors.js';
 import { ErrorBody } from '../../plugins/errors.js';
 import { dataWindows } from '../../reports/access.js';
@@ -56,10 +56,19 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     } else if (q.mode === 'plot') {
       const buckets = Math.max(1, Math.floor(q.maxPoints / 2));
       const bucketMs = Math.max(1, Math.ceil((to - from + 1) / buckets));
-      const parts = await Promise.all(ranges.map((r) => queryPlotBuckets(app.influx, where(r), bucketMs, from)));
+      const [parts, exact] = await Promise.all([
+        Promise.all(ranges.map((r) => queryPlotBuckets(app.influx, where(r), bucketMs, from))),
+        q.exact ? Promise.all(ranges.map((r) => queryPlotPoints(app.influx, where(r), bucketMs, from))) : Promise.resolve(null),
+      ]);
       body = {
         mode: 'plot', equipment: id, from, to, bucketMs, maxPoints: q.maxPoints,
-        series: q.parameter.map((p) => ({ ...head(p), buckets: mergePlotBuckets(parts.map((m) => m.get(p) ?? [])) })),
+        series: q.parameter.map((p) => {
+          const buckets = mergePlotBuckets(parts.map((m) => m.get(p) ?? []));
+          // Tenancy windows may cut a bucket: keep only each merged bucket's true extremes.
+          const byStart = new Map(buckets.map((b) => [b.t, b]));
+          const points = exact?.flatMap((m) => m.get(p) ?? []).filter((x) => extremeOfBucket(x, byStart, from, bucketMs));
+          return { ...head(p), buckets, ...(points ? { points } : {}) };
+        }),
       };
     } else {
       const parts = await Promise.all(ranges.map((r) => queryRawSeries(app.influx, where(r), q.limit + 1)));
@@ -91,6 +100,11 @@ function withQuality<R extends { t: number }>(rows: R[], counts: Map<number, Qua
     const c = counts.get(r.t);
     return c ? { ...r, points: c.total, goodPercent: (100 * c.good) / c.total } : r;
   });
+}
+
+function extremeOfBucket(p: { t: number; v: number }, buckets: Map<number, PlotBucket>, origin: number, bucketMs: number): boolean {
+  const b = buckets.get(origin + Math.floor((p.t - origin) / bucketMs) * bucketMs);
+  return !!b && (p.v === b.min || p.v === b.max);
 }
 
 function wantsCsv(accept: string | undefined): boolean {

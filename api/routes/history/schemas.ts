@@ -32,6 +32,7 @@ export const HistoryQuery = z.object({
   interval: Duration.optional().describe('aggregate: bucket length such as 1m; buckets start at "from"'),
   functions: commaList(z.enum(AGGREGATE_FUNCTIONS), 'functions').default(['mean']).describe('aggregate: any of mean,min,max,first,last,count'),
   quality: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('aggregate: add each bucket\'s share of good-quality points (goodPercent) and its point count (points)'),
+  exact: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('plot: also return each bucket\'s extremes as points at their own times, in time order (about twice the cost)'),
   maxPoints: z.coerce.number().int().min(2).max(20_000).default(1000).describe('plot: most values per parameter (each bucket gives its min and max)'),
   format: z.enum(['json', 'csv']).optional().describe('csv is also chosen by "Accept: text/csv"'),
 });
@@ -82,6 +83,7 @@ export const PlotHistory = z.object({
   series: z.array(z.object({
     ...ParameterHead,
     buckets: z.array(z.object({ t: z.number().int().describe('bucket start, epoch ms'), min: z.number(), max: z.number() })),
+    points: z.array(z.object({ t: z.number().int(), v: z.number() })).optional().describe('exact=true: the same extremes at their own times, oldest first'),
   })).describe('numeric values only; each bucket keeps its extremes so a single-sample spike survives'),
 }).meta({ id: 'PlotHistory' });
 
