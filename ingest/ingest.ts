@@ -113,7 +113,8 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     const lines = toLines(packet, reject);
     if (!lines) ack();
     else batcher.add({
-      lines,
+      body: lines.join('\n'),
+      lines: lines.length,
       written: ack,
       refused: (reason) => { reject('refused_by_influxdb', packet, reason); ack(); },
     });

@@ -3,7 +3,9 @@ import { InfluxError } from '../common/influx/v1-client.js';
 import type { Logger } from '../common/runtime/logger.js';
 
 export interface BatchItem {
-  lines: string[];
+  /** Line protocol, lines separated by \n (one string per message: no per-line array to join again). */
+  body: string;
+  lines: number;
   /** Called once the lines are durably in InfluxDB. */
   written(): void;
   /** Called when InfluxDB refuses the lines themselves (4xx): they can never be written. */
@@ -58,8 +60,8 @@ export class WriteBatcher {
 
   add(item: BatchItem): void {
     this.current.push(item);
-    this.currentLines += item.lines.length;
-    this.pendingLines += item.lines.length;
+    this.currentLines += item.lines;
+    this.pendingLines += item.lines;
     if (this.currentLines >= this.options.maxLines) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
   }
@@ -109,8 +111,8 @@ export class WriteBatcher {
   }
 
   private async writeItems(items: BatchItem[]): Promise<void> {
-    const lines = items.reduce((n, i) => n + i.lines.length, 0);
-    const body = items.map((i) => i.lines.join('\n')).join('\n');
+    const lines = items.reduce((n, i) => n + i.lines, 0);
+    const body = items.map((i) => i.body).join('\n');
     for (let attempt = 0; !this.closed || attempt === 0; attempt++) {
       const started = performance.now();
       try {
@@ -141,7 +143,7 @@ export class WriteBatcher {
     for (const item of items) {
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.write(item.lines.join('\n'));
+          await this.write(item.body);
           item.written();
           break;
         } catch (err) {

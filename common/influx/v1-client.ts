@@ -18,7 +18,7 @@ export class InfluxError extends Error {
 /**
  * A client for the InfluxDB v1 HTTP API (`/write`, `/query`, `/ping`), which InfluxDB 1.x,
  * 2.x (v1 compatibility) and 3.x all serve. @influxdata/influxdb-client speaks only /api/v2,
- * so we keep its `Point` for line protocol and talk HTTP here.
+ * so we talk HTTP here (line protocol is built in layout.ts).
  */
 export class InfluxV1Client {
   constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000) {}
