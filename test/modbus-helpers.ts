@@ -9,7 +9,7 @@ import { modbusDriver } from '../gateway/drivers/modbus/driver.js';
  * Runs the real Modbus driver against a real simulator and records what it emits and logs, as the
  * gateway would receive it. The device is given as the YAML-level object (defaults filled by the schema).
  */
-export function runModbus(device: Record<string, unknown>) {
+export function runModbus(device: Record<string, unknown>, onEmit?: (readings: Reading[]) => void) {
   const config = ModbusDevice.parse({ id: 'dev-1', name: 'Device under test', protocol: 'modbus', ...device });
   const polls: Reading[][] = [];
   const logs: { msg: string; level: number }[] = [];
@@ -17,7 +17,7 @@ export function runModbus(device: Record<string, unknown>) {
   const counters = { requests: 0, errors: 0 };
   const driver: DeviceDriver = modbusDriver.create(config, {
     logger: pino({ level: 'debug' }, sink),
-    emit: (readings) => void polls.push(readings),
+    emit: (readings) => { polls.push(readings); onEmit?.(readings); },
     dataDir: '/nonexistent',
     metrics: { request: () => void counters.requests++, error: () => void counters.errors++ },
   });

@@ -55,7 +55,7 @@ function createExtruder(options: { tickMs?: number; running?: boolean }) {
     bank.discrete[EXTRUDER_MAP.discrete.pressureAlarm] = state.pressureAlarm ? 1 : 0;
     bank.discrete[EXTRUDER_MAP.discrete.torqueAlarm] = state.torqueAlarm ? 1 : 0;
   };
-  const values = new ValueFaults<ExtruderMeasurement>(publish);
+  const values = new ValueFaults<ExtruderMeasurement>(publish, () => extruderMeasurements(state));
   // Setpoints and switches written by a client change the process, as on the real machine.
   const onWrite = (table: 'holding' | 'coil') => {
     if (table === 'coil') {

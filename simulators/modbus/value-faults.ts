@@ -7,11 +7,12 @@ export class ValueFaults<M extends string> {
   private readonly pinned = new Map<M, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly onChange: () => void) {}
+  constructor(private readonly onChange: () => void, private readonly live: () => Record<M, number>) {}
 
-  /** Freezes every measurement at its current value until `freeze(false)`. */
-  freeze(on: boolean, current: Record<M, number>): void {
-    this.frozen = on ? { ...current } : undefined;
+  /** Freezes every measurement at the value it shows now until `freeze(false)`. */
+  freeze(on: boolean): void {
+    const live = this.live();
+    this.frozen = on ? Object.fromEntries(Object.entries(live).map(([m, v]) => [m, this.shown(m as M, v as number)])) as Record<M, number> : undefined;
     this.onChange();
   }
 

@@ -41,7 +41,9 @@ export async function startSprayDryer(options: { port: number; host?: string; ti
     bank.coil[SPRAY_DRYER_MAP.coil.running] = state.running ? 1 : 0;
     bank.discrete[SPRAY_DRYER_MAP.discrete.alarm] = state.alarm ? 1 : 0;
   };
-  const values = new ValueFaults<SprayDryerMeasurement>(publish);
+  const values = new ValueFaults<SprayDryerMeasurement>(publish, () => ({
+    inletTemp: state.inletTemp, outletTemp: state.outletTemp, feedRate: state.feedRate, atomizerSpeed: state.atomizerSpeed,
+  }));
   // A client writing a setpoint register or the running coil changes the process, as on the real machine.
   const onWrite = (table: 'holding' | 'coil') => {
     if (table === 'coil') state = { ...state, running: bank.coil[SPRAY_DRYER_MAP.coil.running] === 1 };

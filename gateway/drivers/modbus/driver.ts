@@ -93,6 +93,8 @@ class ModbusDriver implements DeviceDriver {
       } catch (err) {
         // An exception response is the device's answer; asking again gets the same one.
         if (attempt >= this.device.retries || isConnectionError(err) || isModbusException(err) || this.stopped) throw err;
+        this.ctx.metrics?.error();
+        this.ctx.logger.debug({ unitId: r.unitId, table: r.table, address: r.address, attempt, err: (err as Error).message }, 'modbus read failed; retrying');
       }
     }
   }
@@ -129,7 +131,8 @@ class ModbusDriver implements DeviceDriver {
 function open(client: Client, c: ModbusConnection): Promise<void> {
   switch (c.transport) {
     case 'tcp': return client.connectTCP(c.host, { port: c.port });
-    case 'rtu-over-tcp': return client.connectTcpRTUBuffered(c.host, { port: c.port });
+    // modbus-serial's "TcpRTUBuffered" port speaks MBAP despite its name; its Telnet port sends raw RTU frames.
+    case 'rtu-over-tcp': return client.connectTelnet(c.host, { port: c.port });
     case 'rtu': return client.connectRTUBuffered(c.path, { baudRate: c.baudRate, parity: c.parity, dataBits: c.dataBits, stopBits: c.stopBits });
   }
 }
