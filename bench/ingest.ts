@@ -20,6 +20,7 @@ import { startIngest } from '../ingest/ingest.js';
  *     SQLite persistence, as npm start runs it) -> ingest -> InfluxDB, every reading verified by a count query;
  * (3) latency publish -> queryable at 10 000 readings/s, p50/p99.
  * Prints (2)/(1) (target >= 0.6, 0 lost) and p99 (target < 1 s). Prints, never asserts.
+ * BENCH_BATCH (lines per write, default 5000) and BENCH_WRITES (writes in flight, default 2) try other ingest settings.
  */
 const RAW_POINTS = 1_000_000;
 const E2E_MESSAGES = 3000;
@@ -72,7 +73,7 @@ await users.set({ username: 'gw-bench', role: 'gateway', site: 'bench', gateway:
 await users.set({ username: 'ingest', role: 'ingest' }, 'bench-ingest-password');
 const broker = await startBroker({ port: await freePort(), users, persistenceFile: join(dir, 'sessions.sqlite') });
 const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-const ingest = await startIngest({ mqttUrl, influxUrl: influxd.url, username: 'ingest', password: 'bench-ingest-password', clientId: 'bench-ingest' });
+const ingest = await startIngest({ mqttUrl, influxUrl: influxd.url, username: 'ingest', password: 'bench-ingest-password', clientId: 'bench-ingest', maxBatchLines: Number(process.env.BENCH_BATCH ?? 5000), concurrentWrites: Number(process.env.BENCH_WRITES ?? 2) });
 
 // (2) Sustained throughput. The publisher is its own process, as a gateway is.
 const PUBLISHER = `

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, ReadingBatch, topicFilters } from '../common/contracts/index.js';
-import { readingToLine } from '../common/influx/layout.js';
+import { readingsToLines } from '../common/influx/layout.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
@@ -113,8 +113,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     const lines = toLines(packet, reject);
     if (!lines) ack();
     else batcher.add({
-      body: lines.join('\n'),
-      lines: lines.length,
+      ...lines,
       written: ack,
       refused: (reason) => { reject('refused_by_influxdb', packet, reason); ack(); },
     });
@@ -162,7 +161,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
 }
 
 /** Validates a message; returns its line protocol, or undefined after recording why it was rejected. */
-function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): string[] | undefined {
+function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): { body: string; lines: number } | undefined {
   const topic = parseTopic(packet.topic);
   if ('error' in topic || topic.kind !== 'data') {
     reject('unknown_topic', packet, 'error' in topic ? topic.error : 'not a data topic');
@@ -187,5 +186,5 @@ function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: 
     return undefined;
   }
   const key = { site: topic.site, equipment: topic.equipment, gateway: batch.data.gateway };
-  return batch.data.readings.map((r) => readingToLine(key, r));
+  return { body: readingsToLines(key, batch.data.readings), lines: batch.data.readings.length };
 }

@@ -1,7 +1,7 @@
 import { Point } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../common/contracts/index.js';
-import { MEASUREMENT, readingToLine, type ReadingKey } from '../common/influx/layout.js';
+import { MEASUREMENT, readingToLine, readingsToLines, type ReadingKey } from '../common/influx/layout.js';
 
 /** The reference: what layout.ts wrote with @influxdata/influxdb-client's Point before the hand-written builder. */
 function viaPoint(key: ReadingKey, r: Reading): string {
@@ -29,6 +29,7 @@ describe('line protocol: hand-written builder vs @influxdata/influxdb-client Poi
       { p: 'temp', v: null, t: 0, q: 'bad' },
     ];
     for (const r of cases) expect(readingToLine(key, r), JSON.stringify(r)).toBe(viaPoint(key, r));
+    expect(readingsToLines(key, cases)).toBe(cases.map((r) => viaPoint(key, r)).join('\n'));
   });
 
   it('escapes tag values and gateway strings the same way (beyond what identifiers allow today)', () => {

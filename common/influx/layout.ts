@@ -18,21 +18,38 @@ export interface ReadingKey { site: string; equipment: string; gateway: string }
  * Point (an object, two key sorts and a character loop per reading) as the largest cost of the ingest hot path.
  */
 export function readingToLine(key: ReadingKey, r: Reading): string {
-  let fields = `gateway=${quoted(key.gateway)},quality=${quoted(r.q ?? 'good')}`;
-  if (typeof r.v === 'number') {
-    if (!Number.isFinite(r.v)) throw new Error(`invalid float value for field 'value': ${r.v}`);
-    fields += `,value=${String(r.v)}`;
-  } else if (typeof r.v === 'boolean') fields += `,value_bool=${r.v ? 'T' : 'F'}`;
-  else if (typeof r.v === 'string') fields += `,value_str=${quoted(r.v)}`;
-  return `${MEASUREMENT},equipment=${tag(key.equipment)},parameter=${tag(r.p)},site=${tag(key.site)} ${fields} ${r.t}`;
+  return lineBuilder(key)(r);
+}
+
+/** The lines of one message's readings, joined by \n: the parts common to the message are escaped once. */
+export function readingsToLines(key: ReadingKey, readings: readonly Reading[]): string {
+  const line = lineBuilder(key);
+  let body = '';
+  for (let i = 0; i < readings.length; i++) body += (i ? '\n' : '') + line(readings[i]!);
+  return body;
+}
+
+function lineBuilder(key: ReadingKey): (r: Reading) => string {
+  const head = `${MEASUREMENT},equipment=${tag(key.equipment)},parameter=`;
+  const middle = `,site=${tag(key.site)} gateway=${quoted(key.gateway)},quality=`;
+  return (r) => {
+    let line = `${head}${tag(r.p)}${middle}${r.q === undefined || r.q === 'good' ? '"good"' : quoted(r.q)}`;
+    if (typeof r.v === 'number') {
+      if (!Number.isFinite(r.v)) throw new Error(`invalid float value for field 'value': ${r.v}`);
+      line += `,value=${String(r.v)}`;
+    } else if (typeof r.v === 'boolean') line += `,value_bool=${r.v ? 'T' : 'F'}`;
+    else if (typeof r.v === 'string') line += `,value_str=${quoted(r.v)}`;
+    return `${line} ${r.t}`;
+  };
 }
 
 // Line protocol escaping as InfluxDB documents it: tag keys/values escape comma, space and equals sign
 // (and, like the client library, \n \r \t); string field values escape double quote and backslash.
 const TAG_SPECIAL = /[, =\n\r\t]/g;
 const TAG_ESCAPES: Record<string, string> = { ',': '\\,', ' ': '\\ ', '=': '\\=', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const tag = (value: string) => value.replace(TAG_SPECIAL, (c) => TAG_ESCAPES[c]!);
-const quoted = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
+const HAS_TAG_SPECIAL = /[, =\n\r\t]/;
+const tag = (value: string) => (HAS_TAG_SPECIAL.test(value) ? value.replace(TAG_SPECIAL, (c) => TAG_ESCAPES[c]!) : value);
+const quoted = (value: string) => `"${/["\\]/.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`;
 
 export interface StoredPoint { t: number; v: ReadingValue | null; q: Quality }
 
