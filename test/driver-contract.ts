@@ -88,8 +88,11 @@ export function driverContract<S extends AnyDeviceSchema>(label: string, setup: 
     it('publishes every parameter as bad while the device is away, and resumes by itself when it is back', async () => {
       await subject.takeDown();
       const down = Date.now();
-      await eventually('a bad reading of every parameter', () => everyParameter(down, (r) => r.q === 'bad' && r.v === null));
-      await subject.bringBack();
+      try {
+        await eventually('a bad reading of every parameter', () => everyParameter(down, (r) => r.q === 'bad' && r.v === null));
+      } finally {
+        await subject.bringBack(); // even on failure: later tests in the file share the simulator
+      }
       const back = Date.now();
       await eventually('good readings of every parameter after the device came back', () => everyParameter(back, (r) => (r.q ?? 'good') === 'good' && r.v !== null), 40_000);
       expectIncreasingTimes();
