@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { startApi } from '../api/server.js';
+import { topics } from '../common/contracts/index.js';
+import { freePort } from '../common/runtime/ports.js';
+import mqtt from 'mqtt';
+import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
+
+describe('API /health reflects the in-process ingest', () => {
+  it('says degraded (200) with the ingest detail while ingest cannot write, ok again once it can', async () => {
+    const apiInflux = await influxd();
+    const ingestInflux = await influxd();
+    const mqttBroker = await broker();
+    const running = await ingest({ mqttUrl: mqttBroker.url, influxUrl: ingestInflux.url, clientId: 'ingest-health' });
+    const api = await startApi({ port: await freePort(), mqttUrl: mqttBroker.url, influxUrl: apiInflux.url, ingestHealth: () => running.health() });
+    afterAll(() => api.stop());
+    const health = async () => {
+      const res = await fetch(`${api.url}/health`);
+      return { code: res.status, body: (await res.json()) as { status: string; dependencies: { ingest?: { status: string; detail?: string } } } };
+    };
+    expect(await eventually('API up', async () => ((await health()).body.status === 'ok' ? true : undefined))).toBe(true);
+
+    await ingestInflux.stop();
+    const publisher = await mqtt.connectAsync(mqttBroker.url, { protocolVersion: 4 });
+    afterAll(() => publisher.endAsync());
+    await publisher.publishAsync(topics.data('hall-a', 'health-1'), JSON.stringify({ gateway: 'gw', seq: 1, readings: [{ p: 'x', v: 1, t: Date.now() }] }), { qos: 1 });
+    const degraded = await eventually('degraded', async () => {
+      const h = await health();
+      return h.body.status === 'degraded' ? h : undefined;
+    });
+    expect(degraded.code).toBe(200);
+    expect(degraded.body.dependencies.ingest).toMatchObject({ status: 'degraded' });
+    expect(degraded.body.dependencies.ingest?.detail).toMatch(/InfluxDB writes fail.*1 readings held unacknowledged/);
+
+    const { startPrivateInfluxd } = await import('../common/runtime/influxd.js');
+    const back = await startPrivateInfluxd({ dataDir: ingestInflux.dataDir, port: ingestInflux.port });
+    afterAll(() => back.stop());
+    await eventually('ok again', async () => ((await health()).body.status === 'ok' ? true : undefined), 30_000);
+    expect(running.metrics.readingsWritten).toBe(1);
+  });
+});
