@@ -152,7 +152,8 @@ class OpcuaDriver implements DeviceDriver {
       const values = await readParameters(await loadOpcua(), session, parameters);
       parameters.forEach((p, i) => this.onValue(p, values[i]!));
     } catch (err) {
-      this.ctx.logger.warn({ err: (err as Error).message }, `opcua read failed: device "${this.device.id}" ${this.device.endpointUrl}`);
+      // While the link is down the outage is already reported and the parameters published as bad.
+      if (this.link === 'up') this.ctx.logger.warn({ err: (err as Error).message }, `opcua read failed: device "${this.device.id}" ${this.device.endpointUrl}`);
     }
   }
 
