@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../gateway/config.js';
 import { GATEWAY_SCHEMA_FILE, gatewayJsonSchema } from '../gateway/json-schema.js';
 
 const BAD = fileURLToPath(new URL('./fixtures/bad-gateway.yaml', import.meta.url));
@@ -28,5 +29,12 @@ describe('pilothub check-config on a sample with one mistake per rule', () => {
 describe('config/gateway.schema.json', () => {
   it('is what the zod schema generates (run `npm run schema` after changing a config schema)', () => {
     expect(readFileSync(GATEWAY_SCHEMA_FILE, 'utf8')).toBe(gatewayJsonSchema());
+  });
+});
+
+describe('shipped configurations', () => {
+  it('the Modbus sample documenting every option is valid', () => {
+    const sample = fileURLToPath(new URL('../gateway/drivers/modbus/sample.yaml', import.meta.url));
+    expect(loadGatewayConfig(sample, {}).devices.map((d) => d.id)).toEqual(['extruder-1', 'oven-1', 'dryer-2']);
   });
 });
