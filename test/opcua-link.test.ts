@@ -1,0 +1,66 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Reading } from '../common/contracts/index.js';
+import { createLogger } from '../common/runtime/logger.js';
+import { freePort } from '../common/runtime/ports.js';
+import { opcuaDriver } from '../gateway/drivers/opcua/driver.js';
+import { reactorNodeId } from '../simulators/reactor/index.js';
+import { reactor } from './helpers/reactor.js';
+import { eventually, tempDir } from './helpers/servers.js';
+
+/** A TCP relay in front of the server whose link can be cut (connections reset and refused) and restored. */
+async function cuttableLink(targetPort: number) {
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server: Server = createServer((inbound) => {
+    if (cut) { inbound.destroy(); return; }
+    const outbound = connect(targetPort, '127.0.0.1');
+    for (const s of [inbound, outbound]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => undefined); }
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  afterAll(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+  return {
+    url: `opc.tcp://127.0.0.1:${port}`,
+    cut: () => { cut = true; for (const s of sockets) s.destroy(); },
+    restore: () => { cut = false; },
+  };
+}
+
+describe('opcua link loss with the server still running', () => {
+  it('publishes bad readings during the cut, then reactivates the same session and its subscription', async () => {
+    const sim = await reactor();
+    const link = await cuttableLink(sim.port);
+    const emitted: { at: number; readings: Reading[] }[] = [];
+    const driver = opcuaDriver.create(opcuaDriver.deviceSchema.parse({
+      id: 'reactor-1', name: 'Reactor', protocol: 'opcua', endpointUrl: link.url,
+      publishingIntervalMs: 300, samplingIntervalMs: 100, keepAliveIntervalMs: 1000, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+      parameters: [
+        { id: 'reactor_temp', name: 'T', nodeId: reactorNodeId('Measurements', 'ReactorTemperature') },
+        { id: 'batch_state', name: 'State', nodeId: reactorNodeId('Status', 'BatchState'), datatype: 'string' },
+      ],
+    }), { logger: createLogger('opcua-link-test'), emit: (readings) => emitted.push({ at: Date.now(), readings }), dataDir: tempDir('pilothub-gw-') });
+    await driver.start();
+    afterAll(() => driver.stop());
+    const since = (t: number, id: string) => emitted.filter((e) => e.at >= t).flatMap((e) => e.readings.filter((r) => r.p === id));
+
+    await eventually('good data', () => since(0, 'reactor_temp').find((r) => r.q === undefined));
+    expect(sim.sessions()).toHaveLength(1);
+
+    link.cut();
+    const cutAt = Date.now();
+    await eventually('bad readings of both parameters', () =>
+      (['reactor_temp', 'batch_state'].every((id) => since(cutAt, id).some((r) => r.q === 'bad' && r.v === null)) ? true : undefined));
+    link.restore();
+    const restoredAt = Date.now();
+    await eventually('good readings of both parameters again', () =>
+      (['reactor_temp', 'batch_state'].every((id) => since(restoredAt, id).some((r) => r.q === undefined)) ? true : undefined), 30_000);
+    // The session survived on the server and was reactivated (Part 4 §5.6.3), not replaced by a second one.
+    expect(sim.sessions()).toHaveLength(1);
+    const live = since(restoredAt, 'reactor_temp').filter((r) => r.q === undefined).length;
+    await eventually('the subscription keeps delivering', () => (since(restoredAt, 'reactor_temp').filter((r) => r.q === undefined).length > live + 3 ? true : undefined));
+  });
+});
