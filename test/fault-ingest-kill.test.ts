@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
 import { broker, eventually, influxd } from './helpers/pipeline.js';
@@ -8,10 +9,17 @@ import { checkSequence, publishSequence, sequence } from './helpers/sequence.js'
 async function ingestProcess(env: Record<string, string>): Promise<{ child: ChildProcess; metricsPort: number }> {
   const metricsPort = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], {
-    env: { ...process.env, ...env, PILOTHUB_INGEST_METRICS_PORT: String(metricsPort) }, stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, PILOTHUB_INGEST_METRICS_PORT: String(metricsPort) }, stdio: ['ignore', 'ignore', 'pipe'],
   });
-  afterAll(() => { child.kill('SIGKILL'); });
-  await eventually('ingest process ready', async () => ((await fetch(`http://127.0.0.1:${metricsPort}/health`)).ok ? true : undefined), 30_000);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  afterAll(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  });
+  await eventually('ingest process ready', async () => ((await fetch(`http://127.0.0.1:${metricsPort}/health`)).ok ? true : undefined), 30_000)
+    .catch((err: Error) => { throw new Error(`${err.message}; ingest stderr: ${stderr}`); });
   return { child, metricsPort };
 }
 
