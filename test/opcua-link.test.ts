@@ -12,11 +12,14 @@ import { eventually, tempDir } from './helpers/servers.js';
 async function cuttableLink(targetPort: number) {
   const sockets = new Set<Socket>();
   let cut = false;
+  let silent = false;
   const server: Server = createServer((inbound) => {
     if (cut) { inbound.destroy(); return; }
     const outbound = connect(targetPort, '127.0.0.1');
     for (const s of [inbound, outbound]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => undefined); }
-    inbound.pipe(outbound).pipe(inbound);
+    // Forwards unless the link is silent: then bytes vanish without a reset, like a pulled cable behind a switch.
+    inbound.on('data', (chunk: Buffer) => { if (!silent) outbound.write(chunk); });
+    outbound.on('data', (chunk: Buffer) => { if (!silent) inbound.write(chunk); });
     inbound.on('close', () => outbound.destroy());
     outbound.on('close', () => inbound.destroy());
   });
@@ -26,7 +29,8 @@ async function cuttableLink(targetPort: number) {
   return {
     url: `opc.tcp://127.0.0.1:${port}`,
     cut: () => { cut = true; for (const s of sockets) s.destroy(); },
-    restore: () => { cut = false; },
+    silence: () => { silent = true; },
+    restore: () => { cut = false; silent = false; },
   };
 }
 
@@ -62,5 +66,27 @@ describe('opcua link loss with the server still running', () => {
     expect(sim.sessions()).toHaveLength(1);
     const live = since(restoredAt, 'reactor_temp').filter((r) => r.q === undefined).length;
     await eventually('the subscription keeps delivering', () => (since(restoredAt, 'reactor_temp').filter((r) => r.q === undefined).length > live + 3 ? true : undefined));
+  });
+
+  it('notices a silent link (no reset: keep-alive and publish requests time out), publishes bad readings, and recovers', async () => {
+    const sim = await reactor();
+    const link = await cuttableLink(sim.port);
+    const emitted: { at: number; readings: Reading[] }[] = [];
+    const driver = opcuaDriver.create(opcuaDriver.deviceSchema.parse({
+      id: 'reactor-1', name: 'Reactor', protocol: 'opcua', endpointUrl: link.url,
+      publishingIntervalMs: 300, samplingIntervalMs: 100, keepAliveIntervalMs: 1000, requestTimeoutMs: 1500, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+      parameters: [{ id: 'reactor_temp', name: 'T', nodeId: reactorNodeId('Measurements', 'ReactorTemperature') }],
+    }), { logger: createLogger('opcua-link-test'), emit: (readings) => emitted.push({ at: Date.now(), readings }), dataDir: tempDir('pilothub-gw-') });
+    await driver.start();
+    afterAll(() => driver.stop());
+    const since = (t: number) => emitted.filter((e) => e.at >= t).flatMap((e) => e.readings);
+
+    await eventually('good data', () => since(0).find((r) => r.q === undefined));
+    link.silence();
+    const silentAt = Date.now();
+    await eventually('bad readings while the link is silent', () => since(silentAt).find((r) => r.q === 'bad'), 30_000);
+    link.restore();
+    const restoredAt = Date.now();
+    await eventually('good readings again', () => since(restoredAt).find((r) => r.q === undefined), 40_000);
   });
 });
