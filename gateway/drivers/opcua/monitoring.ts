@@ -1,11 +1,21 @@
+import { format, stripVTControlCharacters } from 'node:util';
 import type { ClientSession, ClientSubscription, DataValue } from 'node-opcua';
+import { createLogger } from '../../../common/runtime/logger.js';
 import type { OpcuaDevice, OpcuaParameter } from './config.js';
 
 export type Opcua = typeof import('node-opcua');
 
 let opcua: Promise<Opcua> | undefined;
 /** node-opcua takes about a second to import: loaded on first use, so gateways without OPC UA devices never pay it. */
-export const loadOpcua = () => (opcua ??= import('node-opcua'));
+export const loadOpcua = () => (opcua ??= import('node-opcua').then((ua) => {
+  // node-opcua prints multi-line warnings to the console (e.g. on every reconnection attempt); the driver
+  // reports what matters itself, so they go to the structured log: warnings at debug, errors at warn.
+  const log = createLogger('node-opcua');
+  const line = (args: unknown[]) => stripVTControlCharacters(format(...args)).replace(/\s+/g, ' ').trim();
+  ua.setWarningLogger((...args: unknown[]) => log.debug(line(args)));
+  ua.setErrorLogger((...args: unknown[]) => log.warn(line(args)));
+  return ua;
+}));
 
 /** Monitored items of one group share their monitoring parameters (Part 4 §5.12.1.2). */
 function groupKey(p: OpcuaParameter, device: OpcuaDevice): string {
