@@ -50,8 +50,8 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const p = found(request.params.id);
     const user = currentUser(request);
-    // Which other customers enjoy auto-approval is their business, not this caller's.
-    const profile = isOperatorStaff(user) ? p : { ...p, autoApproveOrgs: p.autoApproveOrgs.filter((o) => o === user.orgId) };
+    // Which other customers enjoy auto-approval, and what the operator charges itself, are not this caller's business.
+    const profile = isOperatorStaff(user) ? p : { ...p, rateInternal: null, autoApproveOrgs: p.autoApproveOrgs.filter((o) => o === user.orgId) };
     return { profile, live: summary(app, p) };
   });
 

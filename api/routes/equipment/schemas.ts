@@ -29,7 +29,12 @@ export const EquipmentSummary = z.object({
 
 export const EquipmentList = z.object({ items: z.array(EquipmentSummary) });
 
-export const EquipmentDetail = z.object({ profile: EquipmentProfile, live: EquipmentSummary }).meta({ id: 'EquipmentDetail' });
+export const EquipmentDetail = z.object({
+  profile: EquipmentProfile.extend({
+    rateInternal: EquipmentProfile.shape.rateInternal.nullable().describe('per hour, for the operator organisation; null for customers (the operator\'s internal price is not theirs to see)'),
+  }),
+  live: EquipmentSummary,
+}).meta({ id: 'EquipmentDetail' });
 
 export const MaintenanceWindow = z.object({
   id: z.string(), equipmentId: z.string(), startsAt: z.number().int(), endsAt: z.number().int(), reason: z.string(),

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listEquipment } from '../../sharing/equipment-store.js';
 import { liveStatus } from '../../sharing/live.js';
+import { userForToken } from '../../sharing/people.js';
 import { errors } from '../common.js';
 import { syncRegistry } from '../equipment/index.js';
 import { StatusList } from './schemas.js';
@@ -31,12 +32,15 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.string().describe('event: status\\ndata: {"equipmentId":"dryer-1","status":"running","at":…}'), ...errors },
     },
   }, async (request, reply) => {
+    // The auth hook accepted this token once; a stream lives for hours, so revocation is re-checked on every push.
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     streams.add(res);
     const last = new Map<string, string>();
     const push = () => {
+      if (!userForToken(app.db, token, app.now())) { res.end(); return; }
       try {
         for (const s of statuses()) {
           if (last.get(s.equipmentId) === s.status) continue;
@@ -52,11 +56,14 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     // Bookings and maintenance windows start and end with time, not with telemetry.
     const tick = setInterval(push, CALENDAR_TICK_MS);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    res.on('close', () => {
+    const stop = () => {
       unsubscribe();
       clearInterval(tick);
       clearInterval(heartbeat);
       streams.delete(res);
-    });
+    };
+    // 'close' is the client going away; 'finish' is push() ending the stream after a revocation.
+    res.on('close', stop);
+    res.on('finish', stop);
   });
 };

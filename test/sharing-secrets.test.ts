@@ -1,0 +1,38 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sharingStack } from './sharing-fixture.js';
+
+type Stack = Awaited<ReturnType<typeof sharingStack>>;
+
+describe('credentials and commercial secrets', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await sharingStack();
+    await s.org('acme');
+    await s.announce('press-1');
+  });
+
+  it('ends an open status stream as soon as its token is revoked', async () => {
+    const carol = await s.user('customer', 'acme');
+    const res = await fetch(`${s.api.url}/api/v1/status/stream`, { headers: { authorization: `Bearer ${carol.token}` } });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('event: status');
+    await s.ok(s.admin, 'POST', `/api/v1/users/${carol.id}/revoke-tokens`);
+    // The stream must end by itself (the server re-checks the token on its 1 s calendar tick); vitest's timeout bounds the wait.
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      expect(new TextDecoder().decode(chunk.value)).not.toContain('event: status');
+    }
+    expect((await s.call(carol.token, 'GET', '/api/v1/status')).status).toBe(401);
+  }, 60_000);
+
+  it("shows customers the external rate they pay, never the operator's internal rate", async () => {
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { rateInternal: 41.5, rateExternal: 120 });
+    const dave = await s.user('customer', 'acme');
+    const seen = await s.ok<{ profile: { rateInternal: number | null; rateExternal: number } }>(dave.token, 'GET', '/api/v1/equipment/press-1');
+    expect(seen.profile).toMatchObject({ rateInternal: null, rateExternal: 120 });
+    const staff = await s.ok<{ profile: { rateInternal: number | null } }>(s.admin, 'GET', '/api/v1/equipment/press-1');
+    expect(staff.profile.rateInternal).toBe(41.5);
+  });
+});
