@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError, formatProblem, type ConfigProblem, type ParseOptions } from '../common/runtime/config-file.js';
 import { createLogger } from '../common/runtime/logger.js';
-import { loadGatewayConfig, type GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config.js';
+import { loadGatewayConfigIsolated } from './config-loader.js';
 import { startGateway, type DeviceChanges, type GatewayOptions, type RunningGateway } from './gateway.js';
 
 export type ReloadResult =
@@ -27,7 +28,7 @@ const DEBOUNCE_MS = 300;
 export async function startGatewayFromFile(file: string, vars: ParseOptions['vars'], options: GatewayOptions): Promise<WatchedGateway> {
   const path = resolve(file);
   const logger = createLogger('gateway-config', { file: path });
-  let current = await startGateway(loadGatewayConfig(path, vars), options);
+  let current = await startGateway(await loadGatewayConfigIsolated(path, vars), options);
   const listeners: ((result: ReloadResult) => void)[] = [];
   let chain: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -35,7 +36,7 @@ export async function startGatewayFromFile(file: string, vars: ParseOptions['var
   const reloadNow = async (): Promise<ReloadResult> => {
     let next: GatewayConfig;
     try {
-      next = loadGatewayConfig(path, vars);
+      next = await loadGatewayConfigIsolated(path, vars);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const p of err.problems) logger.error({ line: p.line, path: p.path, subject: p.subject }, `config not reloaded: ${formatProblem(p)}`);
