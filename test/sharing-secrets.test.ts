@@ -35,4 +35,15 @@ describe('credentials and commercial secrets', () => {
     const staff = await s.ok<{ profile: { rateInternal: number | null } }>(s.admin, 'GET', '/api/v1/equipment/press-1');
     expect(staff.profile.rateInternal).toBe(41.5);
   });
+
+  it('bills to the cent, rounding half up: 90 min at 2.01 per hour is 3.02', async () => {
+    await s.org('initech');
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { bookable: true, autoApproveAll: true, leadTimeMin: 0, rateExternal: 2.01, billingPolicy: 'booked' });
+    const erin = await s.user('customer', 'initech');
+    const start = Date.UTC(2026, 10, 24, 10, 0, 0);
+    await s.ok(erin.token, 'POST', '/api/v1/bookings', { equipmentId: 'press-1', startsAt: s.iso(start), endsAt: s.iso(start + 90 * 60_000) });
+    const usage = await s.ok<{ lines: { billedMinutes: number; amount: number }[]; total: number }>(erin.token, 'GET', '/api/v1/usage?month=2026-11');
+    expect(usage.lines).toMatchObject([{ billedMinutes: 90, amount: 3.02 }]);
+    expect(usage.total).toBe(3.02);
+  });
 });

@@ -38,7 +38,7 @@ export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: 
   if (violations.length) throw new ApiError(400, violations.map((v) => `${v.field}: ${v.message}`).join('; '), { issues: violations });
   if (p.requiredQualification && !isOperatorStaff(user)) {
     const q = qualificationState(db, user.id, p.requiredQualification, now);
-    if (q !== 'valid') throw new ApiError(403, `booking "${p.id}" needs qualification "${p.requiredQualification}", which ${user.email} ${q === 'expired' ? 'held but it expired for lack of use' : 'does not hold'}`);
+    if (q !== 'valid') throw new ApiError(403, `equipment "${p.id}" needs qualification "${p.requiredQualification}", which ${user.email} ${q === 'expired' ? 'held but it expired for lack of use' : 'does not hold'}`);
   }
   const autoApproved = isOperatorStaff(user) || p.autoApproveAll || p.autoApproveOrgs.includes(user.orgId);
   return db.transaction((): BookingRow => {

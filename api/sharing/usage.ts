@@ -7,7 +7,8 @@ export interface UsageLine {
   noShows: number; billedMinutes: number; rate: number; policy: 'booked' | 'used' | 'max'; amount: number;
 }
 
-const round2 = (n: number) => Math.round(n * 100) / 100;
+// Money and minutes to the cent: trim binary noise first, or 90 min at 2.01/h (3.0149999…) would lose a cent.
+const round2 = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
 
 /** Month bounds in UTC for "YYYY-MM". */
 export function monthRange(month: string): { from: number; to: number } {
