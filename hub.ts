@@ -15,6 +15,7 @@ import { loadGatewayConfig } from './gateway/config.js';
 import { startSprayDryer, type SprayDryerSim } from './simulators/spray-dryer/index.js';
 import { buildWeb } from './web/build.js';
 import { startExtruder, type ExtruderSim } from './simulators/extruder/index.js';
+import { startReactor, type ReactorSim } from './simulators/reactor/index.js';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
@@ -109,11 +110,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const extruderPort = await freePort();
     const extruder: ExtruderSim = await startExtruder({ port: extruderPort });
     stops.push(() => extruder.stop());
+    const reactorPort = await freePort();
+    const reactor: ReactorSim = await startReactor({ port: reactorPort, dataDir: join(options.dataDir, 'sim-reactor') });
+    stops.push(() => reactor.stop());
     const metricsPort = process.env.PILOTHUB_GATEWAY_METRICS_PORT ? Number(process.env.PILOTHUB_GATEWAY_METRICS_PORT) : await freePort();
     const gateway: WatchedGateway = await startGatewayFromFile(options.gatewayConfig, {
       ...process.env, PILOTHUB_MQTT_URL: mqttUrl, PILOTHUB_MQTT_USERNAME: gatewayAccount.username, PILOTHUB_MQTT_PASSWORD: gatewayAccount.password,
       PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryerPort),
       PILOTHUB_SIM_EXTRUDER_HOST: '127.0.0.1', PILOTHUB_SIM_EXTRUDER_PORT: String(extruderPort),
+      PILOTHUB_SIM_REACTOR_HOST: '127.0.0.1', PILOTHUB_SIM_REACTOR_PORT: String(reactorPort),
     }, { dataDir: join(options.dataDir, 'gateway'), metricsPort });
     stops.push(() => gateway.stop());
     logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
