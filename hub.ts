@@ -120,7 +120,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       PILOTHUB_SIM_EXTRUDER_HOST: '127.0.0.1', PILOTHUB_SIM_EXTRUDER_PORT: String(extruderPort),
       PILOTHUB_SIM_REACTOR_HOST: '127.0.0.1', PILOTHUB_SIM_REACTOR_PORT: String(reactorPort),
     }, { dataDir: join(options.dataDir, 'gateway'), metricsPort });
-    stops.push(() => gateway.stop());
+    stops.push(() => gateway.stop({ drainMs: 2000 }));
     logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
     return { apiUrl: api.url, mqttUrl, influxUrl: influxUrl, stop: stopAll };
   } catch (err) {
