@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../api/db/index.js';
+import { bootstrapPeople } from '../api/sharing/people.js';
 import { sharingStack } from './sharing-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof sharingStack>>;
@@ -45,5 +47,25 @@ describe('credentials and commercial secrets', () => {
     const usage = await s.ok<{ lines: { billedMinutes: number; amount: number }[]; total: number }>(erin.token, 'GET', '/api/v1/usage?month=2026-11');
     expect(usage.lines).toMatchObject([{ billedMinutes: 90, amount: 3.02 }]);
     expect(usage.total).toBe(3.02);
+  });
+
+  it("revoking a user's tokens also kills their calendar feed URLs", async () => {
+    const frank = await s.user('customer', 'acme');
+    const feed = await s.ok<{ url: string }>(frank.token, 'POST', '/api/v1/ical-tokens', { kind: 'user' });
+    expect((await fetch(feed.url)).status).toBe(200);
+    await s.ok(s.admin, 'POST', `/api/v1/users/${frank.id}/revoke-tokens`);
+    expect((await fetch(feed.url)).status).toBe(404);
+  });
+
+  it('refuses a first-admin password from the environment shorter than users may choose, and ignores it once users exist', async () => {
+    const db = openDatabase(':memory:');
+    try {
+      await expect(bootstrapPeople(db, Date.now(), { email: 'root@pilothub.test', password: 'admin' })).rejects.toThrow(/PILOTHUB_ADMIN_PASSWORD must be at least 10 characters/);
+      expect(db.prepare('SELECT COUNT(*) FROM users').pluck().get()).toBe(0);
+      expect(await bootstrapPeople(db, Date.now(), { email: 'root@pilothub.test', password: 'long enough password' })).toMatchObject({ generated: false });
+      expect(await bootstrapPeople(db, Date.now(), { password: 'short' })).toBeNull();
+    } finally {
+      db.close();
+    }
   });
 });

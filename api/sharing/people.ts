@@ -20,6 +20,8 @@ export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
+export const MIN_PASSWORD = 10;
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 // scrypt from node:crypto (no native add-on); N=2^15 is OWASP's minimum recommendation for scrypt.
@@ -69,6 +71,11 @@ export function getUser(db: Db, id: string): AuthUser | null {
  * PILOTHUB_ADMIN_EMAIL / PILOTHUB_ADMIN_PASSWORD or with a random password the caller prints once.
  */
 export async function bootstrapPeople(db: Db, now: number, admin: { email?: string; password?: string }): Promise<{ email: string; password: string; generated: boolean } | null> {
+  if ((db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number) > 0) return null;
+  // The same floor as POST /api/v1/users: the first admin is the most valuable account there is.
+  if (admin.password !== undefined && admin.password !== '' && admin.password.length < MIN_PASSWORD) {
+    throw new Error(`PILOTHUB_ADMIN_PASSWORD must be at least ${MIN_PASSWORD} characters (it has ${admin.password.length}); unset it to get a random one`);
+  }
   const email = admin.email || 'admin@localhost';
   const generated = !admin.password;
   const password = admin.password || randomBytes(12).toString('base64url');

@@ -93,13 +93,15 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
     return toUser(after);
   });
 
-  app.post('/api/v1/users/:id/revoke-tokens', { preHandler: admin, schema: { tags: ['people'], summary: 'Revoke every session and API key of a user', params: IdParams, response: { 200: Ok, ...errors } } }, async (request) => {
+  app.post('/api/v1/users/:id/revoke-tokens', { preHandler: admin, schema: { tags: ['people'], summary: 'Revoke every session, API key and calendar feed URL of a user', params: IdParams, response: { 200: Ok, ...errors } } }, async (request) => {
     const target = visibleUser(app.db, currentUser(request), request.params.id);
     const now = app.now();
     app.db.transaction(() => {
       const sessions = app.db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, target.id).changes;
       const keys = app.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, target.id).changes;
-      audit(app.db, currentUser(request), now, { action: 'user.revoke_tokens', entity: 'user', entityId: target.id, orgId: target.org_id, after: { sessions, keys } });
+      // A feed URL is a credential too: it shows the user's bookings to whoever holds it.
+      const feeds = app.db.prepare('UPDATE ical_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, target.id).changes;
+      audit(app.db, currentUser(request), now, { action: 'user.revoke_tokens', entity: 'user', entityId: target.id, orgId: target.org_id, after: { sessions, keys, feeds } });
     })();
     return { ok: true as const };
   });

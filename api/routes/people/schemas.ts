@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
-import { Role } from '../../sharing/people.js';
+import { MIN_PASSWORD, Role } from '../../sharing/people.js';
+
+const Password = z.string().min(MIN_PASSWORD, `must be at least ${MIN_PASSWORD} characters`).max(1000);
 
 export const Org = z.object({ id: z.string(), name: z.string(), kind: z.enum(['operator', 'customer']), createdAt: z.number().int() }).meta({ id: 'Org' });
 export const OrgList = z.object({ items: z.array(Org) });
@@ -12,9 +14,9 @@ export const UserDetail = z.object({
 export const UserList = z.object({ items: z.array(UserDetail) });
 export const UserBody = z.strictObject({
   email: z.email().max(320), name: z.string().min(1).max(200), role: Role, orgId: z.string().min(1),
-  password: z.string().min(10, 'must be at least 10 characters').max(1000),
+  password: Password,
 });
 export const UserPatch = z.strictObject({
   name: z.string().min(1).max(200).optional(), role: Role.optional(), disabled: z.boolean().optional(),
-  password: z.string().min(10, 'must be at least 10 characters').max(1000).optional(),
+  password: Password.optional(),
 });
