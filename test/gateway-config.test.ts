@@ -58,6 +58,9 @@ describe('gateway configuration', () => {
     const text = TWO_MISTAKES.replace('port: 5020', 'port: ${DRYER_PORT}');
     const problems = problemsOf(() => parseGatewayConfig(text, 'gw.yaml', {}));
     expect(problems).toContainEqual(expect.objectContaining({ line: 10, message: expect.stringContaining('DRYER_PORT') }));
+    // the rest of the file is still checked in the same run, and the unset port is reported once
+    expect(problems.filter((p) => p.line === 10)).toHaveLength(1);
+    expect(problems.some((p) => p.path === 'devices[0].parameters[0].type' && p.line === 12)).toBe(true);
   });
 
   it('rejects duplicate device and parameter ids', () => {

@@ -54,17 +54,21 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
     const pos = lineCounter.linePos(e.pos[0]);
     problems.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (doc.errors.length) throw new ConfigError(problems);
+  // A line whose variable is unset already has its problem; schema complaints about the same line add nothing.
+  const unsetVariableLines = new Set(problems.map((p) => p.line));
 
   const data: unknown = doc.toJS();
   const result = schema.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success && problems.length === 0) return result.data;
+  if (result.success) throw new ConfigError(problems);
   for (const issue of result.error.issues) {
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
     for (const key of unknownKeys) {
       const path = key === undefined ? issue.path : [...issue.path, key];
       const offset = locate(doc, path, key !== undefined);
       const pos = lineCounter.linePos(offset);
+      if (unsetVariableLines.has(pos.line)) continue;
       const message = key === undefined ? issue.message : `unknown key "${key}"`;
       problems.push({
         file, line: pos.line, column: pos.col, path: formatPath(path), message,
@@ -79,11 +83,12 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 function substituteVariables(text: string, file: string, vars: Record<string, string | undefined>, problems: ConfigProblem[]): string {
-  return text.split('\n').map((lineText, index) => lineText.replace(PLACEHOLDER, (match, name: string, fallback: string | undefined, column: number) => {
+  return text.split('\n').map((lineText, index) => lineText.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined, column: number) => {
     const value = vars[name] ?? fallback;
     if (value !== undefined) return value;
     problems.push({ file, line: index + 1, column: column + 1, path: '', message: `variable ${name} is not set and has no default (write \${${name}:-default})` });
-    return match;
+    // Empty, not the placeholder itself: `${` inside a flow mapping would break the YAML and hide later problems.
+    return '';
   })).join('\n');
 }
 
