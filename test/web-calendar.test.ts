@@ -39,7 +39,7 @@ describe('web dashboard: booking calendar', () => {
   beforeAll(async () => {
     [stack, chrome] = await Promise.all([fullStack(), browser()]);
     await eventually('dryer-1 registered', async () => ((await stack.api.fetch('/api/v1/equipment/dryer-1')).ok ? true : undefined));
-    await api('PATCH', '/api/v1/equipment/dryer-1', { bookable: true });
+    await api('PATCH', '/api/v1/equipment/dryer-1', { bookable: true, cleaningBufferMin: 30 });
     await api('POST', '/api/v1/orgs', { id: 'acme', name: 'Acme Foods' });
     await api('POST', '/api/v1/orgs', { id: 'beta', name: 'Beta Pharma' });
     await user('eng@pilothub.test', 'engineer', 'operator');
@@ -83,6 +83,12 @@ describe('web dashboard: booking calendar', () => {
     expect(await customer.inputValue('#booking-form input[name=purpose]')).toBe('Acme milk powder trial');
     expect(await customer.inputValue('#booking-form input[name=startsAt]')).toBe(local(tuesday + 11 * HOUR));
     await screenshot(customer, 'calendar-conflict');
+
+    // Free on the grid but inside beta's 30 min cleaning buffer (beta ends 12:00): the API would refuse it, so the form says so first.
+    await customer.fill('#booking-form input[name=startsAt]', local(tuesday + 12.25 * HOUR));
+    await customer.fill('#booking-form input[name=endsAt]', local(tuesday + 13 * HOUR));
+    await conflict.waitFor();
+    expect(await conflict.textContent()).toContain('30 min cleaning buffer');
 
     await customer.fill('#booking-form input[name=startsAt]', local(tuesday + 13 * HOUR));
     await customer.fill('#booking-form input[name=endsAt]', local(tuesday + 15 * HOUR));

@@ -1,7 +1,7 @@
 import { post } from '../api.js';
 import { fmtTime, h, replace } from '../dom.js';
 import { clearFormError, field, showFormError } from '../form.js';
-import type { AppContext, Booking, Equipment, Slot } from '../types.js';
+import type { Booking, Equipment, Slot } from '../types.js';
 
 /** `datetime-local` works in local time without a zone; these convert both ways. */
 const toLocalInput = (t: number) => { const d = new Date(t - new Date(t).getTimezoneOffset() * 60_000); return d.toISOString().slice(0, 16); };
@@ -10,11 +10,12 @@ const fromLocalInput = (s: string) => (s ? new Date(s).getTime() : NaN);
 const isoOrRaw = (s: string) => (Number.isNaN(fromLocalInput(s)) ? s : new Date(fromLocalInput(s)).toISOString());
 
 /**
- * The request form. While the user types it checks the slot against the bookings on screen and
- * names any overlap before submitting; the API still decides (a 409 names the slot taken meanwhile).
+ * The request form. While the user types it checks the slot against the bookings on screen, widened
+ * by the equipment's cleaning buffer on both sides as the API does, and names any overlap before
+ * submitting; the API still decides (a 409 names the slot taken meanwhile).
  * A rejected form keeps every value typed.
  */
-export function bookingForm(e: Equipment, _ctx: AppContext, slots: () => Slot[], onBooked: () => Promise<void>) {
+export function bookingForm(e: Equipment, cleaningBufferMin: number, slots: () => Slot[], onBooked: () => Promise<void>) {
   const startsAt = h('input', { type: 'datetime-local', name: 'startsAt', required: true });
   const endsAt = h('input', { type: 'datetime-local', name: 'endsAt', required: true });
   const purpose = h('input', { type: 'text', name: 'purpose', maxlength: 500, placeholder: 'what you will run' });
@@ -31,8 +32,9 @@ export function bookingForm(e: Equipment, _ctx: AppContext, slots: () => Slot[],
     replace(conflicts);
     if (Number.isNaN(from) || Number.isNaN(to)) return;
     if (to <= from) return void conflicts.append(h('div', { class: 'warn' }, 'The end is not after the start.'));
-    const overlapping = slots().filter((b) => b.startsAt < to && b.endsAt > from);
-    if (overlapping.length) conflicts.append(h('div', { class: 'warn', 'data-role': 'conflict' }, 'Conflicts with ',
+    const buffer = cleaningBufferMin * 60_000;
+    const overlapping = slots().filter((b) => b.startsAt < to + buffer && b.endsAt > from - buffer);
+    if (overlapping.length) conflicts.append(h('div', { class: 'warn', 'data-role': 'conflict' }, `Conflicts${buffer ? ` (with the ${cleaningBufferMin} min cleaning buffer)` : ''} with `,
       h('ul', null, overlapping.map((b) => h('li', null, `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)} (${b.status === 'busy' ? 'busy' : `${b.label}, ${b.status}`})`)))));
     else conflicts.append(h('div', { class: 'ok' }, 'This slot is free on the calendar.'));
   };

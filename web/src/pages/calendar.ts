@@ -2,7 +2,7 @@ import { get } from '../api.js';
 import { h, replace } from '../dom.js';
 import { errorBox } from '../form.js';
 import { orgNames } from '../orgs.js';
-import { calendarSlots, isStaff, type AppContext, type BookingList, type Equipment, type Page, type Slot } from '../types.js';
+import { calendarSlots, isStaff, type AppContext, type BookingList, type Equipment, type EquipmentDetail, type Page, type Slot } from '../types.js';
 import { approvalQueue, myBookings } from './booking-lists.js';
 import { bookingForm } from './booking-form.js';
 
@@ -24,13 +24,13 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
   if (!e) return { el: errorBox(new Error('No equipment yet: no gateway has announced any.')) };
   let week = weekStart(Date.now());
   let slots: Slot[] = [];
-  const orgs = await orgNames();
+  const [orgs, detail] = await Promise.all([orgNames(), get<EquipmentDetail>(`/api/v1/equipment/${encodeURIComponent(e.id)}`)]);
   const grid = h('div', { class: 'week', 'data-role': 'week' });
   const weekLabel = h('strong', { 'data-role': 'week-label' });
   const gridError = h('div');
   // The API lets customers, engineers and admins request bookings (POST /api/v1/bookings); viewers only look.
   const canBook = ctx.me?.role !== 'viewer';
-  const form = bookingForm(e, ctx, () => slots, async () => { await loadWeek(); await lists.refresh(); });
+  const form = bookingForm(e, detail.profile.cleaningBufferMin, () => slots, async () => { await loadWeek(); await lists.refresh(); });
 
   const loadWeek = async () => {
     replace(gridError);
