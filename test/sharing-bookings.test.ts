@@ -67,6 +67,11 @@ describe('bookings over real HTTP and SQLite', () => {
     expect(buffer.status).toBe(409);
     expect(buffer.body.message).toContain('cleaning buffer');
     expect((await book(T0 + 32 * HOUR + 30 * MIN, T0 + 33 * HOUR, bob.token)).status).toBe(201);
+    // The buffer applies before a booking too, and ending exactly where it begins is allowed.
+    const before = await book(T0 + 29 * HOUR, T0 + 29 * HOUR + 50 * MIN, bob.token);
+    expect(before.status).toBe(409);
+    expect(before.body.message).toContain(s.iso(T0 + 30 * HOUR));
+    expect((await book(T0 + 28 * HOUR + 30 * MIN, T0 + 29 * HOUR + 30 * MIN, bob.token)).status).toBe(201);
 
     await s.ok(engineer.token, 'POST', '/api/v1/equipment/mill-1/maintenance', { startsAt: s.iso(T0 + 36 * HOUR), endsAt: s.iso(T0 + 38 * HOUR), reason: 'bearing swap' });
     const maint = await book(T0 + 37 * HOUR, T0 + 39 * HOUR);
