@@ -62,6 +62,8 @@ describe('excursions on simulated spray dryer data with injected spikes', () => 
     expect(verdicts).toEqual({ inlet_temp: 'not met', feed_rate: 'not met', outlet_temp: 'no spec' });
     // The example gateway polls every 1000 ms; the stored spacing shows it (give or take timer jitter).
     expect(Math.abs(content.acquisition.parameters[0].medianIntervalMs - 1000)).toBeLessThan(100);
+    // ...and the configured setting comes from the gateway's birth, as ISO/IEC 17025 §7.8.2 asks.
+    expect(content.acquisition.parameters[0].configured).toEqual({ mode: 'poll', intervalMs: 1000 });
     expect((await json(report.links.verify)).result).toBe('match');
   });
 });

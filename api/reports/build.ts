@@ -1,4 +1,4 @@
-import type { ParameterMeta } from '../../common/contracts/index.js';
+import type { Acquisition, ParameterMeta } from '../../common/contracts/index.js';
 import type { StoredPoint } from '../../common/influx/layout.js';
 import { canonicalChunk, canonicalJoin, type Canonical } from './canonical.js';
 import { detectExcursions } from './excursions.js';
@@ -14,6 +14,7 @@ export interface ParameterAnalysis {
   entry: ReportContent['parameters'][number];
   chart: string | null;
   chunk: { text: string; count: number };
+  configured: Acquisition | null;
   medianIntervalMs: number | null;
 }
 
@@ -36,6 +37,7 @@ export function analyseParameter(meta: ParameterMeta, series: StoredPoint[], lim
     entry: { id: meta.id, name: meta.name, unit: meta.unit, datatype: meta.datatype, stats, spec, excursions, verdict },
     chart: meta.datatype === 'number' ? svgChart(series, { title: meta.name, unit: meta.unit, from: run.from, to: run.to, low: spec?.low, high: spec?.high }) : null,
     chunk: { text: canonicalChunk(meta.id, series), count: series.length },
+    configured: meta.acquisition ?? null,
     medianIntervalMs: medianInterval(series),
   };
 }
@@ -48,8 +50,8 @@ export function assembleReport(head: ReportHead, source: string, analyses: Param
     title: `Verification report ${head.id}${head.version > 1 ? ` (version ${head.version})` : ''}`,
     acquisition: {
       source,
-      note: 'The gateway birth does not publish its poll interval or deadbands; the sampling interval below is the median spacing of the stored samples.',
-      parameters: analyses.map((a) => ({ parameter: a.entry.id, medianIntervalMs: a.medianIntervalMs })),
+      note: 'Configured settings are those the gateway announced in its birth message; the median spacing is what was actually stored in the run window.',
+      parameters: analyses.map((a) => ({ parameter: a.entry.id, configured: a.configured, medianIntervalMs: a.medianIntervalMs })),
     },
     parameters: analyses.map((a) => a.entry),
     integrity: { algorithm: 'sha256', format: 'pilothub-run-csv-v1', sha256: data.sha256, pointCount: data.pointCount },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Acquisition } from '../../common/contracts/index.js';
 
 /** ISO/IEC 17025 §7.8.2.1 (l): the statement that results relate only to the item tested. */
 export const ITEM_TESTED_STATEMENT = 'The results in this report relate only to the item tested, on the equipment and in the time window stated. They are the process data as recorded by pilothub; this report shall not be reproduced except in full without the approval of the issuing laboratory.';
@@ -42,7 +43,11 @@ export const ReportContent = z.object({
   acquisition: z.object({
     source: z.string().describe('gateway and protocol from the equipment birth'),
     note: z.string(),
-    parameters: z.array(z.object({ parameter: z.string(), medianIntervalMs: z.number().nullable() })),
+    parameters: z.array(z.object({
+      parameter: z.string(),
+      configured: Acquisition.nullable().describe('poll/sampling interval and deadband from the gateway birth; null when the gateway did not publish them'),
+      medianIntervalMs: z.number().nullable().describe('median spacing of the stored samples: what the acquisition delivered'),
+    })),
   }),
   parameters: z.array(z.object({
     id: z.string(), name: z.string(), unit: z.string(), datatype: z.string(),

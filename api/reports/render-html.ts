@@ -27,7 +27,9 @@ export function renderHtml(c: ReportContent, charts: Map<string, string>): strin
 <td class="n">${num(p.spec!.target)}</td><td>${esc(p.spec!.recipe ?? 'all recipes')}</td><td class="${p.verdict === 'met' ? 'met' : 'notmet'}">${esc(p.verdict)}</td><td class="n">${p.excursions.length}</td></tr>`).join('');
   const excursionRows = c.parameters.flatMap((p) => p.excursions.map((x) => `<tr><td>${esc(p.name)}</td><td>${x.side}</td><td>${time(x.start)}</td>
 <td>${time(x.end)}${x.open ? ' (still outside at run end)' : ''}</td><td class="n">${duration(x.durationMs)}</td><td class="n">${num(x.peak)} ${esc(p.unit)}</td><td>${time(x.peakAt)}</td></tr>`)).join('');
-  const acquisition = c.acquisition.parameters.map((a) => `${esc(a.parameter)}: ${a.medianIntervalMs === null ? '—' : `${a.medianIntervalMs} ms`}`).join('; ');
+  const acquisitionRows = c.acquisition.parameters.map((a) => `<tr><td>${esc(a.parameter)}</td><td>${a.configured ? esc(a.configured.mode) : '—'}</td>
+<td class="n">${a.configured ? `${a.configured.intervalMs} ms` : '—'}</td><td>${a.configured?.deadband ? `${a.configured.deadband.value}${a.configured.deadband.type === 'percent' ? ' %' : ' (absolute)'}` : 'none'}</td>
+<td class="n">${a.medianIntervalMs === null ? '—' : `${a.medianIntervalMs} ms`}</td></tr>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(c.title)}</title><style>${STYLE}</style></head><body>
 <h1>${esc(c.title)}</h1>
 <table class="kv">${rows([
@@ -44,7 +46,8 @@ export function renderHtml(c: ReportContent, charts: Map<string, string>): strin
     ['Method / recipe', `${text(c.method)}${c.recipe ? ` (limits for recipe ${esc(c.recipe)})` : ''}`],
   ])}</table>
 <h2>Acquisition</h2>
-<table class="kv">${rows([['Source', esc(c.acquisition.source)], ['Sampling interval (median)', acquisition], ['Note', esc(c.acquisition.note)]])}</table>
+<table class="kv">${rows([['Source', esc(c.acquisition.source)], ['Note', esc(c.acquisition.note)]])}</table>
+<table><tr><th>Parameter</th><th>Acquisition</th><th>Configured interval</th><th>Deadband</th><th>Median sample spacing</th></tr>${acquisitionRows}</table>
 <h2>Statistics</h2>
 <table><tr><th>Parameter</th><th>Unit</th><th>First sample</th><th>Last sample</th><th>Count</th><th>Min</th><th>Max</th><th>Mean</th><th>Std dev</th><th>Time-weighted mean</th><th>% good</th></tr>${statsRows}</table>
 <p class="none">Min, max, mean, standard deviation (n−1) and time-weighted mean (each value held until the next sample) use values of good or uncertain quality; count and % good cover every stored point.</p>

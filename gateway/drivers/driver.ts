@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { Identifier, ParameterMeta, RESERVED_EQUIPMENT_ID, type Reading } from '../../common/contracts/index.js';
 import type { Logger } from '../../common/runtime/logger.js';
 
-/** What every parameter declares, whatever the protocol: the birth metadata less the datatype the driver derives. */
-export const ParameterBase = ParameterMeta.omit({ datatype: true }).shape;
+/** What every parameter declares, whatever the protocol: the birth metadata less what the driver derives (datatype, acquisition). */
+export const ParameterBase = ParameterMeta.omit({ datatype: true, acquisition: true }).shape;
 
 /** What every device declares; `id` is the equipment id on the wire. */
 export const DeviceBase = {

@@ -160,6 +160,7 @@ export const modbusDriver: DriverModule<typeof ModbusDevice> = {
   describe: (device): ParameterMeta[] => device.parameters.map((p) => ({
     id: p.id, name: p.name, unit: p.unit, range: p.range, description: p.description,
     datatype: p.type === 'bool' || p.type === 'bit' ? 'boolean' : p.type === 'string' ? 'string' : 'number',
+    acquisition: { mode: 'poll', intervalMs: device.pollIntervalMs },
   })),
   create: (device, context) => new ModbusDriver(device, context),
 };

@@ -235,6 +235,9 @@ export const opcuaDriver: DriverModule<typeof OpcuaDevice> = {
   deviceSchema: OpcuaDevice,
   describe: (device): ParameterMeta[] => device.parameters.map((p) => ({
     id: p.id, name: p.name, unit: p.unit, range: p.range, description: p.description, datatype: p.datatype,
+    acquisition: p.poll
+      ? { mode: 'poll', intervalMs: p.pollIntervalMs ?? device.publishingIntervalMs }
+      : { mode: 'subscription', intervalMs: p.samplingIntervalMs ?? device.samplingIntervalMs, deadband: p.deadband },
   })),
   create: (device, context) => new OpcuaDriver(device, context),
 };
