@@ -28,7 +28,12 @@ describe('web dashboard: runs and reports', () => {
     // An engineer opens and closes a run by hand around a few seconds of real telemetry.
     const from = Date.now() - 1000;
     runId = (await api<{ id: string }>('POST', '/api/v1/runs', { equipmentId: 'dryer-1', startedAt: new Date(from).toISOString(), note: 'browser test' })).id;
-    await new Promise((r) => setTimeout(r, 4000));
+    // Wait for stored telemetry inside the run rather than a fixed time: a loaded machine may need longer.
+    await eventually('three inlet_temp points stored inside the run', async () => {
+      const q = new URLSearchParams({ parameter: 'inlet_temp', from: new Date(from).toISOString(), to: new Date().toISOString() });
+      const history = await api<{ points: unknown[] }>('GET', `/api/v1/equipment/dryer-1/history?${q}`);
+      return history.points.length >= 3 ? true : undefined;
+    }, 30_000);
     await api('POST', `/api/v1/runs/${runId}/close`, {});
     page = await newPage(chrome, stack.api.url);
     await login(page, TEST_ADMIN.email, TEST_ADMIN.password);
