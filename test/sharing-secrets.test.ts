@@ -68,4 +68,18 @@ describe('credentials and commercial secrets', () => {
       db.close();
     }
   });
+
+  it("files the revocation of a customer's API key and feed URL under the customer's organisation in the audit log", async () => {
+    const gina = await s.user('customer', 'acme');
+    const key = await s.ok<{ id: string }>(gina.token, 'POST', '/api/v1/api-keys', { name: 'script' });
+    const feed = await s.ok<{ id: string }>(gina.token, 'POST', '/api/v1/ical-tokens', { kind: 'user' });
+    // An admin revokes them: the entries belong to acme, not to the operator doing it.
+    await s.ok(s.admin, 'DELETE', `/api/v1/api-keys/${key.id}`);
+    await s.ok(s.admin, 'DELETE', `/api/v1/ical-tokens/${feed.id}`);
+    for (const [action, id] of [['api_key.revoke', key.id], ['ical_token.revoke', feed.id]]) {
+      const found = await s.ok<{ items: { entityId: string; before: unknown; after: unknown }[] }>(s.admin, 'GET', `/api/v1/audit?org=acme&action=${action}`);
+      expect(found.items.map((i) => i.entityId), action).toEqual([id]);
+      expect(found.items[0]).toMatchObject({ before: { revokedAt: null }, after: { revokedAt: expect.any(Number) } });
+    }
+  });
 });

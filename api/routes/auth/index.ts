@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { audit } from '../../sharing/audit.js';
-import { hashPassword, hashToken, newId, newSecret, verifyPassword } from '../../sharing/people.js';
+import { getUser, hashPassword, hashToken, newId, newSecret, verifyPassword } from '../../sharing/people.js';
 import { errors, IdParams, Ok } from '../common.js';
 import { ApiKey, ApiKeyBody, ApiKeyList, LoginBody, NewApiKey, Session, User } from './schemas.js';
 
@@ -88,7 +88,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw new ApiError(404, `API key "${request.params.id}" not found`);
       const after = { ...before, revoked_at: before.revoked_at ?? now };
       app.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(after.revoked_at, before.id);
-      audit(app.db, user, now, { action: 'api_key.revoke', entity: 'api_key', entityId: before.id, before: toKey(before), after: toKey(after) });
+      audit(app.db, user, now, { action: 'api_key.revoke', entity: 'api_key', entityId: before.id, orgId: getUser(app.db, before.user_id)?.orgId, before: toKey(before), after: toKey(after) });
       return toKey(after);
     })();
   });

@@ -44,7 +44,7 @@ export const icalRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw notFound(`calendar token "${request.params.id}" not found`);
       const after = { ...before, revoked_at: before.revoked_at ?? now };
       app.db.prepare('UPDATE ical_tokens SET revoked_at = ? WHERE id = ?').run(after.revoked_at, before.id);
-      audit(app.db, user, now, { action: 'ical_token.revoke', entity: 'ical_token', entityId: before.id, before: toToken(before), after: toToken(after) });
+      audit(app.db, user, now, { action: 'ical_token.revoke', entity: 'ical_token', entityId: before.id, orgId: getUser(app.db, before.user_id)?.orgId, before: toToken(before), after: toToken(after) });
       return toToken(after);
     })();
   });
