@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually, tempDir } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 
 const connect = (port: number, clientId: string, extra: mqtt.IClientOptions = {}) =>
   mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId, protocolVersion: 4, clean: false, reconnectPeriod: 0, ...extra });
@@ -22,7 +23,7 @@ describe('broker persistence (SQLite)', () => {
     const file = join(tempDir(), 'sessions.sqlite');
     const port = await freePort();
     let broker: RunningBroker = await startBroker({ port, persistenceFile: file });
-    afterAll(() => broker.stop());
+    teardown(() => broker.stop());
 
     // The consumer takes messages but never acknowledges them: they stay in flight.
     const consumer = await connect(port, 'consumer');
@@ -42,7 +43,7 @@ describe('broker persistence (SQLite)', () => {
 
     const received: string[] = [];
     const back = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'consumer', protocolVersion: 4, clean: false, reconnectPeriod: 0 });
-    afterAll(() => back.endAsync(true));
+    teardown(() => back.endAsync(true));
     back.on('message', (_topic, payload) => received.push(String(payload)));
     await eventually('all ten messages after the restart', () => (received.length >= 10 ? true : undefined));
     expect(received.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());

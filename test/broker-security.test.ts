@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { UserStore } from '../broker/user-store.js';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually, tempDir } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 
 /** The SUBACK return codes; mqtt.js rejects a SUBACK holding a failure, with the packet attached. */
 async function suback(client: mqtt.MqttClient, filters: string[]): Promise<number[]> {
@@ -34,7 +35,7 @@ describe('broker security', () => {
   beforeAll(async () => {
     const dir = tempDir();
     const users = new UserStore(join(dir, 'users.sqlite'));
-    afterAll(() => users.close());
+    teardown(() => users.close());
     await users.set({ username: 'gw-a', role: 'gateway', site: 'hall-a', gateway: 'gw-a', equipment: ['dryer-1'] }, PASSWORDS.gw);
     await users.set({ username: 'ingest', role: 'ingest' }, PASSWORDS.ingest);
     // A self-signed certificate for 127.0.0.1, made here so the test needs no fixture files.
@@ -42,7 +43,7 @@ describe('broker security', () => {
       '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     ca = readFileSync(join(dir, 'cert.pem'));
     broker = await startBroker({ port: await freePort(), users, tls: { port: await freePort(), certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') } });
-    afterAll(async () => {
+    teardown(async () => {
       await Promise.all(clients.map((c) => c.endAsync(true)));
       await broker.stop();
     });

@@ -1,6 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startPrivateInfluxd } from '../common/runtime/influxd.js';
 import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
 
 const OUTAGE_MS = 30_000;
@@ -26,7 +27,7 @@ describe('fault: InfluxDB stopped for 30 s and restarted', () => {
 
     await new Promise((r) => setTimeout(r, Math.max(0, down + OUTAGE_MS - Date.now())));
     const restarted = await startPrivateInfluxd({ dataDir: influx.dataDir, port: influx.port });
-    afterAll(() => restarted.stop());
+    teardown(() => restarted.stop());
     await eventually('all readings written', async () => ((await checkSequence(influx.client, s)).stored >= 10_000 ? true : undefined), 60_000);
     expect(await checkSequence(influx.client, s)).toEqual({ stored: 10_000, missing: [], duplicated: [], wrong: [] });
     await eventually('health back to ok', () => (running.health().status === 'ok' ? true : undefined));

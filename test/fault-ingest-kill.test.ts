@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
 import { broker, eventually, influxd } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
 
 /** ingest/main.ts as a child process, the way a deployment runs it; resolves once its /health answers. */
@@ -13,7 +14,7 @@ async function ingestProcess(env: Record<string, string>): Promise<{ child: Chil
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
-  afterAll(async () => {
+  teardown(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGKILL');
     await once(child, 'exit');

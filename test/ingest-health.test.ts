@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startApi } from '../api/server.js';
 import { topics } from '../common/contracts/index.js';
 import { freePort } from '../common/runtime/ports.js';
 import mqtt from 'mqtt';
 import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 
 describe('API /health reflects the in-process ingest', () => {
   it('says degraded (200) with the ingest detail while ingest cannot write, ok again once it can', async () => {
@@ -12,7 +13,7 @@ describe('API /health reflects the in-process ingest', () => {
     const mqttBroker = await broker();
     const running = await ingest({ mqttUrl: mqttBroker.url, influxUrl: ingestInflux.url, clientId: 'ingest-health' });
     const api = await startApi({ port: await freePort(), mqttUrl: mqttBroker.url, influxUrl: apiInflux.url, ingestHealth: () => running.health() });
-    afterAll(() => api.stop());
+    teardown(() => api.stop());
     const health = async () => {
       const res = await fetch(`${api.url}/health`);
       return { code: res.status, body: (await res.json()) as { status: string; dependencies: { ingest?: { status: string; detail?: string } } } };
@@ -21,7 +22,7 @@ describe('API /health reflects the in-process ingest', () => {
 
     await ingestInflux.stop();
     const publisher = await mqtt.connectAsync(mqttBroker.url, { protocolVersion: 4 });
-    afterAll(() => publisher.endAsync());
+    teardown(() => publisher.endAsync());
     await publisher.publishAsync(topics.data('hall-a', 'health-1'), JSON.stringify({ gateway: 'gw', seq: 1, readings: [{ p: 'x', v: 1, t: Date.now() }] }), { qos: 1 });
     const degraded = await eventually('degraded', async () => {
       const h = await health();
@@ -33,7 +34,7 @@ describe('API /health reflects the in-process ingest', () => {
 
     const { startPrivateInfluxd } = await import('../common/runtime/influxd.js');
     const back = await startPrivateInfluxd({ dataDir: ingestInflux.dataDir, port: ingestInflux.port });
-    afterAll(() => back.stop());
+    teardown(() => back.stop());
     await eventually('ok again', async () => ((await health()).body.status === 'ok' ? true : undefined), 30_000);
     expect(running.metrics.readingsWritten).toBe(1);
   });

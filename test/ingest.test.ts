@@ -1,8 +1,9 @@
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { topics, type ReadingBatch } from '../common/contracts/index.js';
 import { queryPoints } from '../common/influx/layout.js';
 import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 
 type Influx = Awaited<ReturnType<typeof influxd>>;
 
@@ -21,7 +22,7 @@ describe('ingest', () => {
     influx = await influxd();
     mqttUrl = (await broker()).url;
     publisher = await mqtt.connectAsync(mqttUrl, { clientId: 'test-publisher', protocolVersion: 4 });
-    afterAll(() => publisher.endAsync());
+    teardown(() => publisher.endAsync());
   });
 
   it('counts malformed payloads, writes none of them, and keeps writing good ones', async () => {
@@ -55,7 +56,7 @@ describe('ingest', () => {
     // InfluxDB comes back on the same data dir and port; a new ingest with the same session gets the redelivery.
     const { startPrivateInfluxd } = await import('../common/runtime/influxd.js');
     const restarted = await startPrivateInfluxd({ dataDir: ownInflux.dataDir, port: ownInflux.port });
-    afterAll(() => restarted.stop());
+    teardown(() => restarted.stop());
     const second = await ingest({ mqttUrl, influxUrl: restarted.url, clientId: 'ingest-ack-after-write' });
     const values = await eventually('the redelivered reading', async () => {
       const v = await storedValues(ownInflux, 'oven-1', 'temp');

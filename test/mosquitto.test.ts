@@ -2,11 +2,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../broker/accounts.js';
 import { mosquittoAcl, mosquittoConf } from '../broker/mosquitto-config.js';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
 
 const accounts: { account: Account; password: string }[] = [
@@ -30,7 +31,7 @@ describe('Debian mosquitto 2.0 as the broker', () => {
     const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    afterAll(() => { child.kill('SIGTERM'); });
+    teardown(() => { child.kill('SIGTERM'); });
     url = `mqtt://127.0.0.1:${port}`;
     await eventually(`mosquitto listening (${stderr})`, async () => {
       const probe = await mqtt.connectAsync(url, { protocolVersion: 4, username: 'pilothub-ingest', password: 'ingest-password-m', reconnectPeriod: 0 }).catch(() => undefined);
@@ -52,7 +53,7 @@ describe('Debian mosquitto 2.0 as the broker', () => {
     const anonymous = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 }).then(() => 'connected', (e: Error & { code?: number }) => e.code);
     expect(anonymous).toBe(5);
     const reader = await mqtt.connectAsync(url, { protocolVersion: 4, username: 'pilothub-ingest', password: 'ingest-password-m', reconnectPeriod: 0 });
-    afterAll(() => reader.endAsync(true));
+    teardown(() => reader.endAsync(true));
     const topics: string[] = [];
     reader.on('message', (topic) => topics.push(topic));
     await reader.subscribeAsync('pilothub/v1/#', { qos: 1 });
@@ -65,7 +66,7 @@ describe('Debian mosquitto 2.0 as the broker', () => {
     await closed;
     denied.end(true);
     const gw = await mqtt.connectAsync(url, gwOptions);
-    afterAll(() => gw.endAsync(true));
+    teardown(() => gw.endAsync(true));
     await gw.publishAsync('pilothub/v1/hall-m/mixer-1/birth', '{}', { qos: 1 });
     await eventually('the allowed birth', () => (topics.length ? true : undefined));
     expect(topics).toEqual(['pilothub/v1/hall-m/mixer-1/birth']);
