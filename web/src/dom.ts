@@ -37,4 +37,9 @@ export function fmtValue(v: unknown, unit = ''): string {
   return String(v);
 }
 
-export const fmtMinutes = (m: number | null | undefined) => (m === null || m === undefined ? '—' : `${Math.floor(m / 60)} h ${String(Math.round(m % 60)).padStart(2, '0')} min`);
+/** Rounds the total first: rounding only the minutes part turned 119.6 min into "1 h 60 min". */
+export function fmtMinutes(m: number | null | undefined): string {
+  if (m === null || m === undefined) return '—';
+  const total = Math.round(m);
+  return `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, '0')} min`;
+}
