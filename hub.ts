@@ -15,7 +15,7 @@ import { loadGatewayConfig } from './gateway/config.js';
 import { startSprayDryer, type SprayDryerSim } from './simulators/spray-dryer/index.js';
 import { buildWeb } from './web/build.js';
 import { startExtruder, type ExtruderSim } from './simulators/extruder/index.js';
-import { startReactor, type ReactorSim } from './simulators/reactor/index.js';
+import type { ReactorSim } from './simulators/reactor/index.js';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
@@ -111,6 +111,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const extruder: ExtruderSim = await startExtruder({ port: extruderPort });
     stops.push(() => extruder.stop());
     const reactorPort = await freePort();
+    // node-opcua takes ~1 s to import and warns on stdout: load it only when the hub starts, not for every CLI command.
+    const { startReactor } = await import('./simulators/reactor/index.js');
     const reactor: ReactorSim = await startReactor({ port: reactorPort, dataDir: join(options.dataDir, 'sim-reactor') });
     stops.push(() => reactor.stop());
     const metricsPort = process.env.PILOTHUB_GATEWAY_METRICS_PORT ? Number(process.env.PILOTHUB_GATEWAY_METRICS_PORT) : await freePort();

@@ -86,7 +86,9 @@ describe('a reading travels from the simulated spray dryer to the API', () => {
     await stack.influx.stop();
     const res = await get('/health');
     expect(res.status).toBe(503);
-    const body = await res.json() as { dependencies: { influxdb: { status: string } } };
+    const body = await res.json() as { status: string; dependencies: { influxdb: { status: string } } };
     expect(body.dependencies.influxdb.status).toBe('down');
+    // readings wait unacknowledged at the broker meanwhile: delayed, not lost
+    expect(body.status).toBe('degraded');
   });
 });

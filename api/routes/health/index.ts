@@ -3,14 +3,14 @@ import { z } from 'zod';
 
 const DependencyState = z.object({ status: z.enum(['up', 'degraded', 'down']), detail: z.string().optional() });
 const Health = z.object({
-  status: z.enum(['ok', 'degraded', 'down']).describe('degraded: serving, but ingest holds a backlog or cannot write (readings are delayed, not lost)'),
+  status: z.enum(['ok', 'degraded', 'down']).describe('degraded: InfluxDB unreachable or ingest holding a backlog (readings are delayed, not lost); down: the broker is unreachable'),
   dependencies: z.object({ influxdb: DependencyState, broker: DependencyState, ingest: DependencyState.optional() }),
 }).meta({ id: 'Health' });
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/health', {
     config: { public: true },
-    schema: { tags: ['health'], security: [], summary: 'State of the API and each dependency; 503 when one is down', response: { 200: Health, 503: Health } },
+    schema: { tags: ['health'], security: [], summary: 'State of the API and each dependency; 503 when InfluxDB or the broker is unreachable', response: { 200: Health, 503: Health } },
   }, async (_request, reply) => {
     const influxUp = await app.influx.ping();
     const brokerUp = app.registry.brokerConnected;
@@ -20,7 +20,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     };
     const ingest = app.ingestHealth?.();
     const ok = influxUp && brokerUp;
-    const status = !ok ? 'down' : ingest?.status === 'degraded' ? 'degraded' : 'ok';
+    // InfluxDB away with the broker up is "degraded", not "down": ingest holds readings unacknowledged
+    // and the broker keeps them, so they are delayed, not lost. Still 503, since queries fail meanwhile.
+    const status = !brokerUp ? 'down' : !influxUp || ingest?.status === 'degraded' ? 'degraded' : 'ok';
     return reply.status(ok ? 200 : 503).send({
       status,
       dependencies: { ...dependencies, ...(ingest ? { ingest: { status: ingest.status === 'ok' ? 'up' as const : 'degraded' as const, detail: ingest.detail } } : {}) },
