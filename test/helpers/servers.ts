@@ -1,43 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { broker as pipelineBroker, tempDir } from './pipeline.js';
 import { teardown } from './teardown.js';
 import { startApi, type RunningApi } from '../../api/server.js';
-import { startBroker, type RunningBroker } from '../../broker/broker.js';
-import { InfluxV1Client } from '../../common/influx/v1-client.js';
-import { startPrivateInfluxd, type PrivateInfluxd } from '../../common/runtime/influxd.js';
+import type { RunningBroker } from '../../broker/broker.js';
 import { freePort } from '../../common/runtime/ports.js';
 import { parseGatewayConfig } from '../../gateway/config.js';
 import { startGateway, type RunningGateway } from '../../gateway/gateway.js';
-import { startIngest, type IngestOptions, type RunningIngest } from '../../ingest/ingest.js';
 import { startSprayDryer, type SprayDryerSim } from '../../simulators/spray-dryer/index.js';
 
 /**
+ * The whole stack's helpers (the broker -> ingest -> InfluxDB ones live in pipeline.ts).
  * Each helper starts one REAL server on a free loopback port and registers its teardown with
  * the current test file in the same call, so no test can forget to stop what it started.
  */
-export function tempDir(prefix = 'pilothub-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export async function influxd(): Promise<PrivateInfluxd & { client: InfluxV1Client }> {
-  const server = await startPrivateInfluxd({ dataDir: tempDir('pilothub-influx-') });
-  teardown(() => server.stop());
-  return { ...server, client: new InfluxV1Client(server.url, 'pilothub') };
-}
+export { eventually, influxd, ingest, tempDir } from './pipeline.js';
 
 export async function broker(port?: number): Promise<RunningBroker & { url: string }> {
-  const running = await startBroker({ port: port ?? (await freePort()) });
-  teardown(() => running.stop());
-  return { ...running, url: `mqtt://127.0.0.1:${running.port}` };
-}
-
-export async function ingest(options: IngestOptions): Promise<RunningIngest> {
-  const running = await startIngest(options);
-  teardown(() => running.stop());
-  return running;
+  return pipelineBroker({ port });
 }
 
 export const TEST_ADMIN = { email: 'admin@pilothub.test', password: 'test-admin-password' };
@@ -76,20 +54,4 @@ export async function gateway(yaml: string, vars: Record<string, string>): Promi
   const running = await startGateway(config, { dataDir: tempDir('pilothub-gw-') });
   teardown(() => running.stop());
   return running;
-}
-
-/** Polls `probe` until it returns a value other than undefined; fails with `what` after the timeout. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
