@@ -82,4 +82,16 @@ describe('credentials and commercial secrets', () => {
       expect(found.items[0]).toMatchObject({ before: { revokedAt: null }, after: { revokedAt: expect.any(Number) } });
     }
   });
+
+  it('does not let a customer cancel a booking once it has started (it would no longer be billed); staff still can', async () => {
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { bookable: true, autoApproveAll: true, leadTimeMin: 0, noShowGraceMin: 600 });
+    const hank = await s.user('customer', 'acme');
+    const start = s.clock.now() + 2 * 3_600_000;
+    const booking = await s.ok<{ id: string }>(hank.token, 'POST', '/api/v1/bookings', { equipmentId: 'press-1', startsAt: s.iso(start), endsAt: s.iso(start + 3_600_000) });
+    s.clock.set(start + 60_000);
+    const refused = await s.call<{ message: string }>(hank.token, 'POST', `/api/v1/bookings/${booking.id}/cancel`, { reason: 'done early' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain(s.iso(start));
+    expect((await s.ok<{ status: string }>(s.admin, 'POST', `/api/v1/bookings/${booking.id}/cancel`, { reason: 'machine fault' })).status).toBe('cancelled');
+  });
 });

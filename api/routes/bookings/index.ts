@@ -79,10 +79,14 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/v1/bookings/:id/cancel', {
     preHandler: app.requireRole('customer', 'engineer', 'admin'),
-    schema: { tags: ['bookings'], summary: 'Cancel a booking with a reason; frees its slot', params: IdParams, body: ReasonBody, response: { 200: Booking, ...withConflict } },
+    schema: { tags: ['bookings'], summary: 'Cancel a booking with a reason; frees its slot (customers: only before it starts)', params: IdParams, body: ReasonBody, response: { 200: Booking, ...withConflict } },
   }, async (request) => {
     const user = currentUser(request);
-    visible(user, request.params.id);
+    const row = visible(user, request.params.id);
+    // A cancelled booking is not billed: letting customers cancel one under way would wipe out its measured use.
+    if (!isOperatorStaff(user) && row.starts_at <= app.now()) {
+      throw new ApiError(409, `booking "${row.id}" started at ${new Date(row.starts_at).toISOString()}; once it has started only operator staff can cancel it`);
+    }
     return toBooking(transitionBooking(app.db, user, request.params.id, ['requested', 'approved'], { status: 'cancelled', cancel_reason: request.body.reason }, 'booking.cancel', app.now()));
   });
 
