@@ -94,4 +94,11 @@ describe('credentials and commercial secrets', () => {
     expect(refused.body.message).toContain(s.iso(start));
     expect((await s.ok<{ status: string }>(s.admin, 'POST', `/api/v1/bookings/${booking.id}/cancel`, { reason: 'machine fault' })).status).toBe('cancelled');
   });
+
+  it('records who closed an open run when an engineer corrects its end instead of closing it', async () => {
+    const ivan = await s.user('engineer', 'operator');
+    const run = await s.ok<{ id: string; startedAt: number }>(ivan.token, 'POST', '/api/v1/runs', { equipmentId: 'press-1', note: 'by hand' });
+    const corrected = await s.ok<{ endedAt: number; closedBy: string | null }>(ivan.token, 'PATCH', `/api/v1/runs/${run.id}`, { endedAt: s.iso(run.startedAt + 60_000), note: 'forgot to close' });
+    expect(corrected).toMatchObject({ endedAt: run.startedAt + 60_000, closedBy: ivan.id });
+  });
 });

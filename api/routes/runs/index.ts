@@ -99,6 +99,8 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       ended_at: body.endedAt ? Date.parse(body.endedAt) : before.ended_at,
       booking_id: booking === undefined ? before.booking_id : booking?.id ?? null,
       org_id: booking === undefined ? before.org_id : booking?.org_id ?? null,
+      // Giving an open run an end closes it: record who did, as POST .../close would.
+      closed_by: before.ended_at === null && body.endedAt ? user.id : before.closed_by,
       note: body.note,
     };
     return update(user, before, after, 'run.correct');
