@@ -101,4 +101,11 @@ describe('credentials and commercial secrets', () => {
     const corrected = await s.ok<{ endedAt: number; closedBy: string | null }>(ivan.token, 'PATCH', `/api/v1/runs/${run.id}`, { endedAt: s.iso(run.startedAt + 60_000), note: 'forgot to close' });
     expect(corrected).toMatchObject({ endedAt: run.startedAt + 60_000, closedBy: ivan.id });
   });
+
+  it("ends a user's sessions when an admin sets a new password, and the new password signs in", async () => {
+    const judy = await s.user('customer', 'acme');
+    await s.ok(s.admin, 'PATCH', `/api/v1/users/${judy.id}`, { password: 'a brand new passphrase' });
+    expect((await s.call(judy.token, 'GET', '/api/v1/auth/me')).status).toBe(401);
+    expect((await s.call(null, 'POST', '/api/v1/auth/login', { email: judy.email, password: 'a brand new passphrase' })).status).toBe(200);
+  });
 });

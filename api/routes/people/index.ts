@@ -79,7 +79,7 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.status(201).send(toUser(row));
   });
 
-  app.patch('/api/v1/users/:id', { preHandler: admin, schema: { tags: ['people'], summary: 'Change a user; disabling rejects all their tokens at once', params: IdParams, body: UserPatch, response: { 200: UserDetail, ...errors } } }, async (request) => {
+  app.patch('/api/v1/users/:id', { preHandler: admin, schema: { tags: ['people'], summary: 'Change a user; disabling rejects all their tokens at once, a new password ends their sessions', params: IdParams, body: UserPatch, response: { 200: UserDetail, ...errors } } }, async (request) => {
     const before = visibleUser(app.db, currentUser(request), request.params.id);
     const body = request.body;
     if (body.role) checkRoleFits(body.role, before.org_id, 'body.role');
@@ -88,7 +88,9 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = app.now();
     app.db.transaction(() => {
       app.db.prepare('UPDATE users SET name = ?, role = ?, disabled = ?, password_hash = COALESCE(?, password_hash) WHERE id = ?').run(after.name, after.role, after.disabled, hash, after.id);
-      audit(app.db, currentUser(request), now, { action: 'user.update', entity: 'user', entityId: after.id, orgId: after.org_id, before: toUser(before), after: { ...toUser(after), passwordChanged: hash !== null } });
+      // A new password is usually set because the old one leaked: sessions signed in with it end too (API keys stay).
+      const sessionsEnded = hash ? app.db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, after.id).changes : 0;
+      audit(app.db, currentUser(request), now, { action: 'user.update', entity: 'user', entityId: after.id, orgId: after.org_id, before: toUser(before), after: { ...toUser(after), passwordChanged: hash !== null, sessionsEnded } });
     })();
     return toUser(after);
   });
