@@ -6,8 +6,11 @@ type Stack = Awaited<ReturnType<typeof sharingStack>>;
 type Person = Awaited<ReturnType<Stack['user']>>;
 interface OpenApi { paths: Record<string, Record<string, { security?: unknown[] }>> }
 
-/** Strings only organisation "acme" may see (4242.4242 is a process value inside acme's run); none of them may reach a globex member in any answer. */
-const SECRETS = ['4242.4242', 'SECRET-ACME-METHOD', 'SECRET-ACME-PURPOSE', 'SECRET-ACME-RUN', 'SECRET-ACME-KEY', 'alice-secret-name', 'alice-secret-name@pilothub.test', 'Org acme'];
+/**
+ * Strings only organisation "acme" may see (4242.4242 is a process value inside acme's run), and the operator's
+ * internal rate 4711.17 that no customer may see; none of them may reach a globex member in any answer.
+ */
+const SECRETS = ['4711.17', '4242.4242', 'SECRET-ACME-METHOD', 'SECRET-ACME-PURPOSE', 'SECRET-ACME-RUN', 'SECRET-ACME-KEY', 'alice-secret-name', 'alice-secret-name@pilothub.test', 'Org acme'];
 
 describe('tenancy: every endpoint x role x organisation', () => {
   let s: Stack;
@@ -26,7 +29,7 @@ describe('tenancy: every endpoint x role x organisation', () => {
       readingToLine({ site: SITE, equipment: 'press-1', gateway: 'gw-s' }, { p: 'pressure', v: 7.5, t: T0 + 14 * HOUR }),
     ].join('\n'));
     await s.ok(s.admin, 'POST', '/api/v1/qualifications', { id: 'press-basic', name: 'Press basics', expiresAfterDays: 90 });
-    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { bookable: true, autoApproveAll: true });
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { bookable: true, autoApproveAll: true, rateInternal: 4711.17, rateExternal: 95 });
     const alice = await s.user('customer', 'acme', 'alice-secret-name');
     people = [
       alice, await s.user('viewer', 'acme'),
