@@ -49,12 +49,7 @@ export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: 
       throw new ApiError(409, `"${p.id}" is already booked ${iso(conflict.starts_at)} - ${iso(conflict.ends_at)}${buffer ? ` (plus ${p.cleaningBufferMin} min cleaning buffer)` : ''}`,
         { conflict: { equipmentId: p.id, startsAt: conflict.starts_at, endsAt: conflict.ends_at } });
     }
-    const maintenance = db.prepare('SELECT starts_at, ends_at, reason FROM maintenance_windows WHERE equipment_id = ? AND starts_at < ? AND ends_at > ? LIMIT 1')
-      .get(p.id, req.endsAt, req.startsAt) as { starts_at: number; ends_at: number; reason: string } | undefined;
-    if (maintenance) {
-      throw new ApiError(409, `"${p.id}" is under maintenance ${iso(maintenance.starts_at)} - ${iso(maintenance.ends_at)}: ${maintenance.reason}`,
-        { conflict: { equipmentId: p.id, startsAt: maintenance.starts_at, endsAt: maintenance.ends_at } });
-    }
+    assertNoMaintenance(db, p.id, req.startsAt, req.endsAt);
     const row: BookingRow = {
       id: newId('bkg'), equipment_id: p.id, org_id: user.orgId, user_id: user.id, starts_at: req.startsAt, ends_at: req.endsAt,
       status: autoApproved ? 'approved' : 'requested', slot_released: 0, purpose: req.purpose, cancel_reason: null,
@@ -65,6 +60,16 @@ export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: 
     audit(db, user, now, { action: 'booking.create', entity: 'booking', entityId: row.id, orgId: row.org_id, after: row });
     return row;
   }).immediate();
+}
+
+/** Throws 409 naming the maintenance window that overlaps the slot, if any. */
+export function assertNoMaintenance(db: Db, equipmentId: string, startsAt: number, endsAt: number): void {
+  const maintenance = db.prepare('SELECT starts_at, ends_at, reason FROM maintenance_windows WHERE equipment_id = ? AND starts_at < ? AND ends_at > ? LIMIT 1')
+    .get(equipmentId, endsAt, startsAt) as { starts_at: number; ends_at: number; reason: string } | undefined;
+  if (maintenance) {
+    throw new ApiError(409, `"${equipmentId}" is under maintenance ${iso(maintenance.starts_at)} - ${iso(maintenance.ends_at)}: ${maintenance.reason}`,
+      { conflict: { equipmentId, startsAt: maintenance.starts_at, endsAt: maintenance.ends_at } });
+  }
 }
 
 /** Moves a booking to a new status in one audited transaction; `allowed` lists the statuses it may come from. */

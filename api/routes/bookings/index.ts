@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError, badRequest, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { freeIntervals, workingIntervals } from '../../sharing/booking-rules.js';
-import { BLOCKING, createBooking, getBooking, measuredMinutes, sweepNoShows, transitionBooking, type BookingRow } from '../../sharing/bookings-store.js';
+import { assertNoMaintenance, BLOCKING, createBooking, getBooking, measuredMinutes, sweepNoShows, transitionBooking, type BookingRow } from '../../sharing/bookings-store.js';
 import { getEquipment } from '../../sharing/equipment-store.js';
 import { isOperatorStaff, type AuthUser } from '../../sharing/people.js';
 import { canSeeOrg } from '../../sharing/tenancy.js';
@@ -64,7 +64,9 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['bookings'], summary: 'Approve a requested booking (staff)', params: IdParams, response: { 200: Booking, ...withConflict } },
   }, async (request) => {
     const user = currentUser(request);
-    visible(user, request.params.id);
+    const row = visible(user, request.params.id);
+    // Maintenance may have been planned over the slot while the request waited.
+    assertNoMaintenance(app.db, row.equipment_id, row.starts_at, row.ends_at);
     return toBooking(transitionBooking(app.db, user, request.params.id, ['requested'], { status: 'approved', decided_by: user.id }, 'booking.approve', app.now()));
   });
 

@@ -5,7 +5,7 @@ import { sharingStack } from './sharing-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof sharingStack>>;
 
-describe('credentials and commercial secrets', () => {
+describe('sharing API review: credentials, money and records', () => {
   let s: Stack;
   beforeAll(async () => {
     s = await sharingStack();
@@ -107,5 +107,18 @@ describe('credentials and commercial secrets', () => {
     await s.ok(s.admin, 'PATCH', `/api/v1/users/${judy.id}`, { password: 'a brand new passphrase' });
     expect((await s.call(judy.token, 'GET', '/api/v1/auth/me')).status).toBe(401);
     expect((await s.call(null, 'POST', '/api/v1/auth/login', { email: judy.email, password: 'a brand new passphrase' })).status).toBe(200);
+  });
+
+  it('refuses to approve a request whose slot maintenance was planned over while it waited, naming the window', async () => {
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { bookable: true, autoApproveAll: false, autoApproveOrgs: [], leadTimeMin: 0 });
+    const kim = await s.user('customer', 'acme');
+    const start = Date.UTC(2026, 10, 26, 10, 0, 0);
+    const asked = await s.ok<{ id: string; status: string }>(kim.token, 'POST', '/api/v1/bookings', { equipmentId: 'press-1', startsAt: s.iso(start), endsAt: s.iso(start + 3_600_000) });
+    expect(asked.status).toBe('requested');
+    await s.ok(s.admin, 'POST', '/api/v1/equipment/press-1/maintenance', { startsAt: s.iso(start + 1_800_000), endsAt: s.iso(start + 7_200_000), reason: 'seal change' });
+    const refused = await s.call<{ message: string; conflict: unknown }>(s.admin, 'POST', `/api/v1/bookings/${asked.id}/approve`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('seal change');
+    expect(refused.body.conflict).toEqual({ equipmentId: 'press-1', startsAt: start + 1_800_000, endsAt: start + 7_200_000 });
   });
 });
