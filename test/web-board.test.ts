@@ -66,6 +66,8 @@ describe('web dashboard: login, board, equipment page', () => {
   it('opens the equipment page with charts from plot-mode history and the calibration due date', async () => {
     const historyCalls: string[] = [];
     page.on('request', (r) => { if (r.url().includes('/history?')) historyCalls.push(r.url()); });
+    const plots: { from: number; to: number; maxPoints: number; series: { parameter: string; buckets: unknown[] }[] }[] = [];
+    page.on('response', async (r) => { if (r.url().includes('mode=plot') && r.ok()) plots.push(await r.json().catch(() => null)); });
     await page.click('[data-equipment="dryer-1"]');
     await page.waitForSelector('.chart[data-parameter=inlet_temp] canvas');
     expect(await page.locator('[data-role=calibration-due]').textContent()).toBe(new Date(Date.UTC(2027, 2, 31)).toLocaleDateString('en-US'));
@@ -85,7 +87,13 @@ describe('web dashboard: login, board, equipment page', () => {
     await page.click('input[name=parameter][value=running]');
     await page.click('button:has-text("1 h")');
     await page.waitForSelector('.chart[data-parameter=running] canvas');
-    await page.waitForTimeout(1000);
+    const isHour = (b: (typeof plots)[number] | null) => b !== null && Math.abs(b.to - b.from - 3_600_000) < 1000;
+    await expect.poll(() => plots.some(isHour), { timeout: 20_000 }).toBe(true);
+    const hour = plots.find(isHour)!;
+    const inlet = hour.series.find((x) => x.parameter === 'inlet_temp')!;
+    expect(inlet.buckets.length).toBeGreaterThan(0);
+    expect(inlet.buckets.length).toBeLessThanOrEqual(hour.maxPoints);
+    expect(inlet.buckets.length).toBeLessThan(3600); // fewer than the hour's 1 Hz points: downsampled
     await screenshot(page, 'equipment');
   });
 
