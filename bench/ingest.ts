@@ -89,15 +89,21 @@ const PUBLISHER = `
 const mqtt = require('mqtt');
 const [url, topic, messages, perMessage, t0] = process.argv.slice(1).map((a, i) => (i < 2 ? a : Number(a)));
 const client = mqtt.connect(url, { protocolVersion: 4, username: 'gw-bench', password: 'bench-gateway-password', clientId: 'bench-publisher' });
+// Payloads are built before the clock starts: what is measured is the pipeline, not the publisher's JSON.
+const payloads = [];
+for (let i = 0; i < messages; i++) {
+  const readings = [];
+  for (let k = 0; k < perMessage; k++) readings.push({ p: 'p' + (k % 50), v: i * perMessage + k, t: t0 + i * perMessage + k });
+  payloads.push(JSON.stringify({ gateway: 'gw-bench', seq: i, readings }));
+}
 client.on('connect', () => {
   client.stream.setNoDelay(true);
+  process.stdout.write('ready\\n');
   let sent = 0, acked = 0;
   const pump = () => {
     while (sent < messages && sent - acked < 64) {
       const i = sent++;
-      const readings = [];
-      for (let k = 0; k < perMessage; k++) readings.push({ p: 'p' + (k % 50), v: i * perMessage + k, t: t0 + i * perMessage + k });
-      client.publish(topic, JSON.stringify({ gateway: 'gw-bench', seq: i, readings }), { qos: 1 }, () => {
+      client.publish(topic, payloads[i], { qos: 1 }, () => {
         acked++;
         if (acked === messages) { process.stdout.write('done\\n'); client.end(); } else setImmediate(pump);
       });
@@ -106,9 +112,10 @@ client.on('connect', () => {
   pump();
 });`;
 const e2eTotal = E2E_MESSAGES * E2E_PER_MESSAGE;
+const publisher = spawn(process.execPath, ['-e', PUBLISHER, mqttUrl, topics.data('bench', 'e2e'), String(E2E_MESSAGES), String(E2E_PER_MESSAGE), String(T0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise<void>((resolve) => publisher.stdout!.once('data', () => resolve()));
 const e2eStarted = performance.now();
 const e2eCpu = process.cpuUsage();
-const publisher = spawn(process.execPath, ['-e', PUBLISHER, mqttUrl, topics.data('bench', 'e2e'), String(E2E_MESSAGES), String(E2E_PER_MESSAGE), String(T0)], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited with ${code}`)))));
 // The clock stops when ingest has had every write acknowledged by InfluxDB (polled in process: a count query
 // every few ms would itself load influxd); then one count query verifies every reading is there.
