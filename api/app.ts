@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
@@ -58,6 +59,8 @@ export async function buildApi(deps: ApiDependencies) {
   app.decorate('now', deps.now ?? Date.now);
   app.decorate('ingestHealth', deps.ingestHealth);
   await app.register(errorsPlugin);
+  // Only routes that opt in are limited (login); counted after body parsing so the key can name the account.
+  await app.register(rateLimit, { global: false, hook: 'preValidation' });
   await app.register(authPlugin);
   await app.register(swagger, {
     openapi: {

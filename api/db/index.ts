@@ -13,10 +13,11 @@ const MIGRATION_FILE = /^(\d{3})-[a-z0-9-]+\.sql$/;
  */
 export function openDatabase(file: string): Db {
   const db = new Database(file);
+  // Several hub processes may share the file: wait for the writer lock instead of failing with SQLITE_BUSY
+  // (set first, since switching a new file to WAL already takes that lock).
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  // Several hub processes may share the file: wait for the writer lock instead of failing with SQLITE_BUSY.
-  db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
 }
@@ -31,11 +32,13 @@ export function migrate(db: Db, dir = MIGRATIONS_DIR): void {
     if (other) throw new Error(`migrations ${other} and ${file} in ${dir} share the number ${version}`);
     seen.set(version, file);
   }
-  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   for (const [version, file] of [...seen.entries()].sort((a, b) => a[0] - b[0])) {
-    if (applied.has(version)) continue;
+    if (isApplied.get(version)) continue;
     const sql = readFileSync(`${dir}${file}`, 'utf8');
     db.transaction(() => {
+      // Checked again under the write lock: another process starting at the same moment may have just applied it.
+      if (isApplied.get(version)) return;
       db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
     }).immediate();

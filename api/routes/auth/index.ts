@@ -7,6 +7,10 @@ import { errors, IdParams, Ok } from '../common.js';
 import { ApiKey, ApiKeyBody, ApiKeyList, LoginBody, NewApiKey, Session, User } from './schemas.js';
 
 const SESSION_MS = 7 * 86_400_000;
+export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
+/** The limit is counted before validation, so the body may be anything. */
+const loginEmail = (body: unknown) => (typeof (body as { email?: unknown } | null)?.email === 'string' ? (body as { email: string }).email.toLowerCase() : '');
 
 let dummy: Promise<string> | undefined;
 const dummyHash = () => (dummy ??= hashPassword(newSecret('dummy')));
@@ -16,7 +20,11 @@ const toKey = (r: KeyRow) => ({ id: r.id, userId: r.user_id, name: r.name, creat
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/auth/login', {
-    config: { public: true },
+    // Password guessing: 10 attempts a minute per client address and account, then 429 until the window passes.
+    config: {
+      public: true,
+      rateLimit: { max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request) => `${request.ip}|${loginEmail(request.body)}` },
+    },
     schema: { tags: ['auth'], summary: 'Exchange email and password for a session token', security: [], body: LoginBody, response: { 200: Session, 400: errors[400], 401: errors[401] } },
   }, async (request) => {
     const row = app.db.prepare('SELECT id, email, name, role, org_id, password_hash, disabled FROM users WHERE email = ?').get(request.body.email) as
