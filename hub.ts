@@ -75,11 +75,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const secrets = join(options.dataDir, 'secrets');
     const ingestAccount = await ensureServiceAccount(users, { username: 'pilothub-ingest', role: 'ingest' }, secrets);
     const apiAccount = await ensureServiceAccount(users, { username: 'pilothub-api', role: 'api' }, secrets);
-    const gatewayConfig = loadGatewayConfig(options.gatewayConfig);
-    const gatewayAccount = await ensureServiceAccount(users, {
-      username: gatewayConfig.gateway.id, role: 'gateway', site: gatewayConfig.gateway.site,
-      gateway: gatewayConfig.gateway.id, equipment: gatewayConfig.devices.map((d) => d.id),
-    }, secrets);
+    // The gateway's account is bound to the equipment its config lists, so it follows the file's reloads too.
+    const syncGatewayAccount = () => {
+      const config = loadGatewayConfig(options.gatewayConfig);
+      return ensureServiceAccount(users, {
+        username: config.gateway.id, role: 'gateway', site: config.gateway.site, gateway: config.gateway.id, equipment: config.devices.map((d) => d.id),
+      }, secrets);
+    };
+    const gatewayAccount = await syncGatewayAccount();
     const broker: RunningBroker = await startBroker({
       host: options.host, port: options.mqttPort, portEnvVar: 'PILOTHUB_MQTT_PORT', users,
       persistenceFile: join(options.dataDir, 'broker', 'sessions.sqlite'), tls: tlsOptionsFromEnv(),
@@ -123,6 +126,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       PILOTHUB_SIM_REACTOR_HOST: '127.0.0.1', PILOTHUB_SIM_REACTOR_PORT: String(reactorPort),
     }, { dataDir: join(options.dataDir, 'gateway'), metricsPort });
     stops.push(() => gateway.stop({ drainMs: 2000 }));
+    // A device added by a reload publishes under an equipment id the account lacked: the broker refuses it and drops
+    // the connection, the outbox keeps the batch, and the reconnect after this update delivers it.
+    gateway.onReload((result) => {
+      if (result.ok) void syncGatewayAccount().catch((err: Error) => logger.error({ err: err.message }, 'could not update the gateway account after a reload'));
+    });
     logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
     return { apiUrl: api.url, mqttUrl, influxUrl: influxUrl, stop: stopAll };
   } catch (err) {
