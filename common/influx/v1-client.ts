@@ -1,3 +1,4 @@
+import { decode } from '@msgpack/msgpack';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A result series of an InfluxQL query, as the v1 `/query` endpoint returns it. */
@@ -21,7 +22,11 @@ export class InfluxError extends Error {
  * so we talk HTTP here (line protocol is built in layout.ts).
  */
 export class InfluxV1Client {
-  constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000) {}
+  private msgpack: boolean;
+
+  constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000, options: { msgpack?: boolean } = {}) {
+    this.msgpack = options.msgpack ?? true;
+  }
 
   async ping(): Promise<boolean> {
     try {
@@ -54,15 +59,22 @@ export class InfluxV1Client {
   /** Runs one InfluxQL statement and returns its series; epoch=ms so times come back as numbers. */
   async query(q: string, options: { method?: 'GET' | 'POST' } = {}): Promise<Series[]> {
     const params = new URLSearchParams({ db: this.database, q, epoch: 'ms' });
+    // InfluxDB 1.x encodes MessagePack about 3x faster than JSON for large raw reads; servers that do not
+    // speak it (the v1 compatibility API of 2.x/3.x) answer JSON, which the content type tells apart.
+    const headers = this.msgpack ? { accept: MSGPACK } : undefined;
     let res: Response;
     try {
       res = options.method === 'POST'
-        ? await fetch(`${this.url}/query`, { method: 'POST', body: params, signal: AbortSignal.timeout(this.timeoutMs) })
-        : await fetch(`${this.url}/query?${params}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+        ? await fetch(`${this.url}/query`, { method: 'POST', body: params, headers, signal: AbortSignal.timeout(this.timeoutMs) })
+        : await fetch(`${this.url}/query?${params}`, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       throw new InfluxError(`InfluxDB query to ${this.url} failed: ${(err as Error).message}`);
     }
-    const body = (await res.json().catch(() => ({}))) as { results?: { series?: Series[]; error?: string }[]; error?: string };
+    if (res.status === 406 && this.msgpack) {
+      this.msgpack = false;
+      return this.query(q, options);
+    }
+    const body = (await readQueryBody(res).catch(() => ({}))) as { results?: { series?: Series[]; error?: string }[]; error?: string };
     if (!res.ok || body.error) throw new InfluxError(`InfluxDB query failed (${res.status}): ${body.error ?? 'no body'}`, res.status, res.status >= 500);
     const result = body.results?.[0];
     if (result?.error) throw new InfluxError(`InfluxDB query failed: ${result.error}`, res.status, false);
@@ -77,6 +89,13 @@ export class InfluxV1Client {
       await sleep(100);
     }
   }
+}
+
+const MSGPACK = 'application/x-msgpack';
+
+async function readQueryBody(res: Response): Promise<unknown> {
+  if (res.headers.get('content-type')?.startsWith(MSGPACK)) return decode(new Uint8Array(await res.arrayBuffer()), { useBigInt64: false });
+  return res.json();
 }
 
 /** Quotes a string literal for InfluxQL (`'...'`). */

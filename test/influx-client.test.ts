@@ -1,0 +1,38 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readingToLine } from '../common/influx/layout.js';
+import { InfluxV1Client } from '../common/influx/v1-client.js';
+import { influxd } from './helpers/pipeline.js';
+
+describe('InfluxDB v1 client', () => {
+  let url = '';
+  beforeAll(async () => {
+    url = (await influxd()).url;
+    const client = new InfluxV1Client(url, 'pilothub');
+    await client.ensureDatabase();
+    const key = { site: 's', equipment: 'e-1', gateway: 'gw' };
+    const t = 1_767_225_600_000;
+    await client.write([
+      readingToLine(key, { p: 'x', v: 0.1 + 0.2, t }),
+      readingToLine(key, { p: 'x', v: -1e-300, t: t + 1 }),
+      readingToLine(key, { p: 'x', v: null, t: t + 2, q: 'bad' }),
+      readingToLine(key, { p: 'flag', v: true, t }),
+      readingToLine(key, { p: 'state', v: 'heat "up", 1\\2', t }),
+    ].join('\n'));
+  });
+
+  it('reads the same values through MessagePack as through JSON', async () => {
+    const q = `SELECT "value","value_bool","value_str","quality" FROM "reading" GROUP BY "parameter"`;
+    const viaMsgpack = await new InfluxV1Client(url, 'pilothub').query(q);
+    const viaJson = await new InfluxV1Client(url, 'pilothub', 10_000, { msgpack: false }).query(q);
+    expect(viaMsgpack).toEqual(viaJson);
+    const x = viaMsgpack.find((s) => s.tags?.parameter === 'x')!;
+    expect(x.values.map((row) => row[1])).toEqual([0.1 + 0.2, -1e-300, null]);
+    expect(viaMsgpack.find((s) => s.tags?.parameter === 'state')!.values[0]![3]).toBe('heat "up", 1\\2');
+  });
+
+  it('reports a query error with the server\'s reason either way', async () => {
+    for (const msgpack of [true, false]) {
+      await expect(new InfluxV1Client(url, 'pilothub', 10_000, { msgpack }).query('SELEC nonsense')).rejects.toThrow(/error parsing query/);
+    }
+  });
+});
