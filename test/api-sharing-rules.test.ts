@@ -83,7 +83,7 @@ describe('booking rules and free intervals', () => {
     expect(checkBookingRules({ ...profile, bookable: false }, day + 10 * h, day + 11 * h, day)[0]?.message).toContain('not bookable');
     expect(checkBookingRules({ ...profile, maxBookingMin: 2000 }, day + 22 * h, day + 26 * h, day)[0]?.message).toContain('several days');
     expect(checkBookingRules({ ...profile, maxBookingMin: 2000 }, day + 20 * h, day + 24 * h, day)).toEqual([]); // ends at midnight
-    const wh = { ...profile, workingHours: { days: [1], from: '08:00', to: '12:00' } }; // 2026-11-23 is a Monday
+    const wh = { ...profile, workingHours: { days: [1], from: '08:00', to: '12:00', timeZone: 'UTC' } }; // 2026-11-23 is a Monday
     expect(checkBookingRules(wh, day + 9 * h, day + 11 * h, day)).toEqual([]);
     expect(checkBookingRules(wh, day + 11 * h, day + 13 * h, day)).toHaveLength(1);
     expect(checkBookingRules(wh, day + 24 * h + 9 * h, day + 24 * h + 10 * h, day)).toHaveLength(1);
@@ -95,9 +95,28 @@ describe('booking rules and free intervals', () => {
   });
 
   it('cuts a window to the working hours of each working day', () => {
-    const wh = { days: [1, 2], from: '08:00', to: '12:00' }; // Monday, Tuesday
+    const wh = { days: [1, 2], from: '08:00', to: '12:00', timeZone: 'UTC' }; // Monday, Tuesday
     expect(workingIntervals({ from: day + 10 * h, to: day + 72 * h }, wh)).toEqual([{ from: day + 10 * h, to: day + 12 * h }, { from: day + 32 * h, to: day + 36 * h }]);
     expect(workingIntervals({ from: day, to: day + h }, null)).toEqual([{ from: day, to: day + h }]);
+  });
+
+  it("follows the lab's time zone for working hours and days, daylight saving included", () => {
+    const berlin = { days: [1], from: '08:00', to: '12:00', timeZone: 'Europe/Berlin' };
+    // November: Berlin is UTC+1, so 08:00-12:00 local is 07:00-11:00 UTC
+    expect(workingIntervals({ from: day, to: day + 24 * h }, berlin)).toEqual([{ from: day + 7 * h, to: day + 11 * h }]);
+    const wh = { ...profile, workingHours: berlin };
+    expect(checkBookingRules(wh, day + 7 * h, day + 9 * h, day - 24 * h)).toEqual([]);
+    expect(checkBookingRules(wh, day + 10 * h, day + 12 * h, day - 24 * h)[0]?.message).toContain('08:00-12:00 Europe/Berlin');
+    // 2026-03-30 is the Monday after the switch to summer time: UTC+2, so 06:00-10:00 UTC
+    const summer = Date.UTC(2026, 2, 30);
+    expect(workingIntervals({ from: summer - 24 * h, to: summer + 24 * h }, berlin)).toEqual([{ from: summer + 6 * h, to: summer + 10 * h }]);
+    // Shanghai is UTC+8: 14:00-17:00 UTC on the 23rd is 22:00-01:00 local, which crosses a local midnight
+    const shanghai = { ...profile, maxBookingMin: 600, workingHours: null };
+    expect(checkBookingRules(shanghai, day + 14 * h, day + 17 * h, day)).toEqual([]);
+    const shanghaiHours = { ...shanghai, workingHours: { days: [0, 1, 2, 3, 4, 5, 6], from: '00:00', to: '23:59', timeZone: 'Asia/Shanghai' } };
+    expect(checkBookingRules(shanghaiHours, day + 14 * h, day + 17 * h, day).map((v) => v.message).join()).toContain('several days (Asia/Shanghai)');
+    expect(EquipmentPatch.safeParse({ workingHours: { days: [1], from: '08:00', to: '12:00', timeZone: 'Mars/Olympus' } }).success).toBe(false);
+    expect(EquipmentPatch.parse({ workingHours: { days: [1], from: '08:00', to: '12:00' } }).workingHours?.timeZone).toBe('UTC');
   });
 
   it('subtracts busy intervals from a window', () => {

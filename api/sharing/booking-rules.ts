@@ -1,12 +1,11 @@
 import type { EquipmentProfile } from './equipment-store.js';
+import { localDays, localInstant, localParts } from './local-time.js';
 
 export interface RuleViolation { field: string; message: string }
 
 const MIN = 60_000;
-const DAY = 86_400_000;
 
 const iso = (t: number) => new Date(t).toISOString();
-const minuteOfDay = (t: number) => Math.floor((t % DAY) / MIN);
 const hhmmToMinutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 
 /**
@@ -23,18 +22,18 @@ export function checkBookingRules(p: EquipmentProfile, startsAt: number, endsAt:
   if (startsAt < now + p.leadTimeMin * MIN) {
     errors.push({ field: 'body.startsAt', message: `bookings of "${p.id}" must start at least ${p.leadTimeMin} min ahead, at ${iso(now + p.leadTimeMin * MIN)} or later` });
   }
-  // End exactly at midnight still counts as the same day.
-  const sameDay = Math.floor(startsAt / DAY) === Math.floor((endsAt - 1) / DAY);
-  if (!p.multiDay && !sameDay) errors.push({ field: 'body.endsAt', message: `"${p.id}" does not allow bookings over several days (UTC)` });
   const wh = p.workingHours;
+  // Days are the lab's local days (stored blocks from before time zones existed mean UTC).
+  const timeZone = wh?.timeZone ?? 'UTC';
+  const start = localParts(startsAt, timeZone);
+  // End exactly at midnight still counts as the same day.
+  const sameDay = start.dayKey === localParts(endsAt - 1, timeZone).dayKey;
+  if (!p.multiDay && !sameDay) errors.push({ field: 'body.endsAt', message: `"${p.id}" does not allow bookings over several days (${timeZone})` });
   if (wh) {
-    const day = new Date(startsAt).getUTCDay();
-    const from = hhmmToMinutes(wh.from);
-    const to = hhmmToMinutes(wh.to);
-    const startMin = minuteOfDay(startsAt);
-    const endMin = startMin + minutes;
-    if (!wh.days.includes(day) || !sameDay || startMin < from || endMin > to) {
-      errors.push({ field: 'body.startsAt', message: `"${p.id}" can be booked only ${wh.from}-${wh.to} UTC on days ${wh.days.join(',')} (0 = Sunday)` });
+    const from = localInstant(start.dayKey, hhmmToMinutes(wh.from), timeZone);
+    const to = localInstant(start.dayKey, hhmmToMinutes(wh.to), timeZone);
+    if (!wh.days.includes(start.weekday) || startsAt < from || endsAt > to) {
+      errors.push({ field: 'body.startsAt', message: `"${p.id}" can be booked only ${wh.from}-${wh.to} ${timeZone} on days ${wh.days.join(',')} (0 = Sunday)` });
     }
   }
   return errors;
@@ -57,14 +56,16 @@ export function freeIntervals(window: Interval, busy: Interval[], minMs: number)
   return free.filter((f) => f.to - f.from >= minMs);
 }
 
-/** The working-hours intervals (UTC) inside `window`; the whole window when the equipment has no working hours. */
+/** The working-hours intervals inside `window`, on the lab's local days; the whole window without working hours. */
 export function workingIntervals(window: Interval, wh: EquipmentProfile['workingHours']): Interval[] {
   if (!wh) return [window];
+  const timeZone = wh.timeZone ?? 'UTC';
   const out: Interval[] = [];
-  for (let day = Math.floor(window.from / DAY) * DAY; day < window.to; day += DAY) {
+  for (const day of localDays(window.from, window.to, timeZone)) {
+    // dayKey is the local date at UTC midnight, so its UTC weekday is the local weekday.
     if (!wh.days.includes(new Date(day).getUTCDay())) continue;
-    const from = Math.max(window.from, day + hhmmToMinutes(wh.from) * MIN);
-    const to = Math.min(window.to, day + hhmmToMinutes(wh.to) * MIN);
+    const from = Math.max(window.from, localInstant(day, hhmmToMinutes(wh.from), timeZone));
+    const to = Math.min(window.to, localInstant(day, hhmmToMinutes(wh.to), timeZone));
     if (from < to) out.push({ from, to });
   }
   return out;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { ConditionError, parseCondition } from './condition.js';
+import { isTimeZone } from './local-time.js';
 
 const condition = (what: string) => z.string().max(500).superRefine((source, ctx) => {
   try { parseCondition(source); } catch (err) {
@@ -8,12 +9,14 @@ const condition = (what: string) => z.string().max(500).superRefine((source, ctx
     else throw err;
   }
 });
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h, UTC)');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h, local time of timeZone)');
 
 export const WorkingHours = z.strictObject({
-  days: z.array(z.number().int().min(0).max(6)).min(1).describe('0 = Sunday … 6 = Saturday (UTC)'),
+  days: z.array(z.number().int().min(0).max(6)).min(1).describe('0 = Sunday … 6 = Saturday, in timeZone'),
   from: hhmm,
   to: hhmm,
+  timeZone: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or Asia/Shanghai')
+    .describe("the lab's time zone: working hours and the multi-day rule follow its local days, daylight saving included"),
 }).refine((w) => w.from < w.to, { message: 'from must be before to', path: ['from'] });
 
 /** What an admin records about a piece of equipment beyond its birth; also its booking and run rules. */
