@@ -1,5 +1,5 @@
 import { get } from './api.js';
-import type { Equipment, HistoryBody, StatusEvent } from './types.js';
+import type { Equipment, HistoryBody, StatusEvent, ValuesEvent } from './types.js';
 
 export interface LiveState {
   status: string;
@@ -9,6 +9,12 @@ export interface LiveState {
 export const initialState = (e: Equipment): LiveState => ({ status: e.status, values: {} });
 
 export const applyStatus = (state: LiveState, event: StatusEvent): LiveState => ({ ...state, status: event.status });
+
+/** Numeric latest values from a "values" event of the status stream (others show as "—"). */
+export const applyValues = (state: LiveState, event: ValuesEvent): LiveState => ({
+  ...state,
+  values: Object.fromEntries(Object.entries(event.values).map(([p, r]) => [p, typeof r.v === 'number' ? r.v : null])),
+});
 
 const WINDOW_MS = 60_000;
 

@@ -7,7 +7,7 @@ import type { Booking as BookingSchema, BookingList as BookingListSchema } from 
 import type { OrgList as OrgListSchema } from '../../api/routes/people/schemas.js';
 import type { ReportList as ReportListSchema, ReportSummary as ReportSummarySchema, Verification } from '../../api/routes/reports/schemas.js';
 import type { Run as RunSchema, RunList as RunListSchema } from '../../api/routes/runs/schemas.js';
-import type { EquipmentStatus } from '../../api/routes/status/schemas.js';
+import type { EquipmentStatus, LiveValues } from '../../api/routes/status/schemas.js';
 import type { ErrorBody as ErrorBodySchema } from '../../api/plugins/errors.js';
 
 // Types come from the API's zod schemas (type-only imports: esbuild drops them, zod stays out of the bundle).
@@ -25,6 +25,7 @@ export type OrgList = z.infer<typeof OrgListSchema>;
 export type Run = z.infer<typeof RunSchema>;
 export type RunList = z.infer<typeof RunListSchema>;
 export type StatusEvent = z.infer<typeof EquipmentStatus>;
+export type ValuesEvent = LiveValues;
 export type ReportSummary = z.infer<typeof ReportSummarySchema>;
 export type ReportList = z.infer<typeof ReportListSchema>;
 export type VerifyResult = z.infer<typeof Verification>;

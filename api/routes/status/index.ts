@@ -3,10 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listEquipment } from '../../sharing/equipment-store.js';
 import { liveStatus } from '../../sharing/live.js';
-import { userForToken } from '../../sharing/people.js';
+import { userForToken, type AuthUser } from '../../sharing/people.js';
+import { visibleWindows } from '../../sharing/tenancy.js';
 import { errors } from '../common.js';
 import { syncRegistry } from '../equipment/index.js';
-import { StatusList } from './schemas.js';
+import { StatusList, type LiveValues } from './schemas.js';
 
 const CALENDAR_TICK_MS = 1000;
 const HEARTBEAT_MS = 15_000;
@@ -18,6 +19,15 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     const at = app.now();
     return listEquipment(app.db).map((p) => ({ equipmentId: p.id, status: liveStatus(app.db, app.registry, p, at), at }));
   };
+  /** Latest values the user may see now: staff always, a customer only during their own open run on it. */
+  const liveValues = (user: AuthUser): LiveValues[] => {
+    const now = app.now();
+    return app.registry.list().flatMap((e) => {
+      const windows = visibleWindows(app.db, user, e.id, now);
+      if (windows && !windows.some((w) => w.from <= now && w.to >= now)) return [];
+      return [{ equipmentId: e.id, values: Object.fromEntries(e.values) }];
+    });
+  };
   // Open streams never go idle, so end them before the server waits for its connections to close.
   app.addHook('preClose', async () => { for (const s of streams) s.end(); });
 
@@ -28,7 +38,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/v1/status/stream', {
     schema: {
       tags: ['status'], produces: ['text/event-stream'],
-      summary: 'Server-Sent Events: one "status" event per equipment at connect, then one whenever a status changes',
+      summary: 'Server-Sent Events: a "status" event per equipment at connect and whenever its status changes; a "values" event with the latest readings whenever they change (customers: only during their own open run)',
       response: { 200: z.string().describe('event: status\\ndata: {"equipmentId":"dryer-1","status":"running","at":…}'), ...errors },
     },
   }, async (request, reply) => {
@@ -39,13 +49,22 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     streams.add(res);
     const last = new Map<string, string>();
+    const lastValues = new Map<string, string>();
     const push = () => {
-      if (!userForToken(app.db, token, app.now())) { res.end(); return; }
+      const user = userForToken(app.db, token, app.now());
+      if (!user) { res.end(); return; }
       try {
         for (const s of statuses()) {
           if (last.get(s.equipmentId) === s.status) continue;
           last.set(s.equipmentId, s.status);
           res.write(`event: status\ndata: ${JSON.stringify(s)}\n\n`);
+        }
+        // Live values ride the stream so dashboards need not poll InfluxDB for them.
+        for (const v of liveValues(user)) {
+          const data = JSON.stringify(v);
+          if (lastValues.get(v.equipmentId) === data) continue;
+          lastValues.set(v.equipmentId, data);
+          res.write(`event: values\ndata: ${data}\n\n`);
         }
       } catch (err) {
         request.log.error({ err }, 'status stream update failed');

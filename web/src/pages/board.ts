@@ -1,19 +1,17 @@
 import { get, subscribe } from '../api.js';
 import { fmtValue, h, replace } from '../dom.js';
 import { errorBox } from '../form.js';
-import { applyStatus, every, initialState, latestValues, type LiveState } from '../live.js';
-import type { AppContext, Equipment, Page, StatusEvent } from '../types.js';
+import { applyStatus, applyValues, initialState, type LiveState } from '../live.js';
+import type { AppContext, Equipment, Page, StatusEvent, ValuesEvent } from '../types.js';
 
 const KEY_VALUES = 5;
-const VALUES_EVERY_MS = 2000;
 
-/** One card per equipment: live status from the status stream, key values refreshed every 2 s. */
+/** One card per equipment: live status and key values, both pushed by the status stream. */
 export async function boardPage(_params: string[], _ctx: AppContext): Promise<Page> {
   const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
   const states = new Map<string, LiveState>(list.items.map((e) => [e.id, initialState(e)]));
   const cards = new Map<string, HTMLElement>();
   const connection = h('span', { class: 'stream-state', 'data-connected': 'false' }, 'connecting…');
-  const valuesError = h('div');
   const keyParameters = (e: Equipment) => e.parameters.filter((p) => p.datatype === 'number').slice(0, KEY_VALUES);
 
   const render = (e: Equipment) => {
@@ -33,33 +31,20 @@ export async function boardPage(_params: string[], _ctx: AppContext): Promise<Pa
   };
 
   const stopStream = subscribe('/api/v1/status/stream', (event, data) => {
-    if (event !== 'status') return;
-    const update = data as StatusEvent;
+    if (event !== 'status' && event !== 'values') return;
+    const update = data as StatusEvent | ValuesEvent;
     const e = list.items.find((x) => x.id === update.equipmentId);
     if (!e) return;
-    states.set(e.id, applyStatus(states.get(e.id)!, update));
+    const state = states.get(e.id)!;
+    states.set(e.id, event === 'status' ? applyStatus(state, update as StatusEvent) : applyValues(state, update as ValuesEvent));
     render(e);
   }, (connected) => {
     connection.dataset.connected = String(connected);
     connection.textContent = connected ? 'live' : 'reconnecting…';
   });
-  const stopValues = every(VALUES_EVERY_MS, async () => {
-    replace(valuesError);
-    await Promise.all(list.items.map(async (e) => {
-      try {
-        const values = await latestValues(e, keyParameters(e).map((p) => p.id));
-        states.set(e.id, { ...states.get(e.id)!, values });
-        render(e);
-      } catch (err) {
-        valuesError.append(errorBox(err));
-      }
-    }));
-  });
-
   const grid = h('div', { class: 'board' }, list.items.map(render));
   const el = h('section', null,
     h('div', { class: 'page-head' }, h('h1', null, 'Equipment'), connection),
-    valuesError,
     list.items.length ? grid : errorBox(new Error('No equipment yet: no gateway has announced any.')));
-  return { el, dispose: () => { stopStream(); stopValues(); } };
+  return { el, dispose: () => { stopStream(); } };
 }
