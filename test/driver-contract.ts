@@ -19,7 +19,8 @@
  * parameter's timestamps increase, every parameter goes to quality "bad" (v: null) while the device is
  * away and good data resumes on its own when it is back, and stop() ends emission.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import type { z } from 'zod';
 import { Reading, type ParameterMeta } from '../common/contracts/index.js';
 import { createLogger } from '../common/runtime/logger.js';
@@ -58,7 +59,7 @@ export function driverContract<S extends AnyDeviceSchema>(label: string, setup: 
       });
       await driver.start();
     });
-    afterAll(async () => { await driver?.stop(); });
+    teardown(async () => { await driver?.stop(); });
 
     it('emits readings for every configured parameter, of its declared datatype, with good quality', async () => {
       await eventually('a good reading of every parameter', () => everyParameter(0, (r) => (r.q ?? 'good') === 'good'));

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import { Birth } from '../common/contracts/index.js';
 import { startGatewayFromFile, type ReloadResult } from '../gateway/watch.js';
 import { broker, eventually, sprayDryer, tempDir } from './helpers/servers.js';
@@ -34,12 +35,12 @@ describe('gateway config reload and /metrics', () => {
     writeFileSync(file, config('Spray dryer', 200));
     const births: Birth[] = [];
     const observer = await mqtt.connectAsync(mqttBroker.url, { protocolVersion: 4 });
-    afterAll(() => observer.endAsync());
+    teardown(() => observer.endAsync());
     observer.on('message', (_t, payload) => births.push(Birth.parse(JSON.parse(String(payload)))));
     await observer.subscribeAsync('pilothub/v1/hall-r/+/birth', { qos: 1 });
 
     const gw = await startGatewayFromFile(file, { MQTT_URL: mqttBroker.url, DRYER_PORT: String(dryer.port) }, { dataDir: tempDir() });
-    afterAll(() => gw.stop());
+    teardown(() => gw.stop());
     const results: ReloadResult[] = [];
     gw.onReload((r) => results.push(r));
     await eventually('both births', () => (new Set(births.map((b) => b.equipment.id)).size === 2 ? true : undefined));

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import { freePort } from '../common/runtime/ports.js';
 import { ModbusParameter } from '../gateway/drivers/modbus/config.js';
 import { planReads } from '../gateway/drivers/modbus/plan.js';
@@ -43,7 +44,7 @@ describe('request coalescing', () => {
   it('the simulator receives exactly the optimal number of requests per poll, coils and discrete inputs included', async () => {
     const bank = new RegisterBank(4000);
     const server = await serveModbusTcp({ units: new Map([[1, bank], [2, bank]]), port: await freePort() });
-    afterAll(() => server.stop());
+    teardown(() => server.stop());
     // The server counts each request frame when it arrives, so at the moment a poll is emitted the counts
     // hold exactly the requests of the polls emitted so far.
     const snapshots: Record<string, number>[] = [];

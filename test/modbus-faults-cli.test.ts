@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually } from './helpers/servers.js';
 import { runModbus } from './modbus-helpers.js';
@@ -10,7 +11,7 @@ describe('pilothub sim extruder: fault injection from the command line', () => {
     const port = await freePort();
     const bin = fileURLToPath(new URL('../bin/pilothub.js', import.meta.url));
     const sim = spawn(process.execPath, [bin, 'sim', 'extruder', '--port', String(port), '--fault', 'exception 4 input'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    afterAll(() => void sim.kill('SIGTERM'));
+    teardown(() => void sim.kill('SIGTERM'));
     let out = '';
     sim.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     await eventually('the simulator listening', () => (out.includes('listening') ? true : undefined));
@@ -20,7 +21,7 @@ describe('pilothub sim extruder: fault injection from the command line', () => {
       { id: 'zone1', name: 'Zone 1', table: 'input', address: 0, type: 'float32', order: 'CDAB' },
       { id: 'speed_sp', name: 'Speed setpoint', table: 'holding', address: 16, type: 'int32', order: 'CDAB', scale: 0.1 },
     ] });
-    afterAll(() => run.driver.stop());
+    teardown(() => run.driver.stop());
     await run.driver.start();
     const first = await eventually('a poll', () => run.polls[0]);
     expect(first.find((r) => r.p === 'zone1')?.q).toBe('bad');

@@ -1,5 +1,6 @@
 import { AttributeIds, OPCUAClient } from 'node-opcua';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import type { Reading } from '../common/contracts/index.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { opcuaDriver } from '../gateway/drivers/opcua/driver.js';
@@ -35,7 +36,7 @@ async function runDriver(raw: unknown) {
     dataDir: tempDir('pilothub-gw-'),
   });
   await driver.start();
-  afterAll(() => driver.stop());
+  teardown(() => driver.stop());
   return { emitted, of: (id: string) => emitted.flat().filter((r) => r.p === id) };
 }
 

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import { Birth, ReadingBatch } from '../common/contracts/index.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { reactor } from './helpers/reactor.js';
@@ -34,7 +35,7 @@ describe('a gateway with an OPC UA device', () => {
     const births: Birth[] = [];
     const batches: ReadingBatch[] = [];
     const client = connectMqtt(mqttBroker.url, { clientId: 'opcua-gateway-test' });
-    afterAll(() => new Promise<void>((resolve) => client.end(true, {}, () => resolve())));
+    teardown(() => new Promise<void>((resolve) => client.end(true, {}, () => resolve())));
     client.on('message', (topic, payload) => {
       const body: unknown = JSON.parse(payload.toString());
       if (topic.endsWith('/birth')) births.push(Birth.parse(body));

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import type { Reading } from '../common/contracts/index.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { freePort } from '../common/runtime/ports.js';
@@ -25,7 +26,7 @@ async function cuttableLink(targetPort: number) {
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  afterAll(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+  teardown(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
   return {
     url: `opc.tcp://127.0.0.1:${port}`,
     cut: () => { cut = true; for (const s of sockets) s.destroy(); },
@@ -48,7 +49,7 @@ describe('opcua link loss with the server still running', () => {
       ],
     }), { logger: createLogger('opcua-link-test'), emit: (readings) => emitted.push({ at: Date.now(), readings }), dataDir: tempDir('pilothub-gw-') });
     await driver.start();
-    afterAll(() => driver.stop());
+    teardown(() => driver.stop());
     const since = (t: number, id: string) => emitted.filter((e) => e.at >= t).flatMap((e) => e.readings.filter((r) => r.p === id));
 
     await eventually('good data', () => since(0, 'reactor_temp').find((r) => r.q === undefined));
@@ -78,7 +79,7 @@ describe('opcua link loss with the server still running', () => {
       parameters: [{ id: 'reactor_temp', name: 'T', nodeId: reactorNodeId('Measurements', 'ReactorTemperature') }],
     }), { logger: createLogger('opcua-link-test'), emit: (readings) => emitted.push({ at: Date.now(), readings }), dataDir: tempDir('pilothub-gw-') });
     await driver.start();
-    afterAll(() => driver.stop());
+    teardown(() => driver.stop());
     const since = (t: number) => emitted.filter((e) => e.at >= t).flatMap((e) => e.readings);
 
     await eventually('good data', () => since(0).find((r) => r.q === undefined));

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import type { Reading } from '../common/contracts/index.js';
 import { opcuaDriver } from '../gateway/drivers/opcua/driver.js';
 import { pkiFolder } from '../gateway/drivers/opcua/pki.js';
@@ -27,7 +28,7 @@ function runDriver(overrides: Record<string, unknown>) {
     parameters: [{ id: 'reactor_temp', name: 'Reactor temperature', nodeId: reactorNodeId('Measurements', 'ReactorTemperature') }],
     ...overrides,
   }), { logger: pino({ level: 'info' }, sink), emit: (r) => emitted.push(...r), dataDir: gatewayDataDir });
-  afterAll(() => driver.stop());
+  teardown(() => driver.stop());
   return { driver, emitted, logLines, good: () => emitted.some((r) => r.q === undefined && typeof r.v === 'number') ? true : undefined };
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { teardown } from './helpers/teardown.js';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { ReadingBatch } from '../common/contracts/index.js';
 import { freePort } from '../common/runtime/ports.js';
@@ -37,7 +38,7 @@ describe('store-and-forward: gateway -> broker -> ingest -> InfluxDB across a br
     const sessions = join(tempDir(), 'broker-sessions.sqlite');
     // Persistent broker sessions, so ingest's subscription and queue survive the broker restart.
     let broker: RunningBroker = await startBroker({ port, persistenceFile: sessions });
-    afterAll(() => broker.stop());
+    teardown(() => broker.stop());
     const mqttUrl = `mqtt://127.0.0.1:${port}`;
     await ingest({ mqttUrl, influxUrl: influx.url, clientId: 'sf-ingest' });
     const dryer = await sprayDryer();
@@ -46,7 +47,7 @@ describe('store-and-forward: gateway -> broker -> ingest -> InfluxDB across a br
 
     const seqs: number[] = [];
     const observer = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, clientId: 'sf-observer', clean: false, reconnectPeriod: 200 });
-    afterAll(() => observer.endAsync());
+    teardown(() => observer.endAsync());
     observer.on('message', (_topic, payload) => seqs.push(ReadingBatch.parse(JSON.parse(String(payload))).seq));
     await observer.subscribeAsync('pilothub/v1/hall-sf/dryer-sf/data', { qos: 1 });
 
@@ -135,15 +136,15 @@ describe('store-and-forward: gateway -> broker -> ingest -> InfluxDB across a br
     await closing;
 
     const healthy = await startBroker({ port: await freePort() });
-    afterAll(() => healthy.stop());
+    teardown(() => healthy.stop());
     const url = `mqtt://127.0.0.1:${healthy.port}`;
     const observer = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: 'stall-observer' });
-    afterAll(() => observer.endAsync());
+    teardown(() => observer.endAsync());
     const seqs = new Set<number>();
     observer.on('message', (_topic, payload) => seqs.add(ReadingBatch.parse(JSON.parse(String(payload))).seq));
     await observer.subscribeAsync('pilothub/v1/hall-sf/dryer-sf/data', { qos: 1 });
     const b = await startGateway(parseGatewayConfig(yaml(url, dryer.port), 'sf.yaml'), { dataDir });
-    afterAll(() => b.stop());
+    teardown(() => b.stop());
     await eventually('the first batch ever, seq 0, delivered', () => (seqs.has(0) && b.queueDepth().messages === 0 ? true : undefined));
     const max = Math.max(...seqs);
     expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: max + 1 }, (_, i) => i));
