@@ -19,7 +19,7 @@ export interface DeadLetter {
   topic: string;
   detail: string;
   payloadBytes: number;
-  /** The payload's first MAX_STORED_PAYLOAD_BYTES bytes as UTF-8 (invalid sequences replaced). */
+  /** The payload as UTF-8 (invalid sequences replaced): whole when InfluxDB refused it, else its first MAX_STORED_PAYLOAD_BYTES bytes. */
   payload: string;
 }
 
@@ -43,7 +43,9 @@ export class DeadLetterStore {
   }
 
   add(letter: { reason: RejectReason; topic: string; detail: string; payload: Buffer }, now = new Date()): void {
-    this.insert.run(now.toISOString(), letter.reason, letter.topic, letter.detail, letter.payload.length, letter.payload.subarray(0, MAX_STORED_PAYLOAD_BYTES));
+    // A valid batch InfluxDB refused (e.g. a field type conflict) is kept whole, so it can be replayed once fixed.
+    const kept = letter.reason === 'refused_by_influxdb' ? letter.payload : letter.payload.subarray(0, MAX_STORED_PAYLOAD_BYTES);
+    this.insert.run(now.toISOString(), letter.reason, letter.topic, letter.detail, letter.payload.length, kept);
   }
 
   /** Newest first. */

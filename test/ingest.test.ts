@@ -66,6 +66,21 @@ describe('ingest', () => {
     expect(second.metrics.messagesReceived).toBeGreaterThanOrEqual(1);
   });
 
+  it('holds and retries, never dead-letters, when the database is missing (404 is the server\'s state, not the data\'s)', async () => {
+    const ownInflux = await influxd();
+    const running = await ingest({ mqttUrl, influxUrl: ownInflux.url, clientId: 'ingest-missing-db' });
+    await ownInflux.client.query('DROP DATABASE "pilothub"', { method: 'POST' });
+    await publisher.publishAsync(topics.data('hall-a', 'kiln-1'), batch(1, [{ p: 'temp', v: 905.5, t: Date.now() }]), { qos: 1 });
+    await eventually('a failed write attempt', () => (running.lastWriteError() ? true : undefined));
+    await ownInflux.client.ensureDatabase();
+    const values = await eventually('the held reading', async () => {
+      const v = await storedValues(ownInflux, 'kiln-1', 'temp');
+      return v.length ? v : undefined;
+    });
+    expect(values).toEqual([905.5]);
+    expect(running.metrics.rejected.refused_by_influxdb).toBe(0);
+  });
+
   it('writes a redelivered message once: the same reading is one point', async () => {
     const running = await ingest({ mqttUrl, influxUrl: influx.url, clientId: 'ingest-idempotent' });
     const t = Date.now();

@@ -53,7 +53,9 @@ export class InfluxV1Client {
     }
     if (res.status === 204) return;
     const body = await res.text();
-    throw new InfluxError(`InfluxDB write answered ${res.status}: ${body.slice(0, 500)}`, res.status, res.status >= 500);
+    // Only 400 (bad line protocol, field type conflict) and 413 (too large) are about the data itself. Everything
+    // else (401/403 credentials, 404 database not found, 429, 5xx) is the server's state: hold the data and retry.
+    throw new InfluxError(`InfluxDB write answered ${res.status}: ${body.slice(0, 500)}`, res.status, res.status !== 400 && res.status !== 413);
   }
 
   /** Runs one InfluxQL statement and returns its series; epoch=ms so times come back as numbers. */
