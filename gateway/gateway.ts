@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { Birth } from '../common/contracts/index.js';
 import { createLogger, type Logger } from '../common/runtime/logger.js';
+import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import type { GatewayConfig } from './config.js';
 import type { DeviceDriver } from './drivers/driver.js';
 import { createDriver, describeDevice, type DeviceConfig } from './drivers/index.js';
-import { GatewayMetrics, serveMetrics } from './metrics.js';
+import { GatewayMetrics } from './metrics.js';
 import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
 
@@ -79,11 +80,15 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
     await driver?.stop();
   };
 
-  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     for (const device of config.devices) await startDevice(device);
     const metricsPort = options.metricsPort ?? config.metrics?.port;
-    if (metricsPort !== undefined) metricsServer = await serveMetrics(metrics, config.metrics?.host ?? '127.0.0.1', metricsPort);
+    if (metricsPort !== undefined) {
+      metricsServer = await serveMetrics({
+        registry: metrics.registry, host: config.metrics?.host ?? '127.0.0.1', port: metricsPort, what: 'gateway metrics', portEnvVar: 'PILOTHUB_GATEWAY_METRICS_PORT',
+      });
+    }
   } catch (err) {
     await Promise.all([...drivers.keys()].map(stopDevice));
     await publisher.stop();

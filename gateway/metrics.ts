@@ -1,6 +1,4 @@
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { describeListenError } from '../common/runtime/ports.js';
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own: the hub runs ingest and the API in the same
@@ -21,27 +19,4 @@ export class GatewayMetrics {
   });
   readonly connected = new Gauge({ name: 'pilothub_gateway_broker_connected', help: '1 while the MQTT connection is up', registers: [this.registry] });
   readonly configReloads = new Counter({ name: 'pilothub_gateway_config_reloads_total', help: 'Config file reloads, by result', labelNames: ['result'], registers: [this.registry] });
-}
-
-/** Serves `/metrics` in the Prometheus text format. */
-export async function serveMetrics(metrics: GatewayMetrics, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    if (req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('only /metrics here\n');
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(describeListenError(err, 'gateway metrics', host, port, 'PILOTHUB_GATEWAY_METRICS_PORT')));
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
 }

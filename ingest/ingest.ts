@@ -1,12 +1,12 @@
-import type { Server } from 'node:http';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, ReadingBatch, topicFilters } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
+import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import { DeadLetterStore, type RejectReason } from './dead-letters.js';
-import { IngestPrometheus, serveMetrics } from './metrics.js';
+import { IngestPrometheus } from './metrics.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -141,9 +141,12 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     if (backlog >= maxPendingLines / 2) return { status: 'degraded', backlog, detail: `backlog of ${backlog} readings (limit ${maxPendingLines})` };
     return { status: 'ok', backlog };
   };
-  let metricsServer: { server: Server; port: number } | undefined;
+  let metricsServer: MetricsServer | undefined;
   if (options.metricsPort !== undefined) {
-    metricsServer = await serveMetrics(prometheus.registry, health, options.metricsHost ?? '127.0.0.1', options.metricsPort);
+    metricsServer = await serveMetrics({
+      registry: prometheus.registry, health, host: options.metricsHost ?? '127.0.0.1', port: options.metricsPort,
+      what: 'ingest metrics', portEnvVar: 'PILOTHUB_INGEST_METRICS_PORT',
+    });
   }
 
   return {
@@ -154,7 +157,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     stop: async () => {
       await client.endAsync();
       batcher.abort();
-      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.server.close(() => resolve()));
+      await metricsServer?.close();
       deadLetters?.close();
     },
   };

@@ -1,6 +1,4 @@
-import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { describeListenError } from '../common/runtime/ports.js';
 import type { RejectReason } from './dead-letters.js';
 
 /**
@@ -27,23 +25,4 @@ export class IngestPrometheus {
     new Gauge({ name: 'pilothub_ingest_unacked_messages', help: 'messages received but not yet acknowledged', registers: [this.registry], collect() { this.set(unacked()); } });
     for (const reason of ['bad_json', 'schema', 'unknown_topic', 'oversized', 'refused_by_influxdb'] satisfies RejectReason[]) this.rejected.inc({ reason }, 0);
   }
-}
-
-/** `GET /metrics` (Prometheus text) and `GET /health` (JSON) of an ingest instance on its own port. */
-export async function serveMetrics(registry: Registry, health: () => object, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text), (err: Error) => res.writeHead(500).end(err.message));
-    } else if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('ingest serves /metrics and /health\n');
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(describeListenError(err, 'ingest metrics', host, port, 'PILOTHUB_INGEST_METRICS_PORT')));
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : port };
 }
