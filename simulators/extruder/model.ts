@@ -1,3 +1,5 @@
+import { gaussian } from '../noise.js';
+
 /**
  * A co-rotating twin-screw extruder (pilot scale, ~25 mm screws): eight heated barrel zones that follow
  * their setpoints, a screw drive that ramps to its speed setpoint, and a melt whose pressure at the die
@@ -59,9 +61,4 @@ export function stepExtruder(s: ExtruderState, dt: number, noise: () => number =
 export function extruderMeasurements(s: ExtruderState): Record<ExtruderMeasurement, number> {
   const zones = Object.fromEntries(s.zoneTemps.map((t, i) => [`zone${i + 1}`, t])) as Record<`zone${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8}`, number>;
   return { ...zones, meltTemp: s.meltTemp, meltPressure: s.meltPressure, screwSpeed: s.screwSpeed, torque: s.torque };
-}
-
-function gaussian(): number {
-  // Box-Muller transform
-  return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
 }

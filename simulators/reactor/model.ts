@@ -1,3 +1,5 @@
+import { gaussian } from '../noise.js';
+
 /**
  * A jacketed batch reactor with an exothermic reaction, simple enough to reason about:
  * - a reagent is dosed into the batch and reacts at a rate that follows Arrhenius (k doubles every ~10 K),
@@ -99,9 +101,4 @@ export function vapourPressure(temperatureC: number): number {
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
-}
-
-function gaussian(): number {
-  // Box-Muller transform
-  return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
 }

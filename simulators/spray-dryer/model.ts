@@ -1,3 +1,5 @@
+import { gaussian } from '../noise.js';
+
 /**
  * A pilot spray dryer as a set of first-order lags: the air heater drives the inlet temperature
  * toward its setpoint, evaporating the feed pulls the outlet temperature down, the feed pump and the
@@ -39,9 +41,4 @@ export function stepSprayDryer(s: SprayDryerState, dtSeconds: number, noise: () 
   const outletTarget = Math.max(SPRAY_DRYER_AMBIENT_C, SPRAY_DRYER_AMBIENT_C + (inletTemp - SPRAY_DRYER_AMBIENT_C) * 0.55 - 2 * feedRate);
   const outletTemp = lag(s.outletTemp, outletTarget, 20) + 0.1 * noise();
   return { ...s, inletTemp, feedRate, atomizerSpeed, outletTemp, alarm: outletTemp > OUTLET_ALARM_C || inletTemp > INLET_ALARM_C };
-}
-
-function gaussian(): number {
-  // Box-Muller transform
-  return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
 }
