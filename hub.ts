@@ -28,6 +28,9 @@ export interface HubOptions {
   gatewayConfig: string;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
+  /** Ports of ingest's and the gateway's /metrics; 0 lets the kernel pick one (it is logged). */
+  ingestMetricsPort: number;
+  gatewayMetricsPort: number;
 }
 
 export interface RunningHub {
@@ -51,6 +54,8 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     influxUrl: env.PILOTHUB_INFLUX_URL || undefined,
     apiPort: port('PILOTHUB_API_PORT', 8080),
     mqttPort: port('PILOTHUB_MQTT_PORT', 1883),
+    ingestMetricsPort: port('PILOTHUB_INGEST_METRICS_PORT', 0),
+    gatewayMetricsPort: port('PILOTHUB_GATEWAY_METRICS_PORT', 0),
     gatewayConfig: resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(ROOT, 'config', 'gateway.example.yaml')),
   };
 }
@@ -89,10 +94,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     });
     stops.push(() => broker.stop());
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-    const ingestMetricsPort = process.env.PILOTHUB_INGEST_METRICS_PORT ? Number(process.env.PILOTHUB_INGEST_METRICS_PORT) : await freePort();
     const ingest: RunningIngest = await startIngest({
       mqttUrl, influxUrl: influxUrl, username: ingestAccount.username, password: ingestAccount.password,
-      deadLetterFile: deadLettersFile(options.dataDir), metricsPort: ingestMetricsPort,
+      deadLetterFile: deadLettersFile(options.dataDir), metricsPort: options.ingestMetricsPort,
     });
     stops.push(() => ingest.stop());
     // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.
@@ -118,13 +122,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const { startReactor } = await import('./simulators/reactor/index.js');
     const reactor: ReactorSim = await startReactor({ port: reactorPort, dataDir: join(options.dataDir, 'sim-reactor') });
     stops.push(() => reactor.stop());
-    const metricsPort = process.env.PILOTHUB_GATEWAY_METRICS_PORT ? Number(process.env.PILOTHUB_GATEWAY_METRICS_PORT) : await freePort();
+    // A fixed number, not 0: a reload that restarts the gateway must serve /metrics on the same port again.
+    const gatewayMetricsPort = options.gatewayMetricsPort || (await freePort());
     const gateway: WatchedGateway = await startGatewayFromFile(options.gatewayConfig, {
       ...process.env, PILOTHUB_MQTT_URL: mqttUrl, PILOTHUB_MQTT_USERNAME: gatewayAccount.username, PILOTHUB_MQTT_PASSWORD: gatewayAccount.password,
       PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryerPort),
       PILOTHUB_SIM_EXTRUDER_HOST: '127.0.0.1', PILOTHUB_SIM_EXTRUDER_PORT: String(extruderPort),
       PILOTHUB_SIM_REACTOR_HOST: '127.0.0.1', PILOTHUB_SIM_REACTOR_PORT: String(reactorPort),
-    }, { dataDir: join(options.dataDir, 'gateway'), metricsPort });
+    }, { dataDir: join(options.dataDir, 'gateway'), metricsPort: gatewayMetricsPort });
     stops.push(() => gateway.stop({ drainMs: 2000 }));
     // A device added by a reload publishes under an equipment id the account lacked: the broker refuses it and drops
     // the connection, the outbox keeps the batch, and the reconnect after this update delivers it.
