@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../common/runtime/sqlite.js';
 
 /* The in-memory persistence aedes ships is the reference behaviour; we reuse it for every read path
    (topic trie, streams, will filtering) and make each mutation durable in SQLite before it resolves. */
@@ -53,11 +52,8 @@ export class SqlitePersistence extends MemoryPersistenceClass {
 
   constructor(readonly file: string) {
     super();
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
     // WAL + synchronous=NORMAL: a commit survives the broker process dying; only an OS crash may lose the last ones.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(file, { synchronous: 'NORMAL' });
     this.db.exec(SCHEMA);
     const db = this.db;
     this.sql = {

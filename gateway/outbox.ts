@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../common/runtime/sqlite.js';
 
 export interface OutboxMessage {
   id: number;
@@ -33,10 +32,7 @@ export class Outbox {
   private readonly setMeta: Database.Statement<[string, number]>;
 
   constructor(file: string, private readonly maxBytes: number) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db = openSqlite(file, { synchronous: 'FULL' });
     this.db.exec(`CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL, bytes INTEGER NOT NULL, created INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`);
     this.insert = this.db.prepare('INSERT INTO outbox (topic, payload, bytes, created) VALUES (?, ?, ?, ?)');

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import { openSqlite } from '../common/runtime/sqlite.js';
 
 export const RejectReason = z.enum(['bad_json', 'schema', 'unknown_topic', 'oversized', 'refused_by_influxdb']);
 export type RejectReason = z.infer<typeof RejectReason>;
@@ -33,9 +33,7 @@ export class DeadLetterStore {
   private readonly insert;
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    this.db = openSqlite(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL,
       reason TEXT NOT NULL, topic TEXT NOT NULL, detail TEXT NOT NULL, payload_bytes INTEGER NOT NULL, payload BLOB NOT NULL);
       CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters (time)`);

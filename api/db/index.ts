@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../../common/runtime/sqlite.js';
 
 export type Db = Database.Database;
 
@@ -12,11 +13,7 @@ const MIGRATION_FILE = /^(\d{3})-[a-z0-9-]+\.sql$/;
  * migration not yet recorded in `schema_migrations`, in number order, each inside its own transaction.
  */
 export function openDatabase(file: string): Db {
-  const db = new Database(file);
-  // Several hub processes may share the file: wait for the writer lock instead of failing with SQLITE_BUSY
-  // (set first, since switching a new file to WAL already takes that lock).
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  const db = openSqlite(file);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
