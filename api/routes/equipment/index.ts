@@ -10,7 +10,7 @@ import { errors, Ok } from '../common.js';
 import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceList, MaintenanceParams, MaintenanceWindow } from './schemas.js';
 
 /** Registers every announced equipment, so the registry lists what the gateways' births describe. */
-export function syncRegistry(app: FastifyInstance): void {
+function syncRegistry(app: FastifyInstance): void {
   const known = new Set(app.db.prepare('SELECT id FROM equipment').pluck().all() as string[]);
   for (const e of app.registry.list()) {
     if (!known.has(e.id) && ensureEquipment(app.db, e.id, e.birth.equipment.name, e.birth.equipment.kind, app.now())) {
@@ -31,8 +31,17 @@ export function summary(app: FastifyInstance, p: EquipmentProfile) {
 
 export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
-  const found = (id: string) => {
+  // Equipment enters the registry when its birth arrives (births are retained, so also those sent before the
+  // API started), not on every read: the status stream would otherwise query for it on every data message.
+  syncRegistry(app);
+  const registered = new Set(app.registry.list().map((e) => e.id));
+  const unsubscribe = app.registry.onChange((id) => {
+    if (registered.has(id)) return;
+    registered.add(id);
     syncRegistry(app);
+  });
+  app.addHook('onClose', async () => unsubscribe());
+  const found = (id: string) => {
     const p = getEquipment(app.db, id);
     if (!p) throw notFound(`equipment "${id}" is not known: no gateway has announced it`);
     return p;
@@ -40,10 +49,7 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/api/v1/equipment', {
     schema: { tags: ['equipment'], summary: 'Equipment known from gateway births, with live state', response: { 200: EquipmentList, ...errors } },
-  }, async () => {
-    syncRegistry(app);
-    return { items: listEquipment(app.db).map((p) => summary(app, p)) };
-  });
+  }, async () => ({ items: listEquipment(app.db).map((p) => summary(app, p)) }));
 
   app.get('/api/v1/equipment/:id', {
     schema: { tags: ['equipment'], summary: 'Profile, rules and live state of one piece of equipment', params: EquipmentParams, response: { 200: EquipmentDetail, ...errors } },

@@ -6,7 +6,6 @@ import { liveStatus } from '../../sharing/live.js';
 import { userForToken, type AuthUser } from '../../sharing/people.js';
 import { visibleWindows } from '../../sharing/tenancy.js';
 import { errors } from '../common.js';
-import { syncRegistry } from '../equipment/index.js';
 import { StatusList, type LiveValues } from './schemas.js';
 
 const CALENDAR_TICK_MS = 1000;
@@ -15,7 +14,6 @@ const HEARTBEAT_MS = 15_000;
 export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   const streams = new Set<ServerResponse>();
   const statuses = () => {
-    syncRegistry(app);
     const at = app.now();
     return listEquipment(app.db).map((p) => ({ equipmentId: p.id, status: liveStatus(app.db, app.registry, p, at), at }));
   };
