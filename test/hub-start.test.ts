@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually, tempDir } from './helpers/servers.js';
 import { EXAMPLE_GATEWAY_CONFIG } from './helpers/stack.js';
-import { teardown } from './helpers/teardown.js';
+import { stopAtEnd } from './helpers/teardown.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const ADMIN = { email: 'admin@hub.test', password: 'hub-admin-password' };
@@ -38,7 +38,7 @@ describe('pilothub start: the whole hub as `npm start` runs it', () => {
         PILOTHUB_GATEWAY_CONFIG: configFile, PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password, PILOTHUB_LOG_LEVEL: 'error',
       },
     });
-    teardown(() => { if (hub.exitCode === null) hub.kill('SIGKILL'); });
+    stopAtEnd(hub, 'SIGKILL');
     apiUrl = await new Promise<string>((resolve, reject) => {
       createInterface({ input: hub.stdout! }).on('line', (line) => {
         const ready = /pilothub ready: API (http\S+)/.exec(line);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { teardown } from './helpers/teardown.js';
+import { stopAtEnd, teardown } from './helpers/teardown.js';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually } from './helpers/servers.js';
 import { runModbus } from './modbus-helpers.js';
@@ -11,7 +11,7 @@ describe('pilothub sim extruder: fault injection from the command line', () => {
     const port = await freePort();
     const bin = fileURLToPath(new URL('../bin/pilothub.js', import.meta.url));
     const sim = spawn(process.execPath, [bin, 'sim', 'extruder', '--port', String(port), '--fault', 'exception 4 input'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    teardown(() => void sim.kill('SIGTERM'));
+    stopAtEnd(sim);
     let out = '';
     sim.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     await eventually('the simulator listening', () => (out.includes('listening') ? true : undefined));

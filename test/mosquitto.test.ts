@@ -7,7 +7,7 @@ import type { Account } from '../broker/accounts.js';
 import { mosquittoAcl, mosquittoConf } from '../broker/mosquitto-config.js';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
-import { teardown } from './helpers/teardown.js';
+import { stopAtEnd, teardown } from './helpers/teardown.js';
 import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
 
 const accounts: { account: Account; password: string }[] = [
@@ -31,7 +31,7 @@ describe('Debian mosquitto 2.0 as the broker', () => {
     const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    teardown(() => { child.kill('SIGTERM'); });
+    stopAtEnd(child);
     url = `mqtt://127.0.0.1:${port}`;
     await eventually(`mosquitto listening (${stderr})`, async () => {
       const probe = await mqtt.connectAsync(url, { protocolVersion: 4, username: 'pilothub-ingest', password: 'ingest-password-m', reconnectPeriod: 0 }).catch(() => undefined);

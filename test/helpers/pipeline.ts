@@ -14,7 +14,7 @@ import { startIngest, type IngestOptions, type RunningIngest } from '../../inges
  */
 export function tempDir(prefix = 'pilothub-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  teardown(() => rmSync(dir, { recursive: true, force: true }));
+  teardown(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
   return dir;
 }
 

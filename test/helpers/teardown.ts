@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll } from 'vitest';
 
 /**
@@ -17,4 +19,18 @@ afterAll(async () => {
 
 export function teardown(fn: () => unknown): void {
   pending.push(fn);
+}
+
+/**
+ * Stops a spawned process at the end of the file and waits until it has exited, so a process still
+ * writing into a temporary directory (mosquitto saves its persistence file on SIGTERM) is gone before
+ * that directory is removed.
+ */
+export function stopAtEnd(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
+  teardown(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  });
 }
