@@ -78,7 +78,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     rejected: { bad_json: 0, schema: 0, unknown_topic: 0, oversized: 0, refused_by_influxdb: 0 },
   };
   let acks: OrderedAcks | undefined;
-  const batcher: WriteBatcher = new WriteBatcher((body) => influx.write(body), {
+  const batcher: WriteBatcher = new WriteBatcher((bodies) => influx.write(bodies), {
     maxLines: options.maxBatchLines ?? 5000,
     maxDelayMs: options.maxBatchDelayMs ?? 100,
     maxPendingLines,
@@ -164,7 +164,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
 }
 
 /** Validates a message; returns its line protocol, or undefined after recording why it was rejected. */
-function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): { body: string; lines: number } | undefined {
+function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): { body: Buffer; lines: number } | undefined {
   const topic = parseTopic(packet.topic);
   if ('error' in topic || topic.kind !== 'data') {
     reject('unknown_topic', packet, 'error' in topic ? topic.error : 'not a data topic');
@@ -189,5 +189,5 @@ function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: 
     return undefined;
   }
   const key = { site: topic.site, equipment: topic.equipment, gateway: batch.data.gateway };
-  return { body: readingsToLines(key, batch.data.readings), lines: batch.data.readings.length };
+  return { body: Buffer.from(readingsToLines(key, batch.data.readings)), lines: batch.data.readings.length };
 }

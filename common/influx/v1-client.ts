@@ -1,4 +1,6 @@
 import { decode } from '@msgpack/msgpack';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A result series of an InfluxQL query, as the v1 `/query` endpoint returns it. */
@@ -41,21 +43,36 @@ export class InfluxV1Client {
     await this.query(`CREATE DATABASE "${this.database}"`, { method: 'POST' });
   }
 
-  /** Writes line protocol with millisecond timestamps. 4xx means the data is wrong (not retryable). */
-  async write(lines: string): Promise<void> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.url}/write?db=${encodeURIComponent(this.database)}&precision=ms`, {
-        method: 'POST', body: lines, signal: AbortSignal.timeout(this.timeoutMs),
+  /**
+   * Writes line protocol with millisecond timestamps; `lines` may come as UTF-8 chunks (one per message), sent
+   * as they are, separated by newlines, without copying them into one body first. 4xx means the data is wrong
+   * (not retryable). node:http rather than fetch: on the ingest hot path fetch's web streams, body copies and
+   * per-request objects cost more CPU than building the lines (bench/ingest.ts).
+   */
+  async write(lines: string | readonly Buffer[]): Promise<void> {
+    const chunks = typeof lines === 'string' ? [Buffer.from(lines)] : lines;
+    const length = chunks.reduce((n, chunk) => n + chunk.length, chunks.length - 1);
+    const target = new URL(`${this.url}/write?db=${encodeURIComponent(this.database)}&precision=ms`);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const https = target.protocol === 'https:';
+      const req = (https ? httpsRequest : httpRequest)(target, {
+        method: 'POST', agent: https ? httpsAgent : httpAgent, timeout: this.timeoutMs,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length },
+      }, resolve);
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.on('error', (err) => reject(new InfluxError(`InfluxDB write to ${this.url} failed: ${err.message}`)));
+      chunks.forEach((chunk, i) => {
+        if (i) req.write(NEWLINE);
+        req.write(chunk);
       });
-    } catch (err) {
-      throw new InfluxError(`InfluxDB write to ${this.url} failed: ${(err as Error).message}`);
-    }
-    if (res.status === 204) return;
-    const body = await res.text();
+      req.end();
+    });
+    const body = await readText(res);
+    if (res.statusCode === 204) return;
+    const status = res.statusCode ?? 0;
     // Only 400 (bad line protocol, field type conflict) and 413 (too large) are about the data itself. Everything
     // else (401/403 credentials, 404 database not found, 429, 5xx) is the server's state: hold the data and retry.
-    throw new InfluxError(`InfluxDB write answered ${res.status}: ${body.slice(0, 500)}`, res.status, res.status !== 400 && res.status !== 413);
+    throw new InfluxError(`InfluxDB write answered ${status}: ${body.slice(0, 500)}`, status, status !== 400 && status !== 413);
   }
 
   /** Runs one InfluxQL statement and returns its series; epoch=ms so times come back as numbers. */
@@ -94,6 +111,17 @@ export class InfluxV1Client {
 }
 
 const MSGPACK = 'application/x-msgpack';
+const NEWLINE = Buffer.from('\n');
+// Kept-alive connections for writes: one TCP connection per write in flight, reused batch after batch.
+const httpAgent = new HttpAgent({ keepAlive: true });
+const httpsAgent = new HttpsAgent({ keepAlive: true });
+
+async function readText(res: IncomingMessage): Promise<string> {
+  let text = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) text += chunk as string;
+  return text;
+}
 
 async function readQueryBody(res: Response): Promise<unknown> {
   if (res.headers.get('content-type')?.startsWith(MSGPACK)) return decode(new Uint8Array(await res.arrayBuffer()), { useBigInt64: false });
