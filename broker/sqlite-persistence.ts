@@ -30,12 +30,22 @@ const MemoryPersistenceClass = createRequire(import.meta.url)('aedes-persistence
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS retained (topic TEXT PRIMARY KEY, packet BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS subscriptions (client_id TEXT NOT NULL, topic TEXT NOT NULL, sub BLOB NOT NULL, PRIMARY KEY (client_id, topic));
-CREATE TABLE IF NOT EXISTS outgoing (seq INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, broker_id TEXT, broker_counter INTEGER,
-  message_id INTEGER, packet BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS outgoing_by_counter ON outgoing (client_id, broker_id, broker_counter);
-CREATE INDEX IF NOT EXISTS outgoing_by_message ON outgoing (client_id, message_id);
+CREATE TABLE IF NOT EXISTS outgoing_packets (id INTEGER PRIMARY KEY, packet BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS outgoing_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, broker_id TEXT, broker_counter INTEGER,
+  message_id INTEGER, packet_id INTEGER NOT NULL REFERENCES outgoing_packets (id));
+CREATE INDEX IF NOT EXISTS outgoing_by_counter ON outgoing_queue (client_id, broker_id, broker_counter);
+CREATE INDEX IF NOT EXISTS outgoing_by_message ON outgoing_queue (client_id, message_id);
+CREATE INDEX IF NOT EXISTS outgoing_by_packet ON outgoing_queue (packet_id);
 CREATE TABLE IF NOT EXISTS incoming (client_id TEXT NOT NULL, message_id INTEGER NOT NULL, packet BLOB NOT NULL, PRIMARY KEY (client_id, message_id));
 CREATE TABLE IF NOT EXISTS wills (client_id TEXT PRIMARY KEY, packet BLOB NOT NULL);`;
+
+/* Until 0.1 the queue kept each packet in its own row: setting the message id then rewrote the whole payload.
+   A file of that layout is carried over row for row, in one transaction, before the broker starts. */
+const FROM_ONE_TABLE_QUEUE = `
+INSERT INTO outgoing_packets (id, packet) SELECT seq, packet FROM outgoing;
+INSERT INTO outgoing_queue (seq, client_id, broker_id, broker_counter, message_id, packet_id)
+  SELECT seq, client_id, broker_id, broker_counter, message_id, seq FROM outgoing;
+DROP TABLE outgoing;`;
 
 const pack = (value: unknown) => serialize(value);
 const unpack = <T>(blob: Buffer) => deserialize(blob) as T;
@@ -49,12 +59,16 @@ const unpack = <T>(blob: Buffer) => deserialize(blob) as T;
 export class SqlitePersistence extends MemoryPersistenceClass {
   private readonly db: Database.Database;
   private readonly sql;
+  private readonly uncommitted: { mutation: () => unknown; resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(readonly file: string) {
     super();
     // WAL + synchronous=NORMAL: a commit survives the broker process dying; only an OS crash may lose the last ones.
     this.db = openSqlite(file, { synchronous: 'NORMAL' });
-    this.db.exec(SCHEMA);
+    this.db.transaction(() => {
+      this.db.exec(SCHEMA);
+      if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outgoing'").get()) this.db.exec(FROM_ONE_TABLE_QUEUE);
+    }).immediate();
     const db = this.db;
     this.sql = {
       retainedPut: db.prepare('INSERT OR REPLACE INTO retained (topic, packet) VALUES (?, ?)'),
@@ -62,13 +76,17 @@ export class SqlitePersistence extends MemoryPersistenceClass {
       subPut: db.prepare('INSERT OR REPLACE INTO subscriptions (client_id, topic, sub) VALUES (?, ?, ?)'),
       subDel: db.prepare('DELETE FROM subscriptions WHERE client_id = ? AND topic = ?'),
       subClean: db.prepare('DELETE FROM subscriptions WHERE client_id = ?'),
-      outAdd: db.prepare('INSERT INTO outgoing (client_id, broker_id, broker_counter, message_id, packet) VALUES (?, ?, ?, NULL, ?)'),
+      packetAdd: db.prepare('INSERT INTO outgoing_packets (packet) VALUES (?)'),
+      // A packet is stored once however many sessions it is queued for, and removed with its last queue row.
+      packetDrop: db.prepare('DELETE FROM outgoing_packets WHERE id = ? AND NOT EXISTS (SELECT 1 FROM outgoing_queue WHERE packet_id = ?)'),
+      outAdd: db.prepare('INSERT INTO outgoing_queue (client_id, broker_id, broker_counter, message_id, packet_id) VALUES (?, ?, ?, NULL, ?)'),
       // Mirrors the reference outgoingUpdate: the first queued packet of the same broker and counter, or of another broker with the same id.
-      outFind: db.prepare(`SELECT seq, broker_id AS brokerId, broker_counter AS brokerCounter FROM outgoing WHERE client_id = ?
+      outFind: db.prepare(`SELECT seq, broker_id AS brokerId, broker_counter AS brokerCounter, packet_id AS packetId FROM outgoing_queue WHERE client_id = ?
         AND ((broker_id = ? AND broker_counter = ?) OR (broker_id IS NOT ? AND message_id = ?)) ORDER BY seq LIMIT 1`),
-      outSetId: db.prepare('UPDATE outgoing SET message_id = ? WHERE seq = ?'),
-      outReplace: db.prepare('UPDATE outgoing SET broker_id = ?, broker_counter = ?, message_id = ?, packet = ? WHERE seq = ?'),
-      outClear: db.prepare('DELETE FROM outgoing WHERE seq = (SELECT seq FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1)'),
+      outSetId: db.prepare('UPDATE outgoing_queue SET message_id = ? WHERE seq = ?'),
+      outReplace: db.prepare('UPDATE outgoing_queue SET broker_id = ?, broker_counter = ?, message_id = ?, packet_id = ? WHERE seq = ?'),
+      outFindById: db.prepare('SELECT seq, packet_id AS packetId FROM outgoing_queue WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1'),
+      outDel: db.prepare('DELETE FROM outgoing_queue WHERE seq = ?'),
       inPut: db.prepare('INSERT OR REPLACE INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?)'),
       inDel: db.prepare('DELETE FROM incoming WHERE client_id = ? AND message_id = ?'),
       inClean: db.prepare('DELETE FROM incoming WHERE client_id = ?'),
@@ -89,7 +107,7 @@ export class SqlitePersistence extends MemoryPersistenceClass {
     for (const r of all<{ client_id: string; sub: Buffer }>('SELECT client_id, sub FROM subscriptions ORDER BY rowid')) {
       await super.addSubscriptions({ id: r.client_id }, [unpack<Sub>(r.sub)]);
     }
-    for (const r of all<{ client_id: string; message_id: number | null; packet: Buffer }>('SELECT client_id, message_id, packet FROM outgoing ORDER BY seq')) {
+    for (const r of all<{ client_id: string; message_id: number | null; packet: Buffer }>(`SELECT q.client_id, q.message_id, p.packet FROM outgoing_queue q JOIN outgoing_packets p ON p.id = q.packet_id ORDER BY q.seq`)) {
       const packet = unpack<Packet>(r.packet);
       await super.outgoingEnqueue({ clientId: r.client_id }, packet);
       if (r.message_id !== null) await super.outgoingUpdate({ id: r.client_id }, { ...packet, messageId: r.message_id });
@@ -109,88 +127,127 @@ export class SqlitePersistence extends MemoryPersistenceClass {
 
   override async storeRetained(packet: Packet): Promise<void> {
     await super.storeRetained(packet);
-    if (!packet.payload || packet.payload.length === 0) this.sql.retainedDel.run(packet.topic);
-    else this.sql.retainedPut.run(packet.topic, pack({ ...packet }));
+    const blob = packet.payload?.length ? pack({ ...packet }) : undefined;
+    await this.durable(() => (blob ? this.sql.retainedPut.run(packet.topic, blob) : this.sql.retainedDel.run(packet.topic)));
   }
 
   override async addSubscriptions(client: ClientRef, subs: Sub[]): Promise<void> {
     await super.addSubscriptions(client, subs);
-    this.db.transaction(() => {
-      for (const s of subs) this.sql.subPut.run(client.id, s.topic, pack(subscriptionRecord(s)));
-    })();
+    await this.durable(() => { for (const s of subs) this.sql.subPut.run(client.id, s.topic, pack(subscriptionRecord(s))); });
   }
 
   override async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
     await super.removeSubscriptions(client, topics);
-    this.db.transaction(() => { for (const t of topics) this.sql.subDel.run(client.id, t); })();
+    await this.durable(() => { for (const t of topics) this.sql.subDel.run(client.id, t); });
   }
 
   override async cleanSubscriptions(client: ClientRef): Promise<void> {
     await super.cleanSubscriptions(client);
-    this.sql.subClean.run(client.id);
+    await this.durable(() => this.sql.subClean.run(client.id));
   }
 
   override async outgoingEnqueue(sub: { clientId: string }, packet: Packet): Promise<void> {
     await super.outgoingEnqueue(sub, packet);
-    this.enqueueRows([sub], packet);
+    await this.enqueueRows([sub], packet);
   }
 
   override async outgoingEnqueueCombi(subs: { clientId: string }[], packet: Packet): Promise<void> {
     await super.outgoingEnqueueCombi(subs, packet);
-    this.enqueueRows(subs, packet);
+    await this.enqueueRows(subs, packet);
   }
 
-  private enqueueRows(subs: { clientId: string }[], packet: Packet): void {
+  private async enqueueRows(subs: { clientId: string }[], packet: Packet): Promise<void> {
     if (!subs.length) return;
     // The reference queue holds `new Packet(packet)`: a fresh packet has no message id yet [MQTT-2.3.1-1].
     const blob = pack({ ...packet, messageId: undefined });
-    this.db.transaction(() => {
-      for (const s of subs) this.sql.outAdd.run(s.clientId, packet.brokerId ?? null, packet.brokerCounter ?? null, blob);
-    })();
+    await this.durable(() => {
+      const packetId = this.sql.packetAdd.run(blob).lastInsertRowid;
+      for (const s of subs) this.sql.outAdd.run(s.clientId, packet.brokerId ?? null, packet.brokerCounter ?? null, packetId);
+    });
   }
 
   override async outgoingUpdate(client: ClientRef, packet: Packet): Promise<void> {
     await super.outgoingUpdate(client, packet);
-    const row = this.sql.outFind.get(client.id, packet.brokerId ?? null, packet.brokerCounter ?? null, packet.brokerId ?? null, packet.messageId ?? null) as
-      { seq: number; brokerId: string | null; brokerCounter: number | null } | undefined;
-    if (!row) return;
-    if (row.brokerId === (packet.brokerId ?? null) && row.brokerCounter === (packet.brokerCounter ?? null)) this.sql.outSetId.run(packet.messageId ?? null, row.seq);
-    else this.sql.outReplace.run(packet.brokerId ?? null, packet.brokerCounter ?? null, packet.messageId ?? null, pack({ ...packet }), row.seq);
+    const brokerId = packet.brokerId ?? null, brokerCounter = packet.brokerCounter ?? null, messageId = packet.messageId ?? null;
+    await this.durable(() => {
+      const row = this.sql.outFind.get(client.id, brokerId, brokerCounter, brokerId, messageId) as
+        { seq: number; brokerId: string | null; brokerCounter: number | null; packetId: number } | undefined;
+      if (!row) return;
+      if (row.brokerId === brokerId && row.brokerCounter === brokerCounter) {
+        this.sql.outSetId.run(messageId, row.seq);
+        return;
+      }
+      const packetId = this.sql.packetAdd.run(pack({ ...packet })).lastInsertRowid;
+      this.sql.outReplace.run(brokerId, brokerCounter, messageId, packetId, row.seq);
+      this.sql.packetDrop.run(row.packetId, row.packetId);
+    });
   }
 
   override async outgoingClearMessageId(client: ClientRef, packet: Packet): Promise<Packet | undefined> {
     const removed = await super.outgoingClearMessageId(client, packet);
-    if (typeof packet?.messageId === 'number') this.sql.outClear.run(client.id, packet.messageId);
+    const messageId = packet?.messageId;
+    if (typeof messageId !== 'number') return removed;
+    await this.durable(() => {
+      const row = this.sql.outFindById.get(client.id, messageId) as { seq: number; packetId: number } | undefined;
+      if (!row) return;
+      this.sql.outDel.run(row.seq);
+      this.sql.packetDrop.run(row.packetId, row.packetId);
+    });
     return removed;
   }
 
   override async incomingStorePacket(client: ClientRef, packet: Packet): Promise<void> {
     await super.incomingStorePacket(client, packet);
-    this.sql.inPut.run(client.id, packet.messageId, pack({ ...packet }));
+    const blob = pack({ ...packet });
+    await this.durable(() => this.sql.inPut.run(client.id, packet.messageId, blob));
   }
 
   override async incomingDelPacket(client: ClientRef, packet: Packet): Promise<void> {
     await super.incomingDelPacket(client, packet);
-    this.sql.inDel.run(client.id, packet.messageId);
+    await this.durable(() => this.sql.inDel.run(client.id, packet.messageId));
   }
 
   override async cleanIncoming(client: ClientRef): Promise<void> {
     await super.cleanIncoming(client);
-    this.sql.inClean.run(client.id);
+    await this.durable(() => this.sql.inClean.run(client.id));
   }
 
   override async putWill(client: ClientRef, packet: Packet): Promise<void> {
     await super.putWill(client, packet);
-    this.sql.willPut.run(client.id, pack({ ...packet }));
+    const blob = pack({ ...packet });
+    await this.durable(() => this.sql.willPut.run(client.id, blob));
   }
 
   override async delWill(client: ClientRef): Promise<Packet | undefined> {
     const will = await super.delWill(client);
-    this.sql.willDel.run(client.id);
+    await this.durable(() => this.sql.willDel.run(client.id));
     return will;
   }
 
+  /**
+   * Group commit: the mutations of one event-loop turn are written in one transaction, in the order they were
+   * made, and each promise resolves only once that transaction has committed. One commit per turn instead of
+   * three per message (enqueue, message id, clear) halves the broker's SQLite time at full load (bench ingest).
+   */
+  private durable(mutation: () => unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.uncommitted.push({ mutation, resolve, reject }) === 1) setImmediate(() => this.commit());
+    });
+  }
+
+  private commit(): void {
+    const group = this.uncommitted.splice(0);
+    try {
+      this.db.transaction(() => { for (const { mutation } of group) mutation(); })();
+    } catch (err) {
+      for (const { reject } of group) reject(err as Error);
+      return;
+    }
+    for (const { resolve } of group) resolve();
+  }
+
   override async destroy(): Promise<void> {
+    if (this.uncommitted.length) this.commit();
     await super.destroy();
     this.db.close();
   }

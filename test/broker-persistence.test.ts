@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
@@ -47,5 +49,34 @@ describe('broker persistence (SQLite)', () => {
     back.on('message', (_topic, payload) => received.push(String(payload)));
     await eventually('all ten messages after the restart', () => (received.length >= 10 ? true : undefined));
     expect(received.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
+  });
+
+  it('carries messages queued in a file of the 0.1 layout (one outgoing table) over to the current one', async () => {
+    const file = join(tempDir(), 'sessions.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE subscriptions (client_id TEXT NOT NULL, topic TEXT NOT NULL, sub BLOB NOT NULL, PRIMARY KEY (client_id, topic));
+      CREATE TABLE outgoing (seq INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, broker_id TEXT, broker_counter INTEGER,
+        message_id INTEGER, packet BLOB NOT NULL);`);
+    const topic = 'pilothub/v1/hall-a/dryer-1/data';
+    old.prepare('INSERT INTO subscriptions VALUES (?, ?, ?)').run('consumer', 'pilothub/v1/+/+/data', serialize({ topic: 'pilothub/v1/+/+/data', qos: 1, rh: 0, rap: false, nl: false }));
+    const insert = old.prepare('INSERT INTO outgoing (client_id, broker_id, broker_counter, message_id, packet) VALUES (?, ?, ?, ?, ?)');
+    for (let i = 0; i < 3; i++) {
+      const packet = { cmd: 'publish', topic, payload: Buffer.from(`old${i}`), qos: 1, retain: false, dup: false, brokerId: 'gone', brokerCounter: i + 1 };
+      insert.run('consumer', 'gone', i + 1, i === 0 ? 7 : null, serialize(packet));
+    }
+    old.close();
+
+    const port = await freePort();
+    const broker = await startBroker({ port, persistenceFile: file });
+    teardown(() => broker.stop());
+    const received: string[] = [];
+    const back = await connect(port, 'consumer');
+    teardown(() => back.endAsync(true));
+    back.on('message', (_topic, payload) => received.push(String(payload)));
+    await eventually('the three old messages', () => (received.length >= 3 ? true : undefined));
+    expect(received.sort()).toEqual(['old0', 'old1', 'old2']);
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'outgoing'").all()).toEqual([]);
+    after.close();
   });
 });
