@@ -80,9 +80,12 @@ export class SqlitePersistence extends MemoryPersistenceClass {
       // A packet is stored once however many sessions it is queued for, and removed with its last queue row.
       packetDrop: db.prepare('DELETE FROM outgoing_packets WHERE id = ? AND NOT EXISTS (SELECT 1 FROM outgoing_queue WHERE packet_id = ?)'),
       outAdd: db.prepare('INSERT INTO outgoing_queue (client_id, broker_id, broker_counter, message_id, packet_id) VALUES (?, ?, ?, NULL, ?)'),
-      // Mirrors the reference outgoingUpdate: the first queued packet of the same broker and counter, or of another broker with the same id.
-      outFind: db.prepare(`SELECT seq, broker_id AS brokerId, broker_counter AS brokerCounter, packet_id AS packetId FROM outgoing_queue WHERE client_id = ?
-        AND ((broker_id = ? AND broker_counter = ?) OR (broker_id IS NOT ? AND message_id = ?)) ORDER BY seq LIMIT 1`),
+      // Mirrors the reference outgoingUpdate: the first queued packet of the same broker and counter, or of another
+      // broker with the same message id. Two indexed lookups: one query with OR scanned the client's whole queue.
+      outFindByCounter: db.prepare(`SELECT seq, broker_id AS brokerId, broker_counter AS brokerCounter, packet_id AS packetId FROM outgoing_queue
+        WHERE client_id = ? AND broker_id = ? AND broker_counter = ? ORDER BY seq LIMIT 1`),
+      outFindOtherBroker: db.prepare(`SELECT seq, broker_id AS brokerId, broker_counter AS brokerCounter, packet_id AS packetId FROM outgoing_queue
+        WHERE client_id = ? AND message_id = ? AND broker_id IS NOT ? ORDER BY seq LIMIT 1`),
       outSetId: db.prepare('UPDATE outgoing_queue SET message_id = ? WHERE seq = ?'),
       outReplace: db.prepare('UPDATE outgoing_queue SET broker_id = ?, broker_counter = ?, message_id = ?, packet_id = ? WHERE seq = ?'),
       outFindById: db.prepare('SELECT seq, packet_id AS packetId FROM outgoing_queue WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1'),
@@ -170,8 +173,10 @@ export class SqlitePersistence extends MemoryPersistenceClass {
     await super.outgoingUpdate(client, packet);
     const brokerId = packet.brokerId ?? null, brokerCounter = packet.brokerCounter ?? null, messageId = packet.messageId ?? null;
     await this.durable(() => {
-      const row = this.sql.outFind.get(client.id, brokerId, brokerCounter, brokerId, messageId) as
-        { seq: number; brokerId: string | null; brokerCounter: number | null; packetId: number } | undefined;
+      type Row = { seq: number; brokerId: string | null; brokerCounter: number | null; packetId: number } | undefined;
+      const same = this.sql.outFindByCounter.get(client.id, brokerId, brokerCounter) as Row;
+      const other = this.sql.outFindOtherBroker.get(client.id, messageId, brokerId) as Row;
+      const row = same && other ? (same.seq < other.seq ? same : other) : (same ?? other);
       if (!row) return;
       if (row.brokerId === brokerId && row.brokerCounter === brokerCounter) {
         this.sql.outSetId.run(messageId, row.seq);
