@@ -1,10 +1,11 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { MAX_PAYLOAD_BYTES, parseTopic, ReadingBatch, topicFilters } from '../common/contracts/index.js';
+import { MAX_PAYLOAD_BYTES, parseTopic, topicFilters } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
+import { batchValidator } from './batch-validator.js';
 import { DeadLetterStore, type RejectReason } from './dead-letters.js';
 import { IngestPrometheus } from './metrics.js';
 import { OrderedAcks } from './ordered-acks.js';
@@ -163,6 +164,8 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   };
 }
 
+const validateBatch = batchValidator();
+
 /** Validates a message; returns its line protocol, or undefined after recording why it was rejected. */
 function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): { body: Buffer; lines: number } | undefined {
   const topic = parseTopic(packet.topic);
@@ -182,12 +185,11 @@ function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: 
     reject('bad_json', packet, (err as Error).message);
     return undefined;
   }
-  const batch = ReadingBatch.safeParse(json);
-  if (!batch.success) {
-    const issue = batch.error.issues[0]!;
-    reject('schema', packet, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const checked = validateBatch(json);
+  if (!checked.ok) {
+    reject('schema', packet, `${checked.path}: ${checked.message}`);
     return undefined;
   }
-  const key = { site: topic.site, equipment: topic.equipment, gateway: batch.data.gateway };
-  return { body: Buffer.from(readingsToLines(key, batch.data.readings)), lines: batch.data.readings.length };
+  const { gateway, readings } = checked.batch;
+  return { body: Buffer.from(readingsToLines({ site: topic.site, equipment: topic.equipment, gateway }, readings)), lines: readings.length };
 }

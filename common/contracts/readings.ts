@@ -13,7 +13,9 @@ export const Reading = z.strictObject({
   v: ReadingValue.nullable().describe('value; null only with quality "bad", when there is no value to report'),
   t: EpochMs.describe('source time, epoch ms'),
   q: Quality.optional().describe('quality; absent means good'),
-}).refine((r) => r.v !== null || r.q === 'bad', { message: 'v may be null only when q is "bad"', path: ['v'] });
+}).refine((r) => r.v !== null || r.q === 'bad', { message: 'v may be null only when q is "bad"', path: ['v'] })
+  // The same rule in JSON Schema, for the compiled validator on ingest's hot path (ingest/batch-validator.ts).
+  .meta({ if: { properties: { v: { type: 'null' } } }, then: { required: ['q'], properties: { q: { const: 'bad' } } } });
 export type Reading = z.infer<typeof Reading>;
 
 /** Payload of `pilothub/v1/{site}/{equipment}/data`, published at QoS 1. */
