@@ -13,7 +13,7 @@ export type ReportHead = Pick<ReportContent, 'id' | 'version' | 'previousId' | '
 export interface ParameterAnalysis {
   entry: ReportContent['parameters'][number];
   chart: string | null;
-  chunk: { text: string; count: number };
+  chunk: { bytes: Buffer; count: number };
   configured: Acquisition | null;
   medianIntervalMs: number | null;
 }
@@ -36,7 +36,7 @@ export function analyseParameter(meta: ParameterMeta, series: StoredPoint[], lim
   return {
     entry: { id: meta.id, name: meta.name, unit: meta.unit, datatype: meta.datatype, stats, spec, excursions, verdict },
     chart: meta.datatype === 'number' ? svgChart(series, { title: meta.name, unit: meta.unit, from: run.from, to: run.to, low: spec?.low, high: spec?.high }) : null,
-    chunk: { text: canonicalChunk(meta.id, series), count: series.length },
+    chunk: { bytes: canonicalChunk(meta.id, series), count: series.length },
     configured: meta.acquisition ?? null,
     medianIntervalMs: medianInterval(series),
   };

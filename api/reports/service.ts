@@ -144,27 +144,23 @@ export interface Verification {
 
 /** Re-reads the report's window from InfluxDB, serialises it canonically and compares with what was issued. */
 export async function verifyReport(ctx: ReportsContext, report: ReportSummary): Promise<Verification> {
-  const chunks = new Map<string, { text: string; count: number }>();
+  const chunks = new Map<string, { bytes: Buffer; count: number }>();
   const budget = pointBudget(report.runId);
   await queryAllPoints(ctx.influx, { equipment: report.equipmentId, parameters: report.parameters, from: report.windowFrom, to: report.windowTo }, (parameter, series) => {
     budget(series.length);
-    chunks.set(parameter, { text: canonicalChunk(parameter, series), count: series.length });
+    chunks.set(parameter, { bytes: canonicalChunk(parameter, series), count: series.length });
   });
   const current = canonicalJoin(chunks);
-  const issued = (await gunzipAsync(reportColumn(ctx.db, report.id, 'data_csv_gz') as Buffer)).toString('utf8');
-  const storedDataIntact = canonicalSha(issued) === report.dataSha256;
+  const issued = await gunzipAsync(reportColumn(ctx.db, report.id, 'data_csv_gz') as Buffer);
+  const storedDataIntact = createHash('sha256').update(issued).digest('hex') === report.dataSha256;
   const match = current.sha256 === report.dataSha256;
   return {
     reportId: report.id, result: match ? 'match' : 'mismatch', issuedSha256: report.dataSha256, currentSha256: current.sha256,
     issuedPointCount: report.pointCount, currentPointCount: current.pointCount, storedDataIntact,
-    firstDifference: match ? null : firstDifference(issued, current.csv), checkedAt: ctx.now(),
+    firstDifference: match ? null : firstDifference(issued.toString('utf8'), current.csv.toString('utf8')), checkedAt: ctx.now(),
   };
 }
 
 export async function reportCsv(ctx: ReportsContext, id: string): Promise<string> {
   return (await gunzipAsync(reportColumn(ctx.db, id, 'data_csv_gz') as Buffer)).toString('utf8');
-}
-
-function canonicalSha(csv: string): string {
-  return createHash('sha256').update(csv, 'utf8').digest('hex');
 }
