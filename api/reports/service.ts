@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { ParameterMeta } from '../../common/contracts/index.js';
-import { queryAllPoints } from '../../common/influx/history-queries.js';
 import type { InfluxV1Client } from '../../common/influx/v1-client.js';
 import type { Db } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
@@ -10,8 +9,10 @@ import type { EquipmentRegistry } from '../live/equipment-registry.js';
 import { audit } from '../sharing/audit.js';
 import { getEquipment } from '../sharing/equipment-store.js';
 import { newId, OPERATOR_ORG_ID, type AuthUser } from '../sharing/people.js';
-import { analyseParameter, assembleReport, type ParameterAnalysis } from './build.js';
-import { canonicalChunk, canonicalJoin, firstDifference, type Difference } from './canonical.js';
+import { assembleReport, type ParameterAnalysis } from './build.js';
+import { canonicalJoin, firstDifference, type Difference } from './canonical.js';
+import { asBuffer, type ParameterPool } from './parameter-pool.js';
+import type { ParameterTask } from './parameter-task.js';
 import type { PdfPrinter } from './render-pdf.js';
 import { renderHtml } from './render-html.js';
 import { escapeXml } from './svg-chart.js';
@@ -25,6 +26,7 @@ export interface ReportsContext {
   influx: InfluxV1Client;
   registry: EquipmentRegistry;
   printer: PdfPrinter;
+  parameters: ParameterPool;
   log: { info(obj: object, msg: string): void };
   platform: { name: string; location: string };
   now: () => number;
@@ -82,11 +84,11 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const started = performance.now();
   const limits = limitsFor(ctx.db, run.equipment_id, req.recipe);
   const analyses = new Map<string, ParameterAnalysis>();
-  const byId = new Map(metas.map((m) => [m.id, m]));
   const budget = pointBudget(run.id);
-  await queryAllPoints(ctx.influx, { equipment: run.equipment_id, parameters: metas.map((m) => m.id), ...window }, (parameter, series) => {
-    budget(series.length);
-    analyses.set(parameter, analyseParameter(byId.get(parameter)!, series, limits.get(parameter), window));
+  const tasks = metas.map((meta) => ({ ...parameterTask(ctx, run.equipment_id, meta.id, window), analyse: { meta, limit: limits.get(meta.id) } }));
+  await ctx.parameters.runAll(tasks, ({ parameter, count, bytes, analysis }) => {
+    budget(count);
+    analyses.set(parameter, { ...analysis!, chunk: { bytes: asBuffer(bytes), count } });
   });
   const readMs = performance.now() - started;
   const id = newId('rpt');
@@ -146,9 +148,10 @@ export interface Verification {
 export async function verifyReport(ctx: ReportsContext, report: ReportSummary): Promise<Verification> {
   const chunks = new Map<string, { bytes: Buffer; count: number }>();
   const budget = pointBudget(report.runId);
-  await queryAllPoints(ctx.influx, { equipment: report.equipmentId, parameters: report.parameters, from: report.windowFrom, to: report.windowTo }, (parameter, series) => {
-    budget(series.length);
-    chunks.set(parameter, { bytes: canonicalChunk(parameter, series), count: series.length });
+  const window = { from: report.windowFrom, to: report.windowTo };
+  await ctx.parameters.runAll(report.parameters.map((p) => parameterTask(ctx, report.equipmentId, p, window)), ({ parameter, count, bytes }) => {
+    budget(count);
+    chunks.set(parameter, { bytes: asBuffer(bytes), count });
   });
   const current = canonicalJoin(chunks);
   const issued = await gunzipAsync(reportColumn(ctx.db, report.id, 'data_csv_gz') as Buffer);
@@ -159,6 +162,10 @@ export async function verifyReport(ctx: ReportsContext, report: ReportSummary): 
     issuedPointCount: report.pointCount, currentPointCount: current.pointCount, storedDataIntact,
     firstDifference: match ? null : firstDifference(issued.toString('utf8'), current.csv.toString('utf8')), checkedAt: ctx.now(),
   };
+}
+
+function parameterTask(ctx: ReportsContext, equipment: string, parameter: string, window: { from: number; to: number }): ParameterTask {
+  return { influx: { url: ctx.influx.url, database: ctx.influx.database }, equipment, parameter, window };
 }
 
 export async function reportCsv(ctx: ReportsContext, id: string): Promise<string> {

@@ -7,6 +7,7 @@ import { ApiError, badRequest, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { detectExcursions } from '../../reports/excursions.js';
 import { ExcursionBody, ReportContent, SpecBody, Stats } from '../../reports/model.js';
+import { ParameterPool } from '../../reports/parameter-pool.js';
 import { PdfPrinter } from '../../reports/render-pdf.js';
 import { issueReport, reportCsv, verifyReport, type ReportsContext } from '../../reports/service.js';
 import { computeStats } from '../../reports/statistics.js';
@@ -31,10 +32,10 @@ const withLinks = (s: Summary) => {
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
   const ctx: ReportsContext = {
-    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), now: app.now, log: app.log,
+    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), parameters: new ParameterPool(), now: app.now, log: app.log,
     platform: { name: process.env.PILOTHUB_LAB_NAME ?? 'pilothub pilot platform', location: process.env.PILOTHUB_LAB_LOCATION ?? '' },
   };
-  app.addHook('onClose', () => ctx.printer.close());
+  app.addHook('onClose', () => Promise.all([ctx.printer.close(), ctx.parameters.close()]));
   await app.register(specLimitRoutes);
 
   /** Another organisation's report answers 404, as if it did not exist (issue 6 tenancy). */

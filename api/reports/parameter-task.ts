@@ -1,0 +1,41 @@
+import type { ParameterMeta } from '../../common/contracts/index.js';
+import { queryAllPoints } from '../../common/influx/history-queries.js';
+import { InfluxV1Client } from '../../common/influx/v1-client.js';
+import { analyseParameter, type ParameterAnalysis } from './build.js';
+import { canonicalChunk } from './canonical.js';
+import type { SpecLimitRow } from './store.js';
+
+/** One parameter of a report, read and worked on in a worker thread (parameter-pool.ts). */
+export interface ParameterTask {
+  influx: { url: string; database: string };
+  equipment: string;
+  parameter: string;
+  window: { from: number; to: number };
+  /** Present when issuing a report (statistics, chart, ...); absent when verifying (serialisation only). */
+  analyse?: { meta: ParameterMeta; limit: SpecLimitRow | undefined };
+}
+
+/** What comes back: statistics, chart and the parameter's lines of the serialisation (about 45 bytes a point). */
+export interface ParameterResult {
+  parameter: string;
+  count: number;
+  bytes: Uint8Array;
+  analysis?: Omit<ParameterAnalysis, 'chunk'>;
+}
+
+export async function parameterTask(task: ParameterTask): Promise<ParameterResult> {
+  const client = new InfluxV1Client(task.influx.url, task.influx.database);
+  let result: ParameterResult | undefined;
+  await queryAllPoints(client, { equipment: task.equipment, parameters: [task.parameter], ...task.window }, (parameter, series) => {
+    if (!task.analyse) {
+      result = { parameter, count: series.length, bytes: exactCopy(canonicalChunk(parameter, series)) };
+      return;
+    }
+    const { chunk, ...analysis } = analyseParameter(task.analyse.meta, series, task.analyse.limit, task.window);
+    result = { parameter, count: chunk.count, bytes: exactCopy(chunk.bytes), analysis };
+  }, 1);
+  return result!;
+}
+
+/** The chunk's bytes in a buffer of their own size: posting a view would copy its whole, larger, backing store. */
+const exactCopy = (bytes: Buffer) => new Uint8Array(bytes);
