@@ -24,6 +24,9 @@ const tricky: StoredPoint[] = [
   { t: 1_767_225_600_007, v: 'RUN "auto", stage 2', q: 'good' },
   { t: 1_767_225_600_008, v: 'Temperatur zu hoch — 120 °C ✓ 😀', q: 'good' },
   { t: 1_767_225_600_009, v: '', q: 'good' },
+  { t: 100_000_000, v: 1, q: 'good' },
+  { t: 99_999_999, v: 1, q: 'good' },
+  { t: 1_000_000_000_000, v: 1, q: 'good' },
   { t: Number.MAX_SAFE_INTEGER, v: 1, q: 'good' },
 ];
 
