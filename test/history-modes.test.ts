@@ -43,6 +43,13 @@ describe('history modes against a real InfluxDB', () => {
       { t: T0, v: 0, q: 'good' }, { t: T0 + 1001, v: null, q: 'bad' }, { t: T0 + 2000, v: 0.2, q: 'good' }, { t: T0 + 4000, v: 0.4, q: 'good' },
     ]);
     expect(body.series[2].points).toEqual([{ t: T0, v: true, q: 'good' }]);
+    // The same points aligned on time: one row per distinct time, each with the parameters sampled then.
+    expect(body.rows.slice(0, 3)).toEqual([
+      { t: T0, values: { temp: { v: tempAt(0), q: 'good' }, flow: { v: 0, q: 'good' }, on: { v: true, q: 'good' } } },
+      { t: T0 + 1000, values: { temp: { v: tempAt(1), q: 'good' } } },
+      { t: T0 + 1001, values: { flow: { v: null, q: 'bad' } } },
+    ]);
+    expect(body.rows).toHaveLength(6);
   });
 
   it('aggregates per interval from the requested start with each function', async () => {
@@ -88,6 +95,21 @@ describe('history modes against a real InfluxDB', () => {
     expect(spikeAt).toBeLessThan(holder.t + body.bucketMs);
     expect(Math.min(...temp.map((b) => b.min))).toBe(Math.min(...Array.from({ length: N }, (_, i) => tempAt(i))));
     expect(body.series[1].buckets.length).toBe(temp.length);
+  });
+
+  it('plot mode carries quality on request: points per bucket and the share of good ones', async () => {
+    const url = `/api/v1/equipment/hist-1/history?parameter=temp,flow&mode=plot&maxPoints=12&quality=true&${range}`;
+    const body = await (await s.get(url)).json();
+    // Six buckets of just under 10 min: 600 temperature samples each, the uncertain one in the first.
+    expect(body.bucketMs).toBe(Math.ceil(((N - 1) * 1000 + 1) / 6));
+    const [temp, flow] = body.series;
+    expect(temp.buckets[0]).toMatchObject({ t: T0, points: 600, goodPercent: (100 * 599) / 600 });
+    expect(temp.buckets[1]).toMatchObject({ t: T0 + body.bucketMs, points: 600, goodPercent: 100 });
+    expect(flow.buckets[0]).toMatchObject({ t: T0, points: 301, goodPercent: (100 * 300) / 301 });
+    const csv = await (await s.get(`${url}&format=csv`)).text();
+    expect(csv.split('\n')[0]).toBe('time,epoch_ms,temp_min,temp_max,temp_points,temp_good_percent,flow_min,flow_max,flow_points,flow_good_percent');
+    const plain = await (await s.get(url.replace('&quality=true', ''))).json();
+    expect(plain.series[0].buckets[0]).not.toHaveProperty('points');
   });
 
   it('plot mode with exact=true gives the extremes as points at their own times, in time order', async () => {

@@ -25,7 +25,11 @@ export function historyToCsv(h: History): string {
       cols.push({ header, cells: new Map(s.rows.map((r) => [r.t, [...h.functions.map((f) => csvField(r[f])), ...(quality ? [csvField(r.points), csvField(r.goodPercent)] : [])]])) });
     }
   } else {
-    for (const s of h.series) cols.push({ header: [`${s.parameter}_min`, `${s.parameter}_max`], cells: new Map(s.buckets.map((b) => [b.t, [csvField(b.min), csvField(b.max)]])) });
+    for (const s of h.series) {
+      const quality = s.buckets.some((b) => b.points !== undefined);
+      const header = [`${s.parameter}_min`, `${s.parameter}_max`, ...(quality ? [`${s.parameter}_points`, `${s.parameter}_good_percent`] : [])];
+      cols.push({ header, cells: new Map(s.buckets.map((b) => [b.t, [csvField(b.min), csvField(b.max), ...(quality ? [csvField(b.points), csvField(b.goodPercent)] : [])]])) });
+    }
   }
   const times = [...new Set(cols.flatMap((c) => [...c.cells.keys()]))].sort((a, b) => a - b);
   const lines = [['time', 'epoch_ms', ...cols.flatMap((c) => c.header)].join(',')];

@@ -56,14 +56,15 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     } else if (q.mode === 'plot') {
       const buckets = Math.max(1, Math.floor(q.maxPoints / 2));
       const bucketMs = Math.max(1, Math.ceil((to - from + 1) / buckets));
-      const [parts, exact] = await Promise.all([
+      const [parts, exact, qualities] = await Promise.all([
         Promise.all(ranges.map((r) => queryPlotBuckets(app.influx, where(r), bucketMs, from))),
         q.exact ? Promise.all(ranges.map((r) => queryPlotPoints(app.influx, where(r), bucketMs, from))) : Promise.resolve(null),
+        q.quality ? Promise.all(ranges.map((r) => queryQualityCounts(app.influx, where(r), bucketMs, from))) : Promise.resolve([]),
       ]);
       body = {
         mode: 'plot', equipment: id, from, to, bucketMs, maxPoints: q.maxPoints,
         series: q.parameter.map((p) => {
-          const buckets = mergePlotBuckets(parts.map((m) => m.get(p) ?? []));
+          const buckets = withQuality(mergePlotBuckets(parts.map((m) => m.get(p) ?? [])), q.quality ? mergeQualityCounts(qualities.map((m) => m.get(p) ?? [])) : null);
           // Tenancy windows may cut a bucket: keep only each merged bucket's true extremes.
           const byStart = new Map(buckets.map((b) => [b.t, b]));
           const points = exact?.flatMap((m) => m.get(p) ?? []).filter((x) => extremeOfBucket(x, byStart, from, bucketMs));
@@ -77,7 +78,10 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         return { ...head(p), truncated: all.length > q.limit, points: all.slice(0, q.limit) };
       });
       const first = series[0]!;
-      body = { mode: 'raw', equipment: id, from, to, parameter: first.parameter, unit: first.unit, truncated: first.truncated, points: first.points, series };
+      body = {
+        mode: 'raw', equipment: id, from, to, parameter: first.parameter, unit: first.unit, truncated: first.truncated, points: first.points, series,
+        ...(series.length > 1 ? { rows: alignOnTime(series) } : {}),
+      };
     }
 
     if (q.format === 'csv' || (q.format === undefined && wantsCsv(request.headers.accept))) {
@@ -88,6 +92,19 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     return body;
   });
 };
+
+/** One row per distinct time across the parameters, each carrying the parameters that have a sample then. */
+function alignOnTime(series: { parameter: string; points: StoredPoint[] }[]): { t: number; values: Record<string, { v: StoredPoint['v']; q: StoredPoint['q'] }> }[] {
+  const rows = new Map<number, Record<string, { v: StoredPoint['v']; q: StoredPoint['q'] }>>();
+  for (const { parameter, points } of series) {
+    for (const p of points) {
+      let values = rows.get(p.t);
+      if (!values) rows.set(p.t, (values = {}));
+      values[parameter] = { v: p.v, q: p.q };
+    }
+  }
+  return [...rows].sort((a, b) => a[0] - b[0]).map(([t, values]) => ({ t, values }));
+}
 
 function pickFunctions(values: AggregateRow['values'], functions: readonly AggregateFunction[]): AggregateRow['values'] {
   return Object.fromEntries(functions.map((f) => [f, values[f] ?? null]));

@@ -31,7 +31,7 @@ export const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100_000).default(10_000).describe('raw: most points per parameter; "truncated" says when more exist'),
   interval: Duration.optional().describe('aggregate: bucket length such as 1m; buckets start at "from"'),
   functions: commaList(z.enum(AGGREGATE_FUNCTIONS), 'functions').default(['mean']).describe('aggregate: any of mean,min,max,first,last,count'),
-  quality: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('aggregate: add each bucket\'s share of good-quality points (goodPercent) and its point count (points)'),
+  quality: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('aggregate and plot: add each bucket\'s share of good-quality points (goodPercent) and its point count (points)'),
   exact: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('plot: also return each bucket\'s extremes as points at their own times, in time order (about twice the cost)'),
   maxPoints: z.coerce.number().int().min(2).max(20_000).default(1000).describe('plot: most values per parameter (each bucket gives its min and max)'),
   format: z.enum(['json', 'csv']).optional().describe('csv is also chosen by "Accept: text/csv"'),
@@ -55,6 +55,10 @@ export const RawHistory = z.object({
   truncated: z.boolean(),
   points: z.array(HistoryPoint),
   series: z.array(z.object({ ...ParameterHead, truncated: z.boolean(), points: z.array(HistoryPoint) })).describe('every requested parameter, in request order'),
+  rows: z.array(z.object({
+    t: z.number().int().describe('epoch ms'),
+    values: z.record(z.string(), HistoryPoint.omit({ t: true })).describe('by parameter id; a parameter without a sample at t is absent'),
+  })).optional().describe('several parameters: the same points aligned on time, one row per distinct time'),
 }).meta({ id: 'RawHistory' });
 
 const AggregateValue = z.number().nullable();
@@ -82,7 +86,11 @@ export const PlotHistory = z.object({
   maxPoints: z.number().int(),
   series: z.array(z.object({
     ...ParameterHead,
-    buckets: z.array(z.object({ t: z.number().int().describe('bucket start, epoch ms'), min: z.number(), max: z.number() })),
+    buckets: z.array(z.object({
+      t: z.number().int().describe('bucket start, epoch ms'), min: z.number(), max: z.number(),
+      points: z.number().int().optional().describe('stored points of any quality (quality=true)'),
+      goodPercent: z.number().optional().describe('share of them with quality good (quality=true)'),
+    })),
     points: z.array(z.object({ t: z.number().int(), v: z.number() })).optional().describe('exact=true: the same extremes at their own times, oldest first'),
   })).describe('numeric values only; each bucket keeps its extremes so a single-sample spike survives'),
 }).meta({ id: 'PlotHistory' });
