@@ -5,6 +5,7 @@ import { startApi, type RunningApi } from './api/server.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
+import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { freePort } from './common/runtime/ports.js';
@@ -28,6 +29,8 @@ export interface HubOptions {
   gatewayConfig: string;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
+  /** Its credentials, when it has authentication on. */
+  influxAuth?: InfluxAuth;
   /** Ports of ingest's and the gateway's /metrics; 0 lets the kernel pick one (it is logged). */
   ingestMetricsPort: number;
   gatewayMetricsPort: number;
@@ -52,6 +55,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     dataDir: resolve(env.PILOTHUB_DATA_DIR ?? join(ROOT, 'data')),
     host: env.PILOTHUB_HOST || '127.0.0.1',
     influxUrl: env.PILOTHUB_INFLUX_URL || undefined,
+    influxAuth: influxAuthFromEnv(env),
     apiPort: port('PILOTHUB_API_PORT', 8080),
     mqttPort: port('PILOTHUB_MQTT_PORT', 1883),
     ingestMetricsPort: port('PILOTHUB_INGEST_METRICS_PORT', 0),
@@ -95,14 +99,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     stops.push(() => broker.stop());
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
     const ingest: RunningIngest = await startIngest({
-      mqttUrl, influxUrl: influxUrl, username: ingestAccount.username, password: ingestAccount.password,
+      mqttUrl, influxUrl, influxAuth: options.influxAuth, username: ingestAccount.username, password: ingestAccount.password,
       deadLetterFile: deadLettersFile(options.dataDir), metricsPort: options.ingestMetricsPort,
     });
     stops.push(() => ingest.stop());
     // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.
     await buildWeb().catch((err: Error) => logger.warn({ err: err.message }, 'web dashboard not built; / answers 503'));
     const api: RunningApi = await startApi({
-      host: options.host, port: options.apiPort, mqttUrl, influxUrl: influxUrl, portEnvVar: 'PILOTHUB_API_PORT',
+      host: options.host, port: options.apiPort, mqttUrl, influxUrl, influxAuth: options.influxAuth, portEnvVar: 'PILOTHUB_API_PORT',
       mqttUsername: apiAccount.username, mqttPassword: apiAccount.password, ingestHealth: () => ingest.health(),
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
     });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfluxV1Client } from '../common/influx/v1-client.js';
+import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { describeListenError } from '../common/runtime/ports.js';
 import { buildApi, type IngestHealthProbe } from './app.js';
@@ -18,6 +18,8 @@ export interface ApiOptions {
   mqttUsername?: string;
   mqttPassword?: string;
   influxUrl: string;
+  /** Credentials when the InfluxDB has authentication on. */
+  influxAuth?: InfluxAuth;
   database?: string;
   portEnvVar?: string;
   /** Metadata (SQLite, `pilothub.db`) lives here; without it the database is in memory and gone at stop. */
@@ -45,7 +47,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const db = openDatabase(options.dataDir ? join(options.dataDir, 'pilothub.db') : ':memory:');
   const createdAdmin = await bootstrapPeople(db, now(), options.admin ?? {});
   if (createdAdmin) logger.info({ email: createdAdmin.email, generatedPassword: createdAdmin.generated }, 'created the first admin');
-  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub');
+  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth });
   const registry = new EquipmentRegistry(logger);
   await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
   const tracker = new RunTracker(db, registry, now, logger);

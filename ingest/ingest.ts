@@ -1,7 +1,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, topicFilters } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
-import { InfluxV1Client } from '../common/influx/v1-client.js';
+import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
@@ -22,6 +22,8 @@ export interface IngestOptions {
   /** Stable id: the broker keeps this session's subscriptions and unacknowledged messages across reconnects. */
   clientId?: string;
   influxUrl: string;
+  /** Credentials when the InfluxDB has authentication on. */
+  influxAuth?: InfluxAuth;
   database?: string;
   /** Topic filters to consume; several instances split the topic space by site (README "Scale-out"). */
   filters?: string[];
@@ -68,7 +70,7 @@ export interface RunningIngest {
 export async function startIngest(options: IngestOptions): Promise<RunningIngest> {
   const clientId = options.clientId ?? 'pilothub-ingest';
   const logger = createLogger('ingest', { clientId });
-  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub');
+  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth });
   await influx.waitReady();
   await influx.ensureDatabase();
   const maxPendingLines = options.maxPendingLines ?? 200_000;

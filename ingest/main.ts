@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { createLogger } from '../common/runtime/logger.js';
+import { influxAuthFromEnv } from '../common/influx/v1-client.js';
 import { startIngest } from './ingest.js';
 
 const optionalInt = z.coerce.number().int().nonnegative().optional();
@@ -27,10 +28,18 @@ if (!parsed.success) {
   process.exit(2);
 }
 const env = parsed.data;
+let influxAuth;
+try {
+  influxAuth = influxAuthFromEnv();
+} catch (err) {
+  process.stderr.write(`ingest: ${(err as Error).message}\n`);
+  process.exit(2);
+}
 const logger = createLogger('ingest-main', { clientId: env.PILOTHUB_INGEST_CLIENT_ID });
 const ingest = await startIngest({
   mqttUrl: env.PILOTHUB_MQTT_URL,
   influxUrl: env.PILOTHUB_INFLUX_URL,
+  influxAuth,
   username: env.PILOTHUB_MQTT_USERNAME,
   password: env.PILOTHUB_MQTT_PASSWORD,
   clientId: env.PILOTHUB_INGEST_CLIENT_ID,

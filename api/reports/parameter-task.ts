@@ -1,13 +1,13 @@
 import type { ParameterMeta } from '../../common/contracts/index.js';
 import { queryAllPoints } from '../../common/influx/history-queries.js';
-import { InfluxV1Client } from '../../common/influx/v1-client.js';
+import { InfluxV1Client, type InfluxAuth } from '../../common/influx/v1-client.js';
 import { analyseParameter, type ParameterAnalysis } from './build.js';
 import { canonicalChunk } from './canonical.js';
 import type { SpecLimitRow } from './store.js';
 
 /** One parameter of a report, read and worked on in a worker thread (parameter-pool.ts). */
 export interface ParameterTask {
-  influx: { url: string; database: string };
+  influx: { url: string; database: string; auth: InfluxAuth | undefined };
   equipment: string;
   parameter: string;
   window: { from: number; to: number };
@@ -24,7 +24,7 @@ export interface ParameterResult {
 }
 
 export async function parameterTask(task: ParameterTask): Promise<ParameterResult> {
-  const client = new InfluxV1Client(task.influx.url, task.influx.database);
+  const client = new InfluxV1Client(task.influx.url, task.influx.database, undefined, { auth: task.influx.auth });
   let result: ParameterResult | undefined;
   await queryAllPoints(client, { equipment: task.equipment, parameters: [task.parameter], ...task.window }, (parameter, series) => {
     if (!task.analyse) {

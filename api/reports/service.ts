@@ -165,7 +165,7 @@ export async function verifyReport(ctx: ReportsContext, report: ReportSummary): 
 }
 
 function parameterTask(ctx: ReportsContext, equipment: string, parameter: string, window: { from: number; to: number }): ParameterTask {
-  return { influx: { url: ctx.influx.url, database: ctx.influx.database }, equipment, parameter, window };
+  return { influx: { url: ctx.influx.url, database: ctx.influx.database, auth: ctx.influx.auth }, equipment, parameter, window };
 }
 
 export async function reportCsv(ctx: ReportsContext, id: string): Promise<string> {

@@ -9,6 +9,8 @@ Environment:
   PILOTHUB_DATA_DIR        data directory (default ./data)
   PILOTHUB_HOST            address the API and broker listen on (default 127.0.0.1)
   PILOTHUB_INFLUX_URL      use this InfluxDB (v1 API) instead of a private influxd
+  PILOTHUB_INFLUX_USERNAME, PILOTHUB_INFLUX_PASSWORD or PILOTHUB_INFLUX_TOKEN
+                           its credentials, when it has authentication on
   PILOTHUB_API_PORT        API port on 127.0.0.1 (default 8080)
   PILOTHUB_MQTT_PORT       MQTT port on 127.0.0.1 (default 1883)
   PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)

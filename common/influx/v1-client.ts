@@ -11,6 +11,31 @@ export interface Series {
   values: unknown[][];
 }
 
+/**
+ * Credentials for an InfluxDB with authentication on: a user of InfluxDB 1.x (HTTP Basic, which 1.x and the v1
+ * compatibility API of 2.x accept), or an API token of InfluxDB 2.x/3.x (`Authorization: Token ...`).
+ */
+export type InfluxAuth = { username: string; password: string } | { token: string };
+
+/** PILOTHUB_INFLUX_USERNAME + PILOTHUB_INFLUX_PASSWORD, or PILOTHUB_INFLUX_TOKEN; a half-given pair is an error. */
+export function influxAuthFromEnv(env: NodeJS.ProcessEnv = process.env): InfluxAuth | undefined {
+  const { PILOTHUB_INFLUX_USERNAME: username, PILOTHUB_INFLUX_PASSWORD: password, PILOTHUB_INFLUX_TOKEN: token } = env;
+  if (token && (username || password)) throw new Error('set either PILOTHUB_INFLUX_TOKEN or PILOTHUB_INFLUX_USERNAME and PILOTHUB_INFLUX_PASSWORD, not both');
+  if (token) return { token };
+  if (!username && !password) return undefined;
+  if (!username || !password) throw new Error(`PILOTHUB_INFLUX_${username ? 'PASSWORD' : 'USERNAME'} is missing: InfluxDB credentials need both a user name and a password`);
+  return { username, password };
+}
+
+const credentialHint = (status: number) => (status === 401 || status === 403
+  ? ' (check PILOTHUB_INFLUX_USERNAME and PILOTHUB_INFLUX_PASSWORD, or PILOTHUB_INFLUX_TOKEN, and the user\'s rights on the database)' : '');
+
+function authorization(auth: InfluxAuth | undefined): Record<string, string> {
+  if (!auth) return {};
+  if ('token' in auth) return { authorization: `Token ${auth.token}` };
+  return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+}
+
 export class InfluxError extends Error {
   constructor(message: string, readonly status?: number, readonly retryable = true) {
     super(message);
@@ -25,9 +50,14 @@ export class InfluxError extends Error {
  */
 export class InfluxV1Client {
   private msgpack: boolean;
+  private readonly authHeader: Record<string, string>;
+  /** Kept so a worker thread can open its own client to the same server (api/reports/parameter-task.ts). */
+  readonly auth: InfluxAuth | undefined;
 
-  constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000, options: { msgpack?: boolean } = {}) {
+  constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000, options: { msgpack?: boolean; auth?: InfluxAuth } = {}) {
     this.msgpack = options.msgpack ?? true;
+    this.auth = options.auth;
+    this.authHeader = authorization(options.auth);
   }
 
   async ping(): Promise<boolean> {
@@ -39,8 +69,17 @@ export class InfluxV1Client {
     }
   }
 
+  /**
+   * Creates the database if it is missing. A user without admin rights may not (403): then the database is
+   * taken to be made by an administrator, and a write into a missing one is held and reported like any other.
+   * Wrong credentials (401) are an error here, at start, where they are easiest to fix.
+   */
   async ensureDatabase(): Promise<void> {
-    await this.query(`CREATE DATABASE "${this.database}"`, { method: 'POST' });
+    try {
+      await this.query(`CREATE DATABASE "${this.database}"`, { method: 'POST' });
+    } catch (err) {
+      if (!(err instanceof InfluxError && err.status === 403)) throw err;
+    }
   }
 
   /**
@@ -57,7 +96,7 @@ export class InfluxV1Client {
       const https = target.protocol === 'https:';
       const req = (https ? httpsRequest : httpRequest)(target, {
         method: 'POST', agent: https ? httpsAgent : httpAgent, timeout: this.timeoutMs,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length },
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length, ...this.authHeader },
       }, resolve);
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.on('error', (err) => reject(new InfluxError(`InfluxDB write to ${this.url} failed: ${err.message}`)));
@@ -72,7 +111,7 @@ export class InfluxV1Client {
     const status = res.statusCode ?? 0;
     // Only 400 (bad line protocol, field type conflict) and 413 (too large) are about the data itself. Everything
     // else (401/403 credentials, 404 database not found, 429, 5xx) is the server's state: hold the data and retry.
-    throw new InfluxError(`InfluxDB write answered ${status}: ${body.slice(0, 500)}`, status, status !== 400 && status !== 413);
+    throw new InfluxError(`InfluxDB write answered ${status}: ${body.trim().slice(0, 500)}${credentialHint(status)}`, status, status !== 400 && status !== 413);
   }
 
   /** Runs one InfluxQL statement and returns its series; epoch=ms so times come back as numbers. */
@@ -80,7 +119,7 @@ export class InfluxV1Client {
     const params = new URLSearchParams({ db: this.database, q, epoch: 'ms' });
     // InfluxDB 1.x encodes MessagePack about 3x faster than JSON for large raw reads; servers that do not
     // speak it (the v1 compatibility API of 2.x/3.x) answer JSON, which the content type tells apart.
-    const headers = this.msgpack ? { accept: MSGPACK } : undefined;
+    const headers = { ...(this.msgpack ? { accept: MSGPACK } : {}), ...this.authHeader };
     let res: Response;
     try {
       res = options.method === 'POST'
@@ -94,7 +133,7 @@ export class InfluxV1Client {
       return this.query(q, options);
     }
     const body = (await readQueryBody(res).catch(() => ({}))) as { results?: { series?: Series[]; error?: string }[]; error?: string };
-    if (!res.ok || body.error) throw new InfluxError(`InfluxDB query failed (${res.status}): ${body.error ?? 'no body'}`, res.status, res.status >= 500);
+    if (!res.ok || body.error) throw new InfluxError(`InfluxDB query failed (${res.status}): ${body.error ?? 'no body'}${credentialHint(res.status)}`, res.status, res.status >= 500);
     const result = body.results?.[0];
     if (result?.error) throw new InfluxError(`InfluxDB query failed: ${result.error}`, res.status, false);
     return result?.series ?? [];

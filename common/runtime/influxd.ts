@@ -19,14 +19,14 @@ export interface PrivateInfluxd {
  * The server runs under a shell watchdog that kills it when our stdin pipe closes,
  * so influxd never outlives this process, even when it is killed with SIGKILL.
  */
-export async function startPrivateInfluxd(options: { dataDir: string; port?: number }): Promise<PrivateInfluxd> {
+export async function startPrivateInfluxd(options: { dataDir: string; port?: number; /** HTTP authentication on, as an external server may have it (tests). */ authEnabled?: boolean }): Promise<PrivateInfluxd> {
   const dataDir = resolve(options.dataDir);
   const baseConfig = spawnSync('influxd', ['config'], { encoding: 'utf8' });
   if (baseConfig.error || baseConfig.status !== 0) throw new Error(INFLUXD_INSTALL_HINT);
   mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const configFile = join(dataDir, 'influxd.conf');
-  writeFileSync(configFile, privateConfig(baseConfig.stdout, dataDir, port));
+  writeFileSync(configFile, privateConfig(baseConfig.stdout, dataDir, port, options.authEnabled ?? false));
 
   const child = spawn('sh', ['-c', WATCHDOG, 'influxd-watchdog', configFile], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
@@ -49,7 +49,7 @@ influxd -config "$1" </dev/null & pid=$!
 (sig=$(head -c 8 <&3); kill -"\${sig:-TERM}" $pid 2>/dev/null) &
 wait $pid`;
 
-function privateConfig(base: string, dataDir: string, port: number): string {
+function privateConfig(base: string, dataDir: string, port: number, authEnabled: boolean): string {
   let section = '';
   return base.split('\n').map((line) => {
     const header = /^\[([a-z-]+)\]/.exec(line.trim());
@@ -60,7 +60,7 @@ function privateConfig(base: string, dataDir: string, port: number): string {
       ?? (section === 'meta' ? set('dir', JSON.stringify(join(dataDir, 'meta'))) ?? set('logging-enabled', 'false') : undefined)
       ?? (section === 'data' ? set('dir', JSON.stringify(join(dataDir, 'data'))) ?? set('wal-dir', JSON.stringify(join(dataDir, 'wal'))) ?? set('query-log-enabled', 'false') : undefined)
       ?? (section === 'monitor' ? set('store-enabled', 'false') : undefined)
-      ?? (section === 'http' ? set('bind-address', `"127.0.0.1:${port}"`) ?? set('log-enabled', 'false') : undefined);
+      ?? (section === 'http' ? set('bind-address', `"127.0.0.1:${port}"`) ?? set('log-enabled', 'false') ?? set('auth-enabled', String(authEnabled)) : undefined);
     return rewritten ?? line;
   }).join('\n');
 }
