@@ -10,6 +10,8 @@ import { StatusList, type LiveValues } from './schemas.js';
 
 const CALENDAR_TICK_MS = 1000;
 const HEARTBEAT_MS = 15_000;
+/** Telemetry changes are pushed at most this often per stream: a busy line sends many messages a second, and each push re-derives every status. */
+const PUSH_COALESCE_MS = 200;
 
 export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   const streams = new Set<ServerResponse>();
@@ -69,12 +71,16 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     };
     push();
-    const unsubscribe = app.registry.onChange(push);
+    let pending: NodeJS.Timeout | undefined;
+    const unsubscribe = app.registry.onChange(() => {
+      pending ??= setTimeout(() => { pending = undefined; push(); }, PUSH_COALESCE_MS);
+    });
     // Bookings and maintenance windows start and end with time, not with telemetry.
     const tick = setInterval(push, CALENDAR_TICK_MS);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const stop = () => {
       unsubscribe();
+      clearTimeout(pending);
       clearInterval(tick);
       clearInterval(heartbeat);
       streams.delete(res);
