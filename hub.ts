@@ -6,6 +6,7 @@ import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/bro
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
 import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
+import { dataDirFromEnv } from './common/runtime/data-dir.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { freePort } from './common/runtime/ports.js';
@@ -52,7 +53,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     return value;
   };
   return {
-    dataDir: resolve(env.PILOTHUB_DATA_DIR ?? join(ROOT, 'data')),
+    dataDir: dataDirFromEnv(env),
     host: env.PILOTHUB_HOST || '127.0.0.1',
     influxUrl: env.PILOTHUB_INFLUX_URL || undefined,
     influxAuth: influxAuthFromEnv(env),

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../common/contracts/index.js';
 import { readingToLine } from '../common/influx/layout.js';
+import { ITEM_TESTED_STATEMENT } from '../api/reports/model.js';
 import { SITE } from './sharing-fixture.js';
 import { customerRun, historyStack } from './history-fixture.js';
 
@@ -83,6 +85,12 @@ describe('verification reports: content, HTML, PDF, CSV, integrity, amendments, 
     // Chromium writes the HTML <title> into the PDF's document information dictionary.
     expect(pdf.toString('latin1')).toContain(`/Title (Verification report ${report.id})`);
     expect(pdf.toString('latin1').match(/\/Type \/Page\b/g)?.length).toBeGreaterThanOrEqual(1);
+    // What a reader sees: the text of the PDF, extracted by poppler's pdftotext (Debian poppler-utils).
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: pdf }).toString('utf8').replace(/\s+/g, ' ');
+    expect(text).toContain(`Verification report ${report.id}`);
+    for (const words of ['Inlet temperature', 'Feed rate', '199.5', 'Item tested', ITEM_TESTED_STATEMENT]) expect(text).toContain(words);
+    // The hash may wrap anywhere in its box: compare without white space.
+    expect(text.replace(/ /g, '')).toContain(report.dataSha256);
   });
 
   it('ships the data as the canonical CSV whose sha256 is the report hash', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DeadLetterStore, deadLettersFile, RejectReason } from '../../ingest/dead-letters.js';
-import { hubOptionsFromEnv } from '../../hub.js';
+import { dataDirFromEnv } from '../../common/runtime/data-dir.js';
 
 /** "30m", "2h", "7d" or an ISO date. */
 function parseSince(value: string): Date {
@@ -26,7 +26,7 @@ export function registerDeadLetters(program: Command): void {
       if (reason && !reason.success) throw new Error(`--reason "${opts.reason}" is not one of ${RejectReason.options.join(', ')}`);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit "${opts.limit}" is not a positive whole number`);
-      const file = deadLettersFile(opts.dataDir ?? hubOptionsFromEnv().dataDir);
+      const file = deadLettersFile(opts.dataDir ?? dataDirFromEnv());
       if (!existsSync(file)) {
         process.stdout.write(`no dead letters (${file} does not exist yet)\n`);
         return;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { Account } from '../../broker/accounts.js';
 import { generatePassword, UserStore, usersFile } from '../../broker/user-store.js';
-import { hubOptionsFromEnv } from '../../hub.js';
+import { dataDirFromEnv } from '../../common/runtime/data-dir.js';
 
 const dataDirOption = ['--data-dir <dir>', 'data directory (default PILOTHUB_DATA_DIR or ./data)'] as const;
-const openStore = (dataDir?: string) => new UserStore(usersFile(dataDir ?? hubOptionsFromEnv().dataDir));
+const openStore = (dataDir?: string) => new UserStore(usersFile(dataDir ?? dataDirFromEnv()));
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -1,0 +1,12 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The hub's data directory: PILOTHUB_DATA_DIR, or `data/` in the project. Its own module so `pilothub user` and
+ * `pilothub dead-letters` find the hub's files without loading the hub (API, gateway, simulators).
+ */
+export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.PILOTHUB_DATA_DIR ?? join(PROJECT_ROOT, 'data'));
+}
