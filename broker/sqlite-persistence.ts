@@ -232,9 +232,11 @@ export class SqlitePersistence extends MemoryPersistenceClass {
   /**
    * Group commit: the mutations made in one synchronous run (one socket read can carry many packets) are written in
    * one transaction, in the order they were made, at the next microtask, and each promise resolves only once that
-   * transaction has committed. A microtask, not a later turn of the event loop: the promises then settle when those of
-   * aedes's own in-memory persistence would, and aedes relies on that timing (deferred to setImmediate, retained
-   * births published in the hub never reached the API's live subscription; test/hub-start.test.ts).
+   * transaction has committed. A microtask, not a later turn of the event loop: aedes numbers every publish and each
+   * subscriber drops a packet numbered below one it already got (lib/client.js dedupe), and a retained publish is
+   * emitted only after storeRetained resolves. Deferred to setImmediate, a gateway's retained births were overtaken
+   * by its data and dropped at the API (test/hub-start.test.ts); at a microtask they settle when aedes's own
+   * in-memory persistence would.
    */
   private durable(mutation: () => unknown): Promise<void> {
     return new Promise((resolve, reject) => {
