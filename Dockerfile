@@ -3,7 +3,9 @@
 FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# patches/ holds fixes to dependencies that npm's postinstall (patch-package) applies.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci
 COPY . .
 # The dashboard is bundled with esbuild (a dev dependency), then dev dependencies are dropped.

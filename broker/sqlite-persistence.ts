@@ -54,8 +54,8 @@ const unpack = <T>(blob: Buffer) => deserialize(blob) as T;
  * aedes persistence that survives a broker restart: subscriptions, retained messages, the QoS 1/2 queues
  * of persistent sessions (queued and in flight), incoming QoS 2 packets and wills live in SQLite (WAL)
  * and are loaded back on `setup`. Every mutation is committed before its promise resolves. Passes aedes-persistence's
- * abstract test suite. Note that aedes 1.x acknowledges a QoS 1 publish before it routes it (lib/handlers/publish.js):
- * a broker killed in that instant loses a message its publisher has already let go; a stopped or restarted one does not.
+ * abstract test suite. With patches/aedes+1.2.0.patch, aedes acknowledges a QoS 1 publish only after routing it, so a
+ * PUBACK means the message is in this store for every persistent subscriber (test/broker-puback.test.ts).
  */
 export class SqlitePersistence extends MemoryPersistenceClass {
   private readonly db: Database.Database;

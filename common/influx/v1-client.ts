@@ -1,7 +1,7 @@
+import { decode } from '@msgpack/msgpack';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Unpackr } from 'msgpackr';
 
 /** A result series of an InfluxQL query, as the v1 `/query` endpoint returns it. */
 export interface Series {
@@ -150,9 +150,6 @@ export class InfluxV1Client {
 }
 
 const MSGPACK = 'application/x-msgpack';
-// msgpackr rather than @msgpack/msgpack: 2.5x faster on InfluxDB's row arrays (a report reads 1.44 M rows).
-// InfluxDB sends epoch times as int64, which must come back as plain numbers.
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 const NEWLINE = Buffer.from('\n');
 // Kept-alive connections for writes: one TCP connection per write in flight, reused batch after batch.
 const httpAgent = new HttpAgent({ keepAlive: true });
@@ -166,7 +163,7 @@ async function readText(res: IncomingMessage): Promise<string> {
 }
 
 async function readQueryBody(res: Response): Promise<unknown> {
-  if (res.headers.get('content-type')?.startsWith(MSGPACK)) return unpackr.unpack(new Uint8Array(await res.arrayBuffer()));
+  if (res.headers.get('content-type')?.startsWith(MSGPACK)) return decode(new Uint8Array(await res.arrayBuffer()), { useBigInt64: false });
   return res.json();
 }
 
