@@ -23,6 +23,9 @@ export class Publisher {
   /** Highest outbox id handed to mqtt.js on this connection; later ones are still to send. */
   private lastSentId = 0;
   private pumping = false;
+  /** Status and births of this connection not yet acknowledged; data waits for them (see announce). */
+  private unacknowledgedAnnouncements = 0;
+  private connection = 0;
 
   constructor(
     private readonly config: Pick<GatewayConfig, 'gateway' | 'mqtt' | 'buffer'>,
@@ -50,7 +53,9 @@ export class Publisher {
       const queued = this.outbox.depth().messages;
       this.logger.info({ url: m.url, queued }, queued ? `connected to broker; sending ${queued} queued batch(es) first` : 'connected to broker');
       this.metrics.connected.set(1);
-      this.publishStatus('online');
+      this.connection++;
+      this.unacknowledgedAnnouncements = 0;
+      this.announce(this.statusTopic, JSON.stringify({ gateway: this.config.gateway.id, state: 'online' }));
       for (const birth of this.births.values()) this.publishBirth(birth);
       this.pump();
     });
@@ -113,7 +118,7 @@ export class Publisher {
   /** Hands queued batches to mqtt.js in order, keeping at most `maxInflight` awaiting PUBACK. */
   private pump(): void {
     // mqtt.js may call a publish callback synchronously; the flag keeps that from re-entering this loop.
-    if (this.pumping) return;
+    if (this.pumping || this.unacknowledgedAnnouncements > 0) return;
     this.pumping = true;
     try {
       const client = this.client;
@@ -154,12 +159,25 @@ export class Publisher {
   }
 
   private publishBirth(birth: Birth): void {
-    if (!this.client?.connected) return;
-    this.client.publish(topics.birth(this.config.gateway.site, birth.equipment.id), JSON.stringify(birth), { qos: 1, retain: true });
+    this.announce(topics.birth(this.config.gateway.site, birth.equipment.id), JSON.stringify(birth));
   }
 
-  private publishStatus(state: GatewayStatus['state']): void {
-    this.client?.publish(this.statusTopic, JSON.stringify({ gateway: this.config.gateway.id, state }), { qos: 1, retain: true });
+  /**
+   * Publishes a retained status or birth and holds data back until the broker has acknowledged it. Brokers number
+   * publishes, and aedes makes a subscriber drop one numbered below one it already got; a retained publish is
+   * emitted only once stored, so a batch sent right behind a birth could overtake it and the birth never reach a
+   * subscriber already listening (the API). aedes as patched here acknowledges only after emitting.
+   */
+  private announce(topic: string, payload: string): void {
+    if (!this.client?.connected) return;
+    const connection = this.connection;
+    this.unacknowledgedAnnouncements++;
+    this.client.publish(topic, payload, { qos: 1, retain: true }, () => {
+      // A callback from an earlier connection does not count against this one's announcements.
+      if (connection !== this.connection) return;
+      this.unacknowledgedAnnouncements--;
+      this.pump();
+    });
   }
 
   private async publishStatusAsync(state: GatewayStatus['state']): Promise<void> {
