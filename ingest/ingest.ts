@@ -193,5 +193,5 @@ function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: 
     return undefined;
   }
   const { gateway, readings } = checked.batch;
-  return { body: Buffer.from(readingsToLines({ site: topic.site, equipment: topic.equipment, gateway }, readings)), lines: readings.length };
+  return { body: readingsToLines({ site: topic.site, equipment: topic.equipment, gateway }, readings), lines: readings.length };
 }

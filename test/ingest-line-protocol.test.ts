@@ -29,7 +29,7 @@ describe('line protocol: hand-written builder vs @influxdata/influxdb-client Poi
       { p: 'temp', v: null, t: 0, q: 'bad' },
     ];
     for (const r of cases) expect(readingToLine(key, r), JSON.stringify(r)).toBe(viaPoint(key, r));
-    expect(readingsToLines(key, cases)).toBe(cases.map((r) => viaPoint(key, r)).join('\n'));
+    expect(readingsToLines(key, cases).toString('utf8')).toBe(cases.map((r) => viaPoint(key, r)).join('\n'));
   });
 
   it('escapes tag values and gateway strings the same way (beyond what identifiers allow today)', () => {

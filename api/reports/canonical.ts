@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ReadingValue } from '../../common/contracts/index.js';
+import { ByteWriter, isAscii } from '../../common/encoding/byte-writer.js';
 import type { StoredPoint } from '../../common/influx/layout.js';
 
 /**
@@ -34,61 +35,19 @@ const QUALITY_TAIL = { good: ',good\n', uncertain: ',uncertain\n', bad: ',bad\n'
  * One parameter's lines of the serialisation (each ending with "\n") as UTF-8 bytes, written straight into a
  * buffer. A report holds a line per stored point (1.44 M for 8 h of 50 parameters at 1 Hz); building them as
  * strings and concatenating was most of the report's time (test/report-canonical.test.ts keeps the bytes equal
- * to the plain-string definition). Short ASCII pieces are copied byte by byte: cheaper than a native call each.
+ * to the plain-string definition).
  */
 export function canonicalChunk(parameter: string, points: readonly StoredPoint[]): Buffer {
   const head = `${parameter},`;
-  let buf = Buffer.allocUnsafe(points.length * (head.length + 40) + 64);
-  let at = 0;
+  const headAscii = isAscii(head);
+  const out = new ByteWriter(points.length * (head.length + 40));
   for (const p of points) {
-    const value = typeof p.v === 'number' ? String(p.v) : canonicalValue(p.v);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; 16 digits of time, 2 commas and the longest quality.
-    const needed = head.length + 16 + value.length * 3 + 12;
-    if (at + needed > buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + needed));
-      buf.copy(bigger, 0, 0, at);
-      buf = bigger;
-    }
-    at = writeAscii(buf, at, head);
-    at = writeDigits(buf, at, p.t);
-    buf[at++] = 0x2c; // ,
-    at = typeof p.v === 'string' ? at + buf.write(value, at, 'utf8') : writeAscii(buf, at, value);
-    at = writeAscii(buf, at, QUALITY_TAIL[p.q]);
+    out.text(head, headAscii).digits(p.t).byte(0x2c);
+    if (typeof p.v === 'string') out.utf8(canonicalValue(p.v));
+    else out.ascii(canonicalValue(p.v));
+    out.ascii(QUALITY_TAIL[p.q]);
   }
-  return buf.subarray(0, at);
-}
-
-/**
- * A non-negative integer (epoch ms) in base 10, as String(n) would write it. Split at 10^8 so the digit loops
- * run on small integers, which V8 keeps unboxed, instead of dividing doubles.
- */
-function writeDigits(buf: Buffer, at: number, n: number): number {
-  if (n < 1e8) return writeSmall(buf, at, n);
-  const high = Math.floor(n / 1e8);
-  at = writeSmall(buf, at, high);
-  let low = n - high * 1e8;
-  for (let i = at + 7; i >= at; i--) {
-    const next = (low / 10) | 0;
-    buf[i] = 0x30 + low - next * 10;
-    low = next;
-  }
-  return at + 8;
-}
-
-function writeSmall(buf: Buffer, at: number, n: number): number {
-  let digits = 1;
-  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
-  for (let i = at + digits - 1, rest = n; i >= at; i--) {
-    const next = (rest / 10) | 0;
-    buf[i] = 0x30 + rest - next * 10;
-    rest = next;
-  }
-  return at + digits;
-}
-
-function writeAscii(buf: Buffer, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) buf[at + i] = text.charCodeAt(i);
-  return at + text.length;
+  return out.bytes();
 }
 
 export interface Canonical { csv: Buffer; sha256: string; pointCount: number }

@@ -1,4 +1,5 @@
 import type { Quality, Reading, ReadingValue } from '../contracts/readings.js';
+import { ByteWriter, isAscii } from '../encoding/byte-writer.js';
 import { InfluxV1Client, influxString } from './v1-client.js';
 
 /**
@@ -13,34 +14,44 @@ export interface ReadingKey { site: string; equipment: string; gateway: string }
 
 /**
  * One reading as a line of InfluxDB line protocol, byte for byte what @influxdata/influxdb-client's
- * `Point.toLineProtocol()` writes (tags and fields sorted by key, the same escaping; test/influx-layout.test.ts
+ * `Point.toLineProtocol()` writes (tags and fields sorted by key, the same escaping; test/ingest-line-protocol.test.ts
  * compares both on tricky strings). Hand-written because the profile of `npm run bench -- ingest` showed
  * Point (an object, two key sorts and a character loop per reading) as the largest cost of the ingest hot path.
  */
 export function readingToLine(key: ReadingKey, r: Reading): string {
-  return lineBuilder(key)(r);
+  return readingsToLines(key, [r]).toString('utf8');
 }
 
-/** The lines of one message's readings, joined by \n: the parts common to the message are escaped once. */
-export function readingsToLines(key: ReadingKey, readings: readonly Reading[]): string {
-  const line = lineBuilder(key);
-  let body = '';
-  for (let i = 0; i < readings.length; i++) body += (i ? '\n' : '') + line(readings[i]!);
-  return body;
-}
-
-function lineBuilder(key: ReadingKey): (r: Reading) => string {
+/**
+ * The lines of one message's readings as UTF-8, separated by \n: the parts common to the message, and to each
+ * parameter, are escaped once, and everything is written straight into one buffer.
+ */
+export function readingsToLines(key: ReadingKey, readings: readonly Reading[]): Buffer {
   const head = `${MEASUREMENT},equipment=${tag(key.equipment)},parameter=`;
   const middle = `,site=${tag(key.site)} gateway=${quoted(key.gateway)},quality=`;
-  return (r) => {
-    let line = `${head}${tag(r.p)}${middle}${r.q === undefined || r.q === 'good' ? '"good"' : quoted(r.q)}`;
+  const prefixes = new Map<string, { text: string; ascii: boolean }>();
+  const out = new ByteWriter(readings.length * 120);
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i]!;
+    let prefix = prefixes.get(r.p);
+    if (!prefix) {
+      const text = `${head}${tag(r.p)}${middle}`;
+      prefixes.set(r.p, (prefix = { text, ascii: isAscii(text) }));
+    }
+    if (i) out.byte(0x0a);
+    out.text(prefix.text, prefix.ascii);
+    if (r.q === undefined || r.q === 'good') out.ascii('"good"');
+    else out.ascii(`"${r.q}"`);
     if (typeof r.v === 'number') {
       if (!Number.isFinite(r.v)) throw new Error(`invalid float value for field 'value': ${r.v}`);
-      line += `,value=${String(r.v)}`;
-    } else if (typeof r.v === 'boolean') line += `,value_bool=${r.v ? 'T' : 'F'}`;
-    else if (typeof r.v === 'string') line += `,value_str=${quoted(r.v)}`;
-    return `${line} ${r.t}`;
-  };
+      out.ascii(',value=').ascii(String(r.v));
+    } else if (typeof r.v === 'boolean') out.ascii(r.v ? ',value_bool=T' : ',value_bool=F');
+    else if (typeof r.v === 'string') out.ascii(',value_str=').utf8(quoted(r.v));
+    out.byte(0x20);
+    if (Number.isSafeInteger(r.t) && r.t >= 0) out.digits(r.t);
+    else out.ascii(String(r.t));
+  }
+  return out.bytes();
 }
 
 // Line protocol escaping as InfluxDB documents it: tag keys/values escape comma, space and equals sign
