@@ -8,6 +8,7 @@ import { freePort } from '../common/runtime/ports.js';
 import { parseGatewayConfig } from '../gateway/config.js';
 import { startGateway } from '../gateway/gateway.js';
 import { eventually, sprayDryer, tempDir } from './helpers/servers.js';
+import { dryerGatewayYaml } from './helpers/gateway-yaml.js';
 import { teardown } from './helpers/teardown.js';
 
 /** A broker store that takes its time over retained messages, as one on a network (redis, a SAN) may. */
@@ -18,17 +19,9 @@ class SlowRetainedStore extends SqlitePersistence {
   }
 }
 
-const yaml = (mqttUrl: string, dryerPort: number) => `gateway: { id: gw-bo, site: hall-bo }
-mqtt: { url: "${mqttUrl}" }
-devices:
-  - id: dryer-bo
-    name: Spray dryer
-    protocol: modbus
-    connection: { transport: tcp, host: 127.0.0.1, port: ${dryerPort} }
-    pollIntervalMs: 100
-    parameters:
-      - { id: inlet_temp, name: Inlet, table: input, address: 0, type: float32 }
-`;
+const yaml = (mqttUrl: string, dryerPort: number) => dryerGatewayYaml({
+  gateway: 'gw-bo', site: 'hall-bo', device: 'dryer-bo', mqttUrl, dryerPort, parameters: ['{ id: inlet_temp, name: Inlet, table: input, address: 0, type: float32 }'],
+});
 
 describe('gateway announcements', () => {
   it('reach subscribers already listening even when batches queued during an outage go out right behind them', async () => {

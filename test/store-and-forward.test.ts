@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
+import { dryerGatewayYaml } from './helpers/gateway-yaml.js';
 import { teardown } from './helpers/teardown.js';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import { ReadingBatch } from '../common/contracts/index.js';
@@ -13,23 +14,15 @@ import { sleep } from './modbus-helpers.js';
 
 const PARAMETERS = ['inlet_temp', 'outlet_temp', 'feed_rate', 'atomizer_speed', 'inlet_temp_sp', 'running', 'alarm'];
 
-const yaml = (mqttUrl: string, dryerPort: number) => `gateway: { id: gw-sf, site: hall-sf }
-mqtt: { url: "${mqttUrl}" }
-devices:
-  - id: dryer-sf
-    name: Spray dryer
-    protocol: modbus
-    connection: { transport: tcp, host: 127.0.0.1, port: ${dryerPort} }
-    pollIntervalMs: 100
-    parameters:
-      - { id: inlet_temp, name: Inlet, table: input, address: 0, type: float32 }
-      - { id: outlet_temp, name: Outlet, table: input, address: 2, type: float32 }
-      - { id: feed_rate, name: Feed, table: input, address: 4, type: float32 }
-      - { id: atomizer_speed, name: Atomizer, table: input, address: 6, type: float32 }
-      - { id: inlet_temp_sp, name: Setpoint, table: holding, address: 0, type: float32 }
-      - { id: running, name: Running, table: coil, address: 0, type: bool }
-      - { id: alarm, name: Alarm, table: discrete, address: 0, type: bool }
-`;
+const yaml = (mqttUrl: string, dryerPort: number) => dryerGatewayYaml({ gateway: 'gw-sf', site: 'hall-sf', device: 'dryer-sf', mqttUrl, dryerPort, parameters: [
+  '{ id: inlet_temp, name: Inlet, table: input, address: 0, type: float32 }',
+  '{ id: outlet_temp, name: Outlet, table: input, address: 2, type: float32 }',
+  '{ id: feed_rate, name: Feed, table: input, address: 4, type: float32 }',
+  '{ id: atomizer_speed, name: Atomizer, table: input, address: 6, type: float32 }',
+  '{ id: inlet_temp_sp, name: Setpoint, table: holding, address: 0, type: float32 }',
+  '{ id: running, name: Running, table: coil, address: 0, type: bool }',
+  '{ id: alarm, name: Alarm, table: discrete, address: 0, type: bool }',
+] });
 
 describe('store-and-forward: gateway -> broker -> ingest -> InfluxDB across a broker outage and a gateway restart', () => {
   it('finds every reading the gateway produced in InfluxDB exactly once, and seq keeps increasing', async () => {
