@@ -35,4 +35,28 @@ describe('InfluxDB v1 client', () => {
       await expect(new InfluxV1Client(url, 'pilothub', 10_000, { msgpack }).query('SELEC nonsense')).rejects.toThrow(/error parsing query/);
     }
   });
+
+  it('streams a large answer in chunks, series split across them, and gives the same rows as one answer', async () => {
+    const client = new InfluxV1Client(url, 'pilothub');
+    const key = { site: 's', equipment: 'e-chunks', gateway: 'gw' };
+    const t0 = 1_767_300_000_000;
+    const lines = ['a', 'b'].flatMap((p) => Array.from({ length: 2500 }, (_, i) => readingToLine(key, { p, v: i / 7, t: t0 + i })));
+    await client.write(lines.join('\n'));
+    const q = `SELECT "value","quality" FROM "reading" WHERE "equipment" = 'e-chunks' GROUP BY "parameter"`;
+    const chunks: { parameter: string | undefined; rows: number }[] = [];
+    const rows = new Map<string, unknown[][]>();
+    await client.queryChunks(q, (series) => {
+      for (const s of series) {
+        chunks.push({ parameter: s.tags?.parameter, rows: s.values.length });
+        rows.set(s.tags!.parameter!, [...(rows.get(s.tags!.parameter!) ?? []), ...s.values]);
+      }
+    }, 1000);
+    expect(chunks.length).toBeGreaterThanOrEqual(6);
+    expect(chunks.every((c) => c.rows <= 1000)).toBe(true);
+    const whole = await client.query(q);
+    for (const s of whole) expect(rows.get(s.tags!.parameter!)).toEqual(s.values);
+    expect([...rows.values()].map((r) => r.length)).toEqual([2500, 2500]);
+    // A query error arrives in the stream as it would in one answer.
+    await expect(client.queryChunks('SELEC nonsense', () => undefined)).rejects.toThrow(/error parsing query/);
+  });
 });

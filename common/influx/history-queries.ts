@@ -33,16 +33,18 @@ function columnIndex(series: Series, name: string): number {
 /** Raw points of several parameters in [from, to], oldest first; at most `limit` per parameter. */
 export async function queryRawSeries(client: InfluxV1Client, w: SeriesWhere, limit: number): Promise<Map<string, StoredPoint[]>> {
   const q = `SELECT "value","value_bool","value_str","quality" FROM "${MEASUREMENT}" WHERE ${whereClause(w)} GROUP BY "parameter" ORDER BY time ASC LIMIT ${limit}`;
-  const out = new Map<string, StoredPoint[]>();
-  for (const [parameter, series] of byParameter(await client.query(q), w.parameters)) {
-    if (!series) { out.set(parameter, []); continue; }
-    const [it, iv, ib, is, iq] = ['time', 'value', 'value_bool', 'value_str', 'quality'].map((c) => columnIndex(series, c)) as [number, number, number, number, number];
-    out.set(parameter, series.values.map((row) => ({
-      t: row[it] as number,
-      v: (row[iv] ?? row[ib] ?? row[is] ?? null) as ReadingValue | null,
-      q: (row[iq] ?? 'good') as Quality,
-    })));
-  }
+  const out = new Map<string, StoredPoint[]>(w.parameters.map((p) => [p, []]));
+  // Chunked: rows are turned into points while InfluxDB still reads the rest.
+  await client.queryChunks(q, (chunk) => {
+    for (const series of chunk) {
+      const points = out.get(series.tags?.parameter ?? '');
+      if (!points) continue;
+      const [it, iv, ib, is, iq] = ['time', 'value', 'value_bool', 'value_str', 'quality'].map((c) => columnIndex(series, c)) as [number, number, number, number, number];
+      for (const row of series.values) {
+        points.push({ t: row[it] as number, v: (row[iv] ?? row[ib] ?? row[is] ?? null) as ReadingValue | null, q: (row[iq] ?? 'good') as Quality });
+      }
+    }
+  });
   return out;
 }
 
