@@ -35,22 +35,33 @@ async function cuttableLink(targetPort: number) {
   };
 }
 
+/**
+ * The reactor through `url` with fast keep-alive and reconnect; returns the readings emitted since a time. `device`
+ * adds its parameters and any other settings.
+ */
+async function startDriver(url: string, device: Record<string, unknown>): Promise<(t: number) => Reading[]> {
+  const emitted: { at: number; readings: Reading[] }[] = [];
+  const driver = opcuaDriver.create(opcuaDriver.deviceSchema.parse({
+    id: 'reactor-1', name: 'Reactor', protocol: 'opcua', endpointUrl: url,
+    publishingIntervalMs: 300, samplingIntervalMs: 100, keepAliveIntervalMs: 1000, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+    ...device,
+  }), { logger: createLogger('opcua-link-test'), emit: (readings) => emitted.push({ at: Date.now(), readings }), dataDir: tempDir('pilothub-gw-') });
+  await driver.start();
+  teardown(() => driver.stop());
+  return (t) => emitted.filter((e) => e.at >= t).flatMap((e) => e.readings);
+}
+
 describe('opcua link loss with the server still running', () => {
   it('publishes bad readings during the cut, then reactivates the same session and its subscription', async () => {
     const sim = await reactor();
     const link = await cuttableLink(sim.port);
-    const emitted: { at: number; readings: Reading[] }[] = [];
-    const driver = opcuaDriver.create(opcuaDriver.deviceSchema.parse({
-      id: 'reactor-1', name: 'Reactor', protocol: 'opcua', endpointUrl: link.url,
-      publishingIntervalMs: 300, samplingIntervalMs: 100, keepAliveIntervalMs: 1000, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+    const readingsSince = await startDriver(link.url, {
       parameters: [
         { id: 'reactor_temp', name: 'T', nodeId: reactorNodeId('Measurements', 'ReactorTemperature') },
         { id: 'batch_state', name: 'State', nodeId: reactorNodeId('Status', 'BatchState'), datatype: 'string' },
       ],
-    }), { logger: createLogger('opcua-link-test'), emit: (readings) => emitted.push({ at: Date.now(), readings }), dataDir: tempDir('pilothub-gw-') });
-    await driver.start();
-    teardown(() => driver.stop());
-    const since = (t: number, id: string) => emitted.filter((e) => e.at >= t).flatMap((e) => e.readings.filter((r) => r.p === id));
+    });
+    const since = (t: number, id: string) => readingsSince(t).filter((r) => r.p === id);
 
     await eventually('good data', () => since(0, 'reactor_temp').find((r) => r.q === undefined));
     expect(sim.sessions()).toHaveLength(1);
@@ -72,15 +83,10 @@ describe('opcua link loss with the server still running', () => {
   it('notices a silent link (no reset: keep-alive and publish requests time out), publishes bad readings, and recovers', async () => {
     const sim = await reactor();
     const link = await cuttableLink(sim.port);
-    const emitted: { at: number; readings: Reading[] }[] = [];
-    const driver = opcuaDriver.create(opcuaDriver.deviceSchema.parse({
-      id: 'reactor-1', name: 'Reactor', protocol: 'opcua', endpointUrl: link.url,
-      publishingIntervalMs: 300, samplingIntervalMs: 100, keepAliveIntervalMs: 1000, requestTimeoutMs: 1500, reconnect: { initialDelayMs: 200, maxDelayMs: 1000 },
+    const since = await startDriver(link.url, {
+      requestTimeoutMs: 1500,
       parameters: [{ id: 'reactor_temp', name: 'T', nodeId: reactorNodeId('Measurements', 'ReactorTemperature') }],
-    }), { logger: createLogger('opcua-link-test'), emit: (readings) => emitted.push({ at: Date.now(), readings }), dataDir: tempDir('pilothub-gw-') });
-    await driver.start();
-    teardown(() => driver.stop());
-    const since = (t: number) => emitted.filter((e) => e.at >= t).flatMap((e) => e.readings);
+    });
 
     await eventually('good data', () => since(0).find((r) => r.q === undefined));
     link.silence();
