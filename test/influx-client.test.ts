@@ -56,7 +56,15 @@ describe('InfluxDB v1 client', () => {
     const whole = await client.query(q);
     for (const s of whole) expect(rows.get(s.tags!.parameter!)).toEqual(s.values);
     expect([...rows.values()].map((r) => r.length)).toEqual([2500, 2500]);
-    // A query error arrives in the stream as it would in one answer.
-    await expect(client.queryChunks('SELEC nonsense', () => undefined)).rejects.toThrow(/error parsing query/);
+    // In JSON, chunked as one object per line, the same rows.
+    const viaJson = new Map<string, unknown[][]>();
+    await new InfluxV1Client(url, 'pilothub', 10_000, { msgpack: false }).queryChunks(q, (series) => {
+      for (const s of series) viaJson.set(s.tags!.parameter!, [...(viaJson.get(s.tags!.parameter!) ?? []), ...s.values]);
+    }, 1000);
+    expect(viaJson).toEqual(rows);
+    // A query error comes with the server's reason either way.
+    for (const msgpack of [true, false]) {
+      await expect(new InfluxV1Client(url, 'pilothub', 10_000, { msgpack }).queryChunks('SELEC nonsense', () => undefined)).rejects.toThrow(/error parsing query/);
+    }
   });
 });
