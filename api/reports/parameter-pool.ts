@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { ParameterResult, ParameterTask } from './parameter-task.js';
@@ -28,6 +29,8 @@ export class ParameterPool {
    */
   async runAll(tasks: ParameterTask[], onResult: (result: ParameterResult) => void): Promise<void> {
     const abort = new AbortController();
+    // Every queued task listens on the one signal; that many listeners are expected, not a leak.
+    setMaxListeners(tasks.length + 1, abort.signal);
     let failure: unknown;
     await Promise.all(tasks.map(async (task) => {
       try {

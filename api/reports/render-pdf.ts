@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**
  * Prints the report HTML to PDF with the system Chromium (Debian package) through playwright-core, the
@@ -9,19 +9,28 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-netw
 
 export class PdfPrinter {
   private browser: Promise<Browser> | undefined;
+  /** A page opened ahead of need (newPage takes about 0.2 s), taken by the next print. */
+  private spare: Promise<Page> | undefined;
 
   constructor(private readonly executablePath = process.env.PILOTHUB_CHROMIUM ?? '/usr/bin/chromium') {}
 
+  /**
+   * Starts the browser and opens a page for the next print, so that work overlaps the caller's (a report
+   * calls it before reading its data). Failures surface in `print`, where they are reported.
+   */
+  warm(): void {
+    if (this.spare) return;
+    const spare = this.launch().then((browser) => browser.newPage());
+    spare.catch(() => { if (this.spare === spare) this.spare = undefined; });
+    this.spare = spare;
+  }
+
   async print(html: string, footer: string): Promise<Buffer> {
-    this.browser ??= chromium.launch({ executablePath: this.executablePath, args: LAUNCH_ARGS });
-    let browser: Browser;
-    try {
-      browser = await this.browser;
-    } catch (err) {
-      this.browser = undefined;
-      throw new Error(`cannot start Chromium at ${this.executablePath} to print the report PDF (set PILOTHUB_CHROMIUM): ${(err as Error).message}`);
-    }
-    const page = await browser.newPage();
+    const spare = this.spare;
+    this.spare = undefined;
+    const page = await (spare ?? this.launch().then((browser) => browser.newPage())).catch((err: Error) => {
+      throw new Error(`cannot start Chromium at ${this.executablePath} to print the report PDF (set PILOTHUB_CHROMIUM): ${err.message}`);
+    });
     try {
       // The HTML is self-contained; nothing may be fetched while printing.
       await page.route('**/*', (route) => route.abort());
@@ -36,9 +45,24 @@ export class PdfPrinter {
     }
   }
 
+  /** One browser per process; a failed launch or a browser that died is forgotten so the next print starts another. */
+  private launch(): Promise<Browser> {
+    if (this.browser) return this.browser;
+    const forget = () => {
+      if (this.browser !== browser) return;
+      this.browser = undefined;
+      this.spare = undefined;
+    };
+    const browser = chromium.launch({ executablePath: this.executablePath, args: LAUNCH_ARGS });
+    browser.then((b) => b.on('disconnected', forget), forget);
+    return (this.browser = browser);
+  }
+
   async close(): Promise<void> {
-    const browser = this.browser;
+    const [browser, spare] = [this.browser, this.spare];
     this.browser = undefined;
+    this.spare = undefined;
+    await spare?.then((page) => page.close()).catch(() => undefined);
     if (browser) await (await browser.catch(() => undefined))?.close();
   }
 }

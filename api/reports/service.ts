@@ -82,6 +82,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     ? ctx.db.prepare('SELECT id, name FROM orgs WHERE id = ?').get(run.org_id) as { id: string; name: string } | undefined : undefined;
   const window = { from: run.started_at, to: run.ended_at };
   const started = performance.now();
+  ctx.printer.warm();
   const limits = limitsFor(ctx.db, run.equipment_id, req.recipe);
   const analyses = new Map<string, ParameterAnalysis>();
   const budget = pointBudget(run.id);
