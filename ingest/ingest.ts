@@ -1,6 +1,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, topicFilters } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
+import { ensureRollups, extremesOf, type MessageExtremes } from '../common/influx/rollups.js';
 import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
@@ -9,7 +10,8 @@ import { batchValidator } from './batch-validator.js';
 import { DeadLetterStore, type RejectReason } from './dead-letters.js';
 import { IngestPrometheus } from './metrics.js';
 import { OrderedAcks } from './ordered-acks.js';
-import { WriteBatcher } from './write-batcher.js';
+import { RollupWriter } from './rollup-writer.js';
+import { WriteBatcher, type BatchItem } from './write-batcher.js';
 
 export type { RejectReason } from './dead-letters.js';
 
@@ -73,6 +75,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth });
   await influx.waitReady();
   await influx.ensureDatabase();
+  await ensureRollups(influx, logger);
   const maxPendingLines = options.maxPendingLines ?? 200_000;
   const deadLetters = options.deadLetterFile ? new DeadLetterStore(options.deadLetterFile) : undefined;
 
@@ -81,11 +84,13 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     rejected: { bad_json: 0, schema: 0, unknown_topic: 0, oversized: 0, refused_by_influxdb: 0 },
   };
   let acks: OrderedAcks | undefined;
-  const batcher: WriteBatcher = new WriteBatcher((bodies) => influx.write(bodies), {
+  const rollups = new RollupWriter((body) => influx.write([body], 'ns'), logger);
+  const batcher = new WriteBatcher<IngestItem>((bodies) => influx.write(bodies), {
     maxLines: options.maxBatchLines ?? 5000,
     maxDelayMs: options.maxBatchDelayMs ?? 100,
     maxPendingLines,
     concurrentWrites: options.concurrentWrites ?? 2,
+    confirm: (items) => rollups.record(items.map((item) => item.extremes)),
   }, logger, {
     written: (lines, ms) => {
       metrics.readingsWritten += lines; metrics.batchesWritten++;
@@ -160,6 +165,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     stop: async () => {
       await client.endAsync();
       batcher.abort();
+      rollups.close();
       await metricsServer?.close();
       deadLetters?.close();
     },
@@ -168,8 +174,11 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
 
 const validateBatch = batchValidator();
 
+/** A message on its way to InfluxDB: its lines and what it adds to the per-minute rollups. */
+interface IngestItem extends BatchItem { extremes: MessageExtremes | undefined }
+
 /** Validates a message; returns its line protocol, or undefined after recording why it was rejected. */
-function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): { body: Buffer; lines: number } | undefined {
+function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): Pick<IngestItem, 'body' | 'lines' | 'extremes'> | undefined {
   const topic = parseTopic(packet.topic);
   if ('error' in topic || topic.kind !== 'data') {
     reject('unknown_topic', packet, 'error' in topic ? topic.error : 'not a data topic');
@@ -193,5 +202,6 @@ function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: 
     return undefined;
   }
   const { gateway, readings } = checked.batch;
-  return { body: readingsToLines({ site: topic.site, equipment: topic.equipment, gateway }, readings), lines: readings.length };
+  const key = { site: topic.site, equipment: topic.equipment, gateway };
+  return { body: readingsToLines(key, readings), lines: readings.length, extremes: extremesOf(key, readings) };
 }

@@ -15,7 +15,7 @@ export interface BatchItem {
   refused(reason: string): void;
 }
 
-export interface WriteBatcherOptions {
+export interface WriteBatcherOptions<T extends BatchItem> {
   /** Flush when this many lines wait. */
   maxLines: number;
   /** Flush at the latest this long after the first line of a batch arrived. */
@@ -24,6 +24,11 @@ export interface WriteBatcherOptions {
   maxPendingLines: number;
   /** Writes in flight at once (default 1). OrderedAcks keeps PUBACKs in arrival order whichever lands first. */
   concurrentWrites?: number;
+  /**
+   * Work that must be durable before items are acknowledged, run once their lines are written (ingest: the
+   * rollups of those lines). It retries on its own; rejecting means the batcher was stopped.
+   */
+  confirm?(items: readonly T[]): Promise<void>;
 }
 
 export interface BatchEvents {
@@ -37,13 +42,15 @@ export interface BatchEvents {
  * write is retried with capped exponential backoff; its messages stay unacknowledged and, since
  * acknowledgements leave in arrival order, so do all behind it. Data is never dropped for being slow.
  */
-export class WriteBatcher {
-  private current: BatchItem[] = [];
+export class WriteBatcher<T extends BatchItem = BatchItem> {
+  private current: T[] = [];
   private currentLines = 0;
   private pendingLines = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly queued: BatchItem[][] = [];
+  private readonly queued: T[][] = [];
   private inFlight = 0;
+  /** Batches taken from the queue whose messages are not yet acknowledged (or given up). */
+  private unsettled = 0;
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
   private closed = false;
@@ -52,7 +59,7 @@ export class WriteBatcher {
 
   constructor(
     private readonly write: (bodies: readonly Buffer[]) => Promise<void>,
-    private readonly options: WriteBatcherOptions,
+    private readonly options: WriteBatcherOptions<T>,
     private readonly logger: Logger,
     private readonly events: BatchEvents = {},
   ) {}
@@ -61,7 +68,7 @@ export class WriteBatcher {
     return this.pendingLines;
   }
 
-  add(item: BatchItem): void {
+  add(item: T): void {
     this.current.push(item);
     this.currentLines += item.lines;
     this.pendingLines += item.lines;
@@ -85,7 +92,7 @@ export class WriteBatcher {
       this.queued.push(items);
       this.pump();
     }
-    if (!this.inFlight && !this.queued.length) return Promise.resolve();
+    if (!this.unsettled && !this.queued.length) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -93,10 +100,19 @@ export class WriteBatcher {
     while (this.inFlight < (this.options.concurrentWrites ?? 1) && this.queued.length) {
       const items = this.queued.shift()!;
       this.inFlight++;
-      void this.writeItems(items).finally(() => {
+      this.unsettled++;
+      let released = false;
+      // The write slot frees once the lines are in InfluxDB; `confirm` and the acknowledgements follow outside it.
+      const release = () => {
+        if (released) return;
+        released = true;
         this.inFlight--;
         this.pump();
-        if (!this.inFlight && !this.queued.length) for (const wake of this.idleWaiters.splice(0)) wake();
+      };
+      void this.writeItems(items, release).finally(() => {
+        release();
+        this.unsettled--;
+        if (!this.unsettled && !this.queued.length) for (const wake of this.idleWaiters.splice(0)) wake();
       });
     }
   }
@@ -113,7 +129,7 @@ export class WriteBatcher {
     clearTimeout(this.timer);
   }
 
-  private async writeItems(items: BatchItem[]): Promise<void> {
+  private async writeItems(items: T[], release: () => void): Promise<void> {
     const lines = items.reduce((n, i) => n + i.lines, 0);
     const bodies = items.map((i) => i.body);
     for (let attempt = 0; !this.closed || attempt === 0; attempt++) {
@@ -121,6 +137,8 @@ export class WriteBatcher {
       try {
         await this.write(bodies);
         this.events.written?.(lines, performance.now() - started);
+        release();
+        if (!(await this.confirmed(items))) return;
         if (this.lastError) this.logger.info({ backlog: this.pendingLines }, 'InfluxDB writes succeed again');
         this.lastError = undefined;
         for (const item of items) item.written();
@@ -141,12 +159,23 @@ export class WriteBatcher {
     if (this.pendingLines < this.options.maxPendingLines) for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
+  /** Runs `confirm` for written items; false when the batcher stopped first (the items stay unacknowledged). */
+  private async confirmed(items: readonly T[]): Promise<boolean> {
+    try {
+      await this.options.confirm?.(items);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** InfluxDB refused a batch as invalid: write message by message so only the culprits are refused. */
-  private async isolateRefused(items: BatchItem[]): Promise<void> {
+  private async isolateRefused(items: T[]): Promise<void> {
     for (const item of items) {
       for (let attempt = 0; ; attempt++) {
         try {
           await this.write([item.body]);
+          if (!(await this.confirmed([item]))) return;
           item.written();
           break;
         } catch (err) {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
 import { broker, eventually, influxd } from './helpers/pipeline.js';
+import { rollupMismatches } from './helpers/rollups.js';
 import { teardown } from './helpers/teardown.js';
 import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
 
@@ -55,5 +56,7 @@ describe('fault: ingest killed with SIGKILL mid-batch', () => {
     await ingestProcess(env);
     await eventually('all readings written', async () => ((await checkSequence(influx.client, s)).stored >= 10_000 ? true : undefined), 60_000);
     expect(await checkSequence(influx.client, s)).toEqual({ stored: 10_000, missing: [], duplicated: [], wrong: [] });
+    // And the per-minute rollups plot mode reads hold the extremes of every stored reading.
+    await eventually('rollups of every reading', async () => ((await rollupMismatches(influx.client, 'sigkill-1', s.t0 - 60_000, s.t0 + 120_000)).length === 0 ? true : undefined));
   });
 });

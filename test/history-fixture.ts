@@ -1,11 +1,11 @@
 import type { Birth, Reading } from '../common/contracts/index.js';
-import { readingToLine } from '../common/influx/layout.js';
+import { writeReadings } from '../common/influx/rollups.js';
 import { SITE, sharingStack } from './sharing-fixture.js';
 
 /**
  * The sharing stack (real influxd, broker, API with SQLite and logins) plus one piece of equipment announced
- * by a retained birth, whose points the tests write straight into InfluxDB in the production layout
- * (common/influx/layout.ts), so every expected value is known to the test.
+ * by a retained birth, whose points the tests write straight into InfluxDB in the production layout, rollups
+ * included (common/influx/layout.ts, rollups.ts), so every expected value is known to the test.
  */
 export async function historyStack(equipment: string, parameters: Birth['parameters']) {
   const s = await sharingStack();
@@ -13,7 +13,7 @@ export async function historyStack(equipment: string, parameters: Birth['paramet
   await s.announce(equipment, parameters);
   const write = async (readings: Reading[]) => {
     for (let i = 0; i < readings.length; i += 5000) {
-      await s.influx.client.write(readings.slice(i, i + 5000).map((r) => readingToLine({ site: SITE, equipment, gateway: 'gw-s' }, r)).join('\n'));
+      await writeReadings(s.influx.client, { site: SITE, equipment, gateway: 'gw-s' }, readings.slice(i, i + 5000));
     }
   };
   const get = (path: string, headers: Record<string, string> = {}, token = s.admin) =>

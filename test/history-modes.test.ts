@@ -100,8 +100,8 @@ describe('history modes against a real InfluxDB', () => {
   it('plot mode carries quality on request: points per bucket and the share of good ones', async () => {
     const url = `/api/v1/equipment/hist-1/history?parameter=temp,flow&mode=plot&maxPoints=12&quality=true&${range}`;
     const body = await (await s.get(url)).json();
-    // Six buckets of just under 10 min: 600 temperature samples each, the uncertain one in the first.
-    expect(body.bucketMs).toBe(Math.ceil(((N - 1) * 1000 + 1) / 6));
+    // Six buckets of 10 whole minutes: 600 temperature samples each, the uncertain one in the first.
+    expect(body.bucketMs).toBe(600_000);
     const [temp, flow] = body.series;
     expect(temp.buckets[0]).toMatchObject({ t: T0, points: 600, goodPercent: (100 * 599) / 600 });
     expect(temp.buckets[1]).toMatchObject({ t: T0 + body.bucketMs, points: 600, goodPercent: 100 });

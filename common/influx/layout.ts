@@ -60,6 +60,8 @@ const TAG_SPECIAL = /[, =\n\r\t]/g;
 const TAG_ESCAPES: Record<string, string> = { ',': '\\,', ' ': '\\ ', '=': '\\=', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const HAS_TAG_SPECIAL = /[, =\n\r\t]/;
 const tag = (value: string) => (HAS_TAG_SPECIAL.test(value) ? value.replace(TAG_SPECIAL, (c) => TAG_ESCAPES[c]!) : value);
+/** A tag value escaped for line protocol. */
+export const escapeTag = tag;
 const quoted = (value: string) => `"${/["\\]/.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`;
 
 export interface StoredPoint { t: number; v: ReadingValue | null; q: Quality }

@@ -83,15 +83,15 @@ export class InfluxV1Client {
   }
 
   /**
-   * Writes line protocol with millisecond timestamps; `lines` may come as UTF-8 chunks (one per message), sent
-   * as they are, separated by newlines, without copying them into one body first. 4xx means the data is wrong
-   * (not retryable). node:http rather than fetch: on the ingest hot path fetch's web streams, body copies and
-   * per-request objects cost more CPU than building the lines (bench/ingest.ts).
+   * Writes line protocol with millisecond timestamps (nanoseconds for rollups); `lines` may come as UTF-8 chunks
+   * (one per message), sent as they are, separated by newlines, without copying them into one body first. 4xx
+   * means the data is wrong (not retryable). node:http rather than fetch: on the ingest hot path fetch's web
+   * streams, body copies and per-request objects cost more CPU than building the lines (bench/ingest.ts).
    */
-  async write(lines: string | readonly Buffer[]): Promise<void> {
+  async write(lines: string | readonly Buffer[], precision: 'ms' | 'ns' = 'ms'): Promise<void> {
     const chunks = typeof lines === 'string' ? [Buffer.from(lines)] : lines;
     const length = chunks.reduce((n, chunk) => n + chunk.length, chunks.length - 1);
-    const target = new URL(`${this.url}/write?db=${encodeURIComponent(this.database)}&precision=ms`);
+    const target = new URL(`${this.url}/write?db=${encodeURIComponent(this.database)}&precision=${precision}`);
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const https = target.protocol === 'https:';
       const req = (https ? httpsRequest : httpRequest)(target, {

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredPoint } from '../../../common/influx/layout.js';
-import { queryAggregate, queryPlotBuckets, queryPlotPoints, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type PlotBucket, type QualityCount } from '../../../common/influx/history-queries.js';
+import { queryAggregate, queryPlotPoints, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type PlotBucket, type QualityCount } from '../../../common/influx/history-queries.js';
 import { badRequest, notFound } from '../../errors.js';
 import { ErrorBody } from '../../plugins/errors.js';
 import { dataWindows } from '../../reports/access.js';
 import { clipToWindows, type TimeRange } from '../../reports/windows.js';
 import { historyToCsv } from './csv.js';
 import { mergeAggregateRows, mergePlotBuckets, mergeQualityCounts } from './merge.js';
+import { plotBuckets, plotGrid } from './plot.js';
 import { History, HistoryParams, HistoryQuery } from './schemas.js';
 
 const HOUR_MS = 3_600_000;
@@ -54,12 +55,12 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         })),
       };
     } else if (q.mode === 'plot') {
-      const buckets = Math.max(1, Math.floor(q.maxPoints / 2));
-      const bucketMs = Math.max(1, Math.ceil((to - from + 1) / buckets));
+      const grid = plotGrid(from, to, Math.max(1, Math.floor(q.maxPoints / 2)));
+      const { origin, bucketMs } = grid;
       const [parts, exact, qualities] = await Promise.all([
-        Promise.all(ranges.map((r) => queryPlotBuckets(app.influx, where(r), bucketMs, from))),
-        q.exact ? Promise.all(ranges.map((r) => queryPlotPoints(app.influx, where(r), bucketMs, from))) : Promise.resolve(null),
-        q.quality ? Promise.all(ranges.map((r) => queryQualityCounts(app.influx, where(r), bucketMs, from))) : Promise.resolve([]),
+        Promise.all(ranges.map((r) => plotBuckets(app.influx, where(r), grid))),
+        q.exact ? Promise.all(ranges.map((r) => queryPlotPoints(app.influx, where(r), bucketMs, origin))) : Promise.resolve(null),
+        q.quality ? Promise.all(ranges.map((r) => queryQualityCounts(app.influx, where(r), bucketMs, origin))) : Promise.resolve([]),
       ]);
       body = {
         mode: 'plot', equipment: id, from, to, bucketMs, maxPoints: q.maxPoints,
@@ -67,7 +68,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
           const buckets = withQuality(mergePlotBuckets(parts.map((m) => m.get(p) ?? [])), q.quality ? mergeQualityCounts(qualities.map((m) => m.get(p) ?? [])) : null);
           // Tenancy windows may cut a bucket: keep only each merged bucket's true extremes.
           const byStart = new Map(buckets.map((b) => [b.t, b]));
-          const points = exact?.flatMap((m) => m.get(p) ?? []).filter((x) => extremeOfBucket(x, byStart, from, bucketMs));
+          const points = exact?.flatMap((m) => m.get(p) ?? []).filter((x) => extremeOfBucket(x, byStart, origin, bucketMs));
           return { ...head(p), buckets, ...(points ? { points } : {}) };
         }),
       };

@@ -33,7 +33,7 @@ export const HistoryQuery = z.object({
   functions: commaList(z.enum(AGGREGATE_FUNCTIONS), 'functions').default(['mean']).describe('aggregate: any of mean,min,max,first,last,count'),
   quality: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('aggregate and plot: add each bucket\'s share of good-quality points (goodPercent) and its point count (points)'),
   exact: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('plot: also return each bucket\'s extremes as points at their own times, in time order (about twice the cost)'),
-  maxPoints: z.coerce.number().int().min(2).max(20_000).default(1000).describe('plot: most values per parameter (each bucket gives its min and max)'),
+  maxPoints: z.coerce.number().int().min(2).max(20_000).default(1000).describe('plot: most values per parameter (each bucket gives its min and max); buckets of a minute or more are whole minutes on the clock, the first one holding "from"'),
   format: z.enum(['json', 'csv']).optional().describe('csv is also chosen by "Accept: text/csv"'),
 });
 export type HistoryQuery = z.infer<typeof HistoryQuery>;
@@ -82,7 +82,7 @@ export const AggregateHistory = z.object({
 export const PlotHistory = z.object({
   mode: z.literal('plot'),
   ...Window,
-  bucketMs: z.number().int(),
+  bucketMs: z.number().int().describe('bucket length; buckets of a minute or more start on whole minutes, so the first may start before "from"'),
   maxPoints: z.number().int(),
   series: z.array(z.object({
     ...ParameterHead,

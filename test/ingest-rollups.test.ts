@@ -1,0 +1,80 @@
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { topics, type ReadingBatch } from '../common/contracts/index.js';
+import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
+import { rollupMismatches } from './helpers/rollups.js';
+import { teardown } from './helpers/teardown.js';
+
+/**
+ * A pass-through to a real influxd that answers 503 to rollup writes (precision=ns) while `failRollups` is set,
+ * as an InfluxDB that fails between two writes would.
+ */
+async function rollupBlockingProxy(target: string) {
+  const state = { failRollups: true, refused: 0 };
+  const server = createServer((req, res) => {
+    if (state.failRollups && req.url?.startsWith('/write') && req.url.includes('precision=ns')) {
+      state.refused++;
+      req.resume();
+      res.writeHead(503).end('{"error":"test: rollup writes unavailable"}');
+      return;
+    }
+    const upstream = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer: IncomingMessage) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  teardown(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, state };
+}
+
+describe('ingest rollups', () => {
+  it('acknowledges a message only once its rollups are written: a crash in between redelivers it', { timeout: 60_000 }, async () => {
+    const influx = await influxd();
+    const mqttUrl = (await broker()).url;
+    const proxy = await rollupBlockingProxy(influx.url);
+    const clientId = 'ingest-rollup-ack';
+    const first = await ingest({ mqttUrl, influxUrl: proxy.url, clientId, maxBatchDelayMs: 10 });
+    const publisher = await mqtt.connectAsync(mqttUrl, { clientId: 'rollup-ack-publisher' });
+    teardown(() => publisher.endAsync());
+    const t = Date.UTC(2026, 0, 7, 9, 0, 0);
+    const readings = Array.from({ length: 30 }, (_, i) => ({ p: 'temp', t: t + i * 1000, v: i === 17 ? 250 : 20 + i / 10 }));
+    await publisher.publishAsync(topics.data('hall-a', 'oven-r'), JSON.stringify({ gateway: 'gw-r', seq: 1, readings } satisfies ReadingBatch), { qos: 1 });
+
+    // The readings reach InfluxDB; their rollups cannot, so the message stays unacknowledged.
+    await eventually('the readings stored and a rollup write refused', async () => {
+      const [series] = await influx.client.query(`SELECT count("value") FROM "reading" WHERE "equipment" = 'oven-r'`);
+      return series?.values[0]?.[1] === 30 && proxy.state.refused > 0 ? true : undefined;
+    });
+    expect((await rollupMismatches(influx.client, 'oven-r', t, t + 60_000)).map((m) => m.rollup)).toEqual([null]);
+    await first.stop();
+
+    // The next ingest on the same session gets the message again and writes its rollups.
+    proxy.state.failRollups = false;
+    await ingest({ mqttUrl, influxUrl: proxy.url, clientId, maxBatchDelayMs: 10 });
+    await eventually('rollups equal to the raw extremes', async () => ((await rollupMismatches(influx.client, 'oven-r', t, t + 60_000)).length === 0 ? true : undefined));
+    const [rollup] = await influx.client.query(`SELECT min("min"), max("max") FROM "reading_1m" WHERE "equipment" = 'oven-r'`);
+    expect(rollup!.values[0]!.slice(1)).toEqual([20, 250]);
+  });
+
+  it('never holds readings back when InfluxDB refuses their rollups as invalid', { timeout: 60_000 }, async () => {
+    const influx = await influxd();
+    await influx.client.ensureDatabase();
+    const t = Date.UTC(2026, 0, 7, 10, 0, 0);
+    // In the same shard, a rollup series whose fields are strings: InfluxDB refuses float extremes for it with 400.
+    await influx.client.write(`reading_1m,equipment=oven-x,parameter=temp,site=hall-a max="broken",min="broken" ${t}`);
+    const mqttUrl = (await broker()).url;
+    const running = await ingest({ mqttUrl, influxUrl: influx.url, clientId: 'ingest-rollup-refused', maxBatchDelayMs: 10 });
+    const publisher = await mqtt.connectAsync(mqttUrl, { clientId: 'rollup-refused-publisher' });
+    teardown(() => publisher.endAsync());
+    await publisher.publishAsync(topics.data('hall-a', 'oven-x'), JSON.stringify({ gateway: 'gw-x', seq: 1, readings: [{ p: 'temp', t, v: 21.5 }] } satisfies ReadingBatch), { qos: 1 });
+    await eventually('the reading written and acknowledged', () => (running.metrics.readingsWritten === 1 && running.backlog() === 0 ? true : undefined));
+    const [series] = await influx.client.query(`SELECT "value" FROM "reading" WHERE "equipment" = 'oven-x'`);
+    expect(series!.values).toEqual([[t, 21.5]]);
+    const [rollup] = await influx.client.query(`SELECT "max" FROM "reading_1m" WHERE "equipment" = 'oven-x'`);
+    expect(rollup!.values).toEqual([[t, 'broken']]);
+  });
+});
