@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerBrowse } from './commands/browse.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
+import { registerRollups } from './commands/rollups.js';
 import { registerSim } from './commands/sim.js';
 import { registerStart } from './commands/start.js';
 import { registerUser } from './commands/user.js';
@@ -16,6 +17,7 @@ registerSim(program);
 registerUser(program);
 registerDeadLetters(program);
 registerBrowse(program);
+registerRollups(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`pilothub: ${err.message}\n`);

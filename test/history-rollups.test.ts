@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,19 @@ describe('plot mode from per-minute rollups, against a real InfluxDB', () => {
     expect(await rollupMismatches(s.influx.client, 'roll-raw', T0, T0 + 600_000)).toEqual([]);
     await ensureRollups(s.influx.client, log);
     expect(logged).toHaveLength(2);
+  });
+
+  it('rebuilds rollups for a range on request (pilothub rollups rebuild), for data another tool wrote', async () => {
+    await s.announce('roll-cli', [{ id: 'temp', name: 'Temperature', unit: '°C', datatype: 'number' }]);
+    const raw = wave(T0, 300).map((r, i) => (i === 200 ? { ...r, v: -4242 } : r));
+    await s.influx.client.write([readingsToLines({ ...key, equipment: 'roll-cli' }, raw)]);
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rollups', 'rebuild', '--influx-url', s.influx.url, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const wrong = cli('--from', iso(T0), '--to', 'yesterday');
+    expect([wrong.status, wrong.stderr]).toEqual([1, 'pilothub: --to "yesterday" is not a date like 2026-01-31T12:00:00Z\n']);
+    const done = cli('--from', iso(T0), '--to', iso(T0 + 300_000), '--equipment', 'roll-cli');
+    expect(done.stdout).toBe('2026-01-06: 5 minute(s)\nrebuilt 5 rollup point(s)\n');
+    expect(Math.min(...(await plot('roll-cli', T0, T0 + 299_999, 4)).series[0]!.buckets.map((b) => b.min))).toBe(-4242);
+    expect(await rollupMismatches(s.influx.client, 'roll-cli', T0, T0 + 300_000)).toEqual([]);
   });
 
   it('ingest keeps the rollups of what it writes, across a restart and for late data', async () => {

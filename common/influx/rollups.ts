@@ -4,7 +4,7 @@ import { ByteWriter } from '../encoding/byte-writer.js';
 import { byParameter, seriesFilter, type PlotBucket, type SeriesWhere } from './history-queries.js';
 import { escapeTag, MEASUREMENT, readingsToLines, type ReadingKey } from './layout.js';
 import type { Logger } from '../runtime/logger.js';
-import { InfluxError, type InfluxV1Client, type Series } from './v1-client.js';
+import { InfluxError, influxString, type InfluxV1Client, type Series } from './v1-client.js';
 
 /**
  * Per-minute extremes of numeric readings, so plot mode reads one point per minute instead of every sample
@@ -127,11 +127,14 @@ const DAY_MS = 86_400_000;
  * Recomputes the rollups of [from, to) from the raw readings, a day at a time, for data that was written
  * without them (before rollups existed, or by another tool). Idempotent. Returns the rollup points written.
  */
-export async function rebuildRollups(client: InfluxV1Client, from: number, to: number, onDay?: (dayStart: number, points: number) => void): Promise<number> {
+export async function rebuildRollups(
+  client: InfluxV1Client, from: number, to: number, options: { equipment?: string; onDay?: (dayStart: number, points: number) => void } = {},
+): Promise<number> {
+  const only = options.equipment === undefined ? '' : `"equipment" = ${influxString(options.equipment)} AND `;
   let written = 0;
   for (let start = floorMinute(from); start < to; start += DAY_MS) {
     const end = Math.min(start + DAY_MS, ceilMinute(to));
-    const series = await client.query(`SELECT min("value"), max("value") FROM "${MEASUREMENT}" WHERE time >= ${start}ms AND time < ${end}ms GROUP BY time(1m), "equipment", "parameter", "site" fill(none)`);
+    const series = await client.query(`SELECT min("value"), max("value") FROM "${MEASUREMENT}" WHERE ${only}time >= ${start}ms AND time < ${end}ms GROUP BY time(1m), "equipment", "parameter", "site" fill(none)`);
     const out = new ByteWriter();
     let points = 0;
     for (const s of series) {
@@ -144,7 +147,7 @@ export async function rebuildRollups(client: InfluxV1Client, from: number, to: n
     }
     if (points) await client.write([out.bytes()], 'ns');
     written += points;
-    onDay?.(start, points);
+    options.onDay?.(start, points);
   }
   return written;
 }
