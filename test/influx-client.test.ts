@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readingToLine } from '../common/influx/layout.js';
+import { queryParameterPoints, queryRawSeries } from '../common/influx/history-queries.js';
+import { readingToLine, readingsToLines } from '../common/influx/layout.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { influxd } from './helpers/pipeline.js';
 
@@ -66,5 +67,27 @@ describe('InfluxDB v1 client', () => {
     for (const msgpack of [true, false]) {
       await expect(new InfluxV1Client(url, 'pilothub', 10_000, { msgpack }).queryChunks('SELEC nonsense', () => undefined)).rejects.toThrow(/error parsing query/);
     }
+  });
+
+  it('reads every point of a parameter through its split statements exactly as one statement over all fields', async () => {
+    const client = new InfluxV1Client(url, 'pilothub');
+    const key = { site: 's', equipment: 'e-split', gateway: 'gw' };
+    const t0 = 1_767_400_000_000;
+    // Numbers, a boolean and a string (a parameter whose type changed), bad readings with and without a value,
+    // uncertain ones, at the start, in the middle and at the end.
+    await client.write([readingsToLines(key, Array.from({ length: 3000 }, (_, i) => {
+      const t = t0 + i * 10;
+      if (i === 0) return { p: 'x', t, v: null, q: 'bad' as const };
+      if (i === 1500) return { p: 'x', t, v: true };
+      if (i === 1501) return { p: 'x', t, v: 'jammed, "hard"', q: 'uncertain' as const };
+      if (i === 2999) return { p: 'x', t, v: null, q: 'bad' as const };
+      return { p: 'x', t, v: i / 3, q: i % 97 === 0 ? 'uncertain' as const : i % 101 === 0 ? 'bad' as const : 'good' as const };
+    }))]);
+    const where = { equipment: 'e-split', from: t0, to: t0 + 30_000 };
+    const split = await queryParameterPoints(client, { ...where, parameter: 'x' });
+    const whole = (await queryRawSeries(client, { ...where, parameters: ['x'] }, 10_000)).get('x')!;
+    expect(whole).toHaveLength(3000);
+    expect(split).toEqual(whole);
+    expect(split.filter((p) => p.q !== 'good').length).toBeGreaterThan(50);
   });
 });

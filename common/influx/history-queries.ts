@@ -141,13 +141,55 @@ export async function queryPlotPoints(client: InfluxV1Client, w: SeriesWhere, bu
   return out;
 }
 
-const PAGE = 100_000;
+/**
+ * Every stored point of one parameter in [from, to], oldest first, with no limit. Read as three chunked
+ * statements rather than one over all fields: the numeric values alone (nearly every point), the boolean and
+ * string values, and the qualities other than good. Measured on 1.44 M points, that leaves out three columns
+ * InfluxDB would encode and we would decode for every point (two nulls and "good"): about 40% less time.
+ */
+export async function queryParameterPoints(client: InfluxV1Client, w: { equipment: string; parameter: string; from: number; to: number }): Promise<StoredPoint[]> {
+  const where = `${seriesFilter({ equipment: w.equipment, parameters: [w.parameter] })} AND time >= ${w.from}ms AND time <= ${w.to}ms`;
+  const numeric: StoredPoint[] = [];
+  const other: StoredPoint[] = [];
+  const flagged = new Map<number, Quality>();
+  const rows = (q: string, onRow: (row: unknown[]) => void) => client.queryChunks(q, (chunk) => {
+    for (const series of chunk) for (const row of series.values) onRow(row);
+  });
+  await Promise.all([
+    rows(`SELECT "value" FROM "${MEASUREMENT}" WHERE ${where}`, (row) => numeric.push({ t: row[0] as number, v: row[1] as number, q: 'good' })),
+    rows(`SELECT "value_bool","value_str" FROM "${MEASUREMENT}" WHERE ${where}`, (row) => other.push({ t: row[0] as number, v: (row[1] ?? row[2]) as ReadingValue, q: 'good' })),
+    rows(`SELECT "quality" FROM "${MEASUREMENT}" WHERE ${where} AND "quality" != 'good'`, (row) => flagged.set(row[0] as number, row[1] as Quality)),
+  ]);
+  const points = other.length ? mergeByTime(numeric, other) : numeric;
+  if (!flagged.size) return points;
+  for (const p of points) {
+    const q = flagged.get(p.t);
+    if (q === undefined) continue;
+    p.q = q;
+    flagged.delete(p.t);
+  }
+  // What is left has no value at all (a bad reading).
+  return flagged.size ? mergeByTime(points, [...flagged].map(([t, q]) => ({ t, v: null, q }))) : points;
+}
+
+/** Two time-ordered lists as one; on equal times the first list's point wins (a numeric value over others). */
+function mergeByTime(a: StoredPoint[], b: StoredPoint[]): StoredPoint[] {
+  const out: StoredPoint[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.t <= b[j]!.t)) {
+      if (j < b.length && b[j]!.t === a[i]!.t) j++;
+      out.push(a[i++]!);
+    } else out.push(b[j++]!);
+  }
+  return out;
+}
 
 /**
- * Every stored point of each parameter in [from, to], oldest first, with no limit: pages through the data by
- * time so a report never silently loses points. Two parameters are read at a time (measured on 2 cores with 50
- * parameters: faster than 4, whose parsing competes with influxd); `onSeries` gets each parameter's points as soon
- * as they are complete, so the caller's work overlaps InfluxDB's.
+ * Every stored point of each parameter in [from, to], oldest first (queryParameterPoints). `concurrency`
+ * parameters are read at a time; `onSeries` gets each parameter's points as soon as they are complete, so the
+ * caller's work overlaps InfluxDB's.
  */
 export async function queryAllPoints(
   client: InfluxV1Client, w: SeriesWhere, onSeries: (parameter: string, points: StoredPoint[]) => void, concurrency = 2,
@@ -155,15 +197,7 @@ export async function queryAllPoints(
   const queue = [...w.parameters];
   const worker = async () => {
     for (let parameter = queue.shift(); parameter !== undefined; parameter = queue.shift()) {
-      const points: StoredPoint[] = [];
-      let from = w.from;
-      for (;;) {
-        const page = (await queryRawSeries(client, { ...w, parameters: [parameter], from }, PAGE)).get(parameter) ?? [];
-        for (const p of page) points.push(p);
-        if (page.length < PAGE) break;
-        from = page.at(-1)!.t + 1;
-      }
-      onSeries(parameter, points);
+      onSeries(parameter, await queryParameterPoints(client, { equipment: w.equipment, parameter, from: w.from, to: w.to }));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, w.parameters.length) }, worker));
