@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startApi, type RunningApi } from './api/server.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
 import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
-import { dataDirFromEnv } from './common/runtime/data-dir.js';
+import { dataDirFromEnv, PROJECT_ROOT } from './common/runtime/data-dir.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { freePort } from './common/runtime/ports.js';
@@ -19,7 +18,6 @@ import { buildWeb } from './web/build.js';
 import { startExtruder, type ExtruderSim } from './simulators/extruder/index.js';
 import type { ReactorSim } from './simulators/reactor/index.js';
 
-const ROOT = fileURLToPath(new URL('.', import.meta.url));
 
 export interface HubOptions {
   dataDir: string;
@@ -61,7 +59,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     mqttPort: port('PILOTHUB_MQTT_PORT', 1883),
     ingestMetricsPort: port('PILOTHUB_INGEST_METRICS_PORT', 0),
     gatewayMetricsPort: port('PILOTHUB_GATEWAY_METRICS_PORT', 0),
-    gatewayConfig: resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(ROOT, 'config', 'gateway.example.yaml')),
+    gatewayConfig: resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(PROJECT_ROOT, 'config', 'gateway.example.yaml')),
   };
 }
 

@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The project's top directory (where package.json is), for files the hub finds there by default. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The hub's data directory: PILOTHUB_DATA_DIR, or `data/` in the project. Its own module so `pilothub user` and
