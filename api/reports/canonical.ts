@@ -8,7 +8,8 @@ import type { StoredPoint } from '../../common/influx/layout.js';
  * integrity"). It is also the run-data CSV a report ships, so anyone can recompute the report's hash
  * with `sha256sum run-data.csv`:
  * - UTF-8, lines end with "\n" (also the last), header line `parameter,epoch_ms,value,quality`;
- * - one line per stored point, ordered by parameter id (byte order) and then by time ascending;
+ * - one line per stored point, ordered by parameter id (byte order) and then by time ascending (equal times of one
+ *   parameter stored under two sites: in site order);
  * - epoch_ms: the point's time as a base-10 integer of milliseconds;
  * - value: numbers as ECMAScript Number#toString (shortest text that reads back to the same float64),
  *   booleans `true`/`false`, strings always in double quotes with inner quotes doubled (RFC 4180),

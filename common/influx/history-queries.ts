@@ -144,42 +144,62 @@ export async function queryPlotPoints(client: InfluxV1Client, w: SeriesWhere, bu
 /**
  * Every stored point of one parameter in [from, to], oldest first, with no limit. Read as three chunked
  * statements rather than one over all fields: the numeric values alone (nearly every point), the boolean and
- * string values, and the qualities other than good. Measured on 1.44 M points, that leaves out three columns
- * InfluxDB would encode and we would decode for every point (two nulls and "good"): about 40% less time.
+ * string values, and then the points whose quality is not good, whole. Measured on 1.44 M points, that leaves
+ * out three columns InfluxDB would encode and we would decode for every point (two nulls and "good"): about 40%
+ * less time. The last statement runs after the others and brings its points' values, so a point arriving
+ * meanwhile is read whole or not at all, never as a value with the wrong quality. Points of one parameter
+ * stored under several sites stay apart (grouped by site, ties in site order).
  */
 export async function queryParameterPoints(client: InfluxV1Client, w: { equipment: string; parameter: string; from: number; to: number }): Promise<StoredPoint[]> {
   const where = `${seriesFilter({ equipment: w.equipment, parameters: [w.parameter] })} AND time >= ${w.from}ms AND time <= ${w.to}ms`;
-  const numeric: StoredPoint[] = [];
-  const other: StoredPoint[] = [];
-  const flagged = new Map<number, Quality>();
-  const rows = (q: string, onRow: (row: unknown[]) => void) => client.queryChunks(q, (chunk) => {
-    for (const series of chunk) for (const row of series.values) onRow(row);
-  });
+  const bySite = new Map<string, { numeric: StoredPoint[]; other: StoredPoint[]; flagged: Map<number, StoredPoint> }>();
+  const site = (name: string) => {
+    let lists = bySite.get(name);
+    if (!lists) bySite.set(name, (lists = { numeric: [], other: [], flagged: new Map() }));
+    return lists;
+  };
+  const read = (fields: string, extra: string, onRow: (lists: ReturnType<typeof site>, row: unknown[]) => void) =>
+    client.queryChunks(`SELECT ${fields} FROM "${MEASUREMENT}" WHERE ${where}${extra} GROUP BY "site"`, (chunk) => {
+      for (const series of chunk) {
+        const lists = site(series.tags?.site ?? '');
+        for (const row of series.values) onRow(lists, row);
+      }
+    });
   await Promise.all([
-    rows(`SELECT "value" FROM "${MEASUREMENT}" WHERE ${where}`, (row) => numeric.push({ t: row[0] as number, v: row[1] as number, q: 'good' })),
-    rows(`SELECT "value_bool","value_str" FROM "${MEASUREMENT}" WHERE ${where}`, (row) => other.push({ t: row[0] as number, v: (row[1] ?? row[2]) as ReadingValue, q: 'good' })),
-    rows(`SELECT "quality" FROM "${MEASUREMENT}" WHERE ${where} AND "quality" != 'good'`, (row) => flagged.set(row[0] as number, row[1] as Quality)),
+    read('"value"', '', (l, row) => l.numeric.push({ t: row[0] as number, v: row[1] as number, q: 'good' })),
+    read('"value_bool","value_str"', '', (l, row) => l.other.push({ t: row[0] as number, v: (row[1] ?? row[2]) as ReadingValue, q: 'good' })),
   ]);
-  const points = other.length ? mergeByTime(numeric, other) : numeric;
-  if (!flagged.size) return points;
-  for (const p of points) {
-    const q = flagged.get(p.t);
-    if (q === undefined) continue;
-    p.q = q;
-    flagged.delete(p.t);
-  }
-  // What is left has no value at all (a bad reading).
-  return flagged.size ? mergeByTime(points, [...flagged].map(([t, q]) => ({ t, v: null, q }))) : points;
+  await read('"value","value_bool","value_str","quality"', ` AND "quality" != 'good'`, (l, row) =>
+    l.flagged.set(row[0] as number, { t: row[0] as number, v: (row[1] ?? row[2] ?? row[3] ?? null) as ReadingValue | null, q: row[4] as Quality }));
+  const sites = [...bySite.keys()].sort();
+  const perSite = sites.map((name) => {
+    const { numeric, other, flagged } = bySite.get(name)!;
+    const points = other.length ? mergeByTime(numeric, other) : numeric;
+    if (!flagged.size) return points;
+    const kept = points.map((p) => {
+      const whole = flagged.get(p.t);
+      if (!whole) return p;
+      flagged.delete(p.t);
+      return whole;
+    });
+    return flagged.size ? mergeByTime(kept, [...flagged.values()]) : kept;
+  });
+  return perSite.reduce((all, points) => mergeByTime(all, points, true), [] as StoredPoint[]);
 }
 
-/** Two time-ordered lists as one; on equal times the first list's point wins (a numeric value over others). */
-function mergeByTime(a: StoredPoint[], b: StoredPoint[]): StoredPoint[] {
+/**
+ * Two time-ordered lists as one. On equal times the first list's point wins (a numeric value over others), or,
+ * with `keepBoth`, both stay, the first list's first (points of different series).
+ */
+function mergeByTime(a: StoredPoint[], b: StoredPoint[], keepBoth = false): StoredPoint[] {
+  if (!a.length) return b;
+  if (!b.length) return a;
   const out: StoredPoint[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
     if (j >= b.length || (i < a.length && a[i]!.t <= b[j]!.t)) {
-      if (j < b.length && b[j]!.t === a[i]!.t) j++;
+      if (!keepBoth && j < b.length && b[j]!.t === a[i]!.t) j++;
       out.push(a[i++]!);
     } else out.push(b[j++]!);
   }

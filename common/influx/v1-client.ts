@@ -116,8 +116,10 @@ export class InfluxV1Client {
 
   /** Runs one InfluxQL statement and returns its series; epoch=ms so times come back as numbers. */
   async query(q: string, options: { method?: 'GET' | 'POST' } = {}): Promise<Series[]> {
+    // Asked before sending: concurrent requests that all get 406 each retry, not only the first to flip the flag.
+    const askedMsgpack = this.msgpack;
     const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms' }), options.method);
-    if (res.statusCode === 406 && this.msgpack) {
+    if (res.statusCode === 406 && askedMsgpack) {
       res.resume();
       this.msgpack = false;
       return this.query(q, options);
@@ -131,9 +133,10 @@ export class InfluxV1Client {
    * without MessagePack) the chunks are one object per line, or one object from a server that does not chunk.
    */
   async queryChunks(q: string, onChunk: (series: Series[]) => void, chunkSize = 10_000): Promise<void> {
+    const askedMsgpack = this.msgpack;
     const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }));
     const status = res.statusCode ?? 0;
-    if (status === 406 && this.msgpack) {
+    if (status === 406 && askedMsgpack) {
       res.resume();
       this.msgpack = false;
       return this.queryChunks(q, onChunk, chunkSize);
