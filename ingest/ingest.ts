@@ -1,7 +1,8 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, topicFilters } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
-import { ensureRollups, extremesOf, type MessageExtremes } from '../common/influx/rollups.js';
+import { ensureRollupsInBackground, rebuildRollups } from '../common/influx/rollup-rebuild.js';
+import { extremesOf, type MessageExtremes } from '../common/influx/rollups.js';
 import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
@@ -75,7 +76,6 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth });
   await influx.waitReady();
   await influx.ensureDatabase();
-  await ensureRollups(influx, logger);
   const maxPendingLines = options.maxPendingLines ?? 200_000;
   const deadLetters = options.deadLetterFile ? new DeadLetterStore(options.deadLetterFile) : undefined;
 
@@ -84,13 +84,16 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     rejected: { bad_json: 0, schema: 0, unknown_topic: 0, oversized: 0, refused_by_influxdb: 0 },
   };
   let acks: OrderedAcks | undefined;
-  const rollups = new RollupWriter((body) => influx.write([body], 'ns'), logger);
+  const rollups = new RollupWriter({
+    write: (body) => influx.write([body], 'ns'),
+    rebuild: async (equipment, from, to) => { await rebuildRollups(influx, from, to, { equipment }); },
+  }, logger);
   const batcher = new WriteBatcher<IngestItem>((bodies) => influx.write(bodies), {
     maxLines: options.maxBatchLines ?? 5000,
     maxDelayMs: options.maxBatchDelayMs ?? 100,
     maxPendingLines,
     concurrentWrites: options.concurrentWrites ?? 2,
-    confirm: (items) => rollups.record(items.map((item) => item.extremes)),
+    confirm: (items, refused) => (refused ? rollups.reconcile(items[0]?.extremes) : rollups.record(items.map((item) => item.extremes))),
   }, logger, {
     written: (lines, ms) => {
       metrics.readingsWritten += lines; metrics.batchesWritten++;
@@ -142,10 +145,14 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   await subscribed;
+  // Readings stored before rollups were kept get theirs rebuilt while ingest consumes (README "Rollups").
+  const rebuilding = new AbortController();
+  const rebuilt = ensureRollupsInBackground(influx, logger, rebuilding.signal);
 
   const health = (): IngestHealth => {
     const backlog = batcher.backlog;
     if (batcher.lastError) return { status: 'degraded', backlog, detail: `InfluxDB writes fail (${batcher.lastError}); ${backlog} readings held unacknowledged` };
+    if (rollups.lastError) return { status: 'degraded', backlog, detail: `rollup writes fail (${rollups.lastError}); ${backlog} readings written but held unacknowledged until their rollups are` };
     if (backlog >= maxPendingLines / 2) return { status: 'degraded', backlog, detail: `backlog of ${backlog} readings (limit ${maxPendingLines})` };
     return { status: 'ok', backlog };
   };
@@ -166,6 +173,8 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       await client.endAsync();
       batcher.abort();
       rollups.close();
+      rebuilding.abort();
+      await rebuilt;
       await metricsServer?.close();
       deadLetters?.close();
     },

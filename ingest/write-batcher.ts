@@ -26,9 +26,10 @@ export interface WriteBatcherOptions<T extends BatchItem> {
   concurrentWrites?: number;
   /**
    * Work that must be durable before items are acknowledged, run once their lines are written (ingest: the
-   * rollups of those lines). It retries on its own; rejecting means the batcher was stopped.
+   * rollups of those lines), or with `refused` for one item InfluxDB refused, before it is given up. It retries
+   * on its own; rejecting means the batcher was stopped.
    */
-  confirm?(items: readonly T[]): Promise<void>;
+  confirm?(items: readonly T[], refused: boolean): Promise<void>;
 }
 
 export interface BatchEvents {
@@ -138,7 +139,7 @@ export class WriteBatcher<T extends BatchItem = BatchItem> {
         await this.write(bodies);
         this.events.written?.(lines, performance.now() - started);
         release();
-        if (!(await this.confirmed(items))) return;
+        if (!(await this.confirmed(items, false))) return;
         if (this.lastError) this.logger.info({ backlog: this.pendingLines }, 'InfluxDB writes succeed again');
         this.lastError = undefined;
         for (const item of items) item.written();
@@ -160,9 +161,9 @@ export class WriteBatcher<T extends BatchItem = BatchItem> {
   }
 
   /** Runs `confirm` for written items; false when the batcher stopped first (the items stay unacknowledged). */
-  private async confirmed(items: readonly T[]): Promise<boolean> {
+  private async confirmed(items: readonly T[], refused: boolean): Promise<boolean> {
     try {
-      await this.options.confirm?.(items);
+      await this.options.confirm?.(items, refused);
       return true;
     } catch {
       return false;
@@ -175,11 +176,16 @@ export class WriteBatcher<T extends BatchItem = BatchItem> {
       for (let attempt = 0; ; attempt++) {
         try {
           await this.write([item.body]);
-          if (!(await this.confirmed([item]))) return;
+          if (!(await this.confirmed([item], false))) return;
           item.written();
           break;
         } catch (err) {
-          if (err instanceof InfluxError && !err.retryable) { item.refused(err.message); break; }
+          if (err instanceof InfluxError && !err.retryable) {
+            // A "partial write" refusal still stored the message's valid lines: confirm what was stored first.
+            if (!(await this.confirmed([item], true))) return;
+            item.refused(err.message);
+            break;
+          }
           if (this.closed) return;
           await sleep(Math.min(10_000, 100 * 2 ** attempt));
         }

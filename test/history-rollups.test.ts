@@ -4,9 +4,10 @@ import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { topics, type Reading, type ReadingBatch } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
-import { ensureRollups, extremesOf, ROLLUP_MEASUREMENT, writeReadings } from '../common/influx/rollups.js';
+import { ensureRollups } from '../common/influx/rollup-rebuild.js';
+import { extremesOf, ROLLUP_MEASUREMENT, RollupAccumulator, writeReadings } from '../common/influx/rollups.js';
 import { historyStack, iso } from './history-fixture.js';
-import { eventually, ingest } from './helpers/pipeline.js';
+import { eventually, influxd, ingest } from './helpers/pipeline.js';
 import { rollupMismatches } from './helpers/rollups.js';
 import { teardown } from './helpers/teardown.js';
 import { SITE } from './sharing-fixture.js';
@@ -31,6 +32,24 @@ describe('extremesOf', () => {
       { parameter: 'a', minute: T0, min: 3, max: 9 }, { parameter: 'b', minute: T0, min: 40, max: 50 }, { parameter: 'a', minute: T0 + MIN, min: 7, max: 8 },
     ]);
     expect(extremesOf(key, [{ p: 'c', t: T0, v: 'text' }])).toBeUndefined();
+  });
+});
+
+describe('RollupAccumulator', () => {
+  it('moves the minutes of a failed write to new times, so a late landing of it cannot overwrite what follows', () => {
+    const rollups = new RollupAccumulator();
+    rollups.add({ key: { site: 's', equipment: 'e', gateway: 'g' }, minutes: [{ parameter: 'a', minute: T0, min: 1, max: 5 }, { parameter: 'b', minute: T0, min: 2, max: 2 }] });
+    const failed = rollups.takeChanged()!;
+    expect(rollups.takeChanged()).toBeUndefined();
+    rollups.restamp(failed);
+    const again = rollups.takeChanged()!;
+    const stamps = (body: Buffer) => body.toString().split('\n').map((line) => line.split(' ')[2]!);
+    expect(again.lines).toBe(2);
+    for (const stamp of [...stamps(failed.body), ...stamps(again.body)]) {
+      expect(BigInt(stamp) > BigInt(T0) * 1_000_000n && BigInt(stamp) < BigInt(T0 + MIN) * 1_000_000n).toBe(true);
+    }
+    expect(stamps(again.body).filter((st) => stamps(failed.body).includes(st))).toEqual([]);
+    expect(again.body.toString().replace(/ \d+/g, '')).toBe(failed.body.toString().replace(/ \d+/g, ''));
   });
 });
 
@@ -94,6 +113,22 @@ describe('plot mode from per-minute rollups, against a real InfluxDB', () => {
     expect(await rollupMismatches(s.influx.client, 'roll-raw', T0, T0 + 600_000)).toEqual([]);
     await ensureRollups(s.influx.client, log);
     expect(logged).toHaveLength(2);
+  });
+
+  it('resumes an interrupted rebuild where its recorded progress stopped', async () => {
+    const own = await influxd();
+    await own.client.ensureDatabase();
+    await own.client.write([readingsToLines({ ...key, equipment: 'roll-resume' }, wave(T0, 3 * 3600))]);
+    // As a rebuild stopped after its first two hours would have left it: progress recorded, no rollups after it.
+    await own.client.write(`pilothub_rollups rebuilt_until=${T0 + 2 * 3_600_000}i ${Date.now()}`);
+    const logged: { msg: string; resumed?: boolean }[] = [];
+    await ensureRollups(own.client, pino({}, { write: (line: string) => logged.push(JSON.parse(line) as { msg: string }) }));
+    expect(logged[0]).toMatchObject({ resumed: true, from: iso(T0 + 2 * 3_600_000) });
+    expect(await rollupMismatches(own.client, 'roll-resume', T0 + 2 * 3_600_000, T0 + 3 * 3_600_000)).toEqual([]);
+    expect(await rollupMismatches(own.client, 'roll-resume', T0, T0 + 2 * 3_600_000)).toHaveLength(120);
+    // Complete now: the next start does nothing.
+    await ensureRollups(own.client, pino({}, { write: (line: string) => logged.push(JSON.parse(line) as { msg: string }) }));
+    expect(logged.map((l) => l.msg)).toEqual(['rebuilding rollups for readings stored before rollups were kept (once)', 'rollups rebuilt']);
   });
 
   it('rebuilds rollups for a range on request (pilothub rollups rebuild), for data another tool wrote', async () => {

@@ -77,4 +77,22 @@ describe('ingest rollups', () => {
     const [rollup] = await influx.client.query(`SELECT "max" FROM "reading_1m" WHERE "equipment" = 'oven-x'`);
     expect(rollup!.values).toEqual([[t, 'broken']]);
   });
+
+  it('recomputes the rollups of a message InfluxDB stored only in part (partial write), from what it stored', { timeout: 60_000 }, async () => {
+    const influx = await influxd();
+    await influx.client.ensureDatabase();
+    const t = Date.UTC(2026, 0, 7, 11, 0, 0);
+    // Another tool stored value_bool as an integer in this shard: a boolean reading is refused, a number is not.
+    await influx.client.write(`reading,equipment=other,parameter=flag,site=hall-a value_bool=1i ${t}`);
+    const mqttUrl = (await broker()).url;
+    const running = await ingest({ mqttUrl, influxUrl: influx.url, clientId: 'ingest-partial-write', maxBatchDelayMs: 10 });
+    const publisher = await mqtt.connectAsync(mqttUrl, { clientId: 'partial-write-publisher' });
+    teardown(() => publisher.endAsync());
+    const readings = [{ p: 'temp', t: t + 1000, v: 999 }, { p: 'door', t: t + 1000, v: true }, { p: 'temp', t: t + 2000, v: 20 }];
+    await publisher.publishAsync(topics.data('hall-a', 'oven-p'), JSON.stringify({ gateway: 'gw-p', seq: 1, readings } satisfies ReadingBatch), { qos: 1 });
+    await eventually('the message refused', () => (running.metrics.rejected.refused_by_influxdb === 1 ? true : undefined));
+    const [stored] = await influx.client.query(`SELECT "value" FROM "reading" WHERE "equipment" = 'oven-p'`);
+    expect(stored!.values).toEqual([[t + 1000, 999], [t + 2000, 20]]);
+    expect(await rollupMismatches(influx.client, 'oven-p', t, t + 60_000)).toEqual([]);
+  });
 });

@@ -11,6 +11,7 @@ export class PdfPrinter {
   private browser: Promise<Browser> | undefined;
   /** A page opened ahead of need (newPage takes about 0.2 s), taken by the next print. */
   private spare: Promise<Page> | undefined;
+  private closed = false;
 
   constructor(private readonly executablePath = process.env.PILOTHUB_CHROMIUM ?? '/usr/bin/chromium') {}
 
@@ -19,16 +20,19 @@ export class PdfPrinter {
    * calls it before reading its data). Failures surface in `print`, where they are reported.
    */
   warm(): void {
-    if (this.spare) return;
+    if (this.spare || this.closed) return;
     const spare = this.launch().then((browser) => browser.newPage());
     spare.catch(() => { if (this.spare === spare) this.spare = undefined; });
     this.spare = spare;
   }
 
   async print(html: string, footer: string): Promise<Buffer> {
+    if (this.closed) throw new Error('the PDF printer is closed (the API is stopping)');
     const spare = this.spare;
     this.spare = undefined;
-    const page = await (spare ?? this.launch().then((browser) => browser.newPage())).catch((err: Error) => {
+    const open = () => this.launch().then((browser) => browser.newPage());
+    // A spare from a browser that has died since fails; one more try starts a new browser.
+    const page = await (spare ? spare.catch(open) : open()).catch((err: Error) => {
       throw new Error(`cannot start Chromium at ${this.executablePath} to print the report PDF (set PILOTHUB_CHROMIUM): ${err.message}`);
     });
     try {
@@ -59,6 +63,7 @@ export class PdfPrinter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const [browser, spare] = [this.browser, this.spare];
     this.browser = undefined;
     this.spare = undefined;

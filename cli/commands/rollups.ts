@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { rebuildRollups } from '../../common/influx/rollups.js';
+import { rebuildRollups } from '../../common/influx/rollup-rebuild.js';
 import { influxAuthFromEnv, InfluxV1Client } from '../../common/influx/v1-client.js';
 
 function parseTime(option: string, value: string): number {
@@ -16,21 +16,30 @@ export function registerRollups(program: Command): void {
   program.command('rollups')
     .description('maintain the per-minute rollups that plot-mode histories read')
     .command('rebuild')
-    .description('recompute the rollups of [from, to) from the stored readings (for data written without them)')
+    .description('recompute the rollups of the minutes from --from to --to from the stored readings (for data written without them)')
     .requiredOption('--influx-url <url>', 'InfluxDB v1 API (default PILOTHUB_INFLUX_URL)', process.env.PILOTHUB_INFLUX_URL)
     .option('--database <name>', 'database', 'pilothub')
-    .requiredOption('--from <date>', 'start, inclusive (ISO 8601)')
-    .option('--to <date>', 'end, exclusive (ISO 8601; default now)')
+    .requiredOption('--from <date>', 'start (ISO 8601; its whole minute is included)')
+    .option('--to <date>', 'end (ISO 8601; default now; a partial last minute is included)')
     .option('--equipment <id>', 'only this equipment (default all)')
     .action(async (opts: { influxUrl: string; database: string; from: string; to?: string; equipment?: string }) => {
       const from = parseTime('--from', opts.from);
       const to = opts.to === undefined ? Date.now() : parseTime('--to', opts.to);
       if (from >= to) throw new Error(`--from (${opts.from}) must be before --to (${new Date(to).toISOString()})`);
       const client = new InfluxV1Client(opts.influxUrl, opts.database, 120_000, { auth: influxAuthFromEnv() });
+      // One line per day of progress, however the rebuild divides its work.
+      let day = '';
+      let dayPoints = 0;
+      const report = () => { if (day) process.stdout.write(`${day}: ${dayPoints} minute(s)\n`); };
       const points = await rebuildRollups(client, from, to, {
         equipment: opts.equipment,
-        onDay: (day, n) => process.stdout.write(`${new Date(day).toISOString().slice(0, 10)}: ${n} minute(s)\n`),
+        onWindow: (start, _end, n) => {
+          const label = new Date(start).toISOString().slice(0, 10);
+          if (label !== day) { report(); day = label; dayPoints = 0; }
+          dayPoints += n;
+        },
       });
+      report();
       process.stdout.write(`rebuilt ${points} rollup point(s)\n`);
     });
 }

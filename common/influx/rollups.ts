@@ -2,9 +2,8 @@ import { randomInt } from 'node:crypto';
 import type { Reading } from '../contracts/readings.js';
 import { ByteWriter } from '../encoding/byte-writer.js';
 import { byParameter, seriesFilter, type PlotBucket, type SeriesWhere } from './history-queries.js';
-import { escapeTag, MEASUREMENT, readingsToLines, type ReadingKey } from './layout.js';
-import type { Logger } from '../runtime/logger.js';
-import { InfluxError, influxString, type InfluxV1Client, type Series } from './v1-client.js';
+import { escapeTag, readingsToLines, type ReadingKey } from './layout.js';
+import type { InfluxV1Client } from './v1-client.js';
 
 /**
  * Per-minute extremes of numeric readings, so plot mode reads one point per minute instead of every sample
@@ -49,17 +48,24 @@ export function extremesOf(key: ReadingKey, readings: readonly Reading[]): Messa
   return minutes.size ? { key, minutes: [...minutes.values()] } : undefined;
 }
 
-interface MinuteState { prefix: string; stamp: string; min: number; max: number; changed: boolean; touched: number }
+/** One series' minute as this writer holds it. */
+export interface MinuteState { minute: number; prefix: string; stamp: string; min: number; max: number; touched: number }
 
 /** A time inside the minute (ns, as text: beyond 2^53) other than its start: one per writer's view of the minute. */
 const randomStamp = (minute: number) => String(BigInt(minute) * 1_000_000n + BigInt(randomInt(1, MINUTE_MS * 1_000_000)));
-const rebuildStamp = (minute: number) => `${minute}000000`;
-const prefixOf = (equipment: string, parameter: string, site: string) =>
+/** The minute's start, where only rebuilds from the raw readings write. */
+export const rebuildStamp = (minute: number) => `${minute}000000`;
+export const rollupPrefix = (equipment: string, parameter: string, site: string) =>
   `${ROLLUP_MEASUREMENT},equipment=${escapeTag(equipment)},parameter=${escapeTag(parameter)},site=${escapeTag(site)} `;
+export const rollupLine = (prefix: string, min: number, max: number, stamp: string) => `${prefix}max=${max},min=${min} ${stamp}`;
+
+/** Rollup lines to write and the minutes they carry (to restamp them should the write fail). */
+export interface RollupBody { body: Buffer; minutes: readonly MinuteState[]; lines: number }
 
 /** The running extremes of each series and minute this writer has seen, as rollup lines. */
 export class RollupAccumulator {
   private readonly states = new Map<string, MinuteState>();
+  private readonly changed = new Set<MinuteState>();
 
   get size(): number {
     return this.states.size;
@@ -71,30 +77,47 @@ export class RollupAccumulator {
       const id = `${equipment}\u0000${m.parameter}\u0000${site}\u0000${m.minute}`;
       const state = this.states.get(id);
       if (!state) {
-        this.states.set(id, { prefix: prefixOf(equipment, m.parameter, site), stamp: randomStamp(m.minute), min: m.min, max: m.max, changed: true, touched: now });
+        const created = { minute: m.minute, prefix: rollupPrefix(equipment, m.parameter, site), stamp: randomStamp(m.minute), min: m.min, max: m.max, touched: now };
+        this.states.set(id, created);
+        this.changed.add(created);
         continue;
       }
       state.touched = now;
-      if (m.min < state.min) { state.min = m.min; state.changed = true; }
-      if (m.max > state.max) { state.max = m.max; state.changed = true; }
+      if (m.min < state.min) { state.min = m.min; this.changed.add(state); }
+      if (m.max > state.max) { state.max = m.max; this.changed.add(state); }
     }
   }
 
-  /** Line protocol (ns) for every minute whose extremes changed since the last call; undefined if none did. */
-  takeChanged(): Buffer | undefined {
+  /** Line protocol (ns) for at most `maxLines` minutes whose extremes changed since they were last taken. */
+  takeChanged(maxLines = Infinity): RollupBody | undefined {
+    if (!this.changed.size) return undefined;
     const out = new ByteWriter();
-    for (const state of this.states.values()) {
-      if (!state.changed) continue;
-      state.changed = false;
+    const minutes: MinuteState[] = [];
+    for (const state of this.changed) {
+      if (minutes.length >= maxLines) break;
+      this.changed.delete(state);
+      minutes.push(state);
       if (out.length) out.byte(0x0a);
-      out.utf8(`${state.prefix}max=${state.max},min=${state.min} ${state.stamp}`);
+      out.utf8(rollupLine(state.prefix, state.min, state.max, state.stamp));
     }
-    return out.length ? out.bytes() : undefined;
+    return { body: out.bytes(), minutes, lines: minutes.length };
+  }
+
+  /**
+   * After a failed write, which may still land later (a timeout while InfluxDB goes on writing): the minutes move
+   * to new times inside the minute and are written again there, so that late write can only leave behind the
+   * extremes of fewer readings, never overwrite newer ones.
+   */
+  restamp(taken: RollupBody): void {
+    for (const state of taken.minutes) {
+      state.stamp = randomStamp(state.minute);
+      this.changed.add(state);
+    }
   }
 
   /** Forgets minutes untouched since `before`: later readings of them start another point in the minute. */
   forget(before: number): void {
-    for (const [id, state] of this.states) if (state.touched < before && !state.changed) this.states.delete(id);
+    for (const [id, state] of this.states) if (state.touched < before && !this.changed.has(state)) this.states.delete(id);
   }
 }
 
@@ -105,7 +128,7 @@ export async function writeReadings(client: InfluxV1Client, key: ReadingKey, rea
   if (!extremes) return;
   const rollups = new RollupAccumulator();
   rollups.add(extremes);
-  await client.write([rollups.takeChanged()!], 'ns');
+  await client.write([rollups.takeChanged()!.body], 'ns');
 }
 
 /**
@@ -119,68 +142,4 @@ export async function queryRollupBuckets(
     + `GROUP BY time(${bucketMs}ms, ${origin % bucketMs}ms), "parameter" fill(none)`;
   return new Map([...byParameter(await client.query(q), w.parameters)].map(([parameter, series]) =>
     [parameter, (series?.values ?? []).map((row) => ({ t: row[0] as number, min: row[1] as number, max: row[2] as number }))]));
-}
-
-const DAY_MS = 86_400_000;
-
-/**
- * Recomputes the rollups of [from, to) from the raw readings, a day at a time, for data that was written
- * without them (before rollups existed, or by another tool). Idempotent. Returns the rollup points written.
- */
-export async function rebuildRollups(
-  client: InfluxV1Client, from: number, to: number, options: { equipment?: string; onDay?: (dayStart: number, points: number) => void } = {},
-): Promise<number> {
-  const only = options.equipment === undefined ? '' : `"equipment" = ${influxString(options.equipment)} AND `;
-  let written = 0;
-  for (let start = floorMinute(from); start < to; start += DAY_MS) {
-    const end = Math.min(start + DAY_MS, ceilMinute(to));
-    const series = await client.query(`SELECT min("value"), max("value") FROM "${MEASUREMENT}" WHERE ${only}time >= ${start}ms AND time < ${end}ms GROUP BY time(1m), "equipment", "parameter", "site" fill(none)`);
-    const out = new ByteWriter();
-    let points = 0;
-    for (const s of series) {
-      const prefix = prefixOf(s.tags?.equipment ?? '', s.tags?.parameter ?? '', s.tags?.site ?? '');
-      for (const row of s.values) {
-        if (out.length) out.byte(0x0a);
-        out.utf8(`${prefix}max=${row[2] as number},min=${row[1] as number} ${rebuildStamp(row[0] as number)}`);
-        points++;
-      }
-    }
-    if (points) await client.write([out.bytes()], 'ns');
-    written += points;
-    options.onDay?.(start, points);
-  }
-  return written;
-}
-
-const MARKER = 'pilothub_rollups';
-
-/**
- * Makes sure every raw reading has rollups: on a database that holds readings but not the marker that rollups
- * are kept (an older pilothub wrote them), rebuilds the rollups of all stored data once, then sets the marker.
- * Run by ingest before it consumes, so from then on it keeps them itself.
- */
-export async function ensureRollups(client: InfluxV1Client, log: Pick<Logger, 'info' | 'warn'>): Promise<void> {
-  let measurements: Series | undefined;
-  try {
-    [measurements] = await client.query('SHOW MEASUREMENTS');
-  } catch (err) {
-    if (!(err instanceof InfluxError && err.status === 403)) throw err;
-    // A write-only account (as an administrator may give ingest) cannot look; rollups are then kept from now on.
-    log.warn('cannot check for readings stored without rollups: the InfluxDB user has no READ right; plot mode may miss extremes of readings written before this version');
-    return;
-  }
-  const names = new Set((measurements?.values ?? []).map((row) => row[0] as string));
-  if (names.has(MARKER)) return;
-  if (names.has(MEASUREMENT)) {
-    const [first] = await client.query(`SELECT first("quality") FROM "${MEASUREMENT}"`);
-    const [last] = await client.query(`SELECT last("quality") FROM "${MEASUREMENT}"`);
-    const from = first?.values[0]?.[0] as number | undefined;
-    const to = last?.values[0]?.[0] as number | undefined;
-    if (from !== undefined && to !== undefined) {
-      log.info({ from: new Date(from).toISOString(), to: new Date(to).toISOString() }, 'rebuilding rollups for readings stored before rollups were kept (once)');
-      const points = await rebuildRollups(client, from, to + 1);
-      log.info({ points }, 'rollups rebuilt');
-    }
-  }
-  await client.write(`${MARKER} version=1i ${Date.now()}`);
 }
