@@ -2,7 +2,7 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, topicFilters } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
 import { ensureRollupsInBackground, rebuildRollups } from '../common/influx/rollup-rebuild.js';
-import { extremesOf, type MessageExtremes } from '../common/influx/rollups.js';
+import { extremesOf, freshStamp, type MessageExtremes } from '../common/influx/rollups.js';
 import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
@@ -86,7 +86,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   let acks: OrderedAcks | undefined;
   const rollups = new RollupWriter({
     write: (body) => influx.write([body], 'ns'),
-    rebuild: async (equipment, from, to) => { await rebuildRollups(influx, from, to, { equipment }); },
+    recompute: async (equipment, from, to) => { await rebuildRollups(influx, from, to, { equipment, stamp: freshStamp }); },
   }, logger);
   const batcher = new WriteBatcher<IngestItem>((bodies) => influx.write(bodies), {
     maxLines: options.maxBatchLines ?? 5000,
@@ -145,9 +145,6 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   await subscribed;
-  // Readings stored before rollups were kept get theirs rebuilt while ingest consumes (README "Rollups").
-  const rebuilding = new AbortController();
-  const rebuilt = ensureRollupsInBackground(influx, logger, rebuilding.signal);
 
   const health = (): IngestHealth => {
     const backlog = batcher.backlog;
@@ -163,6 +160,11 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       what: 'ingest metrics', portEnvVar: 'PILOTHUB_INGEST_METRICS_PORT',
     });
   }
+  // Readings stored before rollups were kept get theirs rebuilt while ingest consumes (README "Rollups"), through a
+  // client of its own whose long timeout suits scans of a large database.
+  const rebuilding = new AbortController();
+  const rebuildClient = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', 120_000, { auth: options.influxAuth });
+  const rebuilt = ensureRollupsInBackground(rebuildClient, logger, rebuilding.signal);
 
   return {
     metrics, prometheus, health,

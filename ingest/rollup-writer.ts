@@ -13,12 +13,25 @@ interface Waiter { resolve(): void; reject(err: Error): void }
 export interface RollupStore {
   /** Writes rollup lines (ns precision). */
   write(body: Buffer): Promise<void>;
-  /** Recomputes one equipment's rollups of [from, to) from the raw readings. */
-  rebuild(equipment: string, from: number, to: number): Promise<void>;
+  /** Recomputes one equipment's rollups of the minutes [from, to) from the raw readings, as points that only add. */
+  recompute(equipment: string, from: number, to: number): Promise<void>;
 }
 
 const stopped = () => new Error('rollup writer stopped');
 const backoff = (attempt: number) => Math.min(10_000, 100 * 2 ** attempt);
+// Unreferenced: a retry pending when ingest stops must not keep the process alive.
+const pause = (ms: number) => sleep(ms, undefined, { ref: false });
+
+/** A message's minutes as ranges [from, to), neighbours within an hour joined: few queries, none over empty days. */
+function minuteRanges(minutes: readonly number[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const minute of [...new Set(minutes)].sort((a, b) => a - b)) {
+    const last = ranges.at(-1);
+    if (last && minute - last[1] <= 3_600_000) last[1] = minute + 60_000;
+    else ranges.push([minute, minute + 60_000]);
+  }
+  return ranges;
+}
 
 /**
  * Keeps the per-minute rollups (common/influx/rollups.ts) of what ingest has written. `record` resolves once
@@ -54,21 +67,23 @@ export class RollupWriter {
    */
   async reconcile(message: MessageExtremes | undefined): Promise<void> {
     if (!message) return;
-    const from = Math.min(...message.minutes.map((m) => m.minute));
-    const to = Math.max(...message.minutes.map((m) => m.minute)) + 60_000;
     const { equipment } = message.key;
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw stopped();
-      try {
-        await this.store.rebuild(equipment, from, to);
-        return;
-      } catch (err) {
-        if (err instanceof InfluxError && !err.retryable) {
-          this.logger.error({ equipmentId: equipment, err: err.message }, 'cannot recompute the rollups of a refused message; plot mode may miss its extremes');
-          return;
+    for (const [from, to] of minuteRanges(message.minutes.map((m) => m.minute))) {
+      for (let attempt = 0; ; attempt++) {
+        if (this.closed) throw stopped();
+        try {
+          await this.store.recompute(equipment, from, to);
+          this.lastError = undefined;
+          break;
+        } catch (err) {
+          if (err instanceof InfluxError && !err.retryable) {
+            this.logger.error({ equipmentId: equipment, err: err.message }, 'cannot recompute the rollups of a refused message; plot mode may miss its extremes');
+            break;
+          }
+          this.lastError = (err as Error).message;
+          this.logger.warn({ equipmentId: equipment, err: this.lastError, retryInMs: backoff(attempt) }, 'recomputing rollups failed; retrying');
+          await pause(backoff(attempt));
         }
-        this.logger.warn({ equipmentId: equipment, err: (err as Error).message, retryInMs: backoff(attempt) }, 'recomputing rollups failed; retrying');
-        await sleep(backoff(attempt));
       }
     }
   }
@@ -82,12 +97,19 @@ export class RollupWriter {
   private async run(): Promise<void> {
     this.running = true;
     while (this.waiting.length && !this.closed) {
+      // This round writes what changed up to now; what changes meanwhile waits for the next, with its records.
       const batch = this.waiting.splice(0);
+      const todo = this.rollups.takeChanged();
       let attempt = 0;
-      for (let part = this.rollups.takeChanged(LINES_PER_WRITE); part && !this.closed; part = this.rollups.takeChanged(LINES_PER_WRITE)) {
-        if (await this.written(part.body)) { attempt = 0; continue; }
+      for (let at = 0; at < todo.length && !this.closed;) {
+        const part = todo.slice(at, at + LINES_PER_WRITE);
+        if (await this.written(this.rollups.lines(part))) {
+          at += part.length;
+          attempt = 0;
+          continue;
+        }
         this.rollups.restamp(part);
-        await sleep(backoff(attempt++));
+        await pause(backoff(attempt++));
       }
       if (this.closed) {
         for (const w of batch) w.reject(stopped());
@@ -113,6 +135,7 @@ export class RollupWriter {
         // Our own numeric lines; a refusal means the database is not as pilothub laid it out. Plot mode may
         // miss these readings' extremes, so say so loudly, but never hold the readings themselves back.
         this.logger.error({ err: err.message }, 'InfluxDB refused rollup lines; plot-mode histories may miss extremes of the readings just written');
+        this.lastError = undefined;
         return true;
       }
       this.lastError = (err as Error).message;

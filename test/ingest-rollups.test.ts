@@ -1,8 +1,10 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mqtt from 'mqtt';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { topics, type ReadingBatch } from '../common/contracts/index.js';
+import { RollupWriter } from '../ingest/rollup-writer.js';
 import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
 import { rollupMismatches } from './helpers/rollups.js';
 import { teardown } from './helpers/teardown.js';
@@ -94,5 +96,28 @@ describe('ingest rollups', () => {
     const [stored] = await influx.client.query(`SELECT "value" FROM "reading" WHERE "equipment" = 'oven-p'`);
     expect(stored!.values).toEqual([[t + 1000, 999], [t + 2000, 20]]);
     expect(await rollupMismatches(influx.client, 'oven-p', t, t + 60_000)).toEqual([]);
+  });
+
+  it('acknowledges what a rollup write covered while newer readings keep arriving, not only once they stop', { timeout: 60_000 }, async () => {
+    const influx = await influxd();
+    await influx.client.ensureDatabase();
+    const writer = new RollupWriter({ write: (body) => influx.client.write([body], 'ns'), recompute: async () => undefined }, pino({ level: 'silent' }));
+    teardown(() => writer.close());
+    const key = { site: 'hall-a', equipment: 'busy-1', gateway: 'gw' };
+    const t = Date.UTC(2026, 0, 7, 12, 0, 0);
+    let firstDone = false;
+    const first = writer.record([{ key, minutes: [{ parameter: 'p0', minute: t, min: 1, max: 1 }] }]).then(() => { firstDone = true; });
+    // A new minute recorded on every turn of the event loop, as during a catch-up, for up to 2000 records.
+    let records = 0;
+    const later: Promise<void>[] = [];
+    for (; records < 2000 && !firstDone; records++) {
+      later.push(writer.record([{ key, minutes: [{ parameter: `p${records + 1}`, minute: t, min: records, max: records }] }]));
+      await new Promise((r) => setImmediate(r));
+    }
+    await first;
+    expect(records).toBeLessThan(2000);
+    await Promise.all(later);
+    const [series] = await influx.client.query(`SELECT count("max") FROM "reading_1m" WHERE "equipment" = 'busy-1'`);
+    expect(series!.values[0]![1]).toBe(records + 1);
   });
 });

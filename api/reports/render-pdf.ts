@@ -51,6 +51,7 @@ export class PdfPrinter {
 
   /** One browser per process; a failed launch or a browser that died is forgotten so the next print starts another. */
   private launch(): Promise<Browser> {
+    if (this.closed) return Promise.reject(new Error('the PDF printer is closed (the API is stopping)'));
     if (this.browser) return this.browser;
     const forget = () => {
       if (this.browser !== browser) return;
@@ -58,7 +59,11 @@ export class PdfPrinter {
       this.spare = undefined;
     };
     const browser = chromium.launch({ executablePath: this.executablePath, args: LAUNCH_ARGS });
-    browser.then((b) => b.on('disconnected', forget), forget);
+    browser.then((b) => {
+      b.on('disconnected', forget);
+      // Started while close() ran: nobody else will close it.
+      if (this.closed) void b.close().catch(() => undefined);
+    }, forget);
     return (this.browser = browser);
   }
 

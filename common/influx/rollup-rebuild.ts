@@ -12,6 +12,11 @@ const LINES_PER_WRITE = 5000;
 export interface RebuildOptions {
   /** Only this equipment (default: all). */
   equipment?: string;
+  /**
+   * Where in each minute the points go: by default its start, so a later rebuild replaces them; freshStamp for
+   * points that only add (a recompute that may race another one, rollups.ts).
+   */
+  stamp?: (minute: number) => string;
   /** After each hour: its start and end and the rollup points written for it. */
   onWindow?(from: number, to: number, points: number): Promise<void> | void;
   signal?: AbortSignal;
@@ -25,43 +30,56 @@ export interface RebuildOptions {
  */
 export async function rebuildRollups(client: InfluxV1Client, from: number, to: number, options: RebuildOptions = {}): Promise<number> {
   const only = options.equipment === undefined ? '' : `"equipment" = ${influxString(options.equipment)} AND `;
+  const stamp = options.stamp ?? rebuildStamp;
+  const { signal } = options;
   let written = 0;
   for (let start: number | undefined = floorMinute(from); start !== undefined && start < to;) {
     options.signal?.throwIfAborted();
     const end = Math.min(start + HOUR_MS, ceilMinute(to));
-    const bodies: Buffer[] = [];
+    // Bodies are written one after another while the answer still streams in.
+    let writing = Promise.resolve();
+    const send = (body: Buffer) => {
+      writing = writing.then(() => { signal?.throwIfAborted(); return client.write([body], 'ns'); });
+      // Marked handled at once (the query may run on for a while); the failure is thrown below.
+      writing.catch(() => undefined);
+    };
     let out = new ByteWriter();
     let lines = 0;
     let points = 0;
-    await client.queryChunks(`SELECT min("value"), max("value") FROM "${MEASUREMENT}" WHERE ${only}time >= ${start}ms AND time < ${end}ms GROUP BY time(1m), "equipment", "parameter", "site" fill(none)`, (chunk) => {
+    const query = client.queryChunks(`SELECT min("value"), max("value") FROM "${MEASUREMENT}" WHERE ${only}time >= ${start}ms AND time < ${end}ms GROUP BY time(1m), "equipment", "parameter", "site" fill(none)`, (chunk) => {
       for (const s of chunk) {
         const prefix = rollupPrefix(s.tags?.equipment ?? '', s.tags?.parameter ?? '', s.tags?.site ?? '');
         for (const row of s.values) {
           if (typeof row[1] !== 'number' || typeof row[2] !== 'number') continue;
           if (lines) out.byte(0x0a);
-          out.utf8(rollupLine(prefix, row[1], row[2], rebuildStamp(row[0] as number)));
+          out.utf8(rollupLine(prefix, row[1], row[2], stamp(row[0] as number)));
           points++;
           if (++lines === LINES_PER_WRITE) {
-            bodies.push(out.bytes());
+            send(out.bytes());
             out = new ByteWriter();
             lines = 0;
           }
         }
       }
-    });
-    if (lines) bodies.push(out.bytes());
-    for (const body of bodies) await client.write([body], 'ns');
+    }, 10_000, signal);
+    // Both settle before either error is thrown: no write is left running behind a failed query.
+    const [queried, wrote] = await Promise.allSettled([query, writing]);
+    if (queried.status === 'rejected') throw queried.reason;
+    if (lines) send(out.bytes());
+    await writing;
+    if (wrote.status === 'rejected') throw wrote.reason;
     written += points;
+    signal?.throwIfAborted();
     await options.onWindow?.(start, end, points);
     // An empty hour: skip straight to the next stored reading, so sparse years take a few queries, not thousands.
-    start = points ? end : await nextReading(client, only, end);
+    start = points ? end : await nextReading(client, only, end, signal);
   }
   return written;
 }
 
 /** The minute of the first reading at or after `from`, or undefined when there is none. */
-async function nextReading(client: InfluxV1Client, only: string, from: number): Promise<number | undefined> {
-  const [series] = await client.query(`SELECT first("quality") FROM "${MEASUREMENT}" WHERE ${only}time >= ${from}ms`);
+async function nextReading(client: InfluxV1Client, only: string, from: number, signal?: AbortSignal): Promise<number | undefined> {
+  const [series] = await client.query(`SELECT first("quality") FROM "${MEASUREMENT}" WHERE ${only}time >= ${from}ms`, { signal });
   const t = series?.values[0]?.[0];
   return typeof t === 'number' ? floorMinute(t) : undefined;
 }
@@ -69,8 +87,8 @@ async function nextReading(client: InfluxV1Client, only: string, from: number): 
 /** Measurement recording that rollups are kept: `rebuilt_until` (epoch ms) while rebuilding, `complete` once done. */
 const MARKER = 'pilothub_rollups';
 
-async function firstValue(client: InfluxV1Client, q: string): Promise<unknown> {
-  const [series] = await client.query(q);
+async function firstValue(client: InfluxV1Client, q: string, signal?: AbortSignal): Promise<unknown> {
+  const [series] = await client.query(q, { signal });
   return series?.values[0]?.[1];
 }
 
@@ -83,7 +101,7 @@ async function firstValue(client: InfluxV1Client, q: string): Promise<unknown> {
 export async function ensureRollups(client: InfluxV1Client, log: Pick<Logger, 'info' | 'warn'>, signal?: AbortSignal): Promise<void> {
   let measurements: Series | undefined;
   try {
-    [measurements] = await client.query('SHOW MEASUREMENTS');
+    [measurements] = await client.query('SHOW MEASUREMENTS', { signal });
   } catch (err) {
     if (!(err instanceof InfluxError && err.status === 403)) throw err;
     // A write-only account (as an administrator may give ingest) cannot look; rollups are then kept from now on.
@@ -93,12 +111,12 @@ export async function ensureRollups(client: InfluxV1Client, log: Pick<Logger, 'i
   const names = new Set((measurements?.values ?? []).map((row) => row[0] as string));
   let resumeFrom: number | undefined;
   if (names.has(MARKER)) {
-    if ((await firstValue(client, `SELECT last("complete") FROM "${MARKER}"`)) === true) return;
-    resumeFrom = (await firstValue(client, `SELECT max("rebuilt_until") FROM "${MARKER}"`)) as number | undefined;
+    if ((await firstValue(client, `SELECT last("complete") FROM "${MARKER}"`, signal)) === true) return;
+    resumeFrom = (await firstValue(client, `SELECT max("rebuilt_until") FROM "${MARKER}"`, signal)) as number | undefined;
   }
   if (names.has(MEASUREMENT)) {
-    const first = (await client.query(`SELECT first("quality") FROM "${MEASUREMENT}"`))[0]?.values[0]?.[0] as number | undefined;
-    const last = (await client.query(`SELECT last("quality") FROM "${MEASUREMENT}"`))[0]?.values[0]?.[0] as number | undefined;
+    const first = (await client.query(`SELECT first("quality") FROM "${MEASUREMENT}"`, { signal }))[0]?.values[0]?.[0] as number | undefined;
+    const last = (await client.query(`SELECT last("quality") FROM "${MEASUREMENT}"`, { signal }))[0]?.values[0]?.[0] as number | undefined;
     if (first !== undefined && last !== undefined) {
       // Up to the last reading stored now: what is written from now on comes through ingest, rollups included.
       const from = resumeFrom ?? first;

@@ -51,16 +51,16 @@ export function extremesOf(key: ReadingKey, readings: readonly Reading[]): Messa
 /** One series' minute as this writer holds it. */
 export interface MinuteState { minute: number; prefix: string; stamp: string; min: number; max: number; touched: number }
 
-/** A time inside the minute (ns, as text: beyond 2^53) other than its start: one per writer's view of the minute. */
-const randomStamp = (minute: number) => String(BigInt(minute) * 1_000_000n + BigInt(randomInt(1, MINUTE_MS * 1_000_000)));
-/** The minute's start, where only rebuilds from the raw readings write. */
+/**
+ * A random time inside the minute other than its start (ns, as text: beyond 2^53). A point written there only
+ * ever adds to the minute's extremes: no other writer uses the same time.
+ */
+export const freshStamp = (minute: number) => String(BigInt(minute) * 1_000_000n + BigInt(randomInt(1, MINUTE_MS * 1_000_000)));
+/** The minute's start, where only full rebuilds from the raw readings write (the last one wins). */
 export const rebuildStamp = (minute: number) => `${minute}000000`;
 export const rollupPrefix = (equipment: string, parameter: string, site: string) =>
   `${ROLLUP_MEASUREMENT},equipment=${escapeTag(equipment)},parameter=${escapeTag(parameter)},site=${escapeTag(site)} `;
 export const rollupLine = (prefix: string, min: number, max: number, stamp: string) => `${prefix}max=${max},min=${min} ${stamp}`;
-
-/** Rollup lines to write and the minutes they carry (to restamp them should the write fail). */
-export interface RollupBody { body: Buffer; minutes: readonly MinuteState[]; lines: number }
 
 /** The running extremes of each series and minute this writer has seen, as rollup lines. */
 export class RollupAccumulator {
@@ -77,7 +77,7 @@ export class RollupAccumulator {
       const id = `${equipment}\u0000${m.parameter}\u0000${site}\u0000${m.minute}`;
       const state = this.states.get(id);
       if (!state) {
-        const created = { minute: m.minute, prefix: rollupPrefix(equipment, m.parameter, site), stamp: randomStamp(m.minute), min: m.min, max: m.max, touched: now };
+        const created = { minute: m.minute, prefix: rollupPrefix(equipment, m.parameter, site), stamp: freshStamp(m.minute), min: m.min, max: m.max, touched: now };
         this.states.set(id, created);
         this.changed.add(created);
         continue;
@@ -88,31 +88,30 @@ export class RollupAccumulator {
     }
   }
 
-  /** Line protocol (ns) for at most `maxLines` minutes whose extremes changed since they were last taken. */
-  takeChanged(maxLines = Infinity): RollupBody | undefined {
-    if (!this.changed.size) return undefined;
+  /** The minutes whose extremes changed since they were last taken. */
+  takeChanged(): MinuteState[] {
+    const taken = [...this.changed];
+    this.changed.clear();
+    return taken;
+  }
+
+  /** Line protocol (ns) of minutes' current extremes. */
+  lines(minutes: readonly MinuteState[]): Buffer {
     const out = new ByteWriter();
-    const minutes: MinuteState[] = [];
-    for (const state of this.changed) {
-      if (minutes.length >= maxLines) break;
-      this.changed.delete(state);
-      minutes.push(state);
+    for (const state of minutes) {
       if (out.length) out.byte(0x0a);
       out.utf8(rollupLine(state.prefix, state.min, state.max, state.stamp));
     }
-    return { body: out.bytes(), minutes, lines: minutes.length };
+    return out.bytes();
   }
 
   /**
    * After a failed write, which may still land later (a timeout while InfluxDB goes on writing): the minutes move
-   * to new times inside the minute and are written again there, so that late write can only leave behind the
+   * to new times inside the minute before they are written again, so that late write can only leave behind the
    * extremes of fewer readings, never overwrite newer ones.
    */
-  restamp(taken: RollupBody): void {
-    for (const state of taken.minutes) {
-      state.stamp = randomStamp(state.minute);
-      this.changed.add(state);
-    }
+  restamp(minutes: readonly MinuteState[]): void {
+    for (const state of minutes) state.stamp = freshStamp(state.minute);
   }
 
   /** Forgets minutes untouched since `before`: later readings of them start another point in the minute. */
@@ -128,7 +127,7 @@ export async function writeReadings(client: InfluxV1Client, key: ReadingKey, rea
   if (!extremes) return;
   const rollups = new RollupAccumulator();
   rollups.add(extremes);
-  await client.write([rollups.takeChanged()!.body], 'ns');
+  await client.write([rollups.lines(rollups.takeChanged())], 'ns');
 }
 
 /**

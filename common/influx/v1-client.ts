@@ -115,10 +115,10 @@ export class InfluxV1Client {
   }
 
   /** Runs one InfluxQL statement and returns its series; epoch=ms so times come back as numbers. */
-  async query(q: string, options: { method?: 'GET' | 'POST' } = {}): Promise<Series[]> {
+  async query(q: string, options: { method?: 'GET' | 'POST'; signal?: AbortSignal } = {}): Promise<Series[]> {
     // Asked before sending: concurrent requests that all get 406 each retry, not only the first to flip the flag.
     const askedMsgpack = this.msgpack;
-    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms' }), options.method);
+    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms' }), options.method, options.signal);
     if (res.statusCode === 406 && askedMsgpack) {
       res.resume();
       this.msgpack = false;
@@ -132,14 +132,14 @@ export class InfluxV1Client {
    * so decoding overlaps with InfluxDB reading the rest (a report's raw reads: about 15% faster). In JSON (servers
    * without MessagePack) the chunks are one object per line, or one object from a server that does not chunk.
    */
-  async queryChunks(q: string, onChunk: (series: Series[]) => void, chunkSize = 10_000): Promise<void> {
+  async queryChunks(q: string, onChunk: (series: Series[]) => void, chunkSize = 10_000, signal?: AbortSignal): Promise<void> {
     const askedMsgpack = this.msgpack;
-    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }));
+    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }), 'GET', signal);
     const status = res.statusCode ?? 0;
     if (status === 406 && askedMsgpack) {
       res.resume();
       this.msgpack = false;
-      return this.queryChunks(q, onChunk, chunkSize);
+      return this.queryChunks(q, onChunk, chunkSize, signal);
     }
     // An error answer is one body with InfluxDB's reason, which seriesOf throws.
     if (status < 200 || status >= 300) seriesOf(status, await this.readBody(res, () => readQueryBody(res)));
@@ -166,7 +166,7 @@ export class InfluxV1Client {
    * the API about three times the CPU of reading the same bytes from an IncomingMessage, CPU InfluxDB needed.
    * The timeout is for silence on the connection, so a long answer that keeps arriving is never cut off.
    */
-  private send(params: URLSearchParams, method: 'GET' | 'POST' = 'GET'): Promise<IncomingMessage> {
+  private send(params: URLSearchParams, method: 'GET' | 'POST' = 'GET', signal?: AbortSignal): Promise<IncomingMessage> {
     // InfluxDB 1.x encodes MessagePack about 3x faster than JSON for large raw reads; servers that do not
     // speak it (the v1 compatibility API of 2.x/3.x) answer JSON, which the content type tells apart.
     const headers: Record<string, string> = { ...(this.msgpack ? { accept: MSGPACK } : {}), ...this.authHeader };
@@ -175,7 +175,7 @@ export class InfluxV1Client {
     if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
     return new Promise<IncomingMessage>((resolve, reject) => {
       const https = target.protocol === 'https:';
-      const req = (https ? httpsRequest : httpRequest)(target, { method, agent: https ? httpsAgent : httpAgent, timeout: this.timeoutMs, headers }, (res) => {
+      const req = (https ? httpsRequest : httpRequest)(target, { method, agent: https ? httpsAgent : httpAgent, timeout: this.timeoutMs, headers, signal }, (res) => {
         res.on('timeout', () => res.destroy(new Error(`no data for ${this.timeoutMs} ms`)));
         resolve(res);
       });
