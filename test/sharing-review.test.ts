@@ -11,6 +11,7 @@ describe('sharing API review: credentials, money and records', () => {
     s = await sharingStack();
     await s.org('acme');
     await s.announce('press-1');
+    await s.announce('press-2');
   });
 
   it('ends an open status stream as soon as its token is revoked', async () => {
@@ -100,6 +101,23 @@ describe('sharing API review: credentials, money and records', () => {
     const run = await s.ok<{ id: string; startedAt: number }>(ivan.token, 'POST', '/api/v1/runs', { equipmentId: 'press-1', note: 'by hand' });
     const corrected = await s.ok<{ endedAt: number; closedBy: string | null }>(ivan.token, 'PATCH', `/api/v1/runs/${run.id}`, { endedAt: s.iso(run.startedAt + 60_000), note: 'forgot to close' });
     expect(corrected).toMatchObject({ endedAt: run.startedAt + 60_000, closedBy: ivan.id });
+  });
+
+  it('refuses runs of one equipment that would overlap (two organisations would see the same data); touching is fine', async () => {
+    const t = Date.UTC(2026, 10, 1, 8, 0, 0);
+    const first = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'press-2', startedAt: s.iso(t) });
+    await s.ok(s.admin, 'POST', `/api/v1/runs/${first.id}/close`, { endedAt: s.iso(t + 3_600_000) });
+    const inside = await s.call<{ message: string; issues: { field: string }[] }>(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'press-2', startedAt: s.iso(t + 1_800_000) });
+    expect(inside.status).toBe(409);
+    expect(inside.body.message).toContain(`run "${first.id}" of "press-2" (${s.iso(t)} to ${s.iso(t + 3_600_000)})`);
+    // An open run starting before the first one would cover it too.
+    expect((await s.call(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'press-2', startedAt: s.iso(t - 60_000) })).status).toBe(409);
+    const next = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'press-2', startedAt: s.iso(t + 3_600_000) });
+    await s.ok(s.admin, 'POST', `/api/v1/runs/${next.id}/close`, { endedAt: s.iso(t + 7_200_000) });
+    // Corrections are held to the same rule, and nothing is changed by a refused one.
+    const stretched = await s.call(s.admin, 'PATCH', `/api/v1/runs/${first.id}`, { endedAt: s.iso(t + 3_700_000), note: 'log book' });
+    expect(stretched.status).toBe(409);
+    expect((await s.ok<{ endedAt: number }>(s.admin, 'GET', `/api/v1/runs/${first.id}`)).endedAt).toBe(t + 3_600_000);
   });
 
   it("ends a user's sessions when an admin sets a new password, and the new password signs in", async () => {

@@ -36,9 +36,22 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     if (b.equipment_id !== equipmentId) throw new ApiError(400, `booking "${bookingId}" is for "${b.equipment_id}", not "${equipmentId}"`, { field });
     return b;
   };
+  /**
+   * A run is a claim on what the equipment measured (its customer sees that data, its report covers it), so runs
+   * of one piece of equipment may touch but not overlap: otherwise two organisations would see the same data.
+   */
+  const checkWindow = (run: RunRow, field: { start: string; end: string }) => {
+    const iso = (t: number) => new Date(t).toISOString();
+    if (run.ended_at !== null && run.ended_at < run.started_at) throw new ApiError(400, 'the run would end before it starts', { field: field.end });
+    const other = app.db.prepare('SELECT id, started_at, ended_at FROM runs WHERE equipment_id = ? AND id != ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at LIMIT 1')
+      .get(run.equipment_id, run.id, run.ended_at ?? Number.MAX_SAFE_INTEGER, run.started_at) as Pick<RunRow, 'id' | 'started_at' | 'ended_at'> | undefined;
+    if (other) {
+      throw new ApiError(409, `the run would overlap run "${other.id}" of "${run.equipment_id}" (${iso(other.started_at)} to ${other.ended_at === null ? 'open' : iso(other.ended_at)}); runs of one equipment may touch but not overlap`, { field: field.start });
+    }
+  };
   const update = (user: AuthUser, before: RunRow, after: RunRow, action: string) => {
-    if (after.ended_at !== null && after.ended_at < after.started_at) throw new ApiError(400, 'the run would end before it starts', { field: 'body.endedAt' });
     app.db.transaction(() => {
+      checkWindow(after, { start: 'body.startedAt', end: 'body.endedAt' });
       app.db.prepare('UPDATE runs SET booking_id = @booking_id, org_id = @org_id, started_at = @started_at, ended_at = @ended_at, closed_by = @closed_by, note = @note WHERE id = @id').run(after);
       audit(app.db, user, app.now(), { action, entity: 'run', entityId: after.id, orgId: after.org_id, before, after });
     }).immediate();
@@ -73,6 +86,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     app.db.transaction(() => {
       const open = app.db.prepare('SELECT id FROM runs WHERE equipment_id = ? AND ended_at IS NULL').pluck().get(row.equipment_id);
       if (open) throw new ApiError(409, `equipment "${row.equipment_id}" already has an open run "${String(open)}"; close it first`);
+      checkWindow(row, { start: 'body.startedAt', end: 'body.startedAt' });
       app.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by, note) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by, @note)').run(row);
       if (booking) touchQualification(app.db, booking.user_id, getEquipment(app.db, row.equipment_id)?.requiredQualification ?? null, row.started_at);
       audit(app.db, user, app.now(), { action: 'run.open', entity: 'run', entityId: row.id, orgId: row.org_id, after: row });
