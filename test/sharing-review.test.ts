@@ -127,13 +127,15 @@ describe('sharing API review: credentials, money and records', () => {
     expect((await s.call(null, 'POST', '/api/v1/auth/login', { email: judy.email, password: 'a brand new passphrase' })).status).toBe(200);
   });
 
-  it('refuses to approve a request whose slot maintenance was planned over while it waited, naming the window', async () => {
+  it('lists the bookings a new maintenance window hits, and refuses to approve a request it hits, naming the window', async () => {
     await s.ok(s.admin, 'PATCH', '/api/v1/equipment/press-1', { bookable: true, autoApproveAll: false, autoApproveOrgs: [], leadTimeMin: 0 });
     const kim = await s.user('customer', 'acme');
     const start = Date.UTC(2026, 10, 26, 10, 0, 0);
     const asked = await s.ok<{ id: string; status: string }>(kim.token, 'POST', '/api/v1/bookings', { equipmentId: 'press-1', startsAt: s.iso(start), endsAt: s.iso(start + 3_600_000) });
     expect(asked.status).toBe('requested');
-    await s.ok(s.admin, 'POST', '/api/v1/equipment/press-1/maintenance', { startsAt: s.iso(start + 1_800_000), endsAt: s.iso(start + 7_200_000), reason: 'seal change' });
+    const planned = await s.ok<{ affectedBookings: unknown[] }>(s.admin, 'POST', '/api/v1/equipment/press-1/maintenance', { startsAt: s.iso(start + 1_800_000), endsAt: s.iso(start + 7_200_000), reason: 'seal change' });
+    // Staff learn at once which bookings the window hits; the booking itself is left for them to settle.
+    expect(planned.affectedBookings).toEqual([{ id: asked.id, orgId: kim.orgId, startsAt: start, endsAt: start + 3_600_000, status: 'requested' }]);
     const refused = await s.call<{ message: string; conflict: unknown }>(s.admin, 'POST', `/api/v1/bookings/${asked.id}/approve`);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toContain('seal change');

@@ -7,7 +7,7 @@ import { ensureEquipment, getEquipment, listEquipment, updateEquipment, type Equ
 import { liveStatus } from '../../sharing/live.js';
 import { isOperatorStaff, newId } from '../../sharing/people.js';
 import { errors, Ok } from '../common.js';
-import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceList, MaintenanceParams, MaintenanceWindow } from './schemas.js';
+import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceCreated, MaintenanceList, MaintenanceParams } from './schemas.js';
 
 /** Registers every announced equipment, so the registry lists what the gateways' births describe. */
 function syncRegistry(app: FastifyInstance): void {
@@ -96,7 +96,7 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/v1/equipment/:id/maintenance', {
     preHandler: staff,
-    schema: { tags: ['equipment'], summary: 'Plan a maintenance window (staff)', params: EquipmentParams, body: MaintenanceBody, response: { 201: MaintenanceWindow, ...errors } },
+    schema: { tags: ['equipment'], summary: 'Plan a maintenance window (staff); the answer lists the bookings it overlaps', params: EquipmentParams, body: MaintenanceBody, response: { 201: MaintenanceCreated, ...errors } },
   }, async (request, reply) => {
     const p = found(request.params.id);
     const startsAt = Date.parse(request.body.startsAt);
@@ -104,11 +104,16 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     if (endsAt <= startsAt) throw new ApiError(400, 'endsAt must be after startsAt', { field: 'body.endsAt' });
     const row = { id: newId('mnt'), equipmentId: p.id, startsAt, endsAt, reason: request.body.reason };
     const now = app.now();
-    app.db.transaction(() => {
+    const affectedBookings = app.db.transaction(() => {
       app.db.prepare('INSERT INTO maintenance_windows (id, equipment_id, starts_at, ends_at, reason) VALUES (@id, @equipmentId, @startsAt, @endsAt, @reason)').run(row);
-      audit(app.db, currentUser(request), now, { action: 'maintenance.create', entity: 'maintenance', entityId: row.id, after: row });
+      // Bookings already granted or asked for are not cancelled behind the customer's back: staff get the list.
+      const affected = app.db.prepare(`SELECT id, org_id AS orgId, starts_at AS startsAt, ends_at AS endsAt, status FROM bookings
+        WHERE equipment_id = ? AND status IN ('requested', 'approved') AND starts_at < ? AND ends_at > ? ORDER BY starts_at`).all(p.id, endsAt, startsAt) as MaintenanceCreated['affectedBookings'];
+      audit(app.db, currentUser(request), now, { action: 'maintenance.create', entity: 'maintenance', entityId: row.id, after: { ...row, affectedBookings: affected.map((b) => b.id) } });
+      return affected;
     }).immediate();
-    return reply.status(201).send(row);
+    if (affectedBookings.length) request.log.warn({ equipmentId: p.id, maintenanceId: row.id, bookings: affectedBookings.map((b) => b.id) }, 'maintenance planned over existing bookings');
+    return reply.status(201).send({ ...row, affectedBookings });
   });
 
   app.delete('/api/v1/maintenance/:id', {

@@ -40,5 +40,11 @@ export const MaintenanceWindow = z.object({
   id: z.string(), equipmentId: z.string(), startsAt: z.number().int(), endsAt: z.number().int(), reason: z.string(),
 }).meta({ id: 'MaintenanceWindow' });
 export const MaintenanceList = z.object({ items: z.array(MaintenanceWindow) });
+export const MaintenanceCreated = MaintenanceWindow.extend({
+  affectedBookings: z.array(z.object({
+    id: z.string(), orgId: z.string(), startsAt: z.number().int(), endsAt: z.number().int(), status: z.enum(['requested', 'approved']),
+  })).describe('requested and approved bookings the window overlaps: they stay as they are, for staff to move or cancel with the customer'),
+}).meta({ id: 'MaintenanceCreated' });
+export type MaintenanceCreated = z.infer<typeof MaintenanceCreated>;
 export const MaintenanceBody = z.strictObject({ startsAt: IsoTime, endsAt: IsoTime, reason: z.string().min(1).max(500) });
 export const MaintenanceParams = z.object({ id: z.string().min(1).max(100) });
