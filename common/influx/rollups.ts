@@ -67,10 +67,6 @@ export class RollupAccumulator {
   private readonly states = new Map<string, MinuteState>();
   private readonly changed = new Set<MinuteState>();
 
-  get size(): number {
-    return this.states.size;
-  }
-
   add(message: MessageExtremes, now = Date.now()): void {
     const { equipment, site } = message.key;
     for (const m of message.minutes) {
