@@ -73,7 +73,8 @@ export interface RunningIngest {
 export async function startIngest(options: IngestOptions): Promise<RunningIngest> {
   const clientId = options.clientId ?? 'pilothub-ingest';
   const logger = createLogger('ingest', { clientId });
-  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth });
+  const database = options.database ?? 'pilothub';
+  const influx = new InfluxV1Client(options.influxUrl, database, undefined, { auth: options.influxAuth });
   await influx.waitReady();
   await influx.ensureDatabase();
   const maxPendingLines = options.maxPendingLines ?? 200_000;
@@ -163,7 +164,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   // Readings stored before rollups were kept get theirs rebuilt while ingest consumes (README "Rollups"), through a
   // client of its own whose long timeout suits scans of a large database.
   const rebuilding = new AbortController();
-  const rebuildClient = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', 120_000, { auth: options.influxAuth });
+  const rebuildClient = new InfluxV1Client(options.influxUrl, database, 120_000, { auth: options.influxAuth });
   const rebuilt = ensureRollupsInBackground(rebuildClient, logger, rebuilding.signal);
 
   return {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RollupAccumulator, type MessageExtremes } from '../common/influx/rollups.js';
 import { InfluxError } from '../common/influx/v1-client.js';
 import type { Logger } from '../common/runtime/logger.js';
+import { retryDelayMs } from './write-batcher.js';
 
 /** Minutes untouched this long are dropped from memory; a late reading of one starts another point in it. */
 const FORGET_AFTER_MS = 5 * 60_000;
@@ -24,7 +25,6 @@ export interface RollupStore {
 }
 
 const stopped = () => new Error('rollup writer stopped');
-const backoff = (attempt: number) => Math.min(10_000, 100 * 2 ** attempt);
 // Unreferenced: a retry pending when ingest stops must not keep the process alive.
 const pause = (ms: number) => sleep(ms, undefined, { ref: false });
 
@@ -88,8 +88,8 @@ export class RollupWriter {
             break;
           }
           this.lastError = (err as Error).message;
-          this.logger.warn({ equipmentId: equipment, err: this.lastError, retryInMs: backoff(attempt) }, 'recomputing rollups failed; retrying');
-          await pause(backoff(attempt));
+          this.logger.warn({ equipmentId: equipment, err: this.lastError, retryInMs: retryDelayMs(attempt) }, 'recomputing rollups failed; retrying');
+          await pause(retryDelayMs(attempt));
         }
       }
     }
@@ -120,7 +120,7 @@ export class RollupWriter {
           continue;
         }
         this.rollups.restamp(part);
-        await pause(backoff(attempt++));
+        await pause(retryDelayMs(attempt++));
       }
       if (this.closed) {
         for (const w of batch) w.reject(stopped());

@@ -32,6 +32,9 @@ export interface WriteBatcherOptions<T extends BatchItem> {
   confirm?(items: readonly T[], refused: boolean): Promise<void>;
 }
 
+/** How long to wait before retry number `attempt` (from 0) of a failed InfluxDB write: 100 ms doubling, at most 10 s. */
+export const retryDelayMs = (attempt: number) => Math.min(10_000, 100 * 2 ** attempt);
+
 export interface BatchEvents {
   written?(lines: number, ms: number): void;
   failed?(error: string): void;
@@ -151,7 +154,7 @@ export class WriteBatcher<T extends BatchItem = BatchItem> {
         }
         this.lastError = (err as Error).message;
         this.events.failed?.(this.lastError);
-        const delay = Math.min(10_000, 100 * 2 ** attempt);
+        const delay = retryDelayMs(attempt);
         this.logger.warn({ err: this.lastError, backlog: this.pendingLines, retryInMs: delay }, 'InfluxDB write failed; holding messages unacknowledged and retrying');
         await sleep(delay);
       }
@@ -187,7 +190,7 @@ export class WriteBatcher<T extends BatchItem = BatchItem> {
             break;
           }
           if (this.closed) return;
-          await sleep(Math.min(10_000, 100 * 2 ** attempt));
+          await sleep(retryDelayMs(attempt));
         }
       }
     }

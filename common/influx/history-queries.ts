@@ -151,7 +151,7 @@ export async function queryPlotPoints(client: InfluxV1Client, w: SeriesWhere, bu
  * stored under several sites stay apart (grouped by site, ties in site order).
  */
 export async function queryParameterPoints(client: InfluxV1Client, w: { equipment: string; parameter: string; from: number; to: number }): Promise<StoredPoint[]> {
-  const where = `${seriesFilter({ equipment: w.equipment, parameters: [w.parameter] })} AND time >= ${w.from}ms AND time <= ${w.to}ms`;
+  const where = whereClause({ equipment: w.equipment, parameters: [w.parameter], from: w.from, to: w.to });
   const bySite = new Map<string, { numeric: StoredPoint[]; other: StoredPoint[]; flagged: Map<number, StoredPoint> }>();
   const site = (name: string) => {
     let lists = bySite.get(name);

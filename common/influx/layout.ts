@@ -27,15 +27,15 @@ export function readingToLine(key: ReadingKey, r: Reading): string {
  * parameter, are escaped once, and everything is written straight into one buffer.
  */
 export function readingsToLines(key: ReadingKey, readings: readonly Reading[]): Buffer {
-  const head = `${MEASUREMENT},equipment=${tag(key.equipment)},parameter=`;
-  const middle = `,site=${tag(key.site)} gateway=${quoted(key.gateway)},quality=`;
+  const head = `${MEASUREMENT},equipment=${escapeTag(key.equipment)},parameter=`;
+  const middle = `,site=${escapeTag(key.site)} gateway=${quoted(key.gateway)},quality=`;
   const prefixes = new Map<string, { text: string; ascii: boolean }>();
   const out = new ByteWriter(readings.length * 120);
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i]!;
     let prefix = prefixes.get(r.p);
     if (!prefix) {
-      const text = `${head}${tag(r.p)}${middle}`;
+      const text = `${head}${escapeTag(r.p)}${middle}`;
       prefixes.set(r.p, (prefix = { text, ascii: isAscii(text) }));
     }
     if (i) out.byte(0x0a);
@@ -59,9 +59,8 @@ export function readingsToLines(key: ReadingKey, readings: readonly Reading[]): 
 const TAG_SPECIAL = /[, =\n\r\t]/g;
 const TAG_ESCAPES: Record<string, string> = { ',': '\\,', ' ': '\\ ', '=': '\\=', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const HAS_TAG_SPECIAL = /[, =\n\r\t]/;
-const tag = (value: string) => (HAS_TAG_SPECIAL.test(value) ? value.replace(TAG_SPECIAL, (c) => TAG_ESCAPES[c]!) : value);
-/** A tag value escaped for line protocol. */
-export const escapeTag = tag;
+/** A tag key or value escaped for line protocol. */
+export const escapeTag = (value: string) => (HAS_TAG_SPECIAL.test(value) ? value.replace(TAG_SPECIAL, (c) => TAG_ESCAPES[c]!) : value);
 const quoted = (value: string) => `"${/["\\]/.test(value) ? value.replace(/["\\]/g, '\\$&') : value}"`;
 
 export interface StoredPoint { t: number; v: ReadingValue | null; q: Quality }

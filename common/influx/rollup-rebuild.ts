@@ -77,20 +77,20 @@ export async function rebuildRollups(client: InfluxV1Client, from: number, to: n
   return written;
 }
 
+/** One cell of a one-row answer (column 0 is the time), or undefined when there is no row. */
+async function cell(client: InfluxV1Client, q: string, column: number, signal?: AbortSignal): Promise<unknown> {
+  const [series] = await client.query(q, { signal });
+  return series?.values[0]?.[column];
+}
+
 /** The minute of the first reading at or after `from`, or undefined when there is none. */
 async function nextReading(client: InfluxV1Client, only: string, from: number, signal?: AbortSignal): Promise<number | undefined> {
-  const [series] = await client.query(`SELECT first("quality") FROM "${MEASUREMENT}" WHERE ${only}time >= ${from}ms`, { signal });
-  const t = series?.values[0]?.[0];
+  const t = await cell(client, `SELECT first("quality") FROM "${MEASUREMENT}" WHERE ${only}time >= ${from}ms`, 0, signal);
   return typeof t === 'number' ? floorMinute(t) : undefined;
 }
 
 /** Measurement recording that rollups are kept: `rebuilt_until` (epoch ms) while rebuilding, `complete` once done. */
 const MARKER = 'pilothub_rollups';
-
-async function firstValue(client: InfluxV1Client, q: string, signal?: AbortSignal): Promise<unknown> {
-  const [series] = await client.query(q, { signal });
-  return series?.values[0]?.[1];
-}
 
 /**
  * Makes sure every raw reading has rollups. On a database that holds readings from before rollups were kept,
@@ -111,12 +111,12 @@ export async function ensureRollups(client: InfluxV1Client, log: Pick<Logger, 'i
   const names = new Set((measurements?.values ?? []).map((row) => row[0] as string));
   let resumeFrom: number | undefined;
   if (names.has(MARKER)) {
-    if ((await firstValue(client, `SELECT last("complete") FROM "${MARKER}"`, signal)) === true) return;
-    resumeFrom = (await firstValue(client, `SELECT max("rebuilt_until") FROM "${MARKER}"`, signal)) as number | undefined;
+    if ((await cell(client, `SELECT last("complete") FROM "${MARKER}"`, 1, signal)) === true) return;
+    resumeFrom = (await cell(client, `SELECT max("rebuilt_until") FROM "${MARKER}"`, 1, signal)) as number | undefined;
   }
   if (names.has(MEASUREMENT)) {
-    const first = (await client.query(`SELECT first("quality") FROM "${MEASUREMENT}"`, { signal }))[0]?.values[0]?.[0] as number | undefined;
-    const last = (await client.query(`SELECT last("quality") FROM "${MEASUREMENT}"`, { signal }))[0]?.values[0]?.[0] as number | undefined;
+    const first = (await cell(client, `SELECT first("quality") FROM "${MEASUREMENT}"`, 0, signal)) as number | undefined;
+    const last = (await cell(client, `SELECT last("quality") FROM "${MEASUREMENT}"`, 0, signal)) as number | undefined;
     if (first !== undefined && last !== undefined) {
       // Up to the last reading stored now: what is written from now on comes through ingest, rollups included.
       const from = resumeFrom ?? first;

@@ -1,5 +1,5 @@
 import { decode, decodeMultiStream } from '@msgpack/msgpack';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -92,14 +92,9 @@ export class InfluxV1Client {
     const chunks = typeof lines === 'string' ? [Buffer.from(lines)] : lines;
     const length = chunks.reduce((n, chunk) => n + chunk.length, chunks.length - 1);
     const target = new URL(`${this.url}/write?db=${encodeURIComponent(this.database)}&precision=${precision}`);
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const https = target.protocol === 'https:';
-      const req = (https ? httpsRequest : httpRequest)(target, {
-        method: 'POST', agent: https ? httpsAgent : httpAgent, timeout: this.timeoutMs,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length, ...this.authHeader },
-      }, resolve);
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', (err) => reject(new InfluxError(`InfluxDB write to ${this.url} failed: ${err.message}`)));
+    const res = await this.request(target, 'write', {
+      method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length, ...this.authHeader },
+    }, (req) => {
       chunks.forEach((chunk, i) => {
         if (i) req.write(NEWLINE);
         req.write(chunk);
@@ -164,7 +159,6 @@ export class InfluxV1Client {
   /**
    * node:http rather than fetch, as for writes: on a report's raw reads (1.4 M points) fetch's web streams cost
    * the API about three times the CPU of reading the same bytes from an IncomingMessage, CPU InfluxDB needed.
-   * The timeout is for silence on the connection, so a long answer that keeps arriving is never cut off.
    */
   private send(params: URLSearchParams, method: 'GET' | 'POST' = 'GET', signal?: AbortSignal): Promise<IncomingMessage> {
     // InfluxDB 1.x encodes MessagePack about 3x faster than JSON for large raw reads; servers that do not
@@ -173,15 +167,23 @@ export class InfluxV1Client {
     const form = params.toString();
     const target = new URL(method === 'POST' ? `${this.url}/query` : `${this.url}/query?${form}`);
     if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
+    return this.request(target, 'query', { method, headers, signal }, (req) => req.end(method === 'POST' ? form : undefined));
+  }
+
+  /**
+   * One HTTP request on the kept-alive agents; `send` writes the body. The timeout is for silence (no answer, or
+   * no data in the middle of one, for `timeoutMs`), so a long answer that keeps arriving is never cut off.
+   */
+  private request(target: URL, what: 'write' | 'query', init: RequestOptions, send: (req: ClientRequest) => void): Promise<IncomingMessage> {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const https = target.protocol === 'https:';
-      const req = (https ? httpsRequest : httpRequest)(target, { method, agent: https ? httpsAgent : httpAgent, timeout: this.timeoutMs, headers, signal }, (res) => {
+      const req = (https ? httpsRequest : httpRequest)(target, { ...init, agent: https ? httpsAgent : httpAgent, timeout: this.timeoutMs }, (res) => {
         res.on('timeout', () => res.destroy(new Error(`no data for ${this.timeoutMs} ms`)));
         resolve(res);
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', (err) => reject(new InfluxError(`InfluxDB query to ${this.url} failed: ${err.message}`)));
-      req.end(method === 'POST' ? form : undefined);
+      req.on('error', (err) => reject(new InfluxError(`InfluxDB ${what} to ${this.url} failed: ${err.message}`)));
+      send(req);
     });
   }
 
@@ -207,7 +209,7 @@ function seriesOf(status: number, body: QueryBody): Series[] {
   return result?.series ?? [];
 }
 const NEWLINE = Buffer.from('\n');
-// Kept-alive connections for writes: one TCP connection per write in flight, reused batch after batch.
+// Kept-alive connections: one TCP connection per request in flight, reused write after write and query after query.
 const httpAgent = new HttpAgent({ keepAlive: true });
 const httpsAgent = new HttpsAgent({ keepAlive: true });
 
@@ -231,22 +233,19 @@ const isMsgpack = (res: IncomingMessage) => res.headers['content-type']?.startsW
 
 /** A whole /query answer; an error answer that is not InfluxDB's JSON (a proxy's page) becomes its text as the error. */
 async function readQueryBody(res: IncomingMessage): Promise<QueryBody> {
-  const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
-  if (!ok && !isMsgpack(res)) {
-    const text = await readText(res);
-    try {
-      return JSON.parse(text) as QueryBody;
-    } catch {
-      return { error: text.trim().slice(0, 500) || undefined };
-    }
-  }
   if (isMsgpack(res)) {
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     return decode(Buffer.concat(chunks), { useBigInt64: false }) as QueryBody;
   }
   const text = await readText(res);
-  return (text.trim() ? JSON.parse(text) : {}) as QueryBody;
+  const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
+  if (ok) return (text.trim() ? JSON.parse(text) : {}) as QueryBody;
+  try {
+    return JSON.parse(text) as QueryBody;
+  } catch {
+    return { error: text.trim().slice(0, 500) || undefined };
+  }
 }
 
 /** Quotes a string literal for InfluxQL (`'...'`). */
