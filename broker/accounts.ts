@@ -13,7 +13,7 @@ export const GatewayAccount = z.strictObject({
   role: z.literal('gateway'),
   site: Identifier.describe('the only site this gateway may publish under'),
   gateway: Identifier.describe('gateway id: the status topic it may publish'),
-  equipment: z.array(Identifier).min(1).describe('equipment ids it may publish data and births for'),
+  equipment: z.array(Identifier).min(1).describe('equipment ids it may publish data, births and device states for'),
 });
 
 export const ConsumerAccount = z.strictObject({

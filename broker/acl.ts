@@ -3,7 +3,7 @@ import type { Account } from './accounts.js';
 
 /**
  * The broker's access rules as pure functions; broker.ts only adapts them to aedes' hooks.
- * - a gateway publishes only data and births of its own equipment under its own site, and its own status;
+ * - a gateway publishes only data, births and device states of its own equipment under its own site, and its own status;
  * - ingest and the API subscribe under pilothub/v1/ and publish nothing;
  * - nobody subscribes to `#` or `$SYS` (a filter starting with a wildcard never matches `$` topics anyway,
  *   [MQTT-4.7.2-1], but an explicit refusal says so in the log).

@@ -34,7 +34,7 @@ export function mosquittoAcl(accounts: Account[]): string {
   for (const a of accounts) {
     lines.push(`user ${a.username}`);
     if (a.role === 'gateway') {
-      for (const e of a.equipment) lines.push(`topic write ${TOPIC_ROOT}/${a.site}/${e}/data`, `topic write ${TOPIC_ROOT}/${a.site}/${e}/birth`);
+      for (const e of a.equipment) lines.push(...(['data', 'birth', 'state'] as const).map((kind) => `topic write ${TOPIC_ROOT}/${a.site}/${e}/${kind}`));
       lines.push(`topic write ${TOPIC_ROOT}/${a.site}/gateway/${a.gateway}/status`);
     } else {
       lines.push(`topic read ${TOPIC_ROOT}/#`);

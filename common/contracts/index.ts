@@ -3,3 +3,4 @@ export * from './topics.js';
 export * from './readings.js';
 export * from './birth.js';
 export * from './status.js';
+export * from './device-state.js';

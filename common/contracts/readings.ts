@@ -13,6 +13,7 @@ export const Reading = z.strictObject({
   v: ReadingValue.nullable().describe('value; null only with quality "bad", when there is no value to report'),
   t: EpochMs.describe('source time, epoch ms'),
   q: Quality.optional().describe('quality; absent means good'),
+  r: z.literal(true).optional().describe('a repeat of an unchanged value (heartbeat or birth), not a new sample; absent for new samples'),
 }).refine((r) => r.v !== null || r.q === 'bad', { message: 'v may be null only when q is "bad"', path: ['v'] })
   // The same rule in JSON Schema, for the compiled validator on ingest's hot path (ingest/batch-validator.ts).
   .meta({ if: { properties: { v: { type: 'null' } } }, then: { required: ['q'], properties: { q: { const: 'bad' } } } });

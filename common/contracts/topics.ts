@@ -9,6 +9,7 @@ export const RESERVED_EQUIPMENT_ID = 'gateway';
 export const topics = {
   data: (site: string, equipment: string) => `${TOPIC_ROOT}/${site}/${equipment}/data`,
   birth: (site: string, equipment: string) => `${TOPIC_ROOT}/${site}/${equipment}/birth`,
+  state: (site: string, equipment: string) => `${TOPIC_ROOT}/${site}/${equipment}/state`,
   status: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/gateway/${gateway}/status`,
 } as const;
 
@@ -16,12 +17,13 @@ export const topics = {
 export const topicFilters = {
   allData: `${TOPIC_ROOT}/+/+/data`,
   allBirths: `${TOPIC_ROOT}/+/+/birth`,
+  allDeviceStates: `${TOPIC_ROOT}/+/+/state`,
   allStatus: `${TOPIC_ROOT}/+/gateway/+/status`,
   siteData: (site: string) => `${TOPIC_ROOT}/${site}/+/data`,
 } as const;
 
 export type ParsedTopic =
-  | { kind: 'data' | 'birth'; site: string; equipment: string }
+  | { kind: 'data' | 'birth' | 'state'; site: string; equipment: string }
   | { kind: 'status'; site: string; gateway: string };
 
 /** Parses a pilothub topic; returns an error string naming the offending level otherwise. */
@@ -30,7 +32,7 @@ export function parseTopic(topic: string): ParsedTopic | { error: string } {
   if (`${levels[0]}/${levels[1]}` !== TOPIC_ROOT) return { error: `topic "${topic}" is not under ${TOPIC_ROOT}/` };
   const [site, second, third, fourth] = levels.slice(2);
   if (!Identifier.safeParse(site).success) return { error: `topic "${topic}": site level "${site ?? ''}" is not a valid identifier` };
-  if (levels.length === 5 && (third === 'data' || third === 'birth')) {
+  if (levels.length === 5 && (third === 'data' || third === 'birth' || third === 'state')) {
     if (!Identifier.safeParse(second).success || second === RESERVED_EQUIPMENT_ID) {
       return { error: `topic "${topic}": equipment level "${second}" is not a valid equipment id` };
     }
@@ -39,5 +41,5 @@ export function parseTopic(topic: string): ParsedTopic | { error: string } {
   if (levels.length === 6 && second === 'gateway' && fourth === 'status' && Identifier.safeParse(third).success) {
     return { kind: 'status', site: site!, gateway: third! };
   }
-  return { error: `topic "${topic}" matches none of .../{equipment}/data, .../{equipment}/birth, .../gateway/{gateway}/status` };
+  return { error: `topic "${topic}" matches none of .../{equipment}/data, .../{equipment}/birth, .../{equipment}/state, .../gateway/{gateway}/status` };
 }

@@ -21,6 +21,19 @@ export interface DriverContext {
   dataDir: string;
   /** Protocol-level counters for the gateway's /metrics; optional so a driver can run without a gateway. */
   metrics?: DriverMetrics;
+  /** Where the driver says whether the device answers; the gateway publishes it as the retained device state. */
+  health?: DeviceHealthReporter;
+}
+
+/**
+ * A driver calls these whenever it learns something; repeating the same answer is cheap (the gateway publishes
+ * changes only). `undefined` clears a problem.
+ */
+export interface DeviceHealthReporter {
+  /** The device as a whole does not answer (connection refused, session lost, every request timed out). */
+  device(problem: string | undefined): void;
+  /** One part does not answer while the rest does (a Modbus unit, a refused address, an unknown OPC UA node). */
+  part(part: string, problem: string | undefined): void;
 }
 
 export interface DriverMetrics {
