@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../common/runtime/logger.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import type { GatewayConfig } from './config.js';
 import type { DeviceDriver } from './drivers/driver.js';
+import { DeviceHealth } from './device-health.js';
 import { createDriver, describeDevice, type DeviceConfig } from './drivers/index.js';
 import { GatewayMetrics } from './metrics.js';
 import { Outbox } from './outbox.js';
@@ -57,10 +58,17 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
       t: Date.now(),
     };
     publisher.setBirth(birth);
+    const deviceLogger = logger.child({ equipmentId: device.id, protocol: device.protocol });
+    const health = new DeviceHealth(config.gateway.id, deviceLogger, (state) => {
+      metrics.deviceReachable.set({ device: device.id }, state.state === 'reachable' ? 1 : 0);
+      publisher.setDeviceState(device.id, state);
+    });
     const driver = createDriver(device, {
-      logger: logger.child({ equipmentId: device.id, protocol: device.protocol }),
+      logger: deviceLogger,
+      health,
       emit: (readings) => {
         if (readings.length === 0) return;
+        health.observe(readings);
         let bad = 0;
         for (const r of readings) if (r.q === 'bad') bad++;
         metrics.readings.inc({ device: device.id, quality: 'good' }, readings.length - bad);
@@ -107,7 +115,10 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
       const changes = diffDevices(config.devices, next.devices);
       config = { ...config, devices: next.devices };
       for (const id of [...changes.removed, ...changes.changed]) await stopDevice(id);
-      for (const id of changes.removed) publisher.forgetBirth(id);
+      for (const id of changes.removed) {
+        publisher.forget(id);
+        metrics.deviceReachable.remove({ device: id });
+      }
       for (const device of next.devices) {
         if (changes.added.includes(device.id) || changes.changed.includes(device.id)) await startDevice(device);
       }

@@ -17,6 +17,7 @@ export class GatewayMetrics {
     name: 'pilothub_gateway_publish_latency_seconds', help: 'From queueing a batch to the broker\'s PUBACK',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600], registers: [this.registry],
   });
+  readonly deviceReachable = new Gauge({ name: 'pilothub_gateway_device_reachable', help: '1 while the device answers, 0 while it is unreachable (the retained device state says why)', labelNames: ['device'], registers: [this.registry] });
   readonly connected = new Gauge({ name: 'pilothub_gateway_broker_connected', help: '1 while the MQTT connection is up', registers: [this.registry] });
   readonly configReloads = new Counter({ name: 'pilothub_gateway_config_reloads_total', help: 'Config file reloads, by result', labelNames: ['result'], registers: [this.registry] });
 }

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
-import { Birth, GatewayStatus, ReadingBatch, topics, type Reading } from '../common/contracts/index.js';
+import { Birth, DeviceState, GatewayStatus, ReadingBatch, topics, type Reading } from '../common/contracts/index.js';
 import type { Logger } from '../common/runtime/logger.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -19,6 +19,7 @@ const MAX_READINGS_PER_BATCH = 10_000;
 export class Publisher {
   private client: MqttClient | undefined;
   private readonly births = new Map<string, Birth>();
+  private readonly deviceStates = new Map<string, DeviceState>();
   private readonly inflight = new Set<number>();
   /** Highest outbox id handed to mqtt.js on this connection; later ones are still to send. */
   private lastSentId = 0;
@@ -57,6 +58,7 @@ export class Publisher {
       this.unacknowledgedAnnouncements = 0;
       this.announce(this.statusTopic, JSON.stringify({ gateway: this.config.gateway.id, state: 'online' }));
       for (const birth of this.births.values()) this.publishBirth(birth);
+      for (const [equipment, state] of this.deviceStates) this.publishDeviceState(equipment, state);
       this.pump();
     });
     this.client.on('offline', () => {
@@ -73,8 +75,21 @@ export class Publisher {
     this.publishBirth(valid);
   }
 
-  forgetBirth(equipment: string): void {
+  /** Remembers the device's state (resent on reconnect) and publishes it now. */
+  setDeviceState(equipment: string, state: DeviceState): void {
+    const valid = DeviceState.parse(state);
+    this.deviceStates.set(equipment, valid);
+    this.publishDeviceState(equipment, valid);
+  }
+
+  /**
+   * A device removed from the configuration: its retained birth and state are cleared (an empty retained
+   * message deletes one, [MQTT-3.3.1-10]) so consumers stop listing equipment that no longer reports.
+   */
+  forget(equipment: string): void {
     this.births.delete(equipment);
+    this.deviceStates.delete(equipment);
+    for (const topic of [topics.birth(this.config.gateway.site, equipment), topics.state(this.config.gateway.site, equipment)]) this.announce(topic, '');
   }
 
   publishReadings(equipment: string, readings: Reading[]): void {
@@ -156,6 +171,10 @@ export class Publisher {
     const depth = this.outbox.depth();
     this.metrics.queueMessages.set(depth.messages);
     this.metrics.queueBytes.set(depth.bytes);
+  }
+
+  private publishDeviceState(equipment: string, state: DeviceState): void {
+    this.announce(topics.state(this.config.gateway.site, equipment), JSON.stringify(state));
   }
 
   private publishBirth(birth: Birth): void {

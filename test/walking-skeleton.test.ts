@@ -76,10 +76,16 @@ describe('a reading travels from the simulated spray dryer to the API', () => {
     expect((await missing.json() as { issues: { field: string }[] }).issues.map((i) => i.field)).toContain('querystring.parameter');
   });
 
-  it('reports every dependency up on /health', async () => {
+  it('reports every dependency up on /health, and names the example equipment whose simulators this stack does not run', async () => {
     const res = await get('/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', dependencies: { influxdb: { status: 'up' }, broker: { status: 'up' } } });
+    const body = await res.json() as { status: string; dependencies: Record<string, { status: string; detail?: string }>; offlineEquipment: { id: string }[] };
+    expect(body.dependencies.influxdb).toEqual({ status: 'up' });
+    expect(body.dependencies.broker).toEqual({ status: 'up' });
+    // Only the dryer's simulator runs here: the extruder and the reactor are truthfully offline, so health is degraded.
+    expect(body.status).toBe('degraded');
+    expect(body.offlineEquipment.map((e) => e.id).sort()).toEqual(['extruder-1', 'reactor-1']);
+    expect(body.dependencies.equipment?.detail).toContain('extruder-1');
   });
 
   it('answers 503 on /health when InfluxDB is down', async () => {

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { connectMqtt } from '../../common/runtime/mqtt-client.js';
-import { Birth, GatewayStatus, parseTopic, ReadingBatch, topicFilters, type Quality, type ReadingValue } from '../../common/contracts/index.js';
+import { Birth, DeviceState, GatewayStatus, parseTopic, ReadingBatch, topicFilters, type DeviceFault, type Quality, type ReadingValue } from '../../common/contracts/index.js';
 import type { Logger } from '../../common/runtime/logger.js';
 
 export interface LiveValue { v: ReadingValue | null; t: number; q: Quality }
@@ -9,9 +9,21 @@ export interface EquipmentEntry {
   id: string;
   site: string;
   birth: Birth;
+  /** Time of the newest good reading: bad readings show the device is not answering, not that it is alive. */
   lastSeen: number | undefined;
   values: Map<string, LiveValue>;
 }
+
+/** Whether the hub hears the equipment now, and if not, why and since when. */
+export interface Availability {
+  online: boolean;
+  reason?: string;
+  since?: number;
+  faults: DeviceFault[];
+}
+
+/** Readings older than this (wall clock: readings carry their source time) say nothing about now. */
+export const STALE_AFTER_MS = 30_000;
 
 /**
  * What the API knows live from the broker: births (retained, so a fresh subscriber gets them all),
@@ -19,7 +31,9 @@ export interface EquipmentEntry {
  */
 export class EquipmentRegistry {
   private readonly equipment = new Map<string, EquipmentEntry>();
-  private readonly gatewayState = new Map<string, GatewayStatus['state']>();
+  private readonly gatewayState = new Map<string, { state: GatewayStatus['state']; since: number }>();
+  /** Keyed by site/equipment: retained states may arrive before the birth they belong to. */
+  private readonly deviceStates = new Map<string, DeviceState>();
   private client: MqttClient | undefined;
   private readonly listeners = new Set<(equipmentId: string) => void>();
 
@@ -32,7 +46,7 @@ export class EquipmentRegistry {
     client.on('error', (err) => this.logger.warn({ err: err.message }, 'api mqtt error'));
     return new Promise((resolve) => {
       client.on('connect', () => {
-        client.subscribe([topicFilters.allBirths, topicFilters.allStatus, topicFilters.allData], { qos: 0 }, () => resolve());
+        client.subscribe([topicFilters.allBirths, topicFilters.allDeviceStates, topicFilters.allStatus, topicFilters.allData], { qos: 0 }, () => resolve());
       });
     });
   }
@@ -49,8 +63,25 @@ export class EquipmentRegistry {
     return this.equipment.get(id);
   }
 
-  isOnline(entry: EquipmentEntry): boolean {
-    return this.gatewayState.get(`${entry.site}/${entry.birth.gateway}`) === 'online';
+  isOnline(entry: EquipmentEntry, now = Date.now()): boolean {
+    return this.availability(entry, now).online;
+  }
+
+  /**
+   * Online means evidence, not a connection (design habit 10): the gateway is connected, it reaches the device,
+   * and a good reading arrived within STALE_AFTER_MS. Each way of failing names its reason and since when.
+   */
+  availability(entry: EquipmentEntry, now = Date.now()): Availability {
+    const gateway = this.gatewayState.get(`${entry.site}/${entry.birth.gateway}`);
+    const device = this.deviceStates.get(`${entry.site}/${entry.id}`);
+    const faults = device?.gateway === entry.birth.gateway ? device.faults : [];
+    if (gateway?.state !== 'online') {
+      return { online: false, reason: `gateway "${entry.birth.gateway}" is ${gateway ? 'offline' : 'not connected'}`, since: gateway?.since ?? entry.lastSeen, faults };
+    }
+    if (device?.gateway === entry.birth.gateway && device.state === 'unreachable') return { online: false, reason: device.reason, since: device.since, faults };
+    if (entry.lastSeen === undefined) return { online: false, reason: 'no good reading received yet', faults };
+    if (now - entry.lastSeen > STALE_AFTER_MS) return { online: false, reason: `no good reading for more than ${STALE_AFTER_MS / 1000} s`, since: entry.lastSeen, faults };
+    return { online: true, faults };
   }
 
   /** Called with the equipment id whenever its values, birth or gateway state change. */
@@ -66,6 +97,8 @@ export class EquipmentRegistry {
   private handle(topicName: string, payload: Buffer): void {
     const topic = parseTopic(topicName);
     if ('error' in topic) return;
+    // An empty retained message clears the topic: the gateway no longer has that device.
+    if (payload.length === 0) return this.forget(topic);
     let json: unknown;
     try { json = JSON.parse(payload.toString('utf8')); } catch { return; }
     if (topic.kind === 'birth') {
@@ -78,8 +111,15 @@ export class EquipmentRegistry {
     } else if (topic.kind === 'status') {
       const status = GatewayStatus.safeParse(json);
       if (!status.success) return;
-      this.gatewayState.set(`${topic.site}/${topic.gateway}`, status.data.state);
+      const key = `${topic.site}/${topic.gateway}`;
+      const before = this.gatewayState.get(key);
+      this.gatewayState.set(key, { state: status.data.state, since: before?.state === status.data.state ? before.since : Date.now() });
       for (const e of this.equipment.values()) if (e.site === topic.site && e.birth.gateway === topic.gateway) this.notify(e.id);
+    } else if (topic.kind === 'state') {
+      const state = DeviceState.safeParse(json);
+      if (!state.success) return void this.logger.warn({ topic: topicName }, 'ignoring invalid device state');
+      this.deviceStates.set(`${topic.site}/${topic.equipment}`, state.data);
+      if (this.equipment.has(topic.equipment)) this.notify(topic.equipment);
     } else {
       const entry = this.equipment.get(topic.equipment);
       const batch = ReadingBatch.safeParse(json);
@@ -87,8 +127,16 @@ export class EquipmentRegistry {
       for (const r of batch.data.readings) {
         const current = entry.values.get(r.p);
         if (!current || current.t <= r.t) entry.values.set(r.p, { v: r.v, t: r.t, q: r.q ?? 'good' });
-        entry.lastSeen = Math.max(entry.lastSeen ?? 0, r.t);
+        if (r.q === undefined || r.q === 'good') entry.lastSeen = Math.max(entry.lastSeen ?? 0, r.t);
       }
+      this.notify(topic.equipment);
+    }
+  }
+
+  private forget(topic: Exclude<ReturnType<typeof parseTopic>, { error: string }>): void {
+    if (topic.kind === 'state') this.deviceStates.delete(`${topic.site}/${topic.equipment}`);
+    else if (topic.kind === 'birth' && this.equipment.get(topic.equipment)?.site === topic.site) {
+      this.equipment.delete(topic.equipment);
       this.notify(topic.equipment);
     }
   }

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import type { EquipmentRegistry } from '../live/equipment-registry.js';
+import { STALE_AFTER_MS, type EquipmentRegistry } from '../live/equipment-registry.js';
 import { evaluateCondition, parseCondition, type Node } from './condition.js';
 import { BLOCKING } from './bookings-store.js';
 import type { EquipmentProfile } from './equipment-store.js';
@@ -12,9 +12,6 @@ function compiled(source: string): Node {
   return node;
 }
 
-/** Readings older than this (wall clock: readings carry their source time) say nothing about now. */
-export const STALE_AFTER_MS = 30_000;
-
 /**
  * Evaluates a condition over the registry's latest values; null (unknown) when the equipment has no
  * condition, its gateway is offline or its newest reading is stale.
@@ -22,18 +19,21 @@ export const STALE_AFTER_MS = 30_000;
 export function conditionNow(registry: EquipmentRegistry, equipmentId: string, source: string | null): boolean | null {
   const entry = registry.get(equipmentId);
   if (!source || !entry || !registry.isOnline(entry)) return null;
-  if (entry.lastSeen === undefined || Date.now() - entry.lastSeen > STALE_AFTER_MS) return null;
   return evaluateCondition(compiled(source), (id) => entry.values.get(id)?.v);
 }
 
 const DEFAULT_ALARM = 'alarm == true';
 
-export function liveStatus(db: Db, registry: EquipmentRegistry, p: EquipmentProfile, now: number): LiveStatus {
+/** The status shown to people; when offline, why and since when (the device's own reason where the gateway gave one). */
+export interface LiveState { status: LiveStatus; reason?: string; since?: number }
+
+export function liveState(db: Db, registry: EquipmentRegistry, p: EquipmentProfile, now: number): LiveState {
   const entry = registry.get(p.id);
+  const availability = entry ? registry.availability(entry) : { online: false, reason: 'no gateway has announced it since the hub started', faults: [] };
   const inMaintenance = db.prepare('SELECT 1 FROM maintenance_windows WHERE equipment_id = ? AND starts_at <= ? AND ends_at > ?').get(p.id, now, now) !== undefined;
   const booked = db.prepare(`SELECT 1 FROM bookings WHERE equipment_id = ? AND ${BLOCKING} AND starts_at <= ? AND ends_at > ?`).get(p.id, now, now) !== undefined;
-  return deriveStatus({
-    online: entry ? registry.isOnline(entry) : false,
+  const status = deriveStatus({
+    online: availability.online,
     // Readings carry their source (wall-clock) time, so their age is measured against the wall clock, not the calendar clock.
     dataAgeMs: entry?.lastSeen === undefined ? undefined : Date.now() - entry.lastSeen,
     staleAfterMs: STALE_AFTER_MS,
@@ -42,4 +42,5 @@ export function liveStatus(db: Db, registry: EquipmentRegistry, p: EquipmentProf
     running: conditionNow(registry, p.id, p.runCondition) === true,
     booked,
   });
+  return status === 'offline' ? { status, reason: availability.reason, since: availability.since } : { status };
 }

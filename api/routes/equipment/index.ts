@@ -4,7 +4,7 @@ import { ApiError, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { audit } from '../../sharing/audit.js';
 import { ensureEquipment, getEquipment, listEquipment, updateEquipment, type EquipmentProfile } from '../../sharing/equipment-store.js';
-import { liveStatus } from '../../sharing/live.js';
+import { liveState } from '../../sharing/live.js';
 import { isOperatorStaff, newId } from '../../sharing/people.js';
 import { errors, Ok } from '../common.js';
 import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceCreated, MaintenanceList, MaintenanceParams } from './schemas.js';
@@ -21,10 +21,13 @@ function syncRegistry(app: FastifyInstance): void {
 
 export function summary(app: FastifyInstance, p: EquipmentProfile) {
   const e = app.registry.get(p.id);
+  const availability = e ? app.registry.availability(e) : undefined;
+  const live = liveState(app.db, app.registry, p, app.now());
   return {
     id: p.id, name: p.name, kind: p.kind, site: e?.site ?? null, gateway: e?.birth.gateway ?? null,
-    online: e ? app.registry.isOnline(e) : false, lastSeen: e?.lastSeen ?? null,
-    status: liveStatus(app.db, app.registry, p, app.now()), bookable: p.bookable, location: p.location,
+    online: availability?.online ?? false, lastSeen: e?.lastSeen ?? null,
+    status: live.status, offline: live.status === 'offline' ? { reason: live.reason ?? null, since: live.since ?? null } : null,
+    faults: availability?.faults ?? [], bookable: p.bookable, location: p.location,
     parameters: e?.birth.parameters.map((x) => ({ id: x.id, name: x.name, unit: x.unit, datatype: x.datatype })) ?? [],
   };
 }

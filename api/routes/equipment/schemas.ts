@@ -9,6 +9,13 @@ export const EquipmentParams = z.object({ id: Identifier });
 
 export const LiveStatus = z.enum(['offline', 'running', 'idle', 'alarm', 'maintenance', 'booked']).meta({ id: 'LiveStatus' });
 
+export const OfflineInfo = z.object({
+  reason: z.string().nullable(),
+  since: z.number().int().nullable().describe('epoch ms; null when unknown'),
+}).meta({ id: 'OfflineInfo' });
+
+export const DeviceFaultInfo = z.object({ part: z.string(), reason: z.string(), since: z.number().int() }).meta({ id: 'DeviceFault' });
+
 export const ParameterSummary = z.object({
   id: z.string(), name: z.string(), unit: z.string(), datatype: Datatype,
 });
@@ -19,9 +26,11 @@ export const EquipmentSummary = z.object({
   kind: z.string(),
   site: z.string().nullable().describe('null when no gateway has announced it since the hub started'),
   gateway: z.string().nullable(),
-  online: z.boolean().describe("the equipment's gateway is connected to the broker"),
-  lastSeen: z.number().int().nullable().describe('time of the newest reading, epoch ms'),
+  online: z.boolean().describe('the gateway is connected, reaches the device, and a good reading arrived in the last 30 s'),
+  lastSeen: z.number().int().nullable().describe('time of the newest good reading, epoch ms'),
   status: LiveStatus,
+  offline: OfflineInfo.nullable().describe('why the status is offline and since when; null otherwise'),
+  faults: z.array(DeviceFaultInfo).describe('parts of the device that do not answer while the rest does (a Modbus unit, a refused register, an OPC UA node)'),
   bookable: z.boolean(),
   location: z.string(),
   parameters: z.array(ParameterSummary),

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { getEquipment } from '../../sharing/equipment-store.js';
+import { liveState } from '../../sharing/live.js';
 
 const DependencyState = z.object({ status: z.enum(['up', 'degraded', 'down']), detail: z.string().optional() });
+const OfflineEquipment = z.object({ id: z.string(), reason: z.string().nullable(), since: z.number().int().nullable() });
 const Health = z.object({
-  status: z.enum(['ok', 'degraded', 'down']).describe('degraded: InfluxDB unreachable or ingest holding a backlog (readings are delayed, not lost); down: the broker is unreachable'),
-  dependencies: z.object({ influxdb: DependencyState, broker: DependencyState, ingest: DependencyState.optional() }),
+  status: z.enum(['ok', 'degraded', 'down']).describe('degraded: InfluxDB unreachable, ingest holding a backlog (readings are delayed, not lost) or announced equipment offline; down: the broker is unreachable'),
+  dependencies: z.object({ influxdb: DependencyState, broker: DependencyState, ingest: DependencyState.optional(), equipment: DependencyState }),
+  offlineEquipment: z.array(OfflineEquipment).describe('announced equipment that is offline (not in maintenance): why and since when'),
 }).meta({ id: 'Health' });
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -19,13 +23,24 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       broker: brokerUp ? { status: 'up' as const } : { status: 'down' as const, detail: 'API is not connected to the MQTT broker' },
     };
     const ingest = app.ingestHealth?.();
+    const now = app.now();
+    const offlineEquipment = app.registry.list().flatMap((e) => {
+      const profile = getEquipment(app.db, e.id);
+      const live = profile && liveState(app.db, app.registry, profile, now);
+      return live?.status === 'offline' ? [{ id: e.id, reason: live.reason ?? null, since: live.since ?? null }] : [];
+    });
+    const equipment = offlineEquipment.length === 0
+      ? { status: 'up' as const }
+      : { status: 'degraded' as const, detail: `offline: ${offlineEquipment.map((e) => `${e.id} (${e.reason ?? 'no reason given'})`).join(', ')}` };
     const ok = influxUp && brokerUp;
     // InfluxDB away with the broker up is "degraded", not "down": ingest holds readings unacknowledged
     // and the broker keeps them, so they are delayed, not lost. Still 503, since queries fail meanwhile.
-    const status = !brokerUp ? 'down' : !influxUp || ingest?.status === 'degraded' ? 'degraded' : 'ok';
+    // Equipment offline is degraded with 200: the hub itself serves, but what it shows for that equipment is not live.
+    const status = !brokerUp ? 'down' : !influxUp || ingest?.status === 'degraded' || offlineEquipment.length > 0 ? 'degraded' : 'ok';
     return reply.status(ok ? 200 : 503).send({
       status,
-      dependencies: { ...dependencies, ...(ingest ? { ingest: { status: ingest.status === 'ok' ? 'up' as const : 'degraded' as const, detail: ingest.detail } } : {}) },
+      dependencies: { ...dependencies, ...(ingest ? { ingest: { status: ingest.status === 'ok' ? 'up' as const : 'degraded' as const, detail: ingest.detail } } : {}), equipment },
+      offlineEquipment,
     });
   });
 };

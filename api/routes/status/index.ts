@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listEquipment } from '../../sharing/equipment-store.js';
-import { liveStatus } from '../../sharing/live.js';
+import { liveState } from '../../sharing/live.js';
 import { userForToken, type AuthUser } from '../../sharing/people.js';
 import { visibleWindows } from '../../sharing/tenancy.js';
 import { errors } from '../common.js';
@@ -17,7 +17,10 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   const streams = new Set<ServerResponse>();
   const statuses = () => {
     const at = app.now();
-    return listEquipment(app.db).map((p) => ({ equipmentId: p.id, status: liveStatus(app.db, app.registry, p, at), at }));
+    return listEquipment(app.db).map((p) => {
+      const live = liveState(app.db, app.registry, p, at);
+      return { equipmentId: p.id, status: live.status, at, ...(live.status === 'offline' ? { offline: { reason: live.reason ?? null, since: live.since ?? null } } : {}) };
+    });
   };
   /** Latest values the user may see now: staff always, a customer only during their own open run on it. */
   const liveValues = (user: AuthUser): LiveValues[] => {
@@ -55,8 +58,10 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!user) { res.end(); return; }
       try {
         for (const s of statuses()) {
-          if (last.get(s.equipmentId) === s.status) continue;
-          last.set(s.equipmentId, s.status);
+          // A new reason (connection refused -> unit not answering) is news even when the status stays offline.
+          const shown = `${s.status}\n${s.offline?.reason ?? ''}`;
+          if (last.get(s.equipmentId) === shown) continue;
+          last.set(s.equipmentId, shown);
           res.write(`event: status\ndata: ${JSON.stringify(s)}\n\n`);
         }
         // Live values ride the stream so dashboards need not poll InfluxDB for them.

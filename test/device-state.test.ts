@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../common/runtime/ports.js';
+import { parseGatewayConfig } from '../gateway/config.js';
+import { startSprayDryer } from '../simulators/spray-dryer/index.js';
+import { api, broker, eventually, gateway, influxd } from './helpers/servers.js';
+import { teardown } from './helpers/teardown.js';
+
+interface Summary { id: string; online: boolean; status: string; lastSeen: number | null; offline: { reason: string | null; since: number | null } | null }
+interface Health { status: string; dependencies: { equipment: { status: string; detail?: string } }; offlineEquipment: { id: string; reason: string | null }[] }
+
+const yaml = (mqttUrl: string, dryerPort: number, deadPort: number) => `gateway: { id: gw-state, site: hall-1 }
+mqtt: { url: "${mqttUrl}" }
+devices:
+  - id: dryer-1
+    name: Spray dryer
+    protocol: modbus
+    connection: { transport: tcp, host: 127.0.0.1, port: ${dryerPort} }
+    pollIntervalMs: 200
+    timeoutMs: 300
+    parameters:
+      - { id: inlet_temp, name: Inlet temperature, unit: °C, table: input, address: 0, type: float32 }
+  - id: mill-9
+    name: Mill that is not there
+    protocol: modbus
+    connection: { transport: tcp, host: 127.0.0.1, port: ${deadPort} }
+    pollIntervalMs: 200
+    timeoutMs: 300
+    parameters:
+      - { id: speed, name: Speed, unit: rpm, table: input, address: 0, type: uint16 }
+`;
+
+/** Issue 12: what the board, the status stream and /health show must be what the device is doing. */
+describe('device state: a device that stops answering is shown offline, with a reason, within seconds', () => {
+  it('shows a never-reachable device and a device that goes away as offline, and one that comes back as online', async () => {
+    const influx = await influxd();
+    const mqtt = await broker();
+    const hub = await api({ mqttUrl: mqtt.url, influxUrl: influx.url });
+    const dryerPort = await freePort();
+    let dryer = await startSprayDryer({ port: dryerPort });
+    teardown(() => dryer.stop());
+    await gateway(yaml(mqtt.url, dryerPort, await freePort()), {});
+
+    const equipment = async () => ((await (await hub.fetch('/api/v1/equipment')).json()) as { items: Summary[] }).items;
+    const find = async (id: string) => (await equipment()).find((e) => e.id === id);
+    const health = async () => (await (await fetch(`${hub.url}/health`)).json()) as Health;
+
+    const mill = await eventually('mill-9 offline with a reason', async () => {
+      const e = await find('mill-9');
+      return e?.status === 'offline' && e.offline?.reason ? e : undefined;
+    }, 5_000);
+    expect(mill.online).toBe(false);
+    expect(mill.lastSeen).toBeNull();
+    expect((await find('dryer-1'))?.online).toBe(true);
+    const degraded = await health();
+    expect(degraded.status).toBe('degraded');
+    expect(degraded.offlineEquipment.map((e) => e.id)).toEqual(['mill-9']);
+    expect(degraded.dependencies.equipment.detail).toContain('mill-9');
+
+    // The dryer's instrument goes away: offline within 5 s, and lastSeen stops at the last good reading.
+    await dryer.stop();
+    const stoppedAt = Date.now();
+    const gone = await eventually('dryer-1 offline', async () => {
+      const e = await find('dryer-1');
+      return e?.status === 'offline' ? e : undefined;
+    }, 5_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(gone.online).toBe(false);
+    expect(gone.offline?.reason).toBeTruthy();
+    expect(gone.offline?.since).toBeGreaterThanOrEqual(gone.lastSeen!);
+    expect(gone.lastSeen).toBeLessThanOrEqual(stoppedAt + 250);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await find('dryer-1'))?.lastSeen).toBe(gone.lastSeen);
+    expect((await health()).offlineEquipment.map((e) => e.id).sort()).toEqual(['dryer-1', 'mill-9']);
+
+    dryer = await startSprayDryer({ port: dryerPort });
+    await eventually('dryer-1 back online', async () => ((await find('dryer-1'))?.online ? true : undefined), 10_000);
+    expect((await find('dryer-1'))?.offline).toBeNull();
+  });
+
+  it('pushes offline with its reason on the status stream, and a removed device stops being announced', async () => {
+    const influx = await influxd();
+    const mqtt = await broker();
+    const hub = await api({ mqttUrl: mqtt.url, influxUrl: influx.url });
+    const dryerPort = await freePort();
+    const dryer = await startSprayDryer({ port: dryerPort });
+    teardown(() => dryer.stop());
+    const text = yaml(mqtt.url, dryerPort, await freePort());
+    const gw = await gateway(text, {});
+
+    const controller = new AbortController();
+    teardown(() => controller.abort());
+    const res = await hub.fetch('/api/v1/status/stream', { signal: controller.signal });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = '';
+    const event = await eventually('an offline status event for mill-9', async () => {
+      const { value } = await reader.read();
+      seen += value ?? '';
+      const match = seen.split('\n\n').map((block) => /^event: status\ndata: (.*)$/m.exec(block)?.[1]).filter((d): d is string => d !== undefined)
+        .map((d) => JSON.parse(d) as { equipmentId: string; status: string; offline?: { reason: string } })
+        .find((s) => s.equipmentId === 'mill-9' && s.status === 'offline' && s.offline?.reason);
+      return match;
+    }, 10_000);
+    expect(event.offline?.reason).toBeTruthy();
+
+    // Without mill-9 in the config its retained birth and state are cleared, so /health no longer counts it.
+    await gw.applyDevices(parseGatewayConfig(text.replace(/ {2}- id: mill-9[\s\S]*$/, ''), 'reload.yaml', {}));
+    await eventually('health ok without mill-9', async () => {
+      const h = (await (await fetch(`${hub.url}/health`)).json()) as Health;
+      return h.status === 'ok' ? h : undefined;
+    }, 10_000);
+  });
+});
