@@ -109,4 +109,42 @@ describe('device state: a device that stops answering is shown offline, with a r
       return h.status === 'ok' ? h : undefined;
     }, 10_000);
   });
+
+  it('keeps an outage during a run on the run, with its reason, start and end', async () => {
+    const influx = await influxd();
+    const mqtt = await broker();
+    const hub = await api({ mqttUrl: mqtt.url, influxUrl: influx.url, trackerTickMs: 100 });
+    const dryerPort = await freePort();
+    let dryer = await startSprayDryer({ port: dryerPort });
+    teardown(() => dryer.stop());
+    await gateway(yaml(mqtt.url, dryerPort, await freePort()), {});
+    const find = async (id: string) => ((await (await hub.fetch('/api/v1/equipment')).json()) as { items: Summary[] }).items.find((e) => e.id === id);
+    await eventually('dryer-1 online', async () => ((await find('dryer-1'))?.online ? true : undefined));
+    const json = { 'content-type': 'application/json' };
+    const opened = await hub.fetch('/api/v1/runs', { method: 'POST', headers: json, body: JSON.stringify({ equipmentId: 'dryer-1', note: 'trial' }) });
+    expect(opened.status).toBe(201);
+    const run = await opened.json() as { id: string; startedAt: number };
+    type Gap = { from: number; to: number | null; reason: string };
+    const gapsOf = async () => ((await (await hub.fetch(`/api/v1/runs/${run.id}`)).json()) as { gaps: Gap[] }).gaps;
+    expect(await gapsOf()).toEqual([]);
+
+    await dryer.stop();
+    const stoppedAt = Date.now();
+    const lasting = await eventually('an open gap', async () => ((await gapsOf()).find((g) => g.to === null)), 5_000);
+    expect(lasting.from).toBeGreaterThanOrEqual(run.startedAt);
+    expect(lasting.from).toBeLessThanOrEqual(stoppedAt + 1000);
+    expect(lasting.reason).toBeTruthy();
+
+    dryer = await startSprayDryer({ port: dryerPort });
+    const [closed] = await eventually('the gap closed', async () => {
+      const gaps = await gapsOf();
+      return gaps.length === 1 && gaps[0]!.to !== null ? gaps : undefined;
+    }, 10_000);
+    expect(closed!.to! - closed!.from).toBeGreaterThan(0);
+    expect(closed!.reason).toBe(lasting.reason);
+
+    const ended = await hub.fetch(`/api/v1/runs/${run.id}/close`, { method: 'POST', headers: json, body: JSON.stringify({}) });
+    expect(ended.status).toBe(200);
+    expect((await ended.json() as { gaps: Gap[] }).gaps).toEqual([closed]);
+  });
 });

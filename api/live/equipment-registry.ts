@@ -22,6 +22,9 @@ export interface Availability {
   faults: DeviceFault[];
 }
 
+/** Time after subscribing within which the broker has delivered its retained messages (on loopback: milliseconds). */
+const RETAINED_SETTLE_MS = 2000;
+
 /** Readings older than this (wall clock: readings carry their source time) say nothing about now. */
 export const STALE_AFTER_MS = 30_000;
 
@@ -35,6 +38,7 @@ export class EquipmentRegistry {
   /** Keyed by site/equipment: retained states may arrive before the birth they belong to. */
   private readonly deviceStates = new Map<string, DeviceState>();
   private client: MqttClient | undefined;
+  private subscribedAt: number | undefined;
   private readonly listeners = new Set<(equipmentId: string) => void>();
 
   constructor(private readonly logger: Logger) {}
@@ -46,13 +50,24 @@ export class EquipmentRegistry {
     client.on('error', (err) => this.logger.warn({ err: err.message }, 'api mqtt error'));
     return new Promise((resolve) => {
       client.on('connect', () => {
-        client.subscribe([topicFilters.allBirths, topicFilters.allDeviceStates, topicFilters.allStatus, topicFilters.allData], { qos: 0 }, () => resolve());
+        client.subscribe([topicFilters.allBirths, topicFilters.allDeviceStates, topicFilters.allStatus, topicFilters.allData], { qos: 0 }, () => {
+          this.subscribedAt = Date.now();
+          resolve();
+        });
       });
     });
   }
 
   get brokerConnected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /**
+   * Connected, and long enough subscribed for the retained births, states and gateway statuses to have arrived:
+   * before that an absent status means "not heard yet", not "offline".
+   */
+  get settled(): boolean {
+    return this.brokerConnected && this.subscribedAt !== undefined && Date.now() - this.subscribedAt >= RETAINED_SETTLE_MS;
   }
 
   list(): EquipmentEntry[] {

@@ -6,6 +6,7 @@ import { sweepNoShows } from './bookings-store.js';
 import { ensureEquipment, getEquipment } from './equipment-store.js';
 import { conditionNow } from './live.js';
 import { newId } from './people.js';
+import { recordGap } from './run-gaps.js';
 import { touchQualification } from './qualifications.js';
 
 interface OpenRun { id: string; booking_id: string | null; started_at: number }
@@ -56,6 +57,7 @@ export class RunTracker {
       const { name, kind } = entry.birth.equipment;
       if (ensureEquipment(this.db, equipmentId, name, kind, now)) audit(this.db, null, now, { action: 'equipment.register', entity: 'equipment', entityId: equipmentId, after: { name, kind } });
     }
+    this.recordGaps(equipmentId, now);
     const p = getEquipment(this.db, equipmentId);
     if (!p?.runCondition) return;
     // Unknown (gateway offline, stale data) changes nothing: a data gap neither opens nor closes a run.
@@ -82,6 +84,17 @@ export class RunTracker {
       this.close(open, Math.max(since, open.started_at), now);
       this.falseSince.delete(equipmentId);
     }
+  }
+
+  /** An outage during an open run is kept on the run (whatever opened it), so its report can name the gap. */
+  private recordGaps(equipmentId: string, now: number): void {
+    // The API's own broker link down, or retained messages still arriving, says nothing about the device.
+    if (!this.registry.settled) return;
+    const run = this.db.prepare('SELECT id, started_at FROM runs WHERE equipment_id = ? AND ended_at IS NULL').get(equipmentId) as Pick<OpenRun, 'id' | 'started_at'> | undefined;
+    if (!run) return;
+    const entry = this.registry.get(equipmentId);
+    const availability = entry ? this.registry.availability(entry) : { online: false, reason: 'the equipment is no longer announced by any gateway', faults: [] };
+    recordGap(this.db, run, availability, now);
   }
 
   private activeBooking(equipmentId: string, now: number) {

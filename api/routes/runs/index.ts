@@ -6,6 +6,7 @@ import { audit } from '../../sharing/audit.js';
 import { getBooking } from '../../sharing/bookings-store.js';
 import { getEquipment } from '../../sharing/equipment-store.js';
 import { newId, type AuthUser } from '../../sharing/people.js';
+import { runGaps } from '../../sharing/run-gaps.js';
 import { touchQualification } from '../../sharing/qualifications.js';
 import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
 import { errors, IdParams, withConflict } from '../common.js';
@@ -23,6 +24,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const toRun = (r: RunRow) => ({
     id: r.id, equipmentId: r.equipment_id, bookingId: r.booking_id, orgId: r.org_id, startedAt: r.started_at, endedAt: r.ended_at,
     openedBy: r.opened_by, closedBy: r.closed_by, note: r.note, minutes: Math.round(((r.ended_at ?? app.now()) - r.started_at) / 600) / 100,
+    gaps: runGaps(app.db, { id: r.id, startedAt: r.started_at, endedAt: r.ended_at }),
   });
   const visible = (user: AuthUser, id: string) => {
     const row = getRun(app.db, id);

@@ -7,6 +7,9 @@ export const Run = z.object({
   startedAt: z.number().int(), endedAt: z.number().int().nullable().describe('null while the run is open'),
   openedBy: z.string().describe('"auto" (run condition) or the user id'), closedBy: z.string().nullable(), note: z.string(),
   minutes: z.number(),
+  gaps: z.array(z.object({
+    from: z.number().int(), to: z.number().int().nullable().describe('null while the outage lasts'), reason: z.string(),
+  })).describe('times the device did not answer during the run (gateway offline, device unreachable, no good reading), clipped to the run'),
 }).meta({ id: 'Run' });
 export const RunList = z.object({ items: z.array(Run) });
 

@@ -1,0 +1,41 @@
+import type { Availability } from '../live/equipment-registry.js';
+import type { Db } from '../db/index.js';
+
+/** A time the device did not answer during a run, clipped to the run; `to` is null while it lasts in an open run. */
+export interface RunGap { from: number; to: number | null; reason: string }
+
+interface GapRow { id: number; started_at: number; ended_at: number | null; reason: string }
+
+/**
+ * Keeps the open run's gaps in step with what the equipment's availability says: one gap opens when it goes
+ * offline, the open one closes when it is back. `since` comes from the device (wall clock); it is used only when it
+ * lies inside the run, so a gap never starts before the run or after now.
+ */
+export function recordGap(db: Db, run: { id: string; started_at: number }, availability: Availability, now: number): void {
+  const open = db.prepare('SELECT id, started_at, ended_at, reason FROM run_gaps WHERE run_id = ? AND ended_at IS NULL').get(run.id) as GapRow | undefined;
+  if (availability.online) {
+    if (open) db.prepare('UPDATE run_gaps SET ended_at = ? WHERE id = ?').run(Math.max(now, open.started_at), open.id);
+    return;
+  }
+  if (open) return;
+  const since = availability.since;
+  const startedAt = since !== undefined && since >= run.started_at && since <= now ? since : Math.max(run.started_at, now);
+  db.prepare('INSERT INTO run_gaps (run_id, started_at, ended_at, reason) VALUES (?, ?, NULL, ?)').run(run.id, startedAt, availability.reason ?? 'offline');
+}
+
+/** The run's gaps inside its window [startedAt, endedAt); a gap still open ends with the run, or lasts (null) while the run does. */
+export function runGaps(db: Db, run: { id: string; startedAt: number; endedAt: number | null }): RunGap[] {
+  const rows = db.prepare('SELECT id, started_at, ended_at, reason FROM run_gaps WHERE run_id = ? ORDER BY started_at').all(run.id) as GapRow[];
+  const end = run.endedAt ?? Number.POSITIVE_INFINITY;
+  return rows.flatMap((g) => {
+    const from = Math.max(g.started_at, run.startedAt);
+    const to = Math.min(g.ended_at ?? Number.POSITIVE_INFINITY, end);
+    if (from >= to) return [];
+    return [{ from, to: Number.isFinite(to) ? to : null, reason: g.reason }];
+  });
+}
+
+/** Milliseconds of the run covered by gaps, counting a lasting gap up to `now`. */
+export function gapMs(gaps: readonly RunGap[], now: number): number {
+  return gaps.reduce((sum, g) => sum + Math.max(0, (g.to ?? now) - g.from), 0);
+}
