@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startApi, type RunningApi } from './api/server.js';
+import type { RunningApi } from './api/server.js';
+import { startApiThread } from './api/thread.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
@@ -104,7 +105,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     stops.push(() => ingest.stop());
     // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.
     await buildWeb().catch((err: Error) => logger.warn({ err: err.message }, 'web dashboard not built; / answers 503'));
-    const api: RunningApi = await startApi({
+    // The API gets a thread of its own, so no request can hold up the gateway's polling or ingest's acknowledgements.
+    const api: RunningApi = await startApiThread({
       host: options.host, port: options.apiPort, mqttUrl, influxUrl, influxAuth: options.influxAuth, portEnvVar: 'PILOTHUB_API_PORT',
       mqttUsername: apiAccount.username, mqttPassword: apiAccount.password, ingestHealth: () => ingest.health(),
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },

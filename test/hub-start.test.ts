@@ -11,6 +11,8 @@ import { stopAtEnd } from './helpers/teardown.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const ADMIN = { email: 'admin@hub.test', password: 'hub-admin-password' };
+/** The longest free-slots window the API accepts: its most expensive request. */
+const BUSY_WINDOW_DAYS = 365 * 20;
 
 interface Equipment { id: string; online: boolean; parameters: { id: string; unit: string }[] }
 
@@ -80,6 +82,59 @@ describe('pilothub start: the whole hub as `npm start` runs it', () => {
       const h = await get<{ points: unknown[] }>('/api/v1/equipment/dryer-2/history?parameter=outlet_temp');
       return h.points?.length >= 2 ? true : undefined;
     }, 40_000);
+  });
+
+  it('shows a configured device that nothing answers for as offline with a reason, and names it in /health', async () => {
+    appendFileSync(configFile, `
+  - id: mill-9
+    name: Mill on a port where nothing listens
+    protocol: modbus
+    connection: { transport: tcp, host: 127.0.0.1, port: ${await freePort()} }
+    parameters:
+      - { id: speed, name: Speed, unit: rpm, table: input, address: 0 }
+`);
+    const mill = await eventually('mill-9 offline with a reason', async () => {
+      const list = (await get<{ items: (Equipment & { status: string; offline: { reason: string } | null })[] }>('/api/v1/equipment')).items;
+      const e = list.find((x) => x.id === 'mill-9');
+      return e?.status === 'offline' && e.offline?.reason ? e : undefined;
+    }, 30_000);
+    expect(mill.online).toBe(false);
+    const health = await (await fetch(`${apiUrl}/health`)).json() as { status: string; offlineEquipment: { id: string; reason: string }[] };
+    expect(health.status).toBe('degraded');
+    expect(health.offlineEquipment.map((e) => e.id)).toContain('mill-9');
+  });
+
+  it('keeps polling the equipment at its interval while the API is kept busy', async () => {
+    await eventually('dryer-1 online', async () => ((await get<{ items: Equipment[] }>('/api/v1/equipment')).items.find((e) => e.id === 'dryer-1')?.online ? true : undefined), 40_000);
+    const from = Date.now();
+    const deadline = from + 8_000;
+    // Each of these answers a few million slots of free time: work on the API's thread alone.
+    const heavy = `/api/v1/free-slots?equipment=dryer-1,extruder-1,reactor-1&from=2026-01-01T00:00:00Z&to=${new Date(Date.UTC(2026, 0, 1) + BUSY_WINDOW_DAYS * 86_400_000).toISOString()}`;
+    await fetch(`${apiUrl}/api/v1/equipment/dryer-1`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ bookable: true, leadTimeMin: 0, minBookingMin: 1, workingHours: { timeZone: 'UTC', days: [1, 2, 3, 4, 5], from: '08:00', to: '17:00' } }),
+    });
+    let served = 0;
+    await Promise.all([0, 1, 2].map(async () => {
+      while (Date.now() < deadline) {
+        const res = await fetch(`${apiUrl}${heavy}`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        served++;
+      }
+    }));
+    expect(served).toBeGreaterThan(0);
+    const to = Date.now();
+    // Stored readings may trail on a loaded machine: wait until the window's last second is in.
+    const history = await eventually('the busy window stored', async () => {
+      const h = await get<{ points: { t: number }[] }>(`/api/v1/equipment/dryer-1/history?parameter=inlet_temp&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+      return (h.points.at(-1)?.t ?? 0) >= to - 2000 ? h : undefined;
+    }, 30_000);
+    const times = history.points.map((p) => p.t);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    // The example config polls the dryer every second: no reading may be missing while the API works.
+    expect(times.length).toBeGreaterThanOrEqual(Math.floor((to - from) / 1000) - 1);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(2000);
   });
 
   it('stops everything on SIGTERM, influxd included', async () => {
