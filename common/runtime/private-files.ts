@@ -19,7 +19,8 @@ export interface Tightened {
  * A process umask of 0o077, rather than a mode at each place a file is created, because most writers are not
  * ours to configure: SQLite creates -wal/-shm, node-opcua writes its PKI, influxd (a child process, which inherits
  * the umask) writes shards and WAL segments. The umask covers each of them, and every file added later, without
- * anyone remembering a chmod. It is process-wide, so only a process's entry point (`pilothub start`) may set it.
+ * anyone remembering a chmod. It is process-wide, so only a process's entry point (`pilothub start`) may set it;
+ * what the hub writes outside the data dir (the web build it serves itself) is owner-only too, which costs nothing.
  */
 export function privateDataDir(dataDir: string): Tightened {
   process.umask(SHARED_BITS);
