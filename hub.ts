@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunningApi } from './api/server.js';
 import { startApiThread } from './api/thread.js';
@@ -9,6 +8,7 @@ import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js
 import { dataDirFromEnv, PROJECT_ROOT } from './common/runtime/data-dir.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
+import { privateDataDir } from './common/runtime/private-files.js';
 import { freePort } from './common/runtime/ports.js';
 import { startGatewayFromFile, type WatchedGateway } from './gateway/watch.js';
 import { deadLettersFile } from './ingest/dead-letters.js';
@@ -76,7 +76,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     stops.length = 0;
   };
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    const tightened = privateDataDir(options.dataDir);
+    if (tightened.changed.length) logger.warn({ dataDir: options.dataDir, count: tightened.changed.length, paths: tightened.changed.slice(0, 20) }, 'took group and other access away from files an older install left readable');
+    if (tightened.failed.length) logger.warn({ dataDir: options.dataDir, failed: tightened.failed.slice(0, 20) }, 'could not make these files owner-only; they may be readable by other users');
     const influxUrl = options.influxUrl ?? (await privateInfluxd(join(options.dataDir, 'influxdb'), stops));
     // Anonymous MQTT clients are refused: the hub's own components get accounts with random passwords (broker/README.md "Security").
     const users = new UserStore(usersFile(options.dataDir));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../common/runtime/config-file.js';
@@ -41,9 +41,9 @@ describe('gateway configuration', () => {
   it('reports both mistakes of a file at once, each with its line and device', () => {
     const problems = problemsOf(() => parseGatewayConfig(TWO_MISTAKES, 'gw.yaml'));
     const wrongType = problems.find((p) => p.path === 'devices[0].parameters[0].type');
-    const misspelled = problems.find((p) => p.message.includes('unknown key "adress"'));
+    const misspelled = problems.find((p) => p.path === 'devices[0].parameters[1].adress');
     expect(wrongType).toMatchObject({ file: 'gw.yaml', line: 12, subject: 'device "dryer-1"' });
-    expect(misspelled).toMatchObject({ file: 'gw.yaml', line: 13, subject: 'device "dryer-1"' });
+    expect(misspelled).toMatchObject({ file: 'gw.yaml', line: 13, subject: 'device "dryer-1"', message: 'unknown key; did you mean "address"?' });
     // the misspelt key also leaves "address" missing; that is reported on the same entry
     expect(problems.some((p) => p.path === 'devices[0].parameters[1].address' && p.line === 13)).toBe(true);
   });
@@ -81,5 +81,66 @@ describe('gateway configuration', () => {
     const ok = spawnSync(process.execPath, [bin, 'check-config', EXAMPLE_GATEWAY_CONFIG], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('OK');
+  });
+});
+
+/** The shipped example with one edit, and where that edit is. */
+function exampleWith(find: string, replace: string): { text: string; line: number; column: number } {
+  const original = readFileSync(EXAMPLE_GATEWAY_CONFIG, 'utf8');
+  const index = original.indexOf(find);
+  if (index < 0) throw new Error(`"${find}" is not in the example`);
+  const before = original.slice(0, index).split('\n');
+  return { text: original.replace(find, replace), line: before.length, column: before.at(-1)!.length + 1 };
+}
+
+describe('config mistakes said plainly (#12)', () => {
+  const bin = new URL('../bin/pilothub.js', import.meta.url).pathname;
+
+  it('stops at the first YAML syntax error and points at the unquoted bracket', () => {
+    // Unquoted, the `[` opens a flow sequence that swallows the rest of the file: hundreds of parser errors.
+    const at = exampleWith('name: Pilot spray dryer SD-1', 'name: [Pilot spray dryer SD-1');
+    const problems = problemsOf(() => parseGatewayConfig(at.text, 'gw.yaml'));
+    expect(problems).toEqual([expect.objectContaining({
+      file: 'gw.yaml', line: at.line, column: at.column + 'name: '.length,
+      message: 'YAML syntax: "[" is not closed by "]"; if "[" is part of the value, put the value in quotes',
+    })]);
+  });
+
+  it('says so when an inline mapping holds a stray bracket', () => {
+    const at = exampleWith('name: Feed rate,', 'name: Feed rate [,');
+    const problems = problemsOf(() => parseGatewayConfig(at.text, 'gw.yaml'));
+    expect(problems).toEqual([expect.objectContaining({
+      line: at.line, column: at.column + 'name: Feed rate '.length, message: expect.stringMatching(/^YAML syntax: unexpected "\["/),
+    })]);
+  });
+
+  it('calls a missing key required and suggests the known key an unknown one is a typo of', () => {
+    const text = exampleWith('pollIntervalMs: 1000\n    parameters:', 'pollIntervallMs: 1000\n    parameters:').text
+      .replace('      host: ${PILOTHUB_SIM_DRYER_HOST:-127.0.0.1}\n', '');
+    const problems = problemsOf(() => parseGatewayConfig(text, 'gw.yaml'));
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'devices[0].connection.host: required',
+      'devices[0].pollIntervallMs: unknown key; did you mean "pollIntervalMs"?',
+    ]);
+    const missingProtocol = problemsOf(() => parseGatewayConfig(text.replace('    protocol: modbus\n', ''), 'gw.yaml'));
+    expect(missingProtocol).toContainEqual(expect.objectContaining({ path: 'devices[0].protocol', message: 'required (one of "modbus", "opcua")' }));
+    const farOff = problemsOf(() => parseGatewayConfig(text.replace('pollIntervallMs', 'frequency'), 'gw.yaml'));
+    expect(farOff).toContainEqual(expect.objectContaining({ path: 'devices[0].frequency', message: 'unknown key' }));
+  });
+
+  it('pilothub check-config says the same', () => {
+    const dir = tempDir();
+    const syntax = exampleWith('name: Pilot spray dryer SD-1', 'name: [Pilot spray dryer SD-1');
+    const typo = exampleWith('pollIntervalMs: 1000\n    parameters:', 'pollIntervallMs: 1000\n    parameters:');
+    writeFileSync(join(dir, 'syntax.yaml'), syntax.text);
+    writeFileSync(join(dir, 'typo.yaml'), typo.text.replace('      host: ${PILOTHUB_SIM_DRYER_HOST:-127.0.0.1}\n', ''));
+    const run = (name: string) => spawnSync(process.execPath, [bin, 'check-config', join(dir, name)], { encoding: 'utf8' });
+    const first = run('syntax.yaml');
+    expect(first.status).toBe(1);
+    expect(first.stderr).toBe(`${join(dir, 'syntax.yaml')}:${syntax.line}:${syntax.column + 'name: '.length}: YAML syntax: "[" is not closed by "]"; if "[" is part of the value, put the value in quotes\n1 problem(s) found\n`);
+    const second = run('typo.yaml');
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(' devices[0].connection.host (device "dryer-1"): required\n');
+    expect(second.stderr).toContain(`${join(dir, 'typo.yaml')}:${typo.line - 1}:5 devices[0].pollIntervallMs (device "dryer-1"): unknown key; did you mean "pollIntervalMs"?\n`);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { configMessages, syntaxProblem } from './config-messages.js';
 
 /** One thing wrong with a config file, located well enough to fix it without guessing. */
 export interface ConfigProblem {
@@ -34,7 +35,10 @@ export interface ParseOptions {
   subjectOf?: (path: PropertyKey[], data: unknown) => string | undefined;
 }
 
-/** Reads, substitutes and validates a YAML config; throws ConfigError listing every problem at once. */
+/**
+ * Reads, substitutes and validates a YAML config; throws ConfigError listing every problem at once, except that a
+ * YAML syntax error is reported alone (config-messages.ts says why).
+ */
 export function loadConfigFile<S extends z.ZodType>(file: string, schema: S, options: ParseOptions = {}): z.infer<S> {
   let text: string;
   try {
@@ -50,16 +54,19 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
   const substituted = substituteVariables(text, file, options.vars ?? {}, problems);
   const lineCounter = new LineCounter();
   const doc = parseDocument(substituted, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const pos = lineCounter.linePos(e.pos[0]);
-    problems.push({ file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` });
+  const syntaxError = doc.errors[0];
+  if (syntaxError) {
+    const { offset, message } = syntaxProblem(doc, syntaxError);
+    const pos = lineCounter.linePos(offset);
+    problems.push({ file, line: pos.line, column: pos.col, path: '', message });
+    throw new ConfigError(problems.sort(byPosition));
   }
-  if (doc.errors.length) throw new ConfigError(problems);
   // A line whose variable is unset already has its problem; schema complaints about the same line add nothing.
   const unsetVariableLines = new Set(problems.map((p) => p.line));
 
   const data: unknown = doc.toJS();
-  const result = schema.safeParse(data);
+  const messages = configMessages();
+  const result = schema.safeParse(data, { error: messages.error });
   if (result.success && problems.length === 0) return result.data;
   if (result.success) throw new ConfigError(problems);
   for (const issue of result.error.issues) {
@@ -69,16 +76,17 @@ export function parseConfigText<S extends z.ZodType>(text: string, file: string,
       const offset = locate(doc, path, key !== undefined);
       const pos = lineCounter.linePos(offset);
       if (unsetVariableLines.has(pos.line)) continue;
-      const message = key === undefined ? issue.message : `unknown key "${key}"`;
+      const message = key === undefined ? issue.message : messages.unknownKey(issue.path, key);
       problems.push({
         file, line: pos.line, column: pos.col, path: formatPath(path), message,
         subject: options.subjectOf?.(path, data),
       });
     }
   }
-  problems.sort((a, b) => a.line - b.line || a.column - b.column);
-  throw new ConfigError(problems);
+  throw new ConfigError(problems.sort(byPosition));
 }
+
+const byPosition = (a: ConfigProblem, b: ConfigProblem) => a.line - b.line || a.column - b.column;
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
