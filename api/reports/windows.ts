@@ -10,7 +10,7 @@ export interface TimeRange { from: number; to: number }
  * merged so overlapping or touching runs do not read (and count) the same points twice.
  */
 export function clipToWindows(from: number, to: number, windows: TimeRange[] | null): TimeRange[] {
-  if (windows === null) return from < to ? [{ from, to }] : [];
+  if (windows === null) return [{ from, to }];
   const clipped = windows
     .map((w) => ({ from: Math.max(from, w.from), to: Math.min(to, w.to) }))
     .filter((w) => w.from < w.to)
