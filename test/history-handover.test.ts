@@ -80,4 +80,16 @@ describe('touching runs: a reading at the hand-over instant belongs to the later
     };
     expect(await served(lines)).toEqual({ acme: 0, globex: 1 });
   });
+
+  it("an open run's window reaches now, now included", async () => {
+    const start = TO + 10 * MIN;
+    const now = start + 2 * MIN;
+    await s.write([{ p: 'temp', t: now, v: 4242 }]);
+    const booking = await s.ok(acme.token, 'POST', '/api/v1/bookings', { equipmentId: 'hand-1', startsAt: iso(start), endsAt: iso(start + 15 * MIN) });
+    const run = await s.ok(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'hand-1', bookingId: booking.id, startedAt: iso(start) });
+    s.clock.set(now);
+    const raw = await s.ok(acme.token, 'GET', `/api/v1/equipment/hand-1/history?parameter=temp&from=${iso(start)}`);
+    expect(raw.points).toEqual([{ t: now, v: 4242, q: 'good' }]);
+    expect((await s.ok(acme.token, 'GET', `/api/v1/runs/${run.id}/statistics`)).parameters[0].stats).toMatchObject({ count: 1, end: now, max: 4242 });
+  });
 });
