@@ -16,10 +16,9 @@ import type { TimeRange } from './windows.js';
  *   booleans `true`/`false`, strings always in double quotes with inner quotes doubled (RFC 4180),
  *   and nothing at all when the point has no value (a bad reading);
  * - quality: `good`, `uncertain` or `bad`.
- */
-/**
- * The formats a stored report may name (each report keeps its own, so verify re-reads it as it was issued). Their
- * lines are written alike; they differ in the points of the run window [from, to] they hold:
+ *
+ * A stored report names its format, so verify re-reads it as it was issued. The formats write their lines alike and
+ * differ in the points of the run window [from, to] they hold:
  * - `pilothub-run-csv-v1`, reports issued before issue #12: both ends, [from, to];
  * - `pilothub-run-csv-v2`: [from, to), so two runs that touch never both hold the reading at their hand-over.
  */
@@ -33,6 +32,7 @@ export function canonicalWindow(format: CanonicalFormat, run: TimeRange): TimeRa
   // Readings are stored at whole milliseconds (layout.ts writes precision=ms), so [from, to] is [from, to + 1).
   return format === 'pilothub-run-csv-v1' ? { from: run.from, to: run.to + 1 } : { from: run.from, to: run.to };
 }
+
 export const CANONICAL_HEADER = 'parameter,epoch_ms,value,quality';
 
 export function canonicalValue(v: ReadingValue | null): string {
