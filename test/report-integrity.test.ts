@@ -12,7 +12,8 @@ type Stack = Awaited<ReturnType<typeof historyStack>>;
 const RUN_FROM = Date.UTC(2026, 10, 23, 9, 0, 0);
 const RUN_TO = RUN_FROM + 300_000;
 const readings: Reading[] = [];
-for (let i = 0; i <= 300; i++) {
+// The run window is half-open (issue #12): its 300 s hold the samples 0..299, none at RUN_TO.
+for (let i = 0; i < 300; i++) {
   const t = RUN_FROM + i * 1000;
   readings.push({ p: 'temp', t, v: i === 120 ? 199.5 : 150 + Math.round(10 * Math.sin(i / 20)) / 10 });
   if (i % 5 === 0) readings.push({ p: 'flow', t, v: i === 50 ? null : i === 55 ? 0.1 + 0.2 : 0.1 * i, q: i === 50 ? 'bad' : 'good' });

@@ -15,7 +15,8 @@ for (let i = 0, t = RUN_FROM - 5000; t <= RUN_TO + 5000; i++, t += 1000 + (i % 4
   temp.push(i === 100 ? { t, v: null, q: 'bad' } : { t, v, q: i === 101 ? 'uncertain' : 'good' });
 }
 const pressure: Point[] = Array.from({ length: 60 }, (_, i) => ({ t: RUN_FROM + i * 10_000, v: 2.5 + (i % 2) * 0.01, q: 'good' as const }));
-const inRun = (p: Point) => p.t >= RUN_FROM && p.t <= RUN_TO;
+// Run windows are half-open (issue #12): a point at RUN_TO would belong to a run beginning then.
+const inRun = (p: Point) => p.t >= RUN_FROM && p.t < RUN_TO;
 
 /** The expected statistics, computed here from the points written, independently of api/reports. */
 function expectedStats(all: Point[]) {
@@ -116,7 +117,8 @@ describe('run statistics, specification limits and excursions', () => {
 
   it("merges a customer's aggregate buckets that two of their runs share, weighting means by count", async () => {
     const from2 = RUN_FROM + 20 * 60_000;
-    const second: Point[] = Array.from({ length: 61 }, (_, i) => ({ t: from2 + i * 1000, v: 200 + i, q: 'good' as const }));
+    // 60 s of points in the run's 60 s window: a 61st at its end would be outside it.
+    const second: Point[] = Array.from({ length: 60 }, (_, i) => ({ t: from2 + i * 1000, v: 200 + i, q: 'good' as const }));
     await s.write(second.map((p) => ({ p: 'temp', ...p })));
     await customerRun(s, 'rep-s', 'acme', from2, from2 + 60_000);
     const hourStart = Date.UTC(2026, 10, 23, 9, 0, 0);
@@ -127,11 +129,11 @@ describe('run statistics, specification limits and excursions', () => {
     expect(row.t).toBe(hourStart);
     expect(row.count).toBeUndefined();
     expect(row.min).toBe(Math.min(...visible.map((p) => p.v)));
-    expect(row.max).toBe(260);
+    expect(row.max).toBe(259);
     expect(row.first).toBe(visible[0]!.v);
-    expect(row.last).toBe(260);
+    expect(row.last).toBe(259);
     expect(row.mean).toBeCloseTo(visible.reduce((a, p) => a + p.v, 0) / visible.length, 9);
     const plot = await s.ok(customerToken, 'GET', `/api/v1/equipment/rep-s/history?parameter=temp&mode=plot&maxPoints=2&from=${iso(hourStart)}&to=${iso(hourStart + 3_599_999)}`);
-    expect(plot.series[0].buckets).toEqual([{ t: hourStart, min: row.min, max: 260 }]);
+    expect(plot.series[0].buckets).toEqual([{ t: hourStart, min: row.min, max: 259 }]);
   });
 });

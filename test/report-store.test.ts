@@ -9,7 +9,7 @@ describe('report storage in SQLite', () => {
   const row = {
     id: 'rpt_1', runId: 'run_1', equipmentId: 'dryer-1', orgId: null, version: 1, previousId: null, windowFrom: 1, windowTo: 2,
     issuedAt: 3, issuedBy: 'usr_1', parameters: ['temp'], content: {} as ReportContent, html: '<html></html>',
-    pdf: Buffer.from('%PDF-'), dataCsvGz: Buffer.alloc(1), dataSha256: 'a'.repeat(64), pointCount: 0,
+    pdf: Buffer.from('%PDF-'), dataCsvGz: Buffer.alloc(1), dataSha256: 'a'.repeat(64), pointCount: 0, dataFormat: 'pilothub-run-csv-v2' as const,
   };
   insertReport(db, row);
 

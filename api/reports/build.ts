@@ -1,6 +1,6 @@
 import type { Acquisition, ParameterMeta } from '../../common/contracts/index.js';
 import type { StoredPoint } from '../../common/influx/layout.js';
-import { canonicalChunk, canonicalJoin, type Canonical } from './canonical.js';
+import { CANONICAL_FORMAT, canonicalChunk, canonicalJoin, type Canonical } from './canonical.js';
 import { detectExcursions } from './excursions.js';
 import { ITEM_TESTED_STATEMENT, type ReportContent } from './model.js';
 import { computeStats } from './statistics.js';
@@ -56,7 +56,7 @@ export function assembleReport(head: ReportHead, source: string, analyses: Param
       parameters: analyses.map((a) => ({ parameter: a.entry.id, configured: a.configured, medianIntervalMs: a.medianIntervalMs })),
     },
     parameters: analyses.map((a) => a.entry),
-    integrity: { algorithm: 'sha256', format: 'pilothub-run-csv-v1', sha256: data.sha256, pointCount: data.pointCount },
+    integrity: { algorithm: 'sha256', format: CANONICAL_FORMAT, sha256: data.sha256, pointCount: data.pointCount },
     statement: ITEM_TESTED_STATEMENT,
   };
   const charts = new Map(analyses.flatMap((a) => (a.chart ? [[a.entry.id, a.chart] as const] : [])));

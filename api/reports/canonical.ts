@@ -1,22 +1,38 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { ReadingValue } from '../../common/contracts/index.js';
 import { ByteWriter, isAscii } from '../../common/encoding/byte-writer.js';
 import type { StoredPoint } from '../../common/influx/layout.js';
+import type { TimeRange } from './windows.js';
 
 /**
- * The canonical serialisation of a run's points, version 1 (README "Verification reports and data
- * integrity"). It is also the run-data CSV a report ships, so anyone can recompute the report's hash
- * with `sha256sum run-data.csv`:
+ * The canonical serialisation of a run's points (README "Verification reports and data integrity"). It is also
+ * the run-data CSV a report ships, so anyone can recompute the report's hash with `sha256sum run-data.csv`:
  * - UTF-8, lines end with "\n" (also the last), header line `parameter,epoch_ms,value,quality`;
- * - one line per stored point, ordered by parameter id (byte order) and then by time ascending (equal times of one
- *   parameter stored under two sites: in site order);
+ * - one line per stored point in the run window (which points: canonicalWindow), ordered by parameter id (byte
+ *   order) and then by time ascending (equal times of one parameter stored under two sites: in site order);
  * - epoch_ms: the point's time as a base-10 integer of milliseconds;
  * - value: numbers as ECMAScript Number#toString (shortest text that reads back to the same float64),
  *   booleans `true`/`false`, strings always in double quotes with inner quotes doubled (RFC 4180),
  *   and nothing at all when the point has no value (a bad reading);
  * - quality: `good`, `uncertain` or `bad`.
+ *
+ * A stored report names its format, so verify re-reads it as it was issued. The formats write their lines alike and
+ * differ in the points of the run window [from, to] they hold:
+ * - `pilothub-run-csv-v1`, reports issued before issue #12: both ends, [from, to];
+ * - `pilothub-run-csv-v2`: [from, to), so two runs that touch never both hold the reading at their hand-over.
  */
-export const CANONICAL_FORMAT = 'pilothub-run-csv-v1';
+export const CanonicalFormat = z.enum(['pilothub-run-csv-v1', 'pilothub-run-csv-v2']);
+export type CanonicalFormat = z.infer<typeof CanonicalFormat>;
+/** The format reports are issued in now. */
+export const CANONICAL_FORMAT: CanonicalFormat = 'pilothub-run-csv-v2';
+
+/** The half-open range of points a report in `format` holds for its run window [from, to]. */
+export function canonicalWindow(format: CanonicalFormat, run: TimeRange): TimeRange {
+  // Readings are stored at whole milliseconds (layout.ts writes precision=ms), so [from, to] is [from, to + 1).
+  return format === 'pilothub-run-csv-v1' ? { from: run.from, to: run.to + 1 } : { from: run.from, to: run.to };
+}
+
 export const CANONICAL_HEADER = 'parameter,epoch_ms,value,quality';
 
 export function canonicalValue(v: ReadingValue | null): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Acquisition } from '../../common/contracts/index.js';
+import { CanonicalFormat } from './canonical.js';
 
 /** ISO/IEC 17025 §7.8.2.1 (l): the statement that results relate only to the item tested. */
 export const ITEM_TESTED_STATEMENT = 'The results in this report relate only to the item tested, on the equipment and in the time window stated. They are the process data as recorded by pilothub; this report shall not be reproduced except in full without the approval of the issuing laboratory.';
@@ -57,7 +58,7 @@ export const ReportContent = z.object({
     verdict: z.enum(['met', 'not met', 'no data', 'no spec']),
   })),
   integrity: z.object({
-    algorithm: z.literal('sha256'), format: z.string(), sha256: z.string(), pointCount: z.number().int(),
+    algorithm: z.literal('sha256'), format: CanonicalFormat, sha256: z.string(), pointCount: z.number().int(),
   }),
   statement: z.string(),
 }).meta({ id: 'ReportContent' });

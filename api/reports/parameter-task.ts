@@ -10,6 +10,7 @@ export interface ParameterTask {
   influx: { url: string; database: string; auth: InfluxAuth | undefined };
   equipment: string;
   parameter: string;
+  /** The half-open range of points read (canonicalWindow); when issuing, its end is also the run's end. */
   window: { from: number; to: number };
   /** Present when issuing a report (statistics, chart, ...); absent when verifying (serialisation only). */
   analyse?: { meta: ParameterMeta; limit: SpecLimitRow | undefined };

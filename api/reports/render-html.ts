@@ -42,7 +42,7 @@ export function renderHtml(c: ReportContent, charts: Map<string, string>): strin
     ['Equipment', `${esc(e.name)} (${esc(e.id)}), ${text(e.kind)}`], ['Location', text(e.location)], ['Manufacturer / model', `${text(e.manufacturer)} / ${text(e.model)}`],
     ['Serial number', text(e.serialNumber)], ['Firmware', text(e.firmware)],
     ['Calibration', `${date(e.calibrationDate)}, due ${date(e.calibrationDue)}${e.calibrationCertificate ? `, certificate ${esc(e.calibrationCertificate)}` : ''}`],
-    ['Run', `${esc(c.run.id)}${c.run.bookingId ? ` (booking ${esc(c.run.bookingId)})` : ''}`], ['Run window', `${time(c.run.from)} to ${time(c.run.to)}`],
+    ['Run', `${esc(c.run.id)}${c.run.bookingId ? ` (booking ${esc(c.run.bookingId)})` : ''}`], ['Run window', `${time(c.run.from)} to ${time(c.run.to)} (end excluded)`],
     ['Method / recipe', `${text(c.method)}${c.recipe ? ` (limits for recipe ${esc(c.recipe)})` : ''}`],
   ])}</table>
 <h2>Acquisition</h2>

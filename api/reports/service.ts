@@ -10,7 +10,7 @@ import { audit } from '../sharing/audit.js';
 import { getEquipment } from '../sharing/equipment-store.js';
 import { newId, OPERATOR_ORG_ID, type AuthUser } from '../sharing/people.js';
 import { assembleReport, type ParameterAnalysis } from './build.js';
-import { canonicalJoin, firstDifference, type Difference } from './canonical.js';
+import { CANONICAL_FORMAT, canonicalJoin, canonicalWindow, firstDifference, type Difference } from './canonical.js';
 import { asBuffer, type ParameterPool } from './parameter-pool.js';
 import type { ParameterTask } from './parameter-task.js';
 import type { PdfPrinter } from './render-pdf.js';
@@ -86,7 +86,8 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const limits = limitsFor(ctx.db, run.equipment_id, req.recipe);
   const analyses = new Map<string, ParameterAnalysis>();
   const budget = pointBudget(run.id);
-  const tasks = metas.map((meta) => ({ ...parameterTask(ctx, run.equipment_id, meta.id, window), analyse: { meta, limit: limits.get(meta.id) } }));
+  const read = canonicalWindow(CANONICAL_FORMAT, window);
+  const tasks = metas.map((meta) => ({ ...parameterTask(ctx, run.equipment_id, meta.id, read), analyse: { meta, limit: limits.get(meta.id) } }));
   await ctx.parameters.runAll(tasks, ({ parameter, count, bytes, analysis }) => {
     budget(count);
     analyses.set(parameter, { ...analysis!, chunk: { bytes: asBuffer(bytes), count } });
@@ -118,7 +119,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const row = {
     id, runId: run.id, equipmentId: run.equipment_id, orgId: run.org_id, version: built.content.version, previousId: req.amends?.id ?? null,
     windowFrom: window.from, windowTo: window.to, issuedAt, issuedBy: user.id, parameters: metas.map((m) => m.id),
-    content: built.content, html, pdf, dataCsvGz, dataSha256: built.data.sha256, pointCount: built.data.pointCount,
+    content: built.content, html, pdf, dataCsvGz, dataSha256: built.data.sha256, pointCount: built.data.pointCount, dataFormat: CANONICAL_FORMAT,
   };
   ctx.db.transaction(() => {
     if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, `report "${req.amends.id}" has already been amended by "${amendmentOf(ctx.db, req.amends.id)}"; amend the latest version`);
@@ -145,11 +146,14 @@ export interface Verification {
   checkedAt: number;
 }
 
-/** Re-reads the report's window from InfluxDB, serialises it canonically and compares with what was issued. */
+/**
+ * Re-reads the report's window from InfluxDB, serialises it canonically and compares with what was issued. The
+ * points are those the report's own format holds, so reports issued before windows became half-open still match.
+ */
 export async function verifyReport(ctx: ReportsContext, report: ReportSummary): Promise<Verification> {
   const chunks = new Map<string, { bytes: Buffer; count: number }>();
   const budget = pointBudget(report.runId);
-  const window = { from: report.windowFrom, to: report.windowTo };
+  const window = canonicalWindow(report.dataFormat, { from: report.windowFrom, to: report.windowTo });
   await ctx.parameters.runAll(report.parameters.map((p) => parameterTask(ctx, report.equipmentId, p, window)), ({ parameter, count, bytes }) => {
     budget(count);
     chunks.set(parameter, { bytes: asBuffer(bytes), count });

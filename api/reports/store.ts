@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.js';
+import { CanonicalFormat } from './canonical.js';
 import type { ReportContent } from './model.js';
 
 export interface SpecLimitRow {
@@ -47,25 +48,27 @@ export interface ReportRow {
   id: string; runId: string; equipmentId: string; orgId: string | null; version: number; previousId: string | null;
   windowFrom: number; windowTo: number; issuedAt: number; issuedBy: string; parameters: string[];
   content: ReportContent; html: string; pdf: Buffer; dataCsvGz: Buffer; dataSha256: string; pointCount: number;
+  /** Which points of the window the data holds (canonical.ts); rows from before migration 052 read as v1. */
+  dataFormat: CanonicalFormat;
 }
 
 export type ReportSummary = Omit<ReportRow, 'content' | 'html' | 'pdf' | 'dataCsvGz'>;
 
 const SUMMARY_COLUMNS = `id, run_id AS runId, equipment_id AS equipmentId, org_id AS orgId, version, previous_id AS previousId,
   window_from AS windowFrom, window_to AS windowTo, issued_at AS issuedAt, issued_by AS issuedBy, parameters_json,
-  data_sha256 AS dataSha256, point_count AS pointCount`;
+  data_sha256 AS dataSha256, point_count AS pointCount, data_format AS dataFormat`;
 
 function summary(row: Record<string, unknown>): ReportSummary {
-  const { parameters_json: json, ...rest } = row;
-  return { ...(rest as Omit<ReportSummary, 'parameters'>), parameters: JSON.parse(json as string) as string[] };
+  const { parameters_json: json, dataFormat, ...rest } = row;
+  return { ...(rest as Omit<ReportSummary, 'parameters' | 'dataFormat'>), parameters: JSON.parse(json as string) as string[], dataFormat: CanonicalFormat.parse(dataFormat) };
 }
 
 export function insertReport(db: Db, r: ReportRow): void {
   db.prepare(`INSERT INTO reports (id, run_id, equipment_id, org_id, version, previous_id, window_from, window_to, issued_at, issued_by,
-    parameters_json, content_json, html, pdf, data_csv_gz, data_sha256, point_count)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    parameters_json, content_json, html, pdf, data_csv_gz, data_sha256, point_count, data_format)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
     r.id, r.runId, r.equipmentId, r.orgId, r.version, r.previousId, r.windowFrom, r.windowTo, r.issuedAt, r.issuedBy,
-    JSON.stringify(r.parameters), JSON.stringify(r.content), r.html, r.pdf, r.dataCsvGz, r.dataSha256, r.pointCount,
+    JSON.stringify(r.parameters), JSON.stringify(r.content), r.html, r.pdf, r.dataCsvGz, r.dataSha256, r.pointCount, r.dataFormat,
   );
 }
 

@@ -7,6 +7,10 @@ import { influxString, type InfluxV1Client, type Series } from './v1-client.js';
  * Every query names the parameters explicitly and groups by the `parameter` tag, so one InfluxQL
  * statement serves several parameters and InfluxDB applies LIMIT per parameter.
  */
+/**
+ * Which series and when: [from, to), half-open, so two ranges that touch (two runs handing over at one instant)
+ * never both hold the point at that instant (issue #12).
+ */
 export interface SeriesWhere { equipment: string; parameters: string[]; from: number; to: number }
 
 export const AGGREGATE_FUNCTIONS = ['mean', 'min', 'max', 'first', 'last', 'count'] as const;
@@ -23,7 +27,7 @@ export function seriesFilter(w: Pick<SeriesWhere, 'equipment' | 'parameters'>): 
 }
 
 function whereClause(w: SeriesWhere): string {
-  return `${seriesFilter(w)} AND time >= ${w.from}ms AND time <= ${w.to}ms`;
+  return `${seriesFilter(w)} AND time >= ${w.from}ms AND time < ${w.to}ms`;
 }
 
 export function byParameter(series: Series[], parameters: string[]): Map<string, Series | undefined> {
@@ -35,7 +39,7 @@ function columnIndex(series: Series, name: string): number {
   return series.columns.indexOf(name);
 }
 
-/** Raw points of several parameters in [from, to], oldest first; at most `limit` per parameter. */
+/** Raw points of several parameters in [from, to), oldest first; at most `limit` per parameter. */
 export async function queryRawSeries(client: InfluxV1Client, w: SeriesWhere, limit: number): Promise<Map<string, StoredPoint[]>> {
   const q = `SELECT "value","value_bool","value_str","quality" FROM "${MEASUREMENT}" WHERE ${whereClause(w)} GROUP BY "parameter" ORDER BY time ASC LIMIT ${limit}`;
   const out = new Map<string, StoredPoint[]>(w.parameters.map((p) => [p, []]));
@@ -142,7 +146,7 @@ export async function queryPlotPoints(client: InfluxV1Client, w: SeriesWhere, bu
 }
 
 /**
- * Every stored point of one parameter in [from, to], oldest first, with no limit. Read as three chunked
+ * Every stored point of one parameter in [from, to), oldest first, with no limit. Read as three chunked
  * statements rather than one over all fields: the numeric values alone (nearly every point), the boolean and
  * string values, and then the points whose quality is not good, whole. Measured on 1.44 M points, that leaves
  * out three columns InfluxDB would encode and we would decode for every point (two nulls and "good"): about 40%
@@ -207,7 +211,7 @@ function mergeByTime(a: StoredPoint[], b: StoredPoint[], keepBoth = false): Stor
 }
 
 /**
- * Every stored point of each parameter in [from, to], oldest first (queryParameterPoints). `concurrency`
+ * Every stored point of each parameter in [from, to), oldest first (queryParameterPoints). `concurrency`
  * parameters are read at a time; `onSeries` gets each parameter's points as soon as they are complete, so the
  * caller's work overlaps InfluxDB's.
  */

@@ -127,13 +127,11 @@ export async function writeReadings(client: InfluxV1Client, key: ReadingKey, rea
 }
 
 /**
- * Min and max per bucket from the rollups of the whole minutes [from, toExclusive); both ends and the buckets
+ * Min and max per bucket from the rollups of the whole minutes [from, to); both ends and the buckets
  * must lie on minute boundaries (plot mode reads the partial minutes at the edges raw).
  */
-export async function queryRollupBuckets(
-  client: InfluxV1Client, w: Omit<SeriesWhere, 'to'> & { toExclusive: number }, bucketMs: number, origin: number,
-): Promise<Map<string, PlotBucket[]>> {
-  const q = `SELECT min("min"), max("max") FROM "${ROLLUP_MEASUREMENT}" WHERE ${seriesFilter(w)} AND time >= ${w.from}ms AND time < ${w.toExclusive}ms `
+export async function queryRollupBuckets(client: InfluxV1Client, w: SeriesWhere, bucketMs: number, origin: number): Promise<Map<string, PlotBucket[]>> {
+  const q = `SELECT min("min"), max("max") FROM "${ROLLUP_MEASUREMENT}" WHERE ${seriesFilter(w)} AND time >= ${w.from}ms AND time < ${w.to}ms `
     + `GROUP BY time(${bucketMs}ms, ${origin % bucketMs}ms), "parameter" fill(none)`;
   return new Map([...byParameter(await client.query(q), w.parameters)].map(([parameter, series]) =>
     [parameter, (series?.values ?? []).map((row) => ({ t: row[0] as number, min: row[1] as number, max: row[2] as number }))]));

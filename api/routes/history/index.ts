@@ -17,7 +17,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['history'],
       summary: 'Stored readings of one or more parameters: raw, aggregated per interval, or min/max per bucket for plotting',
-      description: 'JSON by default; CSV with `format=csv` or `Accept: text/csv`. Customers see only data inside their own runs.',
+      description: 'JSON by default; CSV with `format=csv` or `Accept: text/csv`. Customers see only data inside their own runs, each from its start up to, not including, its end.',
       params: HistoryParams, querystring: HistoryQuery,
       response: { 200: History, 400: ErrorBody, 404: ErrorBody },
     },
@@ -32,7 +32,9 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     const to = q.to ? Date.parse(q.to) : app.now();
     const from = q.from ? Date.parse(q.from) : to - HOUR_MS;
     if (from > to) throw badRequest(`from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`, 'querystring.from');
-    const ranges = clipToWindows(from, to, dataWindows(app, request, id));
+    // The request's "to" is inclusive (a client asks for what it plots); the ranges read are half-open like the
+    // run windows that clip them, so touching runs of two customers never both serve the reading at their hand-over.
+    const ranges = clipToWindows(from, to + 1, dataWindows(app, request, id));
     const head = (parameter: string) => ({ parameter, unit: units.get(parameter) ?? '' });
     const where = (r: TimeRange) => ({ equipment: id, parameters: q.parameter, ...r });
     let body: History;

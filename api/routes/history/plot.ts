@@ -22,13 +22,13 @@ export function plotGrid(from: number, to: number, buckets: number): { origin: n
 export async function plotBuckets(client: InfluxV1Client, w: SeriesWhere, grid: { origin: number; bucketMs: number }): Promise<Map<string, PlotBucket[]>> {
   const { origin, bucketMs } = grid;
   const wholeFrom = ceilMinute(w.from);
-  const wholeTo = floorMinute(w.to + 1);
+  const wholeTo = floorMinute(w.to);
   if (bucketMs % MINUTE_MS !== 0 || origin % MINUTE_MS !== 0 || wholeFrom >= wholeTo) return queryPlotBuckets(client, w, bucketMs, origin);
   const none = Promise.resolve(new Map<string, PlotBucket[]>());
   const parts = await Promise.all([
-    queryRollupBuckets(client, { ...w, from: wholeFrom, toExclusive: wholeTo }, bucketMs, origin),
-    w.from < wholeFrom ? queryPlotBuckets(client, { ...w, to: wholeFrom - 1 }, bucketMs, origin) : none,
-    wholeTo <= w.to ? queryPlotBuckets(client, { ...w, from: wholeTo }, bucketMs, origin) : none,
+    queryRollupBuckets(client, { ...w, from: wholeFrom, to: wholeTo }, bucketMs, origin),
+    w.from < wholeFrom ? queryPlotBuckets(client, { ...w, to: wholeFrom }, bucketMs, origin) : none,
+    wholeTo < w.to ? queryPlotBuckets(client, { ...w, from: wholeTo }, bucketMs, origin) : none,
   ]);
   return new Map(w.parameters.map((p) => [p, mergePlotBuckets(parts.map((m) => m.get(p) ?? []))]));
 }

@@ -65,7 +65,10 @@ export const icalRoutes: FastifyPluginAsyncZod = async (app) => {
     for (const b of bookings) {
       const mine = canSeeOrg(owner, b.org_id);
       calendar.createEvent({
-        id: `${b.id}@pilothub`, start: new Date(b.starts_at), end: new Date(b.ends_at),
+        // Another organisation's booking is only a busy slot: its UID is the slot itself, which the event shows
+        // anyway, never the booking's id. Blocking bookings of one equipment never overlap, so it is unique.
+        id: mine ? `${b.id}@pilothub` : `busy-${b.equipment_id}-${b.starts_at}-${b.ends_at}@pilothub`,
+        start: new Date(b.starts_at), end: new Date(b.ends_at),
         summary: mine ? `${b.equipment_id}: ${b.purpose || 'booking'} (${b.status})` : `${b.equipment_id}: busy`,
         description: mine ? `booking ${b.id}, organisation ${b.org_id}` : null,
       });

@@ -13,7 +13,7 @@ import { issueReport, reportCsv, verifyReport, type ReportsContext } from '../..
 import { computeStats } from '../../reports/statistics.js';
 import { getReportSummary, limitsFor, listReportSummaries, reportColumn, type ReportSummary as Summary } from '../../reports/store.js';
 import type { AuthUser } from '../../sharing/people.js';
-import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
+import { canSeeOrg, orgScope, runWindow } from '../../sharing/tenancy.js';
 import { errors, IdParams, withConflict } from '../common.js';
 import { AmendReportBody, IssueReportBody, ReportList, ReportQuery, ReportSummary, RunStatsQuery, Verification } from './schemas.js';
 import { specLimitRoutes } from './spec-limits.js';
@@ -114,9 +114,11 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     const bad = wanted?.filter((p) => !Identifier.safeParse(p).success || !entry.birth.parameters.some((m) => m.id === p));
     if (bad?.length) throw badRequest(`equipment "${run.equipment_id}" has no parameter ${bad.join(', ')}`, 'querystring.parameter');
     const metas = entry.birth.parameters.filter((m) => !wanted || wanted.includes(m.id));
-    const to = run.ended_at ?? app.now();
+    const now = app.now();
+    const to = run.ended_at ?? now;
     const points = new Map<string, StoredPoint[]>();
-    await queryAllPoints(app.influx, { equipment: run.equipment_id, parameters: metas.map((m) => m.id), from: run.started_at, to }, (p, series) => points.set(p, series));
+    // The run's half-open window: a reading at the instant it ends belongs to the run that begins then (issue #12).
+    await queryAllPoints(app.influx, { equipment: run.equipment_id, parameters: metas.map((m) => m.id), ...runWindow(run, now) }, (p, series) => points.set(p, series));
     const limits = limitsFor(app.db, run.equipment_id, request.query.recipe ?? null);
     return {
       runId: run.id, equipmentId: run.equipment_id, from: run.started_at, to,

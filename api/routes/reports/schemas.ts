@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
+import { CanonicalFormat } from '../../reports/canonical.js';
 
 const finite = z.number().finite();
 
@@ -46,6 +47,7 @@ export const ReportSummary = z.object({
   id: z.string(), runId: z.string(), equipmentId: z.string(), orgId: z.string().nullable(), version: z.number().int(),
   previousId: z.string().nullable(), windowFrom: z.number().int(), windowTo: z.number().int(), issuedAt: z.number().int(),
   issuedBy: z.string(), parameters: z.array(z.string()), dataSha256: z.string(), pointCount: z.number().int(),
+  dataFormat: CanonicalFormat.describe('canonical format of the data: v1 (issued before issue #12) holds both ends of the window, v2 holds [windowFrom, windowTo)'),
   links: z.object({ self: z.string(), html: z.string(), pdf: z.string(), csv: z.string(), verify: z.string() }),
 }).meta({ id: 'ReportSummary' });
 

@@ -4,7 +4,7 @@ import { IsoTime } from '../common.js';
 
 export const Run = z.object({
   id: z.string(), equipmentId: z.string(), bookingId: z.string().nullable(), orgId: z.string().nullable(),
-  startedAt: z.number().int(), endedAt: z.number().int().nullable().describe('null while the run is open'),
+  startedAt: z.number().int(), endedAt: z.number().int().nullable().describe('null while the run is open; the run\'s data window is [startedAt, endedAt), so a reading at endedAt belongs to a run starting then'),
   openedBy: z.string().describe('"auto" (run condition) or the user id'), closedBy: z.string().nullable(), note: z.string(),
   minutes: z.number(),
   gaps: z.array(z.object({
