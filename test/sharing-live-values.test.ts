@@ -58,5 +58,9 @@ describe('live values on the status stream', () => {
     await s.ok(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'oven-7', bookingId: booking.id, startedAt: s.iso(s.clock.now()) });
     expect((await valuesEvents(s, acmeCustomer.token)).map((e) => e.equipmentId)).toEqual(['oven-7']);
     expect(await valuesEvents(s, globexCustomer)).toEqual([]);
+    // At the very instant the run ends the customer no longer sees the machine (windows are half-open).
+    const run = (await s.ok<{ items: { id: string; endedAt: number | null }[] }>(s.admin, 'GET', '/api/v1/runs?equipment=oven-7')).items.find((r) => r.endedAt === null)!;
+    await s.ok(s.admin, 'POST', `/api/v1/runs/${run.id}/close`, { endedAt: s.iso(s.clock.now()) });
+    expect(await valuesEvents(s, acmeCustomer.token)).toEqual([]);
   });
 });

@@ -27,7 +27,8 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = app.now();
     return app.registry.list().flatMap((e) => {
       const windows = visibleWindows(app.db, user, e.id, now);
-      if (windows && !windows.some((w) => w.from <= now && w.to >= now)) return [];
+      // Run windows are half-open: at the instant a run ends the data is the next run's, not this one's.
+      if (windows && !windows.some((w) => w.from <= now && now < w.to)) return [];
       return [{ equipmentId: e.id, values: Object.fromEntries(e.values) }];
     });
   };
