@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
 import { parseGatewayConfig } from '../gateway/config.js';
 import { startSprayDryer } from '../simulators/spray-dryer/index.js';
-import { api, broker, eventually, gateway, influxd } from './helpers/servers.js';
+import { api, broker, eventually, gateway, influxd, ingest } from './helpers/servers.js';
 import { teardown } from './helpers/teardown.js';
 
 interface Summary { id: string; online: boolean; status: string; lastSeen: number | null; offline: { reason: string | null; since: number | null } | null }
@@ -110,9 +111,10 @@ describe('device state: a device that stops answering is shown offline, with a r
     }, 10_000);
   });
 
-  it('keeps an outage during a run on the run, with its reason, start and end', async () => {
+  it('keeps an outage during a run on the run and in its report, and says how billing treats it', async () => {
     const influx = await influxd();
     const mqtt = await broker();
+    await ingest({ mqttUrl: mqtt.url, influxUrl: influx.url, clientId: 'gaps-ingest' });
     const hub = await api({ mqttUrl: mqtt.url, influxUrl: influx.url, trackerTickMs: 100 });
     const dryerPort = await freePort();
     let dryer = await startSprayDryer({ port: dryerPort });
@@ -121,7 +123,13 @@ describe('device state: a device that stops answering is shown offline, with a r
     const find = async (id: string) => ((await (await hub.fetch('/api/v1/equipment')).json()) as { items: Summary[] }).items.find((e) => e.id === id);
     await eventually('dryer-1 online', async () => ((await find('dryer-1'))?.online ? true : undefined));
     const json = { 'content-type': 'application/json' };
-    const opened = await hub.fetch('/api/v1/runs', { method: 'POST', headers: json, body: JSON.stringify({ equipmentId: 'dryer-1', note: 'trial' }) });
+    const patched = await hub.fetch('/api/v1/equipment/dryer-1', { method: 'PATCH', headers: json, body: JSON.stringify({ bookable: true, autoApproveAll: true, leadTimeMin: 0, minBookingMin: 1 }) });
+    expect(patched.status).toBe(200);
+    const t0 = Date.now();
+    const booked = await hub.fetch('/api/v1/bookings', { method: 'POST', headers: json, body: JSON.stringify({ equipmentId: 'dryer-1', startsAt: new Date(t0 + 1000).toISOString(), endsAt: new Date(t0 + 31 * 60_000).toISOString(), purpose: 'trial' }) });
+    expect(booked.status).toBe(201);
+    const booking = await booked.json() as { id: string };
+    const opened = await hub.fetch('/api/v1/runs', { method: 'POST', headers: json, body: JSON.stringify({ equipmentId: 'dryer-1', bookingId: booking.id, startedAt: new Date(t0 + 1000).toISOString(), note: 'trial' }) });
     expect(opened.status).toBe(201);
     const run = await opened.json() as { id: string; startedAt: number };
     type Gap = { from: number; to: number | null; reason: string };
@@ -132,7 +140,7 @@ describe('device state: a device that stops answering is shown offline, with a r
     const stoppedAt = Date.now();
     const lasting = await eventually('an open gap', async () => ((await gapsOf()).find((g) => g.to === null)), 5_000);
     expect(lasting.from).toBeGreaterThanOrEqual(run.startedAt);
-    expect(lasting.from).toBeLessThanOrEqual(stoppedAt + 1000);
+    expect(lasting.from).toBeLessThanOrEqual(stoppedAt + 3000);
     expect(lasting.reason).toBeTruthy();
 
     dryer = await startSprayDryer({ port: dryerPort });
@@ -146,5 +154,24 @@ describe('device state: a device that stops answering is shown offline, with a r
     const ended = await hub.fetch(`/api/v1/runs/${run.id}/close`, { method: 'POST', headers: json, body: JSON.stringify({}) });
     expect(ended.status).toBe(200);
     expect((await ended.json() as { gaps: Gap[] }).gaps).toEqual([closed]);
+
+    // The report prints the gap with its reason.
+    const issued = await hub.fetch('/api/v1/reports', { method: 'POST', headers: json, body: JSON.stringify({ runId: run.id, method: 'Outage trial' }) });
+    expect(issued.status).toBe(201);
+    const report = await issued.json() as { id: string };
+    const content = await (await hub.fetch(`/api/v1/reports/${report.id}`)).json() as { dataGaps: Gap[] };
+    expect(content.dataGaps).toEqual([closed]);
+    const pdf = Buffer.from(await (await hub.fetch(`/api/v1/reports/${report.id}/pdf`)).arrayBuffer());
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: pdf }).toString('utf8').replace(/\s+/g, ' ');
+    expect(text).toContain('Data gaps');
+    expect(text).toContain(closed!.reason.slice(0, 20));
+
+    // Billing states how it treated the outage: counted as used time, and how much of it there was.
+    const month = new Date(t0 + 1000).toISOString().slice(0, 7);
+    const usage = await (await hub.fetch(`/api/v1/usage?month=${month}`)).json() as { gapPolicy: string; lines: { equipmentId: string; gapMinutes: number; usedMinutes: number }[] };
+    expect(usage.gapPolicy).toContain('used time');
+    const line = usage.lines.find((l) => l.equipmentId === 'dryer-1')!;
+    expect(line.gapMinutes).toBeCloseTo((closed!.to! - closed!.from) / 60_000, 2);
+    expect(line.usedMinutes).toBeGreaterThanOrEqual(line.gapMinutes);
   });
 });

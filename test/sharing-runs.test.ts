@@ -163,7 +163,7 @@ describe('runs measured from the spray dryer, no-shows and usage billing', () =>
   it('bills booked, used or the larger per organisation and month, as JSON and CSV', async () => {
     const usage = await ok<{ lines: unknown[]; total: number }>(alice, 'GET', '/api/v1/usage?month=2026-11');
     // three bookings of 60 min; 90 min used in the first (30 overage); two no-shows; 120/h external rate
-    expect(usage.lines).toEqual([{ equipmentId: 'dryer-1', bookings: 3, bookedMinutes: 180, usedMinutes: 90, overageMinutes: 30, noShows: 2, billedMinutes: 210, rate: 120, policy: 'max', amount: 420 }]);
+    expect(usage.lines).toEqual([{ equipmentId: 'dryer-1', bookings: 3, bookedMinutes: 180, usedMinutes: 90, overageMinutes: 30, gapMinutes: 0, noShows: 2, billedMinutes: 210, rate: 120, policy: 'max', amount: 420 }]);
     expect(usage.total).toBe(420);
     await ok(api.adminToken, 'PATCH', '/api/v1/equipment/dryer-1', { billingPolicy: 'used' });
     expect((await ok<{ total: number }>(alice, 'GET', '/api/v1/usage?month=2026-11')).total).toBe(180);
@@ -171,7 +171,7 @@ describe('runs measured from the spray dryer, no-shows and usage billing', () =>
     expect((await ok<{ total: number }>(api.adminToken, 'GET', '/api/v1/usage?org=acme&month=2026-11')).total).toBe(360);
     const csv = await call(alice, 'GET', '/api/v1/usage.csv?month=2026-11');
     expect(csv.status).toBe(200);
-    expect(csv.text.split('\n')[1]).toBe('acme,2026-11,dryer-1,3,180,90,30,2,180,booked,120,360');
+    expect(csv.text.split('\n')[1]).toBe('acme,2026-11,dryer-1,3,180,90,30,0,2,180,booked,120,360');
     expect((await call(bob, 'GET', '/api/v1/usage?org=acme&month=2026-11')).status).toBe(404);
     expect((await call(alice, 'GET', '/api/v1/usage?month=2026-13')).status).toBe(400);
   });

@@ -7,7 +7,7 @@ import { computeStats } from './statistics.js';
 import type { SpecLimitRow } from './store.js';
 import { svgChart } from './svg-chart.js';
 
-export type ReportHead = Pick<ReportContent, 'id' | 'version' | 'previousId' | 'amendmentReason' | 'issuedAt' | 'authorisedBy' | 'platform' | 'customer' | 'equipment' | 'run' | 'method' | 'recipe'>;
+export type ReportHead = Pick<ReportContent, 'id' | 'version' | 'previousId' | 'amendmentReason' | 'issuedAt' | 'authorisedBy' | 'platform' | 'customer' | 'equipment' | 'run' | 'dataGaps' | 'method' | 'recipe'>;
 
 /** Everything a report needs from one parameter's points, so the points can be dropped once analysed. */
 export interface ParameterAnalysis {

@@ -39,6 +39,8 @@ export const ReportContent = z.object({
     calibrationDue: z.number().int().nullable(), calibrationCertificate: z.string(),
   }),
   run: z.object({ id: z.string(), bookingId: z.string().nullable(), from: z.number().int(), to: z.number().int() }),
+  dataGaps: z.array(z.object({ from: z.number().int(), to: z.number().int(), reason: z.string() })).optional()
+    .describe('times in the run window the device did not answer, with the reason the gateway gave; absent in reports issued before outages were recorded'),
   method: z.string().describe('method or recipe as stated by the issuer'),
   recipe: z.string().nullable().describe('recipe used to select specification limits'),
   acquisition: z.object({

@@ -30,6 +30,9 @@ export function renderHtml(c: ReportContent, charts: Map<string, string>): strin
   const acquisitionRows = c.acquisition.parameters.map((a) => `<tr><td>${esc(a.parameter)}</td><td>${a.configured ? esc(a.configured.mode) : '—'}</td>
 <td class="n">${a.configured ? `${a.configured.intervalMs} ms` : '—'}</td><td>${a.configured?.deadband ? `${a.configured.deadband.value}${a.configured.deadband.type === 'percent' ? ' %' : ' (absolute)'}` : 'none'}</td>
 <td class="n">${a.medianIntervalMs === null ? '—' : `${a.medianIntervalMs} ms`}</td></tr>`).join('');
+  const gapRows = (c.dataGaps ?? []).map((g) => `<tr><td>${time(g.from)}</td><td>${time(g.to)}</td><td class="n">${duration(g.to - g.from)}</td><td>${esc(g.reason)}</td></tr>`).join('');
+  const gaps = c.dataGaps === undefined ? ''
+    : `<h2>Data gaps</h2>\n${gapRows ? `<table><tr><th>From</th><th>To</th><th>Duration</th><th>Reason</th></tr>${gapRows}</table><p class="none">The device did not answer in these intervals; statistics cover the stored points only.</p>` : '<p>None: the device answered throughout the run window.</p>'}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(c.title)}</title><style>${STYLE}</style></head><body>
 <h1>${esc(c.title)}</h1>
 <table class="kv">${rows([
@@ -48,6 +51,7 @@ export function renderHtml(c: ReportContent, charts: Map<string, string>): strin
 <h2>Acquisition</h2>
 <table class="kv">${rows([['Source', esc(c.acquisition.source)], ['Note', esc(c.acquisition.note)]])}</table>
 <table><tr><th>Parameter</th><th>Acquisition</th><th>Configured interval</th><th>Deadband</th><th>Median sample spacing</th></tr>${acquisitionRows}</table>
+${gaps}
 <h2>Statistics</h2>
 <table><tr><th>Parameter</th><th>Unit</th><th>First sample</th><th>Last sample</th><th>Count</th><th>Min</th><th>Max</th><th>Mean</th><th>Std dev</th><th>Time-weighted mean</th><th>% good</th></tr>${statsRows}</table>
 <p class="none">Min, max, mean, standard deviation (n−1) and time-weighted mean (each value held until the next sample) use values of good or uncertain quality; count and % good cover every stored point.</p>

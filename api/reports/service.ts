@@ -17,6 +17,7 @@ import type { PdfPrinter } from './render-pdf.js';
 import { renderHtml } from './render-html.js';
 import { escapeXml } from './svg-chart.js';
 import { amendmentOf, getReportSummary, insertReport, limitsFor, nextVersionOf, reportColumn, type ReportSummary } from './store.js';
+import { runGaps } from '../sharing/run-gaps.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -107,6 +108,8 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
       calibrationDue: profile?.calibrationDue ?? null, calibrationCertificate: profile?.calibrationCertificate ?? '',
     },
     run: { id: run.id, bookingId: run.booking_id, ...window },
+    // The window is closed, so every gap in it has an end.
+    dataGaps: runGaps(ctx.db, { id: run.id, startedAt: window.from, endedAt: window.to }).map((g) => ({ ...g, to: g.to ?? window.to })),
     method: req.method, recipe: req.recipe,
   }, source, metas.map((m) => analyses.get(m.id)!));
   const html = renderHtml(built.content, built.charts);

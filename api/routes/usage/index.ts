@@ -5,7 +5,7 @@ import { notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { sweepNoShows } from '../../sharing/bookings-store.js';
 import { canSeeOrg } from '../../sharing/tenancy.js';
-import { usageCsv, usageSummary } from '../../sharing/usage.js';
+import { GAP_POLICY, usageCsv, usageSummary } from '../../sharing/usage.js';
 import { errors } from '../common.js';
 import { Usage, UsageQuery } from './schemas.js';
 
@@ -15,7 +15,7 @@ export const usageRoutes: FastifyPluginAsyncZod = async (app) => {
     const org = query.org ?? user.orgId;
     if (!canSeeOrg(user, org) || !app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw notFound(`organisation "${org}" not found`);
     sweepNoShows(app.db, app.now());
-    return { org, month: query.month, ...usageSummary(app.db, org, query.month, app.now()) };
+    return { org, month: query.month, ...usageSummary(app.db, org, query.month, app.now()), gapPolicy: GAP_POLICY };
   };
 
   app.get('/api/v1/usage', {
