@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { siblingModule, startWorker } from '../common/runtime/worker-entry.js';
 import type { IngestHealthProbe } from './app.js';
 import type { ApiOptions, RunningApi } from './server.js';
 
@@ -25,7 +25,7 @@ const INGEST_HEALTH_EVERY_MS = 1000;
 export async function startApiThread(options: Omit<ApiOptions, 'now'>): Promise<RunningApi> {
   const { ingestHealth, ...rest } = options;
   const threadOptions: ApiThreadOptions = { ...rest, withIngest: ingestHealth !== undefined };
-  const worker = new Worker(new URL('./thread-boot.mjs', import.meta.url), { workerData: threadOptions });
+  const worker = startWorker(siblingModule(import.meta.url, 'thread-worker'), { workerData: threadOptions });
   const post = (message: MainThreadMessage) => worker.postMessage(message);
   const started = await new Promise<Extract<ApiThreadMessage, { type: 'started' }>>((resolve, reject) => {
     worker.once('error', reject);

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { ConfigError, type ConfigProblem, type ParseOptions } from '../common/runtime/config-file.js';
+import { siblingModule, startWorker } from '../common/runtime/worker-entry.js';
 import type { GatewayConfig } from './config.js';
 
 type Answer = { ok: true; config: GatewayConfig } | { ok: false; problems: ConfigProblem[] } | { ok: false; error: string };
@@ -11,11 +11,7 @@ type Answer = { ok: true; config: GatewayConfig } | { ok: false; problems: Confi
  * 10 000-parameter benchmark gateway). The result is plain data, structured-cloned back.
  */
 export function loadGatewayConfigIsolated(file: string, vars: ParseOptions['vars']): Promise<GatewayConfig> {
-  // Loader hooks do not carry into worker threads, so the worker registers tsx itself (as bin/pilothub.js does).
-  const entry = new URL('./config-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: { file, vars: { ...vars } } });
+  const worker = startWorker(siblingModule(import.meta.url, 'config-worker'), { workerData: { file, vars: { ...vars } } });
   return new Promise<GatewayConfig>((resolve, reject) => {
     worker.once('message', (answer: Answer) => {
       if (answer.ok) resolve(answer.config);

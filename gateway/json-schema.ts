@@ -1,9 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../common/runtime/data-dir.js';
 import { z } from 'zod';
 import { GatewayConfig } from './config.js';
 
-export const GATEWAY_SCHEMA_FILE = fileURLToPath(new URL('../config/gateway.schema.json', import.meta.url));
+export const GATEWAY_SCHEMA_FILE = join(PROJECT_ROOT, 'config', 'gateway.schema.json');
 
 /**
  * JSON Schema of the gateway config for editor completion (yaml-language-server), generated from the zod

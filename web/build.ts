@@ -1,8 +1,10 @@
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../common/runtime/data-dir.js';
 
-const WEB = fileURLToPath(new URL('.', import.meta.url));
+// The project's web/ folder, whether this runs from web/build.ts or from the compiled dist/web/build.js.
+const WEB = join(PROJECT_ROOT, 'web');
 export const WEB_SRC = join(WEB, 'src');
 export const WEB_DIST = join(WEB, 'dist');
 const STAMP = join(WEB_DIST, '.built');

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { PROJECT_ROOT } from '../../common/runtime/data-dir.js';
 
 /** The dashboard bundle built by web/build.ts (`npm start` and the browser tests build it when stale). */
-export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+export const WEB_DIST = join(PROJECT_ROOT, 'web', 'dist', '/');
 
 /**
  * Serves the web dashboard at `/` with @fastify/static (ETags, ranges, no path traversal). Only the
@@ -17,7 +18,7 @@ export async function webPlugin(app: FastifyInstance, options: { root?: string }
   app.addHook('onRoute', (route) => { route.config = { ...route.config, public: true }; });
   if (!existsSync(`${root}/index.html`)) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.status(503).type('text/plain')
-      .send(`The web dashboard is not built (no ${root}index.html): run "node --import tsx web/build.ts" or "npm start".`));
+      .send(`The web dashboard is not built (no ${root}index.html): run "npm run build" or "npm start".`));
     return;
   }
   await app.register(fastifyStatic, {

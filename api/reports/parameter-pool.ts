@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { FROM_SOURCES } from '../../common/runtime/worker-entry.js';
 import type { ParameterResult, ParameterTask } from './parameter-task.js';
 
 /**
@@ -17,7 +18,8 @@ export class ParameterPool {
 
   run(task: ParameterTask, signal?: AbortSignal): Promise<ParameterResult> {
     this.pool ??= new Piscina({
-      filename: new URL('./worker-boot.mjs', import.meta.url).href,
+      // From sources a boot file registers tsx in the worker first (loader hooks do not carry into worker threads).
+      ...(FROM_SOURCES ? { filename: new URL('./worker-boot.mjs', import.meta.url).href } : { filename: new URL('./parameter-task.js', import.meta.url).href, name: 'parameterTask' }),
       minThreads: 0, maxThreads: this.threads, idleTimeout: 60_000,
     });
     return this.pool.run(task, { signal });

@@ -1,8 +1,20 @@
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project's top directory (where package.json is), for files the hub finds there by default. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The project's top directory (where package.json is), for files the hub finds there by default (the example
+ * config, the dashboard bundle, the data dir). Found by walking up, because this module runs both from its
+ * TypeScript source (common/runtime/) and from the compiled build (dist/common/runtime/).
+ */
+export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '../..');
+  }
+}
 
 /**
  * The hub's data directory: PILOTHUB_DATA_DIR, or `data/` in the project. Its own module so `pilothub user` and
