@@ -97,4 +97,23 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     expect(limit.body.issues?.[0]?.field).toBe('querystring.limit');
     expect(limit.body.message).toContain(`at most ${LIST_MAX_LIMIT} entries per request`);
   });
+
+  it('refuses a booking beyond the equipment\'s horizon (default one year), naming it and the latest start', async () => {
+    const now = s.clock.now();
+    expect((await s.ok<{ profile: { bookingHorizonDays: number } }>(s.admin, 'GET', '/api/v1/equipment/bound-40')).profile.bookingHorizonDays).toBe(365);
+    const far = await s.call<ErrorReply>(s.admin, 'POST', '/api/v1/bookings', { equipmentId: 'bound-40', startsAt: '9999-06-01T10:00:00Z', endsAt: '9999-06-01T11:00:00Z' });
+    expect(far.status).toBe(400);
+    expect(far.body.issues).toEqual([{ field: 'body.startsAt', message: `bookings of "bound-40" may start at most 365 days ahead (its booking horizon), at ${s.iso(now + 365 * DAY)} at the latest` }]);
+
+    const nextYear = Date.UTC(2027, 11, 1, 10);
+    expect((await s.call(s.admin, 'POST', '/api/v1/bookings', { equipmentId: 'bound-40', startsAt: s.iso(nextYear), endsAt: s.iso(nextYear + HOUR) })).status).toBe(400);
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/bound-40', { bookingHorizonDays: 730 });
+    expect((await s.call(s.admin, 'POST', '/api/v1/bookings', { equipmentId: 'bound-40', startsAt: s.iso(nextYear), endsAt: s.iso(nextYear + HOUR) })).status).toBe(201);
+    expect((await s.call<ErrorReply>(s.admin, 'PATCH', '/api/v1/equipment/bound-40', { bookingHorizonDays: 3651 })).body.issues?.[0]?.field).toBe('body.bookingHorizonDays');
+
+    // Free slots stop at the horizon: nothing past it could be booked.
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/bound-41', { bookingHorizonDays: 30 });
+    const slots = await s.ok<{ items: { free: { from: number; to: number }[] }[] }>(s.admin, 'GET', `/api/v1/free-slots?equipment=bound-41&from=${s.iso(now)}&to=${s.iso(now + FREE_SLOTS_MAX_DAYS * DAY)}`);
+    expect(slots.items[0]!.free.at(-1)!.to).toBeLessThanOrEqual(now + 30 * DAY);
+  });
 });

@@ -10,6 +10,7 @@ import { errors, IdParams, withConflict } from '../common.js';
 import { Booking, BookingBody, BookingList, BookingQuery, FreeSlotQuery, FreeSlots, ReasonBody } from './schemas.js';
 
 const MIN = 60_000;
+const DAY = 86_400_000;
 
 export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
@@ -108,8 +109,10 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         const maintenance = app.db.prepare('SELECT starts_at AS f, ends_at AS t FROM maintenance_windows WHERE equipment_id = ? AND starts_at < ? AND ends_at > ?').all(id, to, from) as { f: number; t: number }[];
         const busy = [...bookings.map((b) => ({ from: b.f - buffer, to: b.t + buffer })), ...maintenance.map((m) => ({ from: m.f, to: m.t }))];
         const earliest = Math.max(from, app.now() + p.leadTimeMin * MIN);
+        // Time past the booking horizon could not be booked, so it is not offered.
+        const latest = Math.min(to, app.now() + p.bookingHorizonDays * DAY);
         const minMs = (q.minMinutes ?? p.minBookingMin) * MIN;
-        const free = p.bookable && earliest < to ? workingIntervals({ from: earliest, to }, p.workingHours).flatMap((w) => freeIntervals(w, busy, minMs)) : [];
+        const free = p.bookable && earliest < latest ? workingIntervals({ from: earliest, to: latest }, p.workingHours).flatMap((w) => freeIntervals(w, busy, minMs)) : [];
         return { equipmentId: id, free };
       }),
     };
