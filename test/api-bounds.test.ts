@@ -83,7 +83,7 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     expect(maxMs).toBeLessThan(STALL_BOUND_MS);
   });
 
-  it('bounds the windows of the booking and audit lists and the audit limit', async () => {
+  it('bounds the windows of the booking and audit lists and their limits', async () => {
     const now = s.clock.now();
     const long = `from=${s.iso(now)}&to=${s.iso(now + (LIST_MAX_DAYS + 1) * DAY)}`;
     for (const path of [`/api/v1/bookings?${long}`, `/api/v1/audit?${long}`]) {
@@ -96,6 +96,13 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     expect(limit.status).toBe(400);
     expect(limit.body.issues?.[0]?.field).toBe('querystring.limit');
     expect(limit.body.message).toContain(`at most ${LIST_MAX_LIMIT} entries per request`);
+    // The booking list had no bound at all without a window: now at most LIST_MAX_LIMIT, fewer on request.
+    const bookingLimit = await s.call<ErrorReply>(s.admin, 'GET', `/api/v1/bookings?limit=${LIST_MAX_LIMIT + 1}`);
+    expect(bookingLimit.body.message).toBe(`querystring.limit: at most ${LIST_MAX_LIMIT} bookings per request`);
+    const first = await s.ok<{ items: { startsAt: number }[] }>(s.admin, 'GET', '/api/v1/bookings?limit=3');
+    const all = await s.ok<{ items: { startsAt: number }[] }>(s.admin, 'GET', '/api/v1/bookings');
+    expect(all.items.length).toBeGreaterThan(3);
+    expect(first.items).toEqual(all.items.slice(0, 3));
   });
 
   it('refuses a booking beyond the equipment\'s horizon (default one year), naming it and the latest start', async () => {

@@ -18,7 +18,7 @@ export const FREE_SLOTS_MAX_EQUIPMENT = 50;
 
 /** Windows of the record lists (bookings, audit; runs: see below): a year and a day covers any billing year. */
 export const LIST_MAX_DAYS = 366;
-/** The most rows one `limit` may ask for (audit). */
+/** The most rows one `limit` may ask for (audit, bookings). */
 export const LIST_MAX_LIMIT = 10_000;
 
 /** POST /api/v1/auth/login: failed sign-ins from one address, whatever the account, per window (password spraying). */

@@ -5,7 +5,7 @@ import { freeIntervals, workingIntervals } from '../../sharing/booking-rules.js'
 import { assertNoMaintenance, BLOCKING, createBooking, getBooking, measuredMinutes, sweepNoShows, transitionBooking, type BookingRow } from '../../sharing/bookings-store.js';
 import { getEquipment } from '../../sharing/equipment-store.js';
 import { isOperatorStaff, type AuthUser } from '../../sharing/people.js';
-import { canSeeOrg } from '../../sharing/tenancy.js';
+import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
 import { errors, IdParams, withConflict } from '../common.js';
 import { Booking, BookingBody, BookingList, BookingQuery, FreeSlotQuery, FreeSlots, ReasonBody } from './schemas.js';
 
@@ -49,10 +49,13 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
     if (q.equipment) { where.push('equipment_id = ?'); params.push(q.equipment); }
     if (q.from) { where.push('ends_at > ?'); params.push(Date.parse(q.from)); }
     if (q.to) { where.push('starts_at < ?'); params.push(Date.parse(q.to)); }
-    const rows = app.db.prepare(`SELECT * FROM bookings WHERE ${where.join(' AND ')} ORDER BY starts_at`).all(...params) as BookingRow[];
-    const own = rows.filter((r) => canSeeOrg(user, r.org_id) && (!q.status || r.status === q.status));
-    const busy = isOperatorStaff(user) ? [] : app.db.prepare(`SELECT equipment_id, starts_at, ends_at FROM bookings WHERE ${where.join(' AND ')} AND org_id != ? AND ${BLOCKING} ORDER BY starts_at`)
-      .all(...params, user.orgId) as { equipment_id: string; starts_at: number; ends_at: number }[];
+    // Scope and status are filtered in SQL, so `limit` counts what the caller gets, not rows read before filtering.
+    const scope = orgScope(user);
+    const status = q.status ? { sql: 'status = ?', params: [q.status] } : { sql: '1 = 1', params: [] };
+    const own = app.db.prepare(`SELECT * FROM bookings WHERE ${where.join(' AND ')} AND ${scope.sql} AND ${status.sql} ORDER BY starts_at LIMIT ?`)
+      .all(...params, ...scope.params, ...status.params, q.limit) as BookingRow[];
+    const busy = isOperatorStaff(user) ? [] : app.db.prepare(`SELECT equipment_id, starts_at, ends_at FROM bookings WHERE ${where.join(' AND ')} AND org_id != ? AND ${BLOCKING} ORDER BY starts_at LIMIT ?`)
+      .all(...params, user.orgId, q.limit) as { equipment_id: string; starts_at: number; ends_at: number }[];
     return { items: own.map(toBooking), busy: busy.map((b) => ({ equipmentId: b.equipment_id, startsAt: b.starts_at, endsAt: b.ends_at, busy: true as const })) };
   });
 

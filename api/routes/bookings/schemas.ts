@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
-import { distinctList, FREE_SLOTS_MAX_DAYS, FREE_SLOTS_MAX_EQUIPMENT, LIST_MAX_DAYS, windowWithin } from '../bounds.js';
+import { distinctList, FREE_SLOTS_MAX_DAYS, FREE_SLOTS_MAX_EQUIPMENT, LIST_MAX_DAYS, LIST_MAX_LIMIT, windowWithin } from '../bounds.js';
 import { IsoTime } from '../common.js';
 
 export const BookingStatus = z.enum(['requested', 'approved', 'rejected', 'cancelled', 'no_show', 'completed']);
@@ -27,6 +27,9 @@ export const BookingQuery = z.strictObject({
   from: IsoTime.optional().describe('bookings ending after this time'),
   to: IsoTime.optional().describe('bookings starting before this time'),
   status: BookingStatus.optional(),
+  limit: z.string().regex(/^\d{1,5}$/, 'must be a whole number').transform(Number)
+    .pipe(z.number().min(1).max(LIST_MAX_LIMIT, `at most ${LIST_MAX_LIMIT} bookings per request`)).default(LIST_MAX_LIMIT)
+    .describe(`the first this many bookings, and as many busy slots, by start (default and most ${LIST_MAX_LIMIT})`),
 }).superRefine(windowWithin(LIST_MAX_DAYS));
 
 export const ReasonBody = z.strictObject({ reason: z.string().min(1, 'a reason is required').max(1000) });
