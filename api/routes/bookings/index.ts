@@ -6,11 +6,11 @@ import { assertNoMaintenance, BLOCKING, createBooking, getBooking, measuredMinut
 import { getEquipment } from '../../sharing/equipment-store.js';
 import { isOperatorStaff, type AuthUser } from '../../sharing/people.js';
 import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
+import { DAY_MS } from '../bounds.js';
 import { errors, IdParams, withConflict } from '../common.js';
 import { Booking, BookingBody, BookingList, BookingQuery, FreeSlotQuery, FreeSlots, ReasonBody } from './schemas.js';
 
 const MIN = 60_000;
-const DAY = 86_400_000;
 
 export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
@@ -113,7 +113,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         const busy = [...bookings.map((b) => ({ from: b.f - buffer, to: b.t + buffer })), ...maintenance.map((m) => ({ from: m.f, to: m.t }))];
         const earliest = Math.max(from, app.now() + p.leadTimeMin * MIN);
         // Time past the booking horizon could not be booked, so it is not offered.
-        const latest = Math.min(to, app.now() + p.bookingHorizonDays * DAY);
+        const latest = Math.min(to, app.now() + p.bookingHorizonDays * DAY_MS);
         const minMs = (q.minMinutes ?? p.minBookingMin) * MIN;
         const free = p.bookable && earliest < latest ? workingIntervals({ from: earliest, to: latest }, p.workingHours).flatMap((w) => freeIntervals(w, busy, minMs)) : [];
         return { equipmentId: id, free };
