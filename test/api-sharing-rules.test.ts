@@ -70,7 +70,7 @@ describe('booking rules and free intervals', () => {
     id: 'x', name: 'X', kind: '', location: '', description: '', manufacturer: '', model: '', serialNumber: '', firmware: '',
     calibrationDate: null, calibrationDue: null, calibrationCertificate: '', rateInternal: 0, rateExternal: 0, billingPolicy: 'max',
     bookable: true, requiredQualification: null, runCondition: null, alarmCondition: null, runCloseAfterS: 60,
-    minBookingMin: 30, maxBookingMin: 240, leadTimeMin: 60, cleaningBufferMin: 0, multiDay: false, workingHours: null,
+    minBookingMin: 30, maxBookingMin: 240, leadTimeMin: 60, bookingHorizonDays: 365, cleaningBufferMin: 0, multiDay: false, workingHours: null,
     noShowGraceMin: 30, noShowRelease: true, autoApproveAll: false, autoApproveOrgs: [],
   });
   const day = Date.UTC(2026, 10, 23);

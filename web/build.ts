@@ -49,6 +49,9 @@ export async function buildWeb(options: { force?: boolean } = {}): Promise<{ bui
     writeFileSync(STAMP, new Date().toISOString());
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    // esbuild's JS API keeps its service child running for later builds; the hub builds once, so a child left
+    // behind only lingers in `npm start`'s process group (issue #12). Stopping it lets Node reap it.
+    await esbuild.stop();
   }
   return { built: true, outdir: WEB_DIST };
 }

@@ -4,6 +4,7 @@ import { localDays, localInstant, localParts } from './local-time.js';
 export interface RuleViolation { field: string; message: string }
 
 const MIN = 60_000;
+const DAY = 86_400_000;
 
 const iso = (t: number) => new Date(t).toISOString();
 const hhmmToMinutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
@@ -21,6 +22,11 @@ export function checkBookingRules(p: EquipmentProfile, startsAt: number, endsAt:
   if (minutes > p.maxBookingMin) errors.push({ field: 'body.endsAt', message: `booking is ${minutes} min; "${p.id}" allows at most ${p.maxBookingMin} min` });
   if (startsAt < now + p.leadTimeMin * MIN) {
     errors.push({ field: 'body.startsAt', message: `bookings of "${p.id}" must start at least ${p.leadTimeMin} min ahead, at ${iso(now + p.leadTimeMin * MIN)} or later` });
+  }
+  // Without a horizon a booking in year 9999 holds the slot forever and every free-slot and calendar query meets it.
+  const latest = now + p.bookingHorizonDays * DAY;
+  if (startsAt > latest) {
+    errors.push({ field: 'body.startsAt', message: `bookings of "${p.id}" may start at most ${p.bookingHorizonDays} days ahead (its booking horizon), at ${iso(latest)} at the latest` });
   }
   const wh = p.workingHours;
   // Days are the lab's local days (stored blocks from before time zones existed mean UTC).

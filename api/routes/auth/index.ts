@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
+import { ErrorBody } from '../../plugins/errors.js';
 import { audit } from '../../sharing/audit.js';
 import { getUser, hashPassword, hashToken, newId, newSecret, verifyPassword } from '../../sharing/people.js';
+import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_PER_ADDRESS } from '../bounds.js';
 import { errors, IdParams, Ok } from '../common.js';
+import { FailedLogins } from './failed-logins.js';
 import { ApiKey, ApiKeyBody, ApiKeyList, LoginBody, NewApiKey, Session, User } from './schemas.js';
 
 const SESSION_MS = 7 * 86_400_000;
@@ -19,19 +22,30 @@ interface KeyRow { id: string; user_id: string; name: string; created_at: number
 const toKey = (r: KeyRow) => ({ id: r.id, userId: r.user_id, name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at });
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
+  const failedLogins = new FailedLogins(LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURE_WINDOW_MS);
   app.post('/api/v1/auth/login', {
     // Password guessing: 10 attempts a minute per client address and account, then 429 until the window passes.
     config: {
       public: true,
       rateLimit: { max: LOGIN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request) => `${request.ip}|${loginEmail(request.body)}` },
     },
-    schema: { tags: ['auth'], summary: 'Exchange email and password for a session token', security: [], body: LoginBody, response: { 200: Session, 400: errors[400], 401: errors[401] } },
-  }, async (request) => {
+    schema: { tags: ['auth'], summary: 'Exchange email and password for a session token', security: [], body: LoginBody, response: { 200: Session, 400: errors[400], 401: errors[401], 429: ErrorBody } },
+  }, async (request, reply) => {
+    // Checked before the password is hashed: a blocked sprayer costs no scrypt work either.
+    const wait = failedLogins.blockedFor(request.ip, app.now());
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60_000);
+      reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      throw new ApiError(429, `too many failed sign-ins from your address ${request.ip}: ${LOGIN_FAILURES_PER_ADDRESS} within ${LOGIN_FAILURE_WINDOW_MS / 60_000} min, whatever the account; try again in ${minutes} min (after ${new Date(app.now() + wait).toISOString()})`);
+    }
     const row = app.db.prepare('SELECT id, email, name, role, org_id, password_hash, disabled FROM users WHERE email = ?').get(request.body.email) as
       { id: string; email: string; name: string; role: 'admin'; org_id: string; password_hash: string | null; disabled: number } | undefined;
     // The same answer, after the same work, for unknown email and wrong password: logins cannot probe for accounts.
     const ok = await verifyPassword(request.body.password, row?.password_hash ?? (await dummyHash()));
-    if (!row || !ok || row.disabled) throw new ApiError(401, 'email or password is wrong, or the account is disabled');
+    if (!row || !ok || row.disabled) {
+      failedLogins.recordFailure(request.ip, app.now());
+      throw new ApiError(401, 'email or password is wrong, or the account is disabled');
+    }
     const token = newSecret('phs');
     const now = app.now();
     const session = { id: newId('ses'), user_id: row.id, token_hash: hashToken(token), created_at: now, expires_at: now + SESSION_MS };

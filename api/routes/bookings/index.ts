@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ApiError, badRequest, notFound } from '../../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { freeIntervals, workingIntervals } from '../../sharing/booking-rules.js';
 import { assertNoMaintenance, BLOCKING, createBooking, getBooking, measuredMinutes, sweepNoShows, transitionBooking, type BookingRow } from '../../sharing/bookings-store.js';
 import { getEquipment } from '../../sharing/equipment-store.js';
 import { isOperatorStaff, type AuthUser } from '../../sharing/people.js';
-import { canSeeOrg } from '../../sharing/tenancy.js';
+import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
+import { DAY_MS } from '../bounds.js';
 import { errors, IdParams, withConflict } from '../common.js';
 import { Booking, BookingBody, BookingList, BookingQuery, FreeSlotQuery, FreeSlots, ReasonBody } from './schemas.js';
 
@@ -48,10 +49,13 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
     if (q.equipment) { where.push('equipment_id = ?'); params.push(q.equipment); }
     if (q.from) { where.push('ends_at > ?'); params.push(Date.parse(q.from)); }
     if (q.to) { where.push('starts_at < ?'); params.push(Date.parse(q.to)); }
-    const rows = app.db.prepare(`SELECT * FROM bookings WHERE ${where.join(' AND ')} ORDER BY starts_at`).all(...params) as BookingRow[];
-    const own = rows.filter((r) => canSeeOrg(user, r.org_id) && (!q.status || r.status === q.status));
-    const busy = isOperatorStaff(user) ? [] : app.db.prepare(`SELECT equipment_id, starts_at, ends_at FROM bookings WHERE ${where.join(' AND ')} AND org_id != ? AND ${BLOCKING} ORDER BY starts_at`)
-      .all(...params, user.orgId) as { equipment_id: string; starts_at: number; ends_at: number }[];
+    // Scope and status are filtered in SQL, so `limit` counts what the caller gets, not rows read before filtering.
+    const scope = orgScope(user);
+    const status = q.status ? { sql: 'status = ?', params: [q.status] } : { sql: '1 = 1', params: [] };
+    const own = app.db.prepare(`SELECT * FROM bookings WHERE ${where.join(' AND ')} AND ${scope.sql} AND ${status.sql} ORDER BY starts_at LIMIT ?`)
+      .all(...params, ...scope.params, ...status.params, q.limit) as BookingRow[];
+    const busy = isOperatorStaff(user) ? [] : app.db.prepare(`SELECT equipment_id, starts_at, ends_at FROM bookings WHERE ${where.join(' AND ')} AND org_id != ? AND ${BLOCKING} ORDER BY starts_at LIMIT ?`)
+      .all(...params, user.orgId, q.limit) as { equipment_id: string; starts_at: number; ends_at: number }[];
     return { items: own.map(toBooking), busy: busy.map((b) => ({ equipmentId: b.equipment_id, startsAt: b.starts_at, endsAt: b.ends_at, busy: true as const })) };
   });
 
@@ -98,7 +102,6 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
     const q = request.query;
     const from = Date.parse(q.from);
     const to = Date.parse(q.to);
-    if (to <= from) throw badRequest('to must be after from', 'querystring.to');
     return {
       items: q.equipment.map((id, i) => {
         const p = getEquipment(app.db, id);
@@ -109,8 +112,10 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         const maintenance = app.db.prepare('SELECT starts_at AS f, ends_at AS t FROM maintenance_windows WHERE equipment_id = ? AND starts_at < ? AND ends_at > ?').all(id, to, from) as { f: number; t: number }[];
         const busy = [...bookings.map((b) => ({ from: b.f - buffer, to: b.t + buffer })), ...maintenance.map((m) => ({ from: m.f, to: m.t }))];
         const earliest = Math.max(from, app.now() + p.leadTimeMin * MIN);
+        // Time past the booking horizon could not be booked, so it is not offered.
+        const latest = Math.min(to, app.now() + p.bookingHorizonDays * DAY_MS);
         const minMs = (q.minMinutes ?? p.minBookingMin) * MIN;
-        const free = p.bookable && earliest < to ? workingIntervals({ from: earliest, to }, p.workingHours).flatMap((w) => freeIntervals(w, busy, minMs)) : [];
+        const free = p.bookable && earliest < latest ? workingIntervals({ from: earliest, to: latest }, p.workingHours).flatMap((w) => freeIntervals(w, busy, minMs)) : [];
         return { equipmentId: id, free };
       }),
     };
