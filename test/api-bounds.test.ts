@@ -86,7 +86,7 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
   it('bounds the windows of the booking and audit lists and their limits', async () => {
     const now = s.clock.now();
     const long = `from=${s.iso(now)}&to=${s.iso(now + (LIST_MAX_DAYS + 1) * DAY)}`;
-    for (const path of [`/api/v1/bookings?${long}`, `/api/v1/audit?${long}`]) {
+    for (const path of [`/api/v1/bookings?${long}`, `/api/v1/audit?${long}`, `/api/v1/runs?${long}`]) {
       const r = await s.call<ErrorReply>(s.admin, 'GET', path);
       expect(r.status, path).toBe(400);
       expect(r.body.message, path).toBe(`querystring.to: the window from..to may span at most ${LIST_MAX_DAYS} days; this one spans ${LIST_MAX_DAYS + 1} days`);
@@ -103,6 +103,11 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     const all = await s.ok<{ items: { startsAt: number }[] }>(s.admin, 'GET', '/api/v1/bookings');
     expect(all.items.length).toBeGreaterThan(3);
     expect(first.items).toEqual(all.items.slice(0, 3));
+    // Run statistics name each parameter once.
+    const run = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/runs', { equipmentId: ids[0], startedAt: s.iso(now - HOUR) });
+    const repeated = await s.call<ErrorReply>(s.admin, 'GET', `/api/v1/runs/${run.id}/statistics?parameter=running,running`);
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.message).toContain('must not repeat');
   });
 
   it('refuses a booking beyond the equipment\'s horizon (default one year), naming it and the latest start', async () => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredPoint } from '../../../common/influx/layout.js';
 import { queryAggregate, queryPlotPoints, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type PlotBucket, type QualityCount } from '../../../common/influx/history-queries.js';
 import { badRequest, notFound } from '../../errors.js';
+import { HISTORY_MAX_BUCKETS } from '../bounds.js';
 import { ErrorBody } from '../../plugins/errors.js';
 import { dataWindows } from '../../reports/access.js';
 import { clipToWindows, type TimeRange } from '../../reports/windows.js';
@@ -41,7 +42,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
 
     if (q.mode === 'aggregate') {
       if (q.interval === undefined) throw badRequest('mode=aggregate needs an interval such as 1m', 'querystring.interval');
-      if ((to - from) / q.interval > 100_000) throw badRequest(`interval ${q.interval} ms gives more than 100000 buckets over the range; choose a longer one`, 'querystring.interval');
+      if ((to - from) / q.interval > HISTORY_MAX_BUCKETS) throw badRequest(`interval ${q.interval} ms gives more than ${HISTORY_MAX_BUCKETS} buckets over the range; choose a longer one`, 'querystring.interval');
       // Merging buckets split by tenancy windows needs each part's count to weight the means.
       const functions = ranges.length > 1 && !q.functions.includes('count') ? [...q.functions, 'count' as const] : q.functions;
       const [parts, qualities] = await Promise.all([

@@ -110,7 +110,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!run || !canSeeOrg(user, run.org_id)) throw notFound(`run "${request.params.id}" not found`);
     const entry = app.registry.get(run.equipment_id);
     if (!entry) throw new ApiError(409, `equipment "${run.equipment_id}" has not been announced by a gateway since the API started; its parameters are unknown`);
-    const wanted = request.query.parameter?.split(',').map((p) => p.trim());
+    const wanted = request.query.parameter;
     const bad = wanted?.filter((p) => !Identifier.safeParse(p).success || !entry.birth.parameters.some((m) => m.id === p));
     if (bad?.length) throw badRequest(`equipment "${run.equipment_id}" has no parameter ${bad.join(', ')}`, 'querystring.parameter');
     const metas = entry.birth.parameters.filter((m) => !wanted || wanted.includes(m.id));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
 import { CanonicalFormat } from '../../reports/canonical.js';
+import { distinctList, REPORT_MAX_PARAMETERS } from '../bounds.js';
 
 const finite = z.number().finite();
 
@@ -70,6 +71,6 @@ export const Verification = z.object({
 }).meta({ id: 'ReportVerification' });
 
 export const RunStatsQuery = z.object({
-  parameter: z.string().optional().describe('comma-separated parameter ids; default all'),
+  parameter: distinctList(Identifier, 'parameters', REPORT_MAX_PARAMETERS).optional().describe('comma-separated parameter ids; default all'),
   recipe: z.string().min(1).max(100).optional(),
 });

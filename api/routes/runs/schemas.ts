@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
+import { LIST_MAX_DAYS, windowWithin } from '../bounds.js';
 import { IsoTime } from '../common.js';
 
 export const Run = z.object({
@@ -16,7 +17,7 @@ export const RunList = z.object({ items: z.array(Run) });
 export const RunQuery = z.strictObject({
   equipment: Identifier.optional(), booking: z.string().max(100).optional(),
   from: IsoTime.optional(), to: IsoTime.optional(),
-});
+}).superRefine(windowWithin(LIST_MAX_DAYS));
 
 export const OpenRunBody = z.strictObject({
   equipmentId: Identifier, bookingId: z.string().max(100).optional(),
