@@ -56,8 +56,8 @@ const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { 
 subscriber.on('message', (_topic, payload) => { delivered += (JSON.parse(String(payload)) as { readings: unknown[] }).readings.length; });
 await subscriber.subscribeAsync('pilothub/v1/bench/+/data', { qos: 1 });
 
-const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/main.ts'), configFile], {
-  cwd: ROOT, env: { ...process.env, PILOTHUB_DATA_DIR: join(dir, 'data'), PILOTHUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'],
+const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/main.ts'), 'gateway', configFile], {
+  cwd: ROOT, env: { ...process.env, PILOTHUB_DATA_DIR: dir, PILOTHUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'],
 });
 const pid = child.pid!;
 const cpuSeconds = () => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBrowse } from './commands/browse.js';
 import { registerCheckConfig } from './commands/check-config.js';
+import { registerComponents } from './commands/components.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerRollups } from './commands/rollups.js';
 import { registerSim } from './commands/sim.js';
@@ -12,6 +13,7 @@ const program = new Command('pilothub')
   .showHelpAfterError();
 
 registerStart(program);
+registerComponents(program);
 registerCheckConfig(program);
 registerSim(program);
 registerUser(program);

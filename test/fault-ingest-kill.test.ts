@@ -7,10 +7,10 @@ import { rollupMismatches } from './helpers/rollups.js';
 import { teardown } from './helpers/teardown.js';
 import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
 
-/** ingest/main.ts as a child process, the way a deployment runs it; resolves once its /health answers. */
+/** `pilothub ingest` as a child process, the way a deployment runs it; resolves once its /health answers. */
 async function ingestProcess(env: Record<string, string>): Promise<{ child: ChildProcess; metricsPort: number }> {
   const metricsPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'ingest'], {
     env: { ...process.env, ...env, PILOTHUB_INGEST_METRICS_PORT: String(metricsPort) }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

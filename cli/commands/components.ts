@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+
+const COMMON_ENV = `  PILOTHUB_DATA_DIR        data directory (default ./data)
+  PILOTHUB_LOG_LEVEL       pino level (default info)`;
+const MQTT_ENV = `  PILOTHUB_MQTT_URL        the broker (default mqtt://127.0.0.1:1883)
+  PILOTHUB_MQTT_USERNAME, PILOTHUB_MQTT_PASSWORD
+                           this component's MQTT account (pilothub user add)`;
+const INFLUX_ENV = `  PILOTHUB_INFLUX_URL      InfluxDB (v1 API), required
+  PILOTHUB_INFLUX_USERNAME, PILOTHUB_INFLUX_PASSWORD or PILOTHUB_INFLUX_TOKEN
+                           its credentials, when it has authentication on`;
+
+/**
+ * One command per component for split deployments (docs/deployment.md); each loads only its own modules (imported
+ * when the command runs) and stops cleanly on SIGTERM. `pilothub start` wires them all in one process.
+ */
+export function registerComponents(program: Command): void {
+  program.command('gateway')
+    .argument('<file>', 'gateway YAML (pilothub check-config FILE validates it)')
+    .description('run the edge gateway alone: read devices, publish to the broker, queue on disk while it is away')
+    .addHelpText('after', `\nEnvironment:\n${COMMON_ENV}\n  PILOTHUB_GATEWAY_METRICS_PORT  /metrics port (default: metrics.port of the file)\n  \${VARS} in the file come from the environment (PILOTHUB_MQTT_PASSWORD, ...).`)
+    .action(async (file: string) => (await import('../../gateway/run.js')).runGateway(file));
+
+  program.command('ingest')
+    .description('run ingest alone: broker -> validated batches -> InfluxDB, acknowledging only what is written')
+    .addHelpText('after', `\nEnvironment:\n${COMMON_ENV}\n${MQTT_ENV}\n${INFLUX_ENV}
+  PILOTHUB_INGEST_METRICS_PORT   /metrics and /health port (default 9101)
+  PILOTHUB_INGEST_CLIENT_ID      MQTT client id of its persistent session (default pilothub-ingest)
+  PILOTHUB_INGEST_FILTERS        topic filters this instance takes, comma-separated (scale-out)`)
+    .action(async () => (await import('../../ingest/run.js')).runIngest());
+
+  program.command('api')
+    .description('run the HTTP API and dashboard alone')
+    .addHelpText('after', `\nEnvironment:\n${COMMON_ENV}\n${MQTT_ENV}\n${INFLUX_ENV}
+  PILOTHUB_HOST, PILOTHUB_API_PORT   address and port (default 127.0.0.1:8080); /health is on it
+  PILOTHUB_INGEST_HEALTH_URL     ingest's /health, reported in the API's /health
+  PILOTHUB_ADMIN_EMAIL, PILOTHUB_ADMIN_PASSWORD   the first admin, when there is no user yet`)
+    .action(async () => (await import('../../api/run.js')).runApi());
+}

@@ -1,0 +1,33 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../common/runtime/config-file.js';
+import { dataDirFromEnv } from '../common/runtime/data-dir.js';
+import { createLogger } from '../common/runtime/logger.js';
+import { privateDataDir } from '../common/runtime/private-files.js';
+import { envOrExit, EnvPort, stopOnSignals } from '../common/runtime/process.js';
+import { startGatewayFromFile } from './watch.js';
+
+const GatewayEnv = z.object({ PILOTHUB_GATEWAY_METRICS_PORT: EnvPort.optional() });
+
+/**
+ * `pilothub gateway FILE`: the edge process. Outbox and driver files under PILOTHUB_DATA_DIR/gateway; ${VARS} in
+ * the file come from the environment; /metrics on the config's port or PILOTHUB_GATEWAY_METRICS_PORT. Loads
+ * only the gateway's own modules (no API, report or browser code).
+ */
+export async function runGateway(file: string): Promise<void> {
+  const env = envOrExit('gateway', GatewayEnv);
+  const dataDir = dataDirFromEnv();
+  privateDataDir(dataDir);
+  const logger = createLogger('gateway-main');
+  try {
+    const gateway = await startGatewayFromFile(resolve(file), process.env, { dataDir: join(dataDir, 'gateway'), metricsPort: env.PILOTHUB_GATEWAY_METRICS_PORT });
+    logger.info({ metricsUrl: gateway.metricsUrl }, 'gateway ready');
+    if (gateway.metricsUrl) process.stdout.write(`gateway metrics on ${gateway.metricsUrl}\n`);
+    // Batches still queued go out on the next start; 5 s lets a healthy link deliver what was just read.
+    stopOnSignals('gateway', () => gateway.stop({ drainMs: 5000 }));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}

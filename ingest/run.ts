@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { influxAuthFromEnv } from '../common/influx/v1-client.js';
+import { dataDirFromEnv } from '../common/runtime/data-dir.js';
+import { createLogger } from '../common/runtime/logger.js';
+import { envOrExit, EnvPort, MqttUrl, stopOnSignals } from '../common/runtime/process.js';
+import { deadLettersFile } from './dead-letters.js';
+import { startIngest } from './ingest.js';
+
+const optionalInt = z.coerce.number().int().nonnegative().optional();
+export const IngestEnv = z.object({
+  PILOTHUB_MQTT_URL: MqttUrl.default('mqtt://127.0.0.1:1883'),
+  PILOTHUB_INFLUX_URL: z.url(),
+  PILOTHUB_MQTT_USERNAME: z.string().optional(),
+  PILOTHUB_MQTT_PASSWORD: z.string().optional(),
+  PILOTHUB_INGEST_CLIENT_ID: z.string().min(1).default('pilothub-ingest'),
+  PILOTHUB_INGEST_FILTERS: z.string().optional().describe('comma-separated topic filters, e.g. pilothub/v1/hall-a/+/data'),
+  PILOTHUB_INGEST_DEAD_LETTERS: z.string().optional().describe('SQLite file for rejected messages'),
+  PILOTHUB_INGEST_METRICS_PORT: EnvPort.default(9101),
+  PILOTHUB_INGEST_MAX_BATCH_LINES: optionalInt,
+  PILOTHUB_INGEST_MAX_BATCH_DELAY_MS: optionalInt,
+});
+
+/** `pilothub ingest`: ingest alone as its own process, configured from the environment (ingest/README.md). */
+export async function runIngest(): Promise<void> {
+  const env = envOrExit('ingest', IngestEnv);
+  const logger = createLogger('ingest-main', { clientId: env.PILOTHUB_INGEST_CLIENT_ID });
+  const ingest = await startIngest({
+    mqttUrl: env.PILOTHUB_MQTT_URL,
+    influxUrl: env.PILOTHUB_INFLUX_URL,
+    influxAuth: influxAuthFromEnv(),
+    username: env.PILOTHUB_MQTT_USERNAME,
+    password: env.PILOTHUB_MQTT_PASSWORD,
+    clientId: env.PILOTHUB_INGEST_CLIENT_ID,
+    filters: env.PILOTHUB_INGEST_FILTERS?.split(',').map((f) => f.trim()).filter(Boolean),
+    deadLetterFile: env.PILOTHUB_INGEST_DEAD_LETTERS ?? deadLettersFile(dataDirFromEnv()),
+    metricsPort: env.PILOTHUB_INGEST_METRICS_PORT,
+    maxBatchLines: env.PILOTHUB_INGEST_MAX_BATCH_LINES,
+    maxBatchDelayMs: env.PILOTHUB_INGEST_MAX_BATCH_DELAY_MS,
+  });
+  logger.info({ metricsPort: ingest.metricsPort }, `ingest ready; /metrics and /health on port ${ingest.metricsPort}`);
+  stopOnSignals('ingest', () => ingest.stop());
+}
