@@ -63,8 +63,8 @@ describe('Modbus driver against a real Modbus TCP server', () => {
     bank.coil[5] = 1;
     bank.discrete[9] = 1;
     const extra = [
-      { id: 'name_abcd', name: 'Name', table: 'holding', address: 300, type: 'string', length: 6 },
-      { id: 'name_badc', name: 'Name', table: 'holding', address: 310, type: 'string', length: 6, order: 'BADC' },
+      { id: 'name_abcd', name: 'Name', table: 'holding', address: 300, type: 'string', registers: 6 },
+      { id: 'name_badc', name: 'Name', table: 'holding', address: 310, type: 'string', registers: 6, order: 'BADC' },
       { id: 'bit2', name: 'Bit 2', table: 'holding', address: 320, type: 'bit', bit: 2 },
       { id: 'bit3', name: 'Bit 3', table: 'holding', address: 320, type: 'bit', bit: 3 },
       { id: 'bit15', name: 'Bit 15', table: 'holding', address: 320, type: 'bit', bit: 15 },
