@@ -102,7 +102,8 @@ describe('Modbus driver against a real Modbus TCP server', () => {
       { id: 'i', name: 'Input', table: 'input', address: 40, type: 'uint16' },
     ] });
     await eventually('a good poll', () => run.polls.find((p) => p.every((r) => r.q === undefined)));
-    faults.raise(0x02, 'holding');
+    // 04 SERVER DEVICE FAILURE: a transient answer, asked again next poll (02/03 are refusals: modbus-refusals.test.ts)
+    faults.raise(0x04, 'holding');
     const bad = await eventually('a poll with holding bad', () => run.polls.find((p) => p.find((r) => r.p === 'h')?.q === 'bad'));
     faults.raise(undefined);
     expect(bad.find((r) => r.p === 'h')).toMatchObject({ v: null, q: 'bad' });

@@ -4,10 +4,12 @@ import { decodeRegisters, registerCount } from './codec.js';
 import { ModbusDevice, type ModbusParameter } from './config.js';
 import { connectProblem, endpointOf, exceptionCode, isConnectionError, openClient, readBlock, type Client } from './link.js';
 import { planReads, type ReadRequest } from './plan.js';
+import { Backoff } from './backoff.js';
+import { isRefusal, MAX_REFUSAL_WAIT_MS, partOf, refusalName, splitRefused, type PlanEntry } from './refusals.js';
 import { SILENT_POLLS_TO_OPEN, UnitBreaker } from './unit-breaker.js';
 
-/** The planned reads of one unit id and its circuit breaker. */
-interface UnitPlan { breaker: UnitBreaker; requests: ReadRequest[] }
+/** The planned reads of one unit id (refused blocks split, see refusals.ts) and its circuit breaker. */
+interface UnitPlan { breaker: UnitBreaker; entries: PlanEntry[] }
 
 type ReadOutcome = { values: number[] | boolean[] } | { err: Error; exception: number | undefined };
 
@@ -25,12 +27,12 @@ class ModbusDriver implements DeviceDriver {
   constructor(private readonly device: ModbusDevice, private readonly ctx: DriverContext) {
     const plan = planReads(device.parameters, device.maxGap, device.connection.unitId);
     const unitIds = [...new Set(plan.map((r) => r.unitId))];
-    this.units = unitIds.map((unitId) => ({ breaker: new UnitBreaker(unitId, device.pollIntervalMs), requests: plan.filter((r) => r.unitId === unitId) }));
+    this.units = unitIds.map((unitId) => ({ breaker: new UnitBreaker(unitId, device.pollIntervalMs), entries: plan.filter((r) => r.unitId === unitId).map((request) => ({ request })) }));
     this.endpoint = endpointOf(device.connection);
   }
 
   async start(): Promise<void> {
-    const requests = this.units.reduce((n, u) => n + u.requests.length, 0);
+    const requests = this.units.reduce((n, u) => n + u.entries.length, 0);
     this.ctx.logger.info({ requests, parameters: this.device.parameters.length, transport: this.device.connection.transport }, 'modbus polling planned');
     this.schedule(0);
   }
@@ -66,7 +68,7 @@ class ModbusDriver implements DeviceDriver {
     // Open-circuit units come last: a probe that times out then delays no other unit's reads.
     for (const unit of [...this.units].sort((a, b) => Number(a.breaker.open) - Number(b.breaker.open))) {
       if (!this.client || this.stopped || !unit.breaker.asks(t)) {
-        readings.push(...unit.requests.flatMap((r) => r.parameters.map((p) => badReading(p, t))));
+        readings.push(...unit.entries.flatMap((e) => e.request.parameters.map((p) => badReading(p, t))));
         continue;
       }
       const result = await this.pollUnit(client, unit, t);
@@ -82,27 +84,81 @@ class ModbusDriver implements DeviceDriver {
   private async pollUnit(client: Client, unit: UnitPlan, t: number): Promise<{ readings: Reading[]; answered: boolean }> {
     const probing = unit.breaker.open;
     const readings: Reading[] = [];
+    const entries: PlanEntry[] = [];
     let answered = false;
     let silent = false;
-    for (const request of unit.requests) {
-      if (silent || !this.client || this.stopped) {
+    for (const entry of unit.entries) {
+      const { request } = entry;
+      if (silent || !this.client || this.stopped || (entry.refusal && !entry.refusal.retry.isDue(t))) {
+        entries.push(entry);
         readings.push(...request.parameters.map((p) => badReading(p, t)));
         continue;
       }
-      // A probe is one request without retries: it only asks whether the unit is back.
-      const outcome = await this.read(client, request, probing ? 0 : this.device.retries);
+      // A probe (of an open unit, of a refused address) is one request without retries: it only asks whether it is back.
+      const outcome = await this.read(client, request, probing || entry.refusal ? 0 : this.device.retries);
       if ('values' in outcome) {
         answered = true;
+        if (entry.refusal) this.accepted(entry);
+        entries.push(entry);
         for (const p of request.parameters) readings.push({ p: p.id, v: decode(outcome.values, request, p), t });
         continue;
       }
-      readings.push(...request.parameters.map((p) => badReading(p, t)));
       if (outcome.exception !== undefined) answered = true;
       else if (this.client) silent = true;
+      if (isRefusal(outcome.exception) && request.parameters.length > 1) {
+        const found = await this.split(client, request, outcome.exception, t);
+        entries.push(...found.map((f) => f.entry));
+        for (const { entry: e, values } of found) readings.push(...e.request.parameters.map((p) => (values ? { p: p.id, v: decode(values, e.request, p), t } : badReading(p, t))));
+        continue;
+      }
+      if (isRefusal(outcome.exception)) this.refused(entry, outcome.exception, t);
+      entries.push(entry);
+      readings.push(...request.parameters.map((p) => badReading(p, t)));
     }
+    unit.entries = entries;
     if (answered) this.unitAnswered(unit);
     else if (silent) this.unitSilent(unit, t, probing);
     return { readings, answered };
+  }
+
+  /** Finds the refused parameter(s) of a block by binary split; the pieces replace the block in the plan. */
+  private split(client: Client, request: ReadRequest, exception: number, t: number) {
+    const { unitId, table, address, length } = request;
+    this.ctx.logger.info({ unitId, table, address, length, exception },
+      `modbus block refused (${refusalName(exception)}): device "${this.device.id}" unit ${unitId} ${table} ${address}..${address + length - 1}; reading it in parts to find the refused address`);
+    return splitRefused(request, async (half) => {
+      if (!this.client || this.stopped) return { exception: undefined };
+      const outcome = await this.read(client, half, this.device.retries);
+      return 'values' in outcome ? outcome : { exception: outcome.exception };
+    }, (leaf, leafException) => {
+      const entry: PlanEntry = { request: leaf };
+      this.refused(entry, leafException, t);
+      return entry;
+    });
+  }
+
+  /** A single parameter's read was refused: bad without asking until its backoff is over, then asked once. */
+  private refused(entry: PlanEntry, exception: number, t: number): void {
+    const { request } = entry;
+    const parameter = request.parameters[0]!;
+    const first = !entry.refusal;
+    entry.refusal ??= { exception, retry: new Backoff(Math.max(1000, this.device.pollIntervalMs), Math.max(MAX_REFUSAL_WAIT_MS, this.device.pollIntervalMs)) };
+    const waitMs = entry.refusal.retry.failed(t);
+    const part = partOf(request, this.device.connection.unitId);
+    const what = `${refusalName(exception)} (exception ${exception}) for parameter "${parameter.id}"`;
+    if (first) {
+      this.ctx.logger.warn({ unitId: request.unitId, table: request.table, address: request.address, parameter: parameter.id, exception, retryInMs: waitMs },
+        `modbus address refused: device "${this.device.id}" unit ${request.unitId} ${request.table} ${request.address}: ${what}; it is bad and asked again now and then (check its address)`);
+    }
+    this.ctx.health?.part(part, `refused: ${what}`);
+  }
+
+  private accepted(entry: PlanEntry): void {
+    const { request } = entry;
+    entry.refusal = undefined;
+    this.ctx.logger.info({ unitId: request.unitId, table: request.table, address: request.address, parameter: request.parameters[0]!.id },
+      `modbus address answered again: device "${this.device.id}" unit ${request.unitId} ${request.table} ${request.address}`);
+    this.ctx.health?.part(partOf(request, this.device.connection.unitId), undefined);
   }
 
   private unitAnswered(unit: UnitPlan): void {
@@ -116,7 +172,7 @@ class ModbusDriver implements DeviceDriver {
     const { unitId } = unit.breaker;
     const waitMs = unit.breaker.silent(t);
     if (waitMs !== undefined) {
-      const parameters = unit.requests.reduce((n, r) => n + r.parameters.length, 0);
+      const parameters = unit.entries.reduce((n, e) => n + e.request.parameters.length, 0);
       this.ctx.logger.warn({ unitId, parameters, probeInMs: waitMs },
         `modbus unit ${unitId} of device "${this.device.id}" gave no response in ${SILENT_POLLS_TO_OPEN} polls: its ${parameters} parameter(s) are bad without asking, one probe request now and then (check unitId)`);
     } else if (probing) {
@@ -151,7 +207,7 @@ class ModbusDriver implements DeviceDriver {
           continue;
         }
         const { unitId, table, address, length } = r;
-        this.ctx.logger.warn({ unitId, table, address, length, err: err.message },
+        if (!isRefusal(exception)) this.ctx.logger.warn({ unitId, table, address, length, err: err.message },
           `modbus read failed: device "${this.device.id}" unit ${unitId} ${table} ${address}..${address + length - 1}: ${err.message}`);
         if (connectionLost) {
           this.lost = `connection to ${this.endpoint} lost: ${err.message}`;
