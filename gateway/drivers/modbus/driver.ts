@@ -112,6 +112,7 @@ class ModbusDriver implements DeviceDriver {
         continue;
       }
       if (isRefusal(outcome.exception)) this.refused(entry, outcome.exception, t);
+      else entry.refusal?.retry.failed(t); // a refused address that now times out waits its turn like one still refused
       entries.push(entry);
       readings.push(...request.parameters.map((p) => badReading(p, t)));
     }
@@ -142,7 +143,7 @@ class ModbusDriver implements DeviceDriver {
     const { request } = entry;
     const parameter = request.parameters[0]!;
     const first = !entry.refusal;
-    entry.refusal ??= { exception, retry: new Backoff(Math.max(1000, this.device.pollIntervalMs), Math.max(MAX_REFUSAL_WAIT_MS, this.device.pollIntervalMs)) };
+    entry.refusal ??= { retry: new Backoff(Math.max(1000, this.device.pollIntervalMs), Math.max(MAX_REFUSAL_WAIT_MS, this.device.pollIntervalMs)) };
     const waitMs = entry.refusal.retry.failed(t);
     const part = partOf(request, this.device.connection.unitId);
     const what = `${refusalName(exception)} (exception ${exception}) for parameter "${parameter.id}"`;

@@ -1,5 +1,5 @@
 import { registerCount } from './codec.js';
-import { Backoff } from './backoff.js';
+import type { Backoff } from './backoff.js';
 import type { ReadRequest } from './plan.js';
 
 /**
@@ -23,7 +23,7 @@ export const MAX_REFUSAL_WAIT_MS = 600_000;
 /** One planned read; a refused single-parameter read is asked again only when its backoff is over. */
 export interface PlanEntry {
   request: ReadRequest;
-  refusal?: { exception: number; retry: Backoff };
+  refusal?: { retry: Backoff };
 }
 
 /** The two halves of a block's parameters, each read over its own span. */
