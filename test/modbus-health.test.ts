@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
 import { ModbusFaults } from '../simulators/modbus/faults.js';
 import { RegisterBank } from '../simulators/modbus/register-bank.js';
 import { serveModbusTcp } from '../simulators/modbus/server.js';
-import { eventually } from './helpers/servers.js';
+import { eventually, tempDir } from './helpers/servers.js';
 import { teardown } from './helpers/teardown.js';
 import { runModbus } from './modbus-helpers.js';
 
@@ -33,6 +34,15 @@ describe('Modbus driver health reporting against a real Modbus TCP server', () =
     const up = Date.now();
     await eventually('the device reachable again', () => clearedSince(run, up));
     await eventually('a good reading', () => (run.latest().get('h')?.v === 42 ? true : undefined));
+  });
+
+  it('names a missing serial port', async () => {
+    const path = join(tempDir('pilothub-rtu-'), 'ttyUSB9');
+    const run = runModbus({ connection: { transport: 'rtu', path }, pollIntervalMs: 100, parameters: [{ id: 'h', name: 'Holding', table: 'holding', address: 0 }] });
+    teardown(() => run.driver.stop());
+    await run.driver.start();
+    await eventually('the missing port reported', () => run.health.device);
+    expect(run.health.device).toBe(`serial port ${path} (9600 baud) does not exist`);
   });
 
   it('reports a poll in which nothing answered (every request timed out), naming the endpoint, and clears it when answers come back', async () => {

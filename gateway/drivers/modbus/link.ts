@@ -41,14 +41,17 @@ export function endpointOf(c: ModbusConnection): string {
 /** Why a connection attempt failed, in words a person on the line understands, naming the endpoint. */
 export function connectProblem(c: ModbusConnection, err: unknown): string {
   const endpoint = endpointOf(c);
-  switch (codeOf(err)) {
+  // @serialport/bindings-cpp reports open failures as text only ("No such file or directory, cannot open ...").
+  const message = (err as Error).message ?? '';
+  const serial = /No such file or directory/i.test(message) ? 'ENOENT' : /Permission denied/i.test(message) ? 'EACCES' : undefined;
+  switch (codeOf(err) ?? serial) {
     case 'ECONNREFUSED': return `connection refused by ${endpoint}`;
     case 'ETIMEDOUT': return `no answer to the connection request at ${endpoint}`;
     case 'EHOSTUNREACH': case 'ENETUNREACH': return `host of ${endpoint} unreachable`;
     case 'ENOTFOUND': case 'EAI_AGAIN': return `host name of ${endpoint} not found`;
     case 'ENOENT': return `serial port ${endpoint} does not exist`;
     case 'EACCES': return `no permission to open serial port ${endpoint}`;
-    default: return `cannot connect to ${endpoint}: ${(err as Error).message}`;
+    default: return `cannot connect to ${endpoint}: ${message}`;
   }
 }
 
