@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
+import { startExtruderRtu } from '../simulators/extruder/index.js';
 import { RegisterBank } from '../simulators/modbus/register-bank.js';
 import { serveModbusTcp } from '../simulators/modbus/server.js';
 import { eventually } from './helpers/servers.js';
@@ -87,5 +88,24 @@ describe('Modbus per-unit circuit breaker against a real Modbus TCP server', () 
     expect(run.health.device).toBe(`no response from tcp://127.0.0.1:${server.port}, unit 5, 6: every request timed out in 3 polls or more`);
     expect([...run.health.parts.keys()].sort()).toEqual(['unit 5', 'unit 6']);
     expect(run.latest().get('a')).toMatchObject({ v: null, q: 'bad' });
+  });
+
+  it('on an RS-485 line (RTU on a pty) too: the extruder keeps its poll interval beside a unit nobody serves', async () => {
+    const sim = await startExtruderRtu({});
+    teardown(() => sim.stop());
+    const run = runModbus({ connection: { transport: 'rtu', path: sim.clientPath, baudRate: 115200, parity: 'none' }, pollIntervalMs: POLL_MS, timeoutMs: 200, parameters: [
+      { id: 'speed_sp', name: 'Screw speed setpoint', table: 'holding', address: 16, type: 'int32', order: 'CDAB', scale: 0.1 },
+      { id: 'other', name: 'Controller 2', table: 'holding', address: 0, unitId: 2 },
+    ] });
+    teardown(() => run.driver.stop());
+    await run.driver.start();
+    await eventually('the breaker of unit 2 open', () => opened(run, 2)[0]);
+    const first = run.polls.length;
+    await sleep(2000);
+    const window = run.polls.slice(first);
+    expect(window.length).toBeGreaterThanOrEqual(10);
+    for (const poll of window) expect(poll.map((r) => [r.p, r.v])).toEqual([['speed_sp', 300], ['other', null]]);
+    expect(run.health.parts.get('unit 2')).toBe('no response from unit 2: check unitId');
+    expect(run.health.device).toBeUndefined();
   });
 });
