@@ -27,7 +27,7 @@ export interface PlanEntry {
 }
 
 /** The two halves of a block's parameters, each read over its own span. */
-export function halves(r: ReadRequest): [ReadRequest, ReadRequest] {
+function halves(r: ReadRequest): [ReadRequest, ReadRequest] {
   const mid = Math.ceil(r.parameters.length / 2);
   return [spanOf(r, r.parameters.slice(0, mid)), spanOf(r, r.parameters.slice(mid))];
 }
@@ -43,7 +43,7 @@ export function partOf(r: ReadRequest, deviceUnitId: number): string {
   return `${r.unitId === deviceUnitId ? '' : `unit ${r.unitId} `}${r.table} ${r.address}`;
 }
 
-export type SplitRead = (r: ReadRequest) => Promise<{ values: number[] | boolean[] } | { exception: number | undefined }>;
+type SplitRead = (r: ReadRequest) => Promise<{ values: number[] | boolean[] } | { exception: number | undefined }>;
 
 /**
  * Binary split of a refused block: reads each half; a refused half with several parameters is split again,

@@ -3,7 +3,7 @@ import { Backoff } from './backoff.js';
 /** Polls in a row in which a unit answered nothing before it is taken out of the poll (issue #12). */
 export const SILENT_POLLS_TO_OPEN = 3;
 /** Longest wait between two probes of an open-circuit unit. */
-export const MAX_PROBE_WAIT_MS = 30_000;
+const MAX_PROBE_WAIT_MS = 30_000;
 
 /**
  * Circuit breaker of one unit id on a line. A unit nobody serves gets no answer, only the client timeout
