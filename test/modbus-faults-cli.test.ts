@@ -14,7 +14,8 @@ describe('pilothub sim extruder: fault injection from the command line', () => {
     stopAtEnd(sim);
     let out = '';
     sim.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    await eventually('the simulator listening', () => (out.includes('listening') ? true : undefined));
+    // The help comes last; the lines before it may arrive in separate chunks.
+    await eventually('the simulator listening', () => (out.includes('listening') && out.includes('fault injection:') ? true : undefined));
     expect(out).toContain('answering with exception 4 in input');
 
     const run = runModbus({ connection: { transport: 'tcp', host: '127.0.0.1', port }, pollIntervalMs: 100, timeoutMs: 300, parameters: [

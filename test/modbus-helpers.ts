@@ -15,14 +15,24 @@ export function runModbus(device: Record<string, unknown>, onEmit?: (readings: R
   const logs: { msg: string; level: number }[] = [];
   const sink = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(JSON.parse(chunk.toString()) as { msg: string; level: number }); done(); } });
   const counters = { requests: 0, errors: 0 };
+  // What the driver last said about the device and its parts, and every report in order (with when).
+  const health = { device: undefined as string | undefined, parts: new Map<string, string>(), reports: [] as { at: number; part?: string; problem: string | undefined }[] };
   const driver: DeviceDriver = modbusDriver.create(config, {
     logger: pino({ level: 'debug' }, sink),
     emit: (readings) => { polls.push(readings); onEmit?.(readings); },
     dataDir: '/nonexistent',
     metrics: { request: () => void counters.requests++, error: () => void counters.errors++ },
+    health: {
+      device: (problem) => { health.device = problem; health.reports.push({ at: Date.now(), problem }); },
+      part: (part, problem) => {
+        if (problem === undefined) health.parts.delete(part);
+        else health.parts.set(part, problem);
+        health.reports.push({ at: Date.now(), part, problem });
+      },
+    },
   });
   const latest = () => new Map((polls.at(-1) ?? []).map((r) => [r.p, r]));
-  return { config, driver, polls, logs, counters, latest };
+  return { config, driver, polls, logs, counters, health, latest };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -18,10 +18,14 @@ export const EXTRUDER_MAP = {
     /** int32 CDAB, 0.1 % of rated torque */
     torque: 22,
   },
-  holding: { zoneSetpoint: (zone: number) => 2 * (zone - 1), screwSpeedSetpoint: 16, feedSetpoint: 18 },
+  /** material: the grade being run, 16 characters (8 registers, high byte first), NUL-padded */
+  holding: { zoneSetpoint: (zone: number) => 2 * (zone - 1), screwSpeedSetpoint: 16, feedSetpoint: 18, material: 100 },
   coil: { running: 0, heatersOn: 1 },
   discrete: { pressureAlarm: 0, torqueAlarm: 1 },
 } as const;
+
+/** The grade shown in the material-name registers; 16 characters at most. */
+export const EXTRUDER_MATERIAL = 'PP-H 2150 natur';
 
 export interface ExtruderSimControls {
   state(): ExtruderState;
@@ -70,6 +74,7 @@ function createExtruder(options: { tickMs?: number; running?: boolean }) {
     };
   };
   publish();
+  bank.writeBytes('holding', EXTRUDER_MAP.holding.material, Buffer.from(EXTRUDER_MATERIAL.padEnd(16, '\0'), 'latin1'), 'ABCD');
   const tickMs = options.tickMs ?? 100;
   const timer = setInterval(() => { state = stepExtruder(state, tickMs / 1000); publish(); }, tickMs);
   timer.unref();

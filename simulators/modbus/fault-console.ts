@@ -7,6 +7,8 @@ export const MODBUS_FAULT_HELP = `type a command and Enter:
   disconnect MS            drop connections and answer nothing for MS milliseconds
   slow MS                  answer every request MS milliseconds late (0: normal)
   exception CODE [TABLE]   answer with Modbus exception CODE (1-11), in TABLE (coil|discrete|input|holding) or all
+  refuse TABLE ADDR [CODE] refuse every read covering ADDR of TABLE with exception CODE (default 2, illegal data address)
+  accept TABLE ADDR        stop refusing ADDR of TABLE
   freeze on|off            instruments keep showing their current values
   spike NAME VALUE MS      show VALUE on measurement NAME for MS milliseconds
   clear                    end every fault
@@ -36,6 +38,20 @@ export function applyFaultCommand<M extends string>(line: string, faults: Modbus
       if (code === undefined || code < 1 || code > 11 || (args[1] !== undefined && !TABLES.includes(args[1]))) return 'usage: exception CODE(1-11) [coil|discrete|input|holding]';
       faults.raise(code, args[1] as Table | undefined);
       return `answering with exception ${code}${args[1] ? ` in ${args[1]}` : ''}`;
+    }
+    case 'refuse':
+    case 'accept': {
+      const address = num(args[1]);
+      const code = args[2] === undefined ? 0x02 : num(args[2]);
+      if (!TABLES.includes(args[0] ?? '') || address === undefined || !Number.isInteger(address) || code === undefined || code < 1 || code > 11) {
+        return `usage: refuse coil|discrete|input|holding ADDRESS [CODE(1-11)] | accept coil|discrete|input|holding ADDRESS`;
+      }
+      if (cmd === 'accept') {
+        faults.accept(args[0] as Table, address);
+        return `${args[0]} ${address} answered again`;
+      }
+      faults.refuse(args[0] as Table, address, code);
+      return `refusing ${args[0]} ${address} with exception ${code}`;
     }
     case 'freeze':
       if (args[0] !== 'on' && args[0] !== 'off') return 'usage: freeze on|off';

@@ -5,6 +5,12 @@ export type RegisterWriteHook = (table: 'holding' | 'coil', address: number, uni
 type Callback<T> = (err: Error | null, value: T) => void;
 
 /**
+ * Passed with an error: modbus-serial 8.0's FC4 handler indexes the values even then, and without an array the
+ * resulting TypeError would go out as exception 04 instead of the code given.
+ */
+const NO_VALUES: unknown = [];
+
+/**
  * The modbus-serial server "vector" over one RegisterBank per unit id. Callback style, so an answer can be
  * delayed, replaced by an exception, or withheld: a unit nobody serves stays silent, as on a real bus.
  */
@@ -13,10 +19,10 @@ export function createVector(units: Map<number, RegisterBank>, faults: ModbusFau
     const bank = units.get(unitId);
     if (!bank || faults.silent) return;
     const respond = () => {
-      const code = faults.exceptionFor(table);
-      if (code !== undefined) return cb(exception(code), undefined as T);
+      const code = faults.exceptionFor(table) ?? faults.refusalFor(table, address, length);
+      if (code !== undefined) return cb(exception(code), NO_VALUES as T);
       // Modbus exception 02, ILLEGAL DATA ADDRESS (Modbus application protocol §7)
-      if (address + length > (table === 'coil' || table === 'discrete' ? bank.bits(table).length : bank.registers(table).length)) return cb(exception(0x02), undefined as T);
+      if (address + length > (table === 'coil' || table === 'discrete' ? bank.bits(table).length : bank.registers(table).length)) return cb(exception(0x02), NO_VALUES as T);
       cb(null, read(bank));
     };
     if (faults.delayMs > 0) setTimeout(respond, faults.delayMs);

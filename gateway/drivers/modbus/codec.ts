@@ -3,12 +3,12 @@ import { reorderBytes } from '../../../common/encoding/byte-order.js';
 import type { ModbusParameter } from './config.js';
 
 /** Registers a parameter occupies. */
-export function registerCount(p: Pick<ModbusParameter, 'type' | 'length'>): number {
+export function registerCount(p: Pick<ModbusParameter, 'type' | 'registers' | 'lengthChars'>): number {
   switch (p.type) {
     case 'bool': case 'bit': case 'int16': case 'uint16': return 1;
     case 'int32': case 'uint32': case 'float32': return 2;
     case 'int64': case 'uint64': case 'float64': return 4;
-    case 'string': return p.length ?? 1;
+    case 'string': return p.registers ?? Math.ceil((p.lengthChars ?? 2) / 2);
   }
 }
 
@@ -17,7 +17,9 @@ export function decodeRegisters(registers: ArrayLike<number>, p: ModbusParameter
   const wire = Buffer.alloc(registers.length * 2);
   for (let i = 0; i < registers.length; i++) wire.writeUInt16BE(registers[i]!, i * 2);
   if (p.type === 'string') {
-    return reorderBytes(wire, p.order === 'BADC' || p.order === 'DCBA' ? 'BADC' : 'ABCD').toString('latin1').replace(/\0+$/, '').trimEnd();
+    const text = reorderBytes(wire, p.order === 'BADC' || p.order === 'DCBA' ? 'BADC' : 'ABCD').toString('latin1');
+    // An odd lengthChars leaves one byte of the last register that is not part of the text.
+    return text.slice(0, p.lengthChars ?? text.length).replace(/\0+$/, '').trimEnd();
   }
   if (p.type === 'bit') return ((registers[0]! >> (p.bit ?? 0)) & 1) === 1;
   const be = reorderBytes(wire, p.order);

@@ -14,7 +14,10 @@ export const ModbusParameter = z.strictObject({
   type: ModbusType.default('uint16'),
   order: ByteOrder.default('ABCD').describe('byte and word order of multi-register values; per device manual'),
   bit: z.number().int().min(0).max(15).optional().describe('bit index for type "bit" (0 = least significant)'),
-  length: z.number().int().min(1).max(125).optional().describe('registers for type "string" (2 characters each)'),
+  registers: z.number().int().min(1).max(125).optional().describe('for type "string": registers the text occupies (2 characters each)'),
+  lengthChars: z.number().int().min(1).max(250).optional().describe('for type "string": characters of the text (registers = half, rounded up); longer text is cut'),
+  // Kept in the schema only to refuse it with an explanation: it counted registers, and people wrote characters (issue #12).
+  length: z.unknown().optional().describe('no longer accepted: write "registers" (what "length" meant) or "lengthChars"').meta({ deprecated: true }),
   scale: z.number().finite().default(1).describe('engineering value = raw * scale + offset'),
   offset: z.number().finite().default(0),
   unitId: UnitId.optional().describe('unit id of this parameter when it differs from the connection\'s (several controllers on one RS-485 line)'),
@@ -32,13 +35,33 @@ export const ModbusParameter = z.strictObject({
   }
   if (p.type === 'bit' && p.bit === undefined) ctx.addIssue({ code: 'custom', path: ['bit'], message: 'type "bit" needs "bit" (0-15)' });
   if (validType && p.type !== 'bit' && p.bit !== undefined) ctx.addIssue({ code: 'custom', path: ['bit'], message: `"bit" applies only to type "bit", not "${p.type}"` });
-  if (p.type === 'string' && p.length === undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: 'type "string" needs "length" in registers' });
-  if (validType && p.type !== 'string' && p.length !== undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: `"length" applies only to type "string", not "${p.type}"` });
+  stringSizeIssues(p, validType).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue }));
   if (validType && Number.isInteger(p.address) && p.address >= 0 && p.address <= 65_535 && p.address + registerCount(p) > 65_536) {
     ctx.addIssue({ code: 'custom', path: ['address'], message: `${p.type} at ${p.address} needs ${registerCount(p)} registers and runs past address 65535` });
   }
 }, { when: () => true });
 export type ModbusParameter = z.infer<typeof ModbusParameter>;
+
+/** A string's size must be said in one unambiguous unit; the old `length` is refused with what it meant. */
+function stringSizeIssues(p: { type: string; registers?: number; lengthChars?: number; length?: unknown }, validType: boolean): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  if (p.length !== undefined) {
+    const n = typeof p.length === 'number' ? p.length : undefined;
+    issues.push({ path: ['length'], message: n === undefined
+      ? '"length" is no longer accepted: it counted registers (2 characters each); write "registers: N" or "lengthChars: N" (characters)'
+      : `"length" is no longer accepted: "length: ${n}" meant ${n} registers (${2 * n} characters); write "registers: ${n}" to keep reading them, or "lengthChars: ${n}" if ${n} was the number of characters` });
+  }
+  if (p.type === 'string' && p.registers === undefined && p.lengthChars === undefined && p.length === undefined) {
+    issues.push({ path: ['registers'], message: 'type "string" needs its size: "registers: N" (2 characters each) or "lengthChars: N" (characters)' });
+  }
+  if (p.registers !== undefined && p.lengthChars !== undefined) {
+    issues.push({ path: ['lengthChars'], message: 'give "registers" or "lengthChars", not both' });
+  }
+  for (const key of ['registers', 'lengthChars'] as const) {
+    if (validType && p.type !== 'string' && p[key] !== undefined) issues.push({ path: [key], message: `"${key}" applies only to type "string", not "${p.type}"` });
+  }
+  return issues;
+}
 
 export const ModbusTcpConnection = z.strictObject({
   transport: z.literal('tcp').describe('Modbus TCP (MBAP header, no CRC)'),

@@ -1,26 +1,39 @@
-import ModbusRTU from 'modbus-serial';
 import type { ParameterMeta, Reading } from '../../../common/contracts/index.js';
 import type { DeviceDriver, DriverContext, DriverModule } from '../driver.js';
 import { decodeRegisters, registerCount } from './codec.js';
-import { ModbusDevice, type ModbusConnection, type ModbusParameter } from './config.js';
+import { ModbusDevice, type ModbusParameter } from './config.js';
+import { connectProblem, endpointOf, exceptionCode, isConnectionError, openClient, readBlock, type Client } from './link.js';
 import { planReads, type ReadRequest } from './plan.js';
+import { Backoff } from './backoff.js';
+import { isRefusal, MAX_REFUSAL_WAIT_MS, partOf, refusalName, splitRefused, type PlanEntry } from './refusals.js';
+import { SILENT_POLLS_TO_OPEN, UnitBreaker } from './unit-breaker.js';
 
-type Client = InstanceType<typeof ModbusRTU.default>;
+/** The planned reads of one unit id (refused blocks split, see refusals.ts) and its circuit breaker. */
+interface UnitPlan { breaker: UnitBreaker; entries: PlanEntry[] }
+
+type ReadOutcome = { values: number[] | boolean[] } | { err: Error; exception: number | undefined };
 
 class ModbusDriver implements DeviceDriver {
   private client: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private polling: Promise<void> | undefined;
-  private readonly plan: ReadRequest[];
+  private readonly units: UnitPlan[];
+  private readonly endpoint: string;
   private connectFailures = 0;
+  /** Why the connection went away during the current poll, for the device state. */
+  private lost: string | undefined;
 
   constructor(private readonly device: ModbusDevice, private readonly ctx: DriverContext) {
-    this.plan = planReads(device.parameters, device.maxGap, device.connection.unitId);
+    const plan = planReads(device.parameters, device.maxGap, device.connection.unitId);
+    const unitIds = [...new Set(plan.map((r) => r.unitId))];
+    this.units = unitIds.map((unitId) => ({ breaker: new UnitBreaker(unitId, device.pollIntervalMs), entries: plan.filter((r) => r.unitId === unitId).map((request) => ({ request })) }));
+    this.endpoint = endpointOf(device.connection);
   }
 
   async start(): Promise<void> {
-    this.ctx.logger.info({ requests: this.plan.length, parameters: this.device.parameters.length, transport: this.device.connection.transport }, 'modbus polling planned');
+    const requests = this.units.reduce((n, u) => n + u.entries.length, 0);
+    this.ctx.logger.info({ requests, parameters: this.device.parameters.length, transport: this.device.connection.transport }, 'modbus polling planned');
     this.schedule(0);
   }
 
@@ -49,52 +62,159 @@ class ModbusDriver implements DeviceDriver {
       if (!this.stopped) this.ctx.emit(this.device.parameters.map((p) => badReading(p, t)));
       return;
     }
+    this.lost = undefined;
     const readings: Reading[] = [];
-    for (const request of this.plan) {
-      try {
-        const values = await this.readWithRetries(client, request);
-        for (const p of request.parameters) readings.push({ p: p.id, v: this.decode(values, request, p), t });
-      } catch (err) {
-        this.ctx.metrics?.error();
-        const { unitId, table, address, length } = request;
-        this.ctx.logger.warn({ unitId, table, address, length, err: (err as Error).message },
-          `modbus read failed: device "${this.device.id}" unit ${unitId} ${table} ${address}..${address + length - 1}: ${(err as Error).message}`);
-        readings.push(...request.parameters.map((p) => badReading(p, t)));
-        if (isConnectionError(err)) await this.disconnect();
+    let answered = false;
+    // Open-circuit units come last: a probe that times out then delays no other unit's reads.
+    for (const unit of [...this.units].sort((a, b) => Number(a.breaker.open) - Number(b.breaker.open))) {
+      if (!this.client || this.stopped || !unit.breaker.asks(t)) {
+        readings.push(...unit.entries.flatMap((e) => e.request.parameters.map((p) => badReading(p, t))));
+        continue;
       }
-      if (this.stopped) return;
-      // The connection dropped mid-poll: the remaining requests cannot succeed, mark them bad without waiting.
-      if (!this.client) {
-        readings.push(...this.plan.slice(this.plan.indexOf(request) + 1).flatMap((r) => r.parameters.map((p) => badReading(p, t))));
-        break;
-      }
+      const result = await this.pollUnit(client, unit, t);
+      readings.push(...result.readings);
+      answered ||= result.answered;
     }
+    if (this.stopped) return;
+    this.ctx.health?.device(this.deviceProblem(answered));
     this.ctx.emit(readings);
   }
 
-  private decode(values: ArrayLike<number> | boolean[], request: ReadRequest, p: ModbusParameter): Reading['v'] {
-    const offset = p.address - request.address;
-    if (request.table === 'coil' || request.table === 'discrete') return Boolean((values as boolean[])[offset]);
-    const registers = Array.prototype.slice.call(values, offset, offset + registerCount(p)) as number[];
-    return decodeRegisters(registers, p);
+  /** Reads one unit's blocks; once the unit leaves a request unanswered, its other blocks this poll are not asked. */
+  private async pollUnit(client: Client, unit: UnitPlan, t: number): Promise<{ readings: Reading[]; answered: boolean }> {
+    const probing = unit.breaker.open;
+    const readings: Reading[] = [];
+    const entries: PlanEntry[] = [];
+    let answered = false;
+    let silent = false;
+    for (const entry of unit.entries) {
+      const { request } = entry;
+      if (silent || !this.client || this.stopped || (entry.refusal && !entry.refusal.retry.isDue(t))) {
+        entries.push(entry);
+        readings.push(...request.parameters.map((p) => badReading(p, t)));
+        continue;
+      }
+      // A probe (of an open unit, of a refused address) is one request without retries: it only asks whether it is back.
+      const outcome = await this.read(client, request, probing || entry.refusal ? 0 : this.device.retries);
+      if ('values' in outcome) {
+        answered = true;
+        if (entry.refusal) this.accepted(entry);
+        entries.push(entry);
+        for (const p of request.parameters) readings.push({ p: p.id, v: decode(outcome.values, request, p), t });
+        continue;
+      }
+      if (outcome.exception !== undefined) answered = true;
+      else if (this.client) silent = true;
+      if (isRefusal(outcome.exception) && request.parameters.length > 1) {
+        const found = await this.split(client, request, outcome.exception, t);
+        entries.push(...found.map((f) => f.entry));
+        for (const { entry: e, values } of found) readings.push(...e.request.parameters.map((p) => (values ? { p: p.id, v: decode(values, e.request, p), t } : badReading(p, t))));
+        continue;
+      }
+      if (isRefusal(outcome.exception)) this.refused(entry, outcome.exception, t);
+      else entry.refusal?.retry.failed(t); // a refused address that now times out waits its turn like one still refused
+      entries.push(entry);
+      readings.push(...request.parameters.map((p) => badReading(p, t)));
+    }
+    unit.entries = entries;
+    if (answered) this.unitAnswered(unit);
+    else if (silent) this.unitSilent(unit, t, probing);
+    return { readings, answered };
   }
 
-  private async readWithRetries(client: Client, r: ReadRequest): Promise<number[] | boolean[]> {
-    client.setID(r.unitId);
+  /** Finds the refused parameter(s) of a block by binary split; the pieces replace the block in the plan. */
+  private split(client: Client, request: ReadRequest, exception: number, t: number) {
+    const { unitId, table, address, length } = request;
+    this.ctx.logger.info({ unitId, table, address, length, exception },
+      `modbus block refused (${refusalName(exception)}): device "${this.device.id}" unit ${unitId} ${table} ${address}..${address + length - 1}; reading it in parts to find the refused address`);
+    return splitRefused(request, async (half) => {
+      if (!this.client || this.stopped) return { exception: undefined };
+      const outcome = await this.read(client, half, this.device.retries);
+      return 'values' in outcome ? outcome : { exception: outcome.exception };
+    }, (leaf, leafException) => {
+      const entry: PlanEntry = { request: leaf };
+      this.refused(entry, leafException, t);
+      return entry;
+    });
+  }
+
+  /** A single parameter's read was refused: bad without asking until its backoff is over, then asked once. */
+  private refused(entry: PlanEntry, exception: number, t: number): void {
+    const { request } = entry;
+    const parameter = request.parameters[0]!;
+    const first = !entry.refusal;
+    entry.refusal ??= { retry: new Backoff(Math.max(1000, this.device.pollIntervalMs), Math.max(MAX_REFUSAL_WAIT_MS, this.device.pollIntervalMs)) };
+    const waitMs = entry.refusal.retry.failed(t);
+    const part = partOf(request, this.device.connection.unitId);
+    const what = `${refusalName(exception)} (exception ${exception}) for parameter "${parameter.id}"`;
+    if (first) {
+      this.ctx.logger.warn({ unitId: request.unitId, table: request.table, address: request.address, parameter: parameter.id, exception, retryInMs: waitMs },
+        `modbus address refused: device "${this.device.id}" unit ${request.unitId} ${request.table} ${request.address}: ${what}; it is bad and asked again now and then (check its address)`);
+    }
+    this.ctx.health?.part(part, `refused: ${what}`);
+  }
+
+  private accepted(entry: PlanEntry): void {
+    const { request } = entry;
+    entry.refusal = undefined;
+    this.ctx.logger.info({ unitId: request.unitId, table: request.table, address: request.address, parameter: request.parameters[0]!.id },
+      `modbus address answered again: device "${this.device.id}" unit ${request.unitId} ${request.table} ${request.address}`);
+    this.ctx.health?.part(partOf(request, this.device.connection.unitId), undefined);
+  }
+
+  private unitAnswered(unit: UnitPlan): void {
+    if (!unit.breaker.answered()) return;
+    const { unitId } = unit.breaker;
+    this.ctx.logger.info({ unitId }, `modbus unit ${unitId} of device "${this.device.id}" answers again; polling it every poll`);
+    this.ctx.health?.part(`unit ${unitId}`, undefined);
+  }
+
+  private unitSilent(unit: UnitPlan, t: number, probing: boolean): void {
+    const { unitId } = unit.breaker;
+    const waitMs = unit.breaker.silent(t);
+    if (waitMs !== undefined) {
+      const parameters = unit.entries.reduce((n, e) => n + e.request.parameters.length, 0);
+      this.ctx.logger.warn({ unitId, parameters, probeInMs: waitMs },
+        `modbus unit ${unitId} of device "${this.device.id}" gave no response in ${SILENT_POLLS_TO_OPEN} polls: its ${parameters} parameter(s) are bad without asking, one probe request now and then (check unitId)`);
+    } else if (probing) {
+      this.ctx.logger.debug({ unitId }, `modbus unit ${unitId} still gives no response to the probe`);
+    }
+    if (unit.breaker.open) this.ctx.health?.part(`unit ${unitId}`, `no response from unit ${unitId}: check unitId`);
+  }
+
+  /** The device as a whole, after a poll on an open connection: undefined once anything answered. */
+  private deviceProblem(answered: boolean): string | undefined {
+    if (this.lost) return this.lost;
+    if (answered) return undefined;
+    if (this.units.every((u) => u.breaker.open)) {
+      return `no response from ${this.endpoint}, unit ${this.units.map((u) => u.breaker.unitId).join(', ')}: every request timed out in ${SILENT_POLLS_TO_OPEN} polls or more`;
+    }
+    return `no response from ${this.endpoint}: every request of the poll timed out`;
+  }
+
+  private async read(client: Client, r: ReadRequest, retries: number): Promise<ReadOutcome> {
     for (let attempt = 0; ; attempt++) {
       this.ctx.metrics?.request();
       try {
-        switch (r.table) {
-          case 'holding': return (await client.readHoldingRegisters(r.address, r.length)).data;
-          case 'input': return (await client.readInputRegisters(r.address, r.length)).data;
-          case 'coil': return (await client.readCoils(r.address, r.length)).data;
-          case 'discrete': return (await client.readDiscreteInputs(r.address, r.length)).data;
-        }
-      } catch (err) {
-        // An exception response is the device's answer; asking again gets the same one.
-        if (attempt >= this.device.retries || isConnectionError(err) || isModbusException(err) || this.stopped) throw err;
+        return { values: await readBlock(client, r) };
+      } catch (caught) {
+        const err = caught as Error;
         this.ctx.metrics?.error();
-        this.ctx.logger.debug({ unitId: r.unitId, table: r.table, address: r.address, attempt, err: (err as Error).message }, 'modbus read failed; retrying');
+        const exception = exceptionCode(err);
+        const connectionLost = isConnectionError(err);
+        // An exception response is the device's answer; asking again gets the same one.
+        if (attempt < retries && exception === undefined && !connectionLost && !this.stopped) {
+          this.ctx.logger.debug({ unitId: r.unitId, table: r.table, address: r.address, attempt, err: err.message }, 'modbus read failed; retrying');
+          continue;
+        }
+        const { unitId, table, address, length } = r;
+        if (!isRefusal(exception)) this.ctx.logger.warn({ unitId, table, address, length, err: err.message },
+          `modbus read failed: device "${this.device.id}" unit ${unitId} ${table} ${address}..${address + length - 1}: ${err.message}`);
+        if (connectionLost) {
+          this.lost = `connection to ${this.endpoint} lost: ${err.message}`;
+          await this.disconnect();
+        }
+        return { err, exception };
       }
     }
   }
@@ -102,21 +222,19 @@ class ModbusDriver implements DeviceDriver {
   private async connect(): Promise<Client | undefined> {
     if (this.client?.isOpen) return this.client;
     const connection = this.device.connection;
-    const client = new ModbusRTU.default();
     try {
-      await open(client, connection);
-      client.setTimeout(this.device.timeoutMs);
-      this.client = client;
-      if (this.connectFailures > 0) this.ctx.logger.info({ endpoint: endpointOf(connection) }, 'modbus connection restored');
+      this.client = await openClient(connection, this.device.timeoutMs);
+      if (this.connectFailures > 0) this.ctx.logger.info({ endpoint: this.endpoint }, 'modbus connection restored');
       this.connectFailures = 0;
-      return client;
+      return this.client;
     } catch (err) {
+      const problem = connectProblem(connection, err);
       if (this.connectFailures++ === 0) {
-        this.ctx.logger.warn({ endpoint: endpointOf(connection), err: (err as Error).message },
-          `modbus connect to ${endpointOf(connection)} failed: device "${this.device.id}" parameters are bad until it succeeds`);
+        this.ctx.logger.warn({ endpoint: this.endpoint, err: (err as Error).message },
+          `modbus connect failed: ${problem}: device "${this.device.id}" parameters are bad until it succeeds`);
       }
       this.ctx.metrics?.error();
-      if (client.isOpen) client.close(() => {});
+      if (!this.stopped) this.ctx.health?.device(problem);
       return undefined;
     }
   }
@@ -128,30 +246,15 @@ class ModbusDriver implements DeviceDriver {
   }
 }
 
-function open(client: Client, c: ModbusConnection): Promise<void> {
-  switch (c.transport) {
-    case 'tcp': return client.connectTCP(c.host, { port: c.port });
-    // modbus-serial's "TcpRTUBuffered" port speaks MBAP despite its name; its Telnet port sends raw RTU frames.
-    case 'rtu-over-tcp': return client.connectTelnet(c.host, { port: c.port });
-    case 'rtu': return client.connectRTUBuffered(c.path, { baudRate: c.baudRate, parity: c.parity, dataBits: c.dataBits, stopBits: c.stopBits });
-  }
-}
-
-function endpointOf(c: ModbusConnection): string {
-  return c.transport === 'rtu' ? `${c.path} (${c.baudRate} baud)` : `${c.transport === 'tcp' ? 'tcp' : 'rtu-over-tcp'}://${c.host}:${c.port}`;
+function decode(values: ArrayLike<number> | boolean[], request: ReadRequest, p: ModbusParameter): Reading['v'] {
+  const offset = p.address - request.address;
+  if (request.table === 'coil' || request.table === 'discrete') return Boolean((values as boolean[])[offset]);
+  const registers = Array.prototype.slice.call(values, offset, offset + registerCount(p)) as number[];
+  return decodeRegisters(registers, p);
 }
 
 function badReading(p: ModbusParameter, t: number): Reading {
   return { p: p.id, v: null, t, q: 'bad' };
-}
-
-function isModbusException(err: unknown): boolean {
-  return typeof (err as { modbusCode?: unknown }).modbusCode === 'number';
-}
-
-function isConnectionError(err: unknown): boolean {
-  const e = err as { errno?: string; code?: string; name?: string; message?: string };
-  return e.name === 'PortNotOpenError' || ['ECONNRESET', 'EPIPE', 'ECONNREFUSED'].includes(e.errno ?? e.code ?? '') || /Port Not Open/i.test(e.message ?? '');
 }
 
 export const modbusDriver: DriverModule<typeof ModbusDevice> = {
