@@ -1,25 +1,26 @@
 import { Command } from 'commander';
-import { registerBrowse } from './commands/browse.js';
-import { registerCheckConfig } from './commands/check-config.js';
-import { registerComponents } from './commands/components.js';
-import { registerDeadLetters } from './commands/dead-letters.js';
-import { registerRollups } from './commands/rollups.js';
-import { registerSim } from './commands/sim.js';
-import { registerStart } from './commands/start.js';
-import { registerUser } from './commands/user.js';
+import { COMPONENTS, registerComponents } from './commands/components.js';
 
 const program = new Command('pilothub')
   .description('telemetry hub for manufacturing pilot lines')
   .showHelpAfterError();
 
-registerStart(program);
 registerComponents(program);
-registerCheckConfig(program);
-registerSim(program);
-registerUser(program);
-registerDeadLetters(program);
-registerBrowse(program);
-registerRollups(program);
+// A component command (the edge gateway above all) loads only its own modules: the other commands' imports (the
+// hub, simulators, the broker's stores) are not even resolved when one of them runs.
+if (!COMPONENTS.includes(process.argv[2] ?? '')) {
+  const [{ registerStart }, { registerCheckConfig }, { registerSim }, { registerUser }, { registerDeadLetters }, { registerBrowse }, { registerRollups }] = await Promise.all([
+    import('./commands/start.js'), import('./commands/check-config.js'), import('./commands/sim.js'), import('./commands/user.js'),
+    import('./commands/dead-letters.js'), import('./commands/browse.js'), import('./commands/rollups.js'),
+  ]);
+  registerStart(program);
+  registerCheckConfig(program);
+  registerSim(program);
+  registerUser(program);
+  registerDeadLetters(program);
+  registerBrowse(program);
+  registerRollups(program);
+}
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`pilothub: ${err.message}\n`);

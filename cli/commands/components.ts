@@ -9,6 +9,9 @@ const INFLUX_ENV = `  PILOTHUB_INFLUX_URL      InfluxDB (v1 API), required
   PILOTHUB_INFLUX_USERNAME, PILOTHUB_INFLUX_PASSWORD or PILOTHUB_INFLUX_TOKEN
                            its credentials, when it has authentication on`;
 
+/** The component commands, which cli/main.ts runs without loading the others. */
+export const COMPONENTS = ['gateway', 'ingest', 'broker', 'api'];
+
 /**
  * One command per component for split deployments (docs/deployment.md); each loads only its own modules (imported
  * when the command runs) and stops cleanly on SIGTERM. `pilothub start` wires them all in one process.
