@@ -108,7 +108,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     clientId, clean: false,
     username: options.username, password: options.password, ca: options.ca,
   });
-  acks = new OrderedAcks(client);
+  acks = new OrderedAcks(client, () => batcher.whenRoom());
   const heldAcks = acks;
 
   const reject = (reason: RejectReason, packet: IPublishPacket, detail: string) => {
@@ -118,10 +118,10 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     logger.warn({ reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
   };
 
-  client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
+  const receive = (packet: IPublishPacket) => {
     metrics.messagesReceived++;
     prometheus.messagesReceived.inc();
-    const ack = heldAcks.hold(packet.messageId);
+    const ack = heldAcks.hold(packet);
     const lines = toLines(packet, reject);
     if (!lines) ack();
     else batcher.add({
@@ -129,6 +129,18 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       written: ack,
       refused: (reason) => { reject('refused_by_influxdb', packet, reason); ack(); },
     });
+  };
+
+  // Ingest subscribes at QoS 1, but a broker may still deliver QoS 2 (aedes 1.2 downgrades only for a subscription
+  // whose filter equals the topic, lib/client.js deliverQoS). mqtt.js calls handleMessage for QoS 2 only at PUBREL,
+  // after it has sent PUBREC; the message is taken here instead, when the PUBLISH arrives, so its PUBREC can be
+  // held until it is written (ordered-acks.ts).
+  client.on('packetreceive', (packet) => {
+    if (packet.cmd === 'publish' && packet.qos === 2) receive(packet);
+  });
+  client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
+    // QoS 2 arrives here at PUBREL, long after it was received; the callback lets mqtt.js send PUBCOMP.
+    if (packet.qos !== 2) receive(packet);
     void batcher.whenRoom().then(() => callback());
   };
 
