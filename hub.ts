@@ -99,7 +99,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
     const ingest: RunningIngest = await startIngest({
       mqttUrl, influxUrl, influxAuth: options.influxAuth, username: ingestAccount.username, password: ingestAccount.password,
-      deadLetterFile: deadLettersFile(options.dataDir), metricsPort: options.ingestMetricsPort,
+      deadLetterFile: deadLettersFile(options.dataDir), metricsPort: options.ingestMetricsPort, equipmentOwners: users,
     });
     stops.push(() => ingest.stop());
     // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.

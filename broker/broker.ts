@@ -49,6 +49,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const logger = createLogger('broker');
   const persistence = options.persistenceFile ? new SqlitePersistence(options.persistenceFile) : undefined;
   if (!options.users) logger.warn('no MQTT accounts configured: anonymous clients may connect and publish anything');
+  for (const { equipment, holder, refused } of options.users?.conflicts ?? []) {
+    logger.error({ alarm: 'equipment_conflict', equipmentId: equipment, holder: holder.username, refused }, `equipment "${equipment}" is bound to both "${holder.username}" and "${refused}": only "${holder.username}" may publish it; remove it from "${refused}" (pilothub user add)`);
+  }
   const aedes = await Aedes.createBroker({
     ...(persistence ? { persistence } : {}),
     ...(options.users ? authHooks(options.users, logger) : {}),

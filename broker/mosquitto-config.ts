@@ -31,13 +31,20 @@ export function mosquittoConf(options: { host: string; port: number; passwordFil
   ].join('\n');
 }
 
-/** Mosquitto ACL lines equivalent to canPublish/canSubscribe for these accounts. */
+/**
+ * Mosquitto ACL lines equivalent to canPublish/canSubscribe for these accounts. An equipment id listed by two
+ * accounts (a store from before ids were unique) is granted to the first only, as UserStore binds it: pass
+ * `users.list('rowid')`.
+ */
 export function mosquittoAcl(accounts: Account[]): string {
   const lines: string[] = [];
+  const bound = new Set<string>();
   for (const a of accounts) {
     lines.push(`user ${a.username}`);
     if (a.role === 'gateway') {
-      for (const e of a.equipment) lines.push(...(['data', 'birth', 'state'] as const).map((kind) => `topic write ${TOPIC_ROOT}/${a.site}/${e}/${kind}`));
+      const own = a.equipment.filter((e) => !bound.has(e));
+      for (const e of own) bound.add(e);
+      for (const e of own) lines.push(...(['data', 'birth', 'state'] as const).map((kind) => `topic write ${TOPIC_ROOT}/${a.site}/${e}/${kind}`));
       lines.push(`topic write ${TOPIC_ROOT}/${a.site}/gateway/${a.gateway}/status`);
     } else {
       lines.push(`topic read ${TOPIC_ROOT}/#`);

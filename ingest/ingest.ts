@@ -8,7 +8,8 @@ import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import { batchValidator } from './batch-validator.js';
-import { DeadLetterStore, type RejectReason } from './dead-letters.js';
+import { DeadLetterStore, RejectReason } from './dead-letters.js';
+import { provenance, type EquipmentOwners } from './provenance.js';
 import { IngestPrometheus } from './metrics.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { RollupWriter } from './rollup-writer.js';
@@ -35,6 +36,11 @@ export interface IngestOptions {
   maxPendingLines?: number;
   /** InfluxDB writes in flight at once; acknowledgements stay in arrival order whatever finishes first. */
   concurrentWrites?: number;
+  /**
+   * The account bindings (the broker's UserStore): each batch is stored under the gateway its equipment is bound to,
+   * and one naming another gateway is dead-lettered as `forged` (provenance.ts). Without it the payload's word is taken.
+   */
+  equipmentOwners?: EquipmentOwners;
   /** SQLite file for rejected messages; without it they are only counted and logged. */
   deadLetterFile?: string;
   /** Serve /metrics and /health on this port (0: any free port); no HTTP server when absent. */
@@ -82,7 +88,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
 
   const metrics: IngestCounts = {
     messagesReceived: 0, readingsWritten: 0, batchesWritten: 0,
-    rejected: { bad_json: 0, schema: 0, unknown_topic: 0, oversized: 0, refused_by_influxdb: 0 },
+    rejected: Object.fromEntries(RejectReason.options.map((r) => [r, 0])) as Record<RejectReason, number>,
   };
   let acks: OrderedAcks | undefined;
   const rollups = new RollupWriter({
@@ -115,14 +121,16 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     metrics.rejected[reason]++;
     prometheus.rejected.inc({ reason });
     deadLetters?.add({ reason, topic: packet.topic, detail, payload: packet.payload as Buffer });
-    logger.warn({ reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
+    // A batch claiming another gateway's identity is an alarm, not a malformed message.
+    if (reason === 'forged') logger.error({ alarm: 'forged_provenance', reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
+    else logger.warn({ reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
   };
 
   const receive = (packet: IPublishPacket) => {
     metrics.messagesReceived++;
     prometheus.messagesReceived.inc();
     const ack = heldAcks.hold(packet);
-    const lines = toLines(packet, reject);
+    const lines = toLines(packet, reject, options.equipmentOwners);
     if (!lines) ack();
     else batcher.add({
       ...lines,
@@ -202,7 +210,7 @@ const validateBatch = batchValidator();
 interface IngestItem extends BatchItem { extremes: MessageExtremes | undefined }
 
 /** Validates a message; returns its line protocol, or undefined after recording why it was rejected. */
-function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): Pick<IngestItem, 'body' | 'lines' | 'extremes'> | undefined {
+function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void, owners: EquipmentOwners | undefined): Pick<IngestItem, 'body' | 'lines' | 'extremes'> | undefined {
   const topic = parseTopic(packet.topic);
   if ('error' in topic || topic.kind !== 'data') {
     reject('unknown_topic', packet, 'error' in topic ? topic.error : 'not a data topic');
@@ -225,7 +233,12 @@ function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: 
     reject('schema', packet, `${checked.path}: ${checked.message}`);
     return undefined;
   }
-  const { gateway, readings } = checked.batch;
-  const key = { site: topic.site, equipment: topic.equipment, gateway };
+  const { readings } = checked.batch;
+  const origin = owners ? provenance(owners, topic.site, topic.equipment, checked.batch.gateway) : { ok: true as const, gateway: checked.batch.gateway };
+  if (!origin.ok) {
+    reject(origin.reason, packet, origin.detail);
+    return undefined;
+  }
+  const key = { site: topic.site, equipment: topic.equipment, gateway: origin.gateway };
   return { body: readingsToLines(key, readings), lines: readings.length, extremes: extremesOf(key, readings) };
 }

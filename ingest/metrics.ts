@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RejectReason } from './dead-letters.js';
+import { RejectReason } from './dead-letters.js';
 
 /**
  * Prometheus metrics of one ingest instance. Its own Registry, not prom-client's global one: the API
@@ -23,6 +23,6 @@ export class IngestPrometheus {
   constructor(backlog: () => number, unacked: () => number) {
     new Gauge({ name: 'pilothub_ingest_backlog_readings', help: 'readings accepted but not yet in InfluxDB', registers: [this.registry], collect() { this.set(backlog()); } });
     new Gauge({ name: 'pilothub_ingest_unacked_messages', help: 'messages received but not yet acknowledged', registers: [this.registry], collect() { this.set(unacked()); } });
-    for (const reason of ['bad_json', 'schema', 'unknown_topic', 'oversized', 'refused_by_influxdb'] satisfies RejectReason[]) this.rejected.inc({ reason }, 0);
+    for (const reason of RejectReason.options) this.rejected.inc({ reason }, 0);
   }
 }
