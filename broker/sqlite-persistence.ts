@@ -96,7 +96,9 @@ export class SqlitePersistence extends MemoryPersistenceClass {
       inClean: db.prepare('DELETE FROM incoming WHERE client_id = ?'),
       willPut: db.prepare('INSERT OR REPLACE INTO wills (client_id, packet) VALUES (?, ?)'),
       willDel: db.prepare('DELETE FROM wills WHERE client_id = ?'),
-      depths: db.prepare('SELECT client_id AS clientId, count(*) AS n FROM outgoing_queue GROUP BY client_id'),
+      // Sessions with subscriptions but an empty queue count too: 0 is a reading, an absent series is not.
+      depths: db.prepare(`SELECT client_id AS clientId, sum(n) AS n FROM (SELECT client_id, count(*) AS n FROM outgoing_queue GROUP BY client_id
+        UNION ALL SELECT DISTINCT client_id, 0 FROM subscriptions) GROUP BY client_id`),
     };
   }
 

@@ -41,6 +41,14 @@ export interface IngestOptions {
    * and one naming another gateway is dead-lettered as `forged` (provenance.ts). Without it the payload's word is taken.
    */
   equipmentOwners?: EquipmentOwners;
+  /** /health is degraded once the oldest unacknowledged message has waited this long (default 60 s): an ack stall. */
+  maxUnackedAgeMs?: number;
+  /**
+   * Messages the broker holds (queued or in flight) for this session, where known: under `npm start` the in-process
+   * broker's count (broker.queueDepth). /health is degraded above `maxSessionQueue` (default 10 000).
+   */
+  sessionQueue?: () => number | undefined;
+  maxSessionQueue?: number;
   /** SQLite file for rejected messages; without it they are only counted and logged. */
   deadLetterFile?: string;
   /** Serve /metrics and /health on this port (0: any free port); no HTTP server when absent. */
@@ -108,7 +116,14 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     },
     failed: () => prometheus.writeErrors.inc(),
   });
-  const prometheus = new IngestPrometheus(() => batcher.backlog, () => acks?.pending ?? 0);
+  const oldestUnackedMs = () => {
+    const since = acks?.oldestSince;
+    return since === undefined ? 0 : Date.now() - since;
+  };
+  const prometheus = new IngestPrometheus({
+    backlog: () => batcher.backlog, unacked: () => acks?.pending ?? 0, oldestUnackedMs,
+    stalled: () => Number(ackStall() !== undefined), sessionQueue: () => options.sessionQueue?.(),
+  });
 
   const client: MqttClient = connectMqtt(options.mqttUrl, {
     clientId, clean: false,
@@ -167,11 +182,23 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   await subscribed;
 
+  const maxUnackedAgeMs = options.maxUnackedAgeMs ?? 60_000;
+  const maxSessionQueue = options.maxSessionQueue ?? 10_000;
+  /** Why acknowledgements are stalled, if they are: a message waiting too long, or the broker's queue for us too deep. */
+  function ackStall(): string | undefined {
+    const age = oldestUnackedMs();
+    if (age > maxUnackedAgeMs) return `the oldest unacknowledged message has waited ${Math.round(age / 1000)} s (limit ${maxUnackedAgeMs / 1000} s); ${acks?.pending ?? 0} messages unacknowledged`;
+    const queued = options.sessionQueue?.();
+    if (queued !== undefined && queued > maxSessionQueue) return `the broker holds ${queued} messages for session "${clientId}" (limit ${maxSessionQueue})`;
+    return undefined;
+  }
   const health = (): IngestHealth => {
     const backlog = batcher.backlog;
     if (batcher.lastError) return { status: 'degraded', backlog, detail: `InfluxDB writes fail (${batcher.lastError}); ${backlog} readings held unacknowledged` };
     if (rollups.lastError) return { status: 'degraded', backlog, detail: `rollup writes fail (${rollups.lastError}); ${backlog} readings written but held unacknowledged until their rollups are` };
     if (backlog >= maxPendingLines / 2) return { status: 'degraded', backlog, detail: `backlog of ${backlog} readings (limit ${maxPendingLines})` };
+    const stall = ackStall();
+    if (stall) return { status: 'degraded', backlog, detail: stall };
     return { status: 'ok', backlog };
   };
   let metricsServer: MetricsServer | undefined;

@@ -20,6 +20,7 @@ const Env = z.object({
   PILOTHUB_INGEST_METRICS_PORT: optionalInt,
   PILOTHUB_INGEST_MAX_BATCH_LINES: optionalInt,
   PILOTHUB_INGEST_MAX_BATCH_DELAY_MS: optionalInt,
+  PILOTHUB_INGEST_MAX_UNACKED_AGE_MS: optionalInt,
 });
 
 const parsed = Env.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
@@ -48,6 +49,7 @@ const ingest = await startIngest({
   metricsPort: env.PILOTHUB_INGEST_METRICS_PORT,
   maxBatchLines: env.PILOTHUB_INGEST_MAX_BATCH_LINES,
   maxBatchDelayMs: env.PILOTHUB_INGEST_MAX_BATCH_DELAY_MS,
+  maxUnackedAgeMs: env.PILOTHUB_INGEST_MAX_UNACKED_AGE_MS,
 });
 logger.info({ metricsPort: ingest.metricsPort }, 'ingest ready');
 const shutdown = () => void ingest.stop().then(() => process.exit(0));
