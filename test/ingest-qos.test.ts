@@ -23,6 +23,8 @@ describe('ingest acknowledges QoS 2 deliveries too (issue #12)', () => {
 
     await eventually('no unacknowledged message left', async () => ((await metric(metricsUrl, 'pilothub_ingest_unacked_messages')) === 0 ? true : undefined), 10_000);
     expect(Date.now() - published).toBeLessThan(10_000);
+    // Before the fix the broker's queue for ingest only grew; now it drains with the acknowledgements.
+    await eventually('the broker\'s queue for ingest drained', () => (mqttBroker.queueDepth('ingest-qos2') === 0 ? true : undefined), 5000);
     const values = (await stored(influx.client, 'dryer-1')).map((p) => p.value);
     expect(values).toEqual(Array.from({ length: 101 }, (_, i) => i));
   });
