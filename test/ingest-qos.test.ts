@@ -4,6 +4,7 @@ import type { Account } from '../broker/accounts.js';
 import { topics } from '../common/contracts/index.js';
 import { batch, client, metric, stored, userStore } from './helpers/edges.js';
 import { broker, eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 
 const GATEWAY: Account = { username: 'gw-a', role: 'gateway', site: 'hall-a', gateway: 'gw-a', equipment: ['dryer-1', 'mixer-1'] };
 const INGEST: Account = { username: 'ingest', role: 'ingest' };
@@ -71,5 +72,29 @@ describe('ingest acknowledges QoS 2 deliveries too (issue #12)', () => {
     expect(found.filter((n) => !expected.includes(n)).length).toBeLessThanOrEqual(1);
     const metricsUrl = `http://127.0.0.1:${running.metricsPort}/metrics`;
     await eventually('nothing left unacknowledged', async () => ((await metric(metricsUrl, 'pilothub_ingest_unacked_messages')) === 0 ? true : undefined), 10_000);
+  });
+
+  it('takes ownership of a QoS 2 message (PUBREC) only once it is written: an ingest stopped before that loses nothing', async () => {
+    const influx = await influxd();
+    const mqttBroker = await broker({ persistenceFile: join(tempDir(), 'sessions.sqlite') });
+    const options = { mqttUrl: mqttBroker.url, influxUrl: influx.url, clientId: 'ingest-qos2-owner' };
+    const first = await ingest(options);
+    await influx.kill();
+    const gw = await client(mqttBroker.url, undefined);
+    const t = Date.now();
+    await gw.publishAsync(topics.data('hall-a', 'dryer-1'), batch('gw-a', 1, [{ p: 'temp', v: 42.5, t }]), { qos: 2 });
+    await eventually('ingest to receive it', () => (first.metrics.messagesReceived >= 1 ? true : undefined));
+    await first.stop();
+
+    // Had PUBREC left on receipt, the broker would now send only PUBREL, and a new ingest has nothing to write.
+    const { startPrivateInfluxd } = await import('../common/runtime/influxd.js');
+    const restarted = await startPrivateInfluxd({ dataDir: influx.dataDir, port: influx.port });
+    teardown(() => restarted.stop());
+    await ingest(options);
+    const values = await eventually('the QoS 2 reading after the restart', async () => {
+      const points = await stored(influx.client, 'dryer-1');
+      return points.length ? points.map((p) => p.value) : undefined;
+    });
+    expect(values).toEqual([42.5]);
   });
 });
