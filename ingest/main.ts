@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { createLogger } from '../common/runtime/logger.js';
 import { influxAuthFromEnv } from '../common/influx/v1-client.js';
+import { equipmentOwnersFromFile } from './account-bindings.js';
 import { startIngest } from './ingest.js';
 
 const optionalInt = z.coerce.number().int().nonnegative().optional();
@@ -21,6 +22,7 @@ const Env = z.object({
   PILOTHUB_INGEST_MAX_BATCH_LINES: optionalInt,
   PILOTHUB_INGEST_MAX_BATCH_DELAY_MS: optionalInt,
   PILOTHUB_INGEST_MAX_UNACKED_AGE_MS: optionalInt,
+  PILOTHUB_INGEST_ACCOUNTS: z.string().optional().describe("the broker's user store (users.sqlite): store each batch under the gateway its equipment is bound to"),
 });
 
 const parsed = Env.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
@@ -34,6 +36,13 @@ try {
   influxAuth = influxAuthFromEnv();
 } catch (err) {
   process.stderr.write(`ingest: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+let equipmentOwners;
+try {
+  equipmentOwners = env.PILOTHUB_INGEST_ACCOUNTS ? equipmentOwnersFromFile(env.PILOTHUB_INGEST_ACCOUNTS) : undefined;
+} catch (err) {
+  process.stderr.write(`ingest: PILOTHUB_INGEST_ACCOUNTS="${env.PILOTHUB_INGEST_ACCOUNTS}": ${(err as Error).message}\n`);
   process.exit(2);
 }
 const logger = createLogger('ingest-main', { clientId: env.PILOTHUB_INGEST_CLIENT_ID });
@@ -50,6 +59,7 @@ const ingest = await startIngest({
   maxBatchLines: env.PILOTHUB_INGEST_MAX_BATCH_LINES,
   maxBatchDelayMs: env.PILOTHUB_INGEST_MAX_BATCH_DELAY_MS,
   maxUnackedAgeMs: env.PILOTHUB_INGEST_MAX_UNACKED_AGE_MS,
+  equipmentOwners,
 });
 logger.info({ metricsPort: ingest.metricsPort }, 'ingest ready');
 const shutdown = () => void ingest.stop().then(() => process.exit(0));

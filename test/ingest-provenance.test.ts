@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../broker/accounts.js';
 import { topics } from '../common/contracts/index.js';
 import { DeadLetterStore } from '../ingest/dead-letters.js';
-import { batch, client, PASSWORD, stored, userStore } from './helpers/edges.js';
+import { freePort } from '../common/runtime/ports.js';
+import { batch, client, metric, PASSWORD, stored, userStore } from './helpers/edges.js';
 import { broker, eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
 
 const GW_A: Account = { username: 'gw-a', role: 'gateway', site: 'hall-a', gateway: 'gw-a', equipment: ['dryer-1'] };
 const GW_B: Account = { username: 'gw-b', role: 'gateway', site: 'hall-b', gateway: 'gw-b', equipment: ['oven-1'] };
@@ -48,5 +52,33 @@ describe('provenance: the stored gateway is the account bound to the equipment (
     expect((await stored(influx.client, 'dryer-1')).map((p) => [p.value, p.gateway])).toEqual([[3, 'gw-a']]);
     expect(await stored(influx.client, 'mixer-9')).toEqual([]);
     expect(running.metrics.rejected).toMatchObject({ forged: 1, unbound: 1 });
+  });
+
+  it('ingest run alone reads the bindings from the broker\'s user store file (PILOTHUB_INGEST_ACCOUNTS)', async () => {
+    const influx = await influxd();
+    const users = await userStore([GW_A, GW_B, INGEST]);
+    const mqttBroker = await broker({ users });
+    const metricsPort = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/main.ts'], {
+      stdio: 'ignore',
+      env: {
+        ...process.env, PILOTHUB_MQTT_URL: mqttBroker.url, PILOTHUB_INFLUX_URL: influx.url, PILOTHUB_MQTT_USERNAME: 'ingest', PILOTHUB_MQTT_PASSWORD: PASSWORD,
+        PILOTHUB_INGEST_CLIENT_ID: 'ingest-provenance-alone', PILOTHUB_INGEST_METRICS_PORT: String(metricsPort), PILOTHUB_INGEST_ACCOUNTS: users.file,
+      },
+    });
+    teardown(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    });
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    await eventually('ingest process ready', async () => ((await fetch(metricsUrl)).ok ? true : undefined), 30_000);
+    const gwB = await client(mqttBroker.url, 'gw-b');
+    const t = Date.now();
+    await gwB.publishAsync(topics.data('hall-b', 'oven-1'), batch('gw-a', 1, [{ p: 'temp', v: 1, t }]), { qos: 1 });
+    await gwB.publishAsync(topics.data('hall-b', 'oven-1'), batch('gw-b', 2, [{ p: 'temp', v: 2, t: t + 1 }]), { qos: 1 });
+    await eventually('the genuine batch', async () => ((await stored(influx.client, 'oven-1')).length ? true : undefined));
+    expect((await stored(influx.client, 'oven-1')).map((p) => [p.value, p.gateway])).toEqual([[2, 'gw-b']]);
+    expect(await metric(metricsUrl, 'pilothub_ingest_rejected_total', 'reason="forged"')).toBe(1);
   });
 });
