@@ -154,10 +154,10 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     });
   };
 
-  // Ingest subscribes at QoS 1, but a broker may still deliver QoS 2 against [MQTT-3.8.4-6] (aedes 1.2 downgrades only
-  // for a subscription whose filter equals the topic, lib/client.js deliverQoS). mqtt.js calls handleMessage for QoS 2 only at PUBREL,
-  // after it has sent PUBREC; the message is taken here instead, when the PUBLISH arrives, so its PUBREC can be
-  // held until it is written (ordered-acks.ts).
+  // Ingest subscribes at QoS 1, but a broker may still deliver QoS 2 against [MQTT-3.8.4-6] (aedes 1.2 downgrades
+  // only for a subscription whose filter equals the topic, lib/client.js deliverQoS). mqtt.js calls handleMessage for
+  // QoS 2 only at PUBREL, after it has sent PUBREC; the message is taken here instead, when the PUBLISH arrives, so
+  // its PUBREC can be held until it is written (ordered-acks.ts).
   client.on('packetreceive', (packet) => {
     if (packet.cmd === 'publish' && packet.qos === 2) receive(packet);
   });

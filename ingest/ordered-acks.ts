@@ -21,7 +21,7 @@ export class OrderedAcks {
   private generation = 0;
   private readonly holding = new Map<number, string>();
 
-  /** `resume` gates mqtt.js reading the next packet (back-pressure) once a held acknowledgement was handed over. */
+  /** `resume` gates mqtt.js reading the packet after a QoS 2 PUBLISH (back-pressure), as handleMessage does for QoS 1. */
   constructor(private readonly client: MqttClient, resume: () => Promise<void> = () => Promise.resolve()) {
     const internal = client as unknown as { _sendPacket: (packet: { cmd: string; messageId?: number }, cb?: () => void, ...rest: unknown[]) => void };
     const send = internal._sendPacket.bind(client);
@@ -32,7 +32,9 @@ export class OrderedAcks {
       if (!entry) return send(packet, cb, ...rest);
       this.holding.delete(packet.messageId!);
       entry.send = () => send(packet);
-      void resume().then(() => cb?.());
+      // QoS 1's handleMessage already waited for room before mqtt.js sent the PUBACK; QoS 2 never passed through it.
+      if (entry.cmd === 'pubrec') void resume().then(() => cb?.());
+      else cb?.();
       this.release();
     };
     client.on('close', () => {
