@@ -97,12 +97,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const broker: RunningBroker = await startBroker({
       host: options.host, port: options.mqttPort, portEnvVar: 'PILOTHUB_MQTT_PORT', users,
       persistenceFile: join(options.dataDir, 'broker', 'sessions.sqlite'), tls: tlsOptionsFromEnv(),
+      metricsPort: Number(process.env.PILOTHUB_BROKER_METRICS_PORT ?? 0),
     });
     stops.push(() => broker.stop());
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
     const ingest: RunningIngest = await startIngest({
       mqttUrl, influxUrl, influxAuth: options.influxAuth, username: ingestAccount.username, password: ingestAccount.password,
-      deadLetterFile: deadLettersFile(options.dataDir), metricsPort: options.ingestMetricsPort,
+      deadLetterFile: deadLettersFile(options.dataDir), metricsPort: options.ingestMetricsPort, equipmentOwners: users,
+      sessionQueue: () => broker.queueDepth('pilothub-ingest'),
     });
     stops.push(() => ingest.stop());
     // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.
@@ -143,7 +145,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     gateway.onReload((result) => {
       if (result.ok) void syncGatewayAccount().catch((err: Error) => logger.error({ err: err.message }, 'could not update the gateway account after a reload'));
     });
-    logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
+    logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, brokerMetricsUrl: `http://127.0.0.1:${broker.metricsPort}/metrics`, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
     return { apiUrl: api.url, mqttUrl, influxUrl: influxUrl, stop: stopAll };
   } catch (err) {
     await stopAll();

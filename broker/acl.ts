@@ -13,7 +13,12 @@ export type Decision = { ok: true } | { ok: false; reason: string };
 const ALLOW: Decision = { ok: true };
 const deny = (reason: string): Decision => ({ ok: false, reason });
 
-export function canPublish(account: Account, topic: string, options: { retain?: boolean } = {}): Decision {
+/**
+ * `equipmentOwner` is the username the equipment of the topic is bound to (user-store.ts `ownerOf`): equipment ids
+ * are unique on the platform, so an account that lists an equipment bound to another one (a store written before
+ * that rule) may not publish for it either; births and device states of two sites would overwrite each other.
+ */
+export function canPublish(account: Account, topic: string, options: { retain?: boolean; equipmentOwner?: string } = {}): Decision {
   if (account.role !== 'gateway') return deny(`role "${account.role}" may not publish`);
   // [MQTT-3.3.2-2]: a PUBLISH topic name must not contain wildcards; mqtt-packet enforces it too.
   if (/[+#]/.test(topic)) return deny('topic names may not contain wildcards');
@@ -25,6 +30,9 @@ export function canPublish(account: Account, topic: string, options: { retain?: 
   }
   if (!account.equipment.includes(parsed.equipment)) {
     return deny(`gateway "${account.gateway}" is not bound to equipment "${parsed.equipment}"`);
+  }
+  if (options.equipmentOwner !== undefined && options.equipmentOwner !== account.username) {
+    return deny(`equipment "${parsed.equipment}" is bound to account "${options.equipmentOwner}", not "${account.username}"`);
   }
   // Births are retained by design; retained data would replay an old batch to every new subscriber.
   if (parsed.kind === 'data' && options.retain) return deny('data messages may not be retained');

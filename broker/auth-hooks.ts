@@ -1,8 +1,15 @@
 import type { AedesOptions, Client } from 'aedes';
+import { parseTopic } from '../common/contracts/topics.js';
 import type { Logger } from '../common/runtime/logger.js';
 import type { Account } from './accounts.js';
 import { canPublish, canSubscribe } from './acl.js';
-import type { UserStore } from './user-store.js';
+import type { EquipmentOwner, UserStore } from './user-store.js';
+
+/** The account the topic's equipment is bound to; undefined for status topics and unknown equipment. */
+function equipmentOwner(users: UserStore, topic: string): EquipmentOwner | undefined {
+  const parsed = parseTopic(topic);
+  return 'error' in parsed || parsed.kind === 'status' ? undefined : users.ownerOf(parsed.equipment);
+}
 
 // CONNACK return codes of MQTT 3.1.1 §3.2.2.3.
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -49,9 +56,14 @@ export function authHooks(users: UserStore, logger: Logger): Pick<AedesOptions, 
       // A null client is aedes publishing a stored will of a dead broker's client: checked at its CONNECT.
       if (!client) return done(null);
       const account = accounts.get(client);
-      const decision = account ? canPublish(account, packet.topic, { retain: packet.retain }) : { ok: false as const, reason: 'not authenticated' };
+      const owner = equipmentOwner(users, packet.topic);
+      const decision = account ? canPublish(account, packet.topic, { retain: packet.retain, equipmentOwner: owner?.username }) : { ok: false as const, reason: 'not authenticated' };
       if (decision.ok) return done(null);
-      logger.warn({ clientId: client.id, username: account?.username, topic: packet.topic, reason: decision.reason }, 'refused publish');
+      const context = { clientId: client.id, username: account?.username, topic: packet.topic, reason: decision.reason };
+      // Publishing for equipment bound to another account is an identity conflict: alarm level, naming the holder.
+      if (owner && owner.username !== account?.username) {
+        logger.error({ ...context, alarm: 'equipment_conflict', holder: owner.username, holderSite: owner.site }, `refused publish: ${decision.reason}`);
+      } else logger.warn(context, 'refused publish');
       // MQTT 3.1.1 has no negative PUBACK: aedes closes the connection, which the publisher sees.
       done(new Error(`publish to ${packet.topic} refused: ${decision.reason}`));
     },

@@ -4,7 +4,10 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
 import { describeListenError } from '../common/runtime/ports.js';
 import { createLogger } from '../common/runtime/logger.js';
+import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import { authHooks } from './auth-hooks.js';
+import { BrokerPrometheus } from './metrics.js';
+import { DEFAULT_MAX_PACKET_BYTES, limitPacketSize } from './packet-limit.js';
 import { SqlitePersistence } from './sqlite-persistence.js';
 import type { UserStore } from './user-store.js';
 
@@ -21,13 +24,22 @@ export interface BrokerOptions {
   aedes?: AedesOptions;
   /** Names the setting that moves the port, for the "port in use" error. */
   portEnvVar?: string;
+  /** Larger packets are refused and their connection closed (packet-limit.ts); default DEFAULT_MAX_PACKET_BYTES. */
+  maxPacketBytes?: number;
+  /** Serve GET /metrics on this port (0: any free port); no HTTP server when absent. */
+  metricsPort?: number;
 }
 
 export interface RunningBroker {
   host: string;
   port: number;
   tlsPort?: number;
+  /** Port of GET /metrics when `metricsPort` was given. */
+  metricsPort?: number;
   aedes: Aedes;
+  prometheus: BrokerPrometheus;
+  /** QoS 1/2 messages queued or in flight for a persistent session; undefined without `persistenceFile`. */
+  queueDepth(clientId: string): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -37,6 +49,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const logger = createLogger('broker');
   const persistence = options.persistenceFile ? new SqlitePersistence(options.persistenceFile) : undefined;
   if (!options.users) logger.warn('no MQTT accounts configured: anonymous clients may connect and publish anything');
+  for (const { equipment, holder, refused } of options.users?.conflicts ?? []) {
+    logger.error({ alarm: 'equipment_conflict', equipmentId: equipment, holder: holder.username, refused }, `equipment "${equipment}" is bound to both "${holder.username}" and "${refused}": only "${holder.username}" may publish it; remove it from "${refused}" (pilothub user add)`);
+  }
   const aedes = await Aedes.createBroker({
     ...(persistence ? { persistence } : {}),
     ...(options.users ? authHooks(options.users, logger) : {}),
@@ -45,8 +60,19 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'client error'));
   aedes.on('client', (client) => logger.debug({ clientId: client.id }, 'client connected'));
   aedes.on('clientDisconnect', (client) => logger.debug({ clientId: client.id }, 'client disconnected'));
+  const prometheus = new BrokerPrometheus(() => persistence?.queueDepths() ?? new Map());
+  const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const handle = (socket: Socket) => {
+    const client = aedes.handle(socket);
+    limitPacketSize(client, maxPacketBytes, ({ cmd, bytes }) => {
+      prometheus.refused.inc({ reason: 'too_large' });
+      logger.warn({ clientId: client.id, remoteAddress: socket.remoteAddress, cmd, bytes, maxPacketBytes }, `refused a ${cmd ?? 'packet'} of ${bytes} bytes (limit ${maxPacketBytes}); connection closed`);
+    });
+  };
   const servers: Server[] = [];
+  let metricsServer: MetricsServer | undefined;
   const stop = async () => {
+    await metricsServer?.close();
     // server.close() resolves only once every connection ended, which aedes.close() brings about.
     const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -54,20 +80,26 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await persistence?.destroy();
   };
   try {
-    const server = createServer({ noDelay: true }, aedes.handle);
+    const server = createServer({ noDelay: true }, handle);
     const port = await listen(server, host, options.port, 'MQTT broker', options.portEnvVar);
     servers.push(server);
     let tlsPort: number | undefined;
     if (options.tls) {
       const tls = createTlsServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, (socket) => {
         (socket as unknown as Socket).setNoDelay(true);
-        aedes.handle(socket);
+        handle(socket as unknown as Socket);
       });
       tlsPort = await listen(tls, host, options.tls.port, 'MQTT broker (TLS)');
       servers.push(tls);
     }
-    logger.info({ host, port, tlsPort, authentication: Boolean(options.users), persistence: options.persistenceFile ?? 'memory' }, 'broker listening');
-    return { host, port, tlsPort, aedes, stop };
+    if (options.metricsPort !== undefined) {
+      metricsServer = await serveMetrics({ registry: prometheus.registry, host, port: options.metricsPort, what: 'broker metrics', portEnvVar: 'PILOTHUB_BROKER_METRICS_PORT' });
+    }
+    logger.info({ host, port, tlsPort, metricsPort: metricsServer?.port, maxPacketBytes, authentication: Boolean(options.users), persistence: options.persistenceFile ?? 'memory' }, 'broker listening');
+    return {
+      host, port, tlsPort, metricsPort: metricsServer?.port, aedes, prometheus, stop,
+      queueDepth: (clientId) => (persistence ? (persistence.queueDepths().get(clientId) ?? 0) : undefined),
+    };
   } catch (err) {
     await stop();
     throw err;

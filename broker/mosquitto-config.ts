@@ -1,5 +1,6 @@
 import { TOPIC_ROOT } from '../common/contracts/topics.js';
 import type { Account } from './accounts.js';
+import { DEFAULT_MAX_PACKET_BYTES } from './packet-limit.js';
 
 /**
  * Configuration for running pilothub on Eclipse Mosquitto instead of aedes (broker/README.md "Mosquitto,
@@ -7,7 +8,7 @@ import type { Account } from './accounts.js';
  * ingest: max_queued_messages 1000 drops messages for a slow persistent subscriber with only a log notice,
  * max_inflight_messages 20 caps ingest, which holds PUBACKs until InfluxDB has the batch, at 20 messages per write.
  */
-export function mosquittoConf(options: { host: string; port: number; passwordFile: string; aclFile: string; persistenceDir: string; runAsRoot?: boolean }): string {
+export function mosquittoConf(options: { host: string; port: number; passwordFile: string; aclFile: string; persistenceDir: string; runAsRoot?: boolean; maxPacketBytes?: number }): string {
   return [
     'per_listener_settings false',
     `listener ${options.port} ${options.host}`,
@@ -22,19 +23,28 @@ export function mosquittoConf(options: { host: string; port: number; passwordFil
     'max_queued_messages 0',
     'max_queued_bytes 0',
     'set_tcp_nodelay true',
+    // The same limit as aedes' (packet-limit.ts): a larger packet closes the connection.
+    `max_packet_size ${options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES}`,
     // Mosquitto started as root drops to the "mosquitto" user, which cannot read a private config directory.
     ...(options.runAsRoot ? ['user root'] : []),
     '',
   ].join('\n');
 }
 
-/** Mosquitto ACL lines equivalent to canPublish/canSubscribe for these accounts. */
+/**
+ * Mosquitto ACL lines equivalent to canPublish/canSubscribe for these accounts. An equipment id listed by two
+ * accounts (a store from before ids were unique) is granted to the first only, as UserStore binds it: pass
+ * `users.list('rowid')`.
+ */
 export function mosquittoAcl(accounts: Account[]): string {
   const lines: string[] = [];
+  const bound = new Set<string>();
   for (const a of accounts) {
     lines.push(`user ${a.username}`);
     if (a.role === 'gateway') {
-      for (const e of a.equipment) lines.push(...(['data', 'birth', 'state'] as const).map((kind) => `topic write ${TOPIC_ROOT}/${a.site}/${e}/${kind}`));
+      const own = a.equipment.filter((e) => !bound.has(e));
+      for (const e of own) bound.add(e);
+      for (const e of own) lines.push(...(['data', 'birth', 'state'] as const).map((kind) => `topic write ${TOPIC_ROOT}/${a.site}/${e}/${kind}`));
       lines.push(`topic write ${TOPIC_ROOT}/${a.site}/gateway/${a.gateway}/status`);
     } else {
       lines.push(`topic read ${TOPIC_ROOT}/#`);

@@ -96,6 +96,9 @@ export class SqlitePersistence extends MemoryPersistenceClass {
       inClean: db.prepare('DELETE FROM incoming WHERE client_id = ?'),
       willPut: db.prepare('INSERT OR REPLACE INTO wills (client_id, packet) VALUES (?, ?)'),
       willDel: db.prepare('DELETE FROM wills WHERE client_id = ?'),
+      // Sessions with subscriptions but an empty queue count too: 0 is a reading, an absent series is not.
+      depths: db.prepare(`SELECT client_id AS clientId, sum(n) AS n FROM (SELECT client_id, count(*) AS n FROM outgoing_queue GROUP BY client_id
+        UNION ALL SELECT DISTINCT client_id, 0 FROM subscriptions) GROUP BY client_id`),
     };
   }
 
@@ -256,6 +259,11 @@ export class SqlitePersistence extends MemoryPersistenceClass {
       return;
     }
     for (const { resolve } of group) resolve();
+  }
+
+  /** QoS 1/2 messages queued or in flight per persistent session, as committed: for /metrics and ingest's health. */
+  queueDepths(): Map<string, number> {
+    return new Map((this.sql.depths.all() as { clientId: string; n: number }[]).map((r) => [r.clientId, r.n]));
   }
 
   override async destroy(): Promise<void> {

@@ -18,34 +18,89 @@ function hash(password: string, salt: Buffer, options: ScryptOptions): Promise<B
 
 interface Row { username: string; account: string; salt: Buffer; hash: Buffer; params: string }
 
+/** The gateway account an equipment id is bound to: who alone may publish its data, births and states. */
+export interface EquipmentOwner { username: string; site: string; gateway: string }
+
+/** Refused binding: the equipment id is already bound to another gateway account (ids are unique on the platform). */
+export class EquipmentTakenError extends Error {
+  constructor(readonly equipment: string, readonly holder: EquipmentOwner) {
+    super(`equipment "${equipment}" is already bound to account "${holder.username}" (site "${holder.site}", gateway "${holder.gateway}"); equipment ids are unique on the platform: remove it there first`);
+  }
+}
+
 /**
  * MQTT service accounts with scrypt-hashed passwords (per-user random salt, timing-safe compare) in SQLite.
  * `pilothub user add/remove` and `npm start` write it; the broker reads it on every CONNECT.
  */
 export class UserStore {
   private readonly db: Database.Database;
+  private readonly owner;
+  /** Bindings of accounts stored before equipment ids were unique that lost to an earlier account (see constructor). */
+  readonly conflicts: { equipment: string; holder: EquipmentOwner; refused: string }[] = [];
 
   constructor(readonly file: string) {
     this.db = openSqlite(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS users (
       username TEXT PRIMARY KEY, account TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL, params TEXT NOT NULL,
-      updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`);
+      updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+      CREATE TABLE IF NOT EXISTS equipment_bindings (equipment TEXT PRIMARY KEY, username TEXT NOT NULL, site TEXT NOT NULL, gateway TEXT NOT NULL)`);
+    this.owner = this.db.prepare('SELECT username, site, gateway FROM equipment_bindings WHERE equipment = ?');
+    // Rebuilt from the accounts on every open, so a store written before ids were unique gets its index too: the
+    // account stored first keeps a doubly bound equipment id, the other's binding is reported and refused.
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM equipment_bindings');
+      for (const account of this.list('rowid')) {
+        if (account.role !== 'gateway') continue;
+        for (const equipment of account.equipment) {
+          const holder = this.ownerOf(equipment);
+          if (holder) this.conflicts.push({ equipment, holder, refused: account.username });
+          else this.bind(equipment, account);
+        }
+      }
+    }).immediate();
   }
 
-  /** Creates the account or replaces its bindings and password. */
+  /** Creates the account or replaces its bindings and password; refuses equipment bound to another account. */
   async set(account: Account, password: string): Promise<void> {
     const valid = Account.parse(account);
     if (password.length < 12) throw new Error(`password for "${valid.username}" must be at least 12 characters`);
+    this.checkFree(valid);
     const salt = randomBytes(16);
     const key = await hash(password, salt, SCRYPT);
-    this.db.prepare(`INSERT INTO users (username, account, salt, hash, params) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT(username) DO UPDATE SET account = excluded.account, salt = excluded.salt, hash = excluded.hash,
-      params = excluded.params, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`)
-      .run(valid.username, JSON.stringify(valid), salt, key, JSON.stringify(SCRYPT));
+    this.db.transaction(() => {
+      // Again inside the transaction: another process may have bound the equipment while the password was hashed.
+      this.checkFree(valid);
+      this.db.prepare(`INSERT INTO users (username, account, salt, hash, params) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(username) DO UPDATE SET account = excluded.account, salt = excluded.salt, hash = excluded.hash,
+        params = excluded.params, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`)
+        .run(valid.username, JSON.stringify(valid), salt, key, JSON.stringify(SCRYPT));
+      this.db.prepare('DELETE FROM equipment_bindings WHERE username = ?').run(valid.username);
+      if (valid.role === 'gateway') for (const equipment of valid.equipment) this.bind(equipment, valid);
+    }).immediate();
   }
 
   remove(username: string): boolean {
-    return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM equipment_bindings WHERE username = ?').run(username);
+      return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+    }).immediate();
+  }
+
+  /** The gateway account bound to this equipment id, if any. */
+  ownerOf(equipment: string): EquipmentOwner | undefined {
+    return this.owner.get(equipment) as EquipmentOwner | undefined;
+  }
+
+  private checkFree(account: Account): void {
+    if (account.role !== 'gateway') return;
+    for (const equipment of account.equipment) {
+      const holder = this.ownerOf(equipment);
+      if (holder && holder.username !== account.username) throw new EquipmentTakenError(equipment, holder);
+    }
+  }
+
+  private bind(equipment: string, account: Extract<Account, { role: 'gateway' }>): void {
+    this.db.prepare('INSERT INTO equipment_bindings (equipment, username, site, gateway) VALUES (?, ?, ?, ?)').run(equipment, account.username, account.site, account.gateway);
   }
 
   get(username: string): Account | undefined {
@@ -53,8 +108,8 @@ export class UserStore {
     return row ? Account.parse(JSON.parse(row.account)) : undefined;
   }
 
-  list(): Account[] {
-    return (this.db.prepare('SELECT account FROM users ORDER BY username').all() as Pick<Row, 'account'>[])
+  list(order: 'username' | 'rowid' = 'username'): Account[] {
+    return (this.db.prepare(`SELECT account FROM users ORDER BY ${order}`).all() as Pick<Row, 'account'>[])
       .map((row) => Account.parse(JSON.parse(row.account)));
   }
 

@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { openSqlite } from '../common/runtime/sqlite.js';
 
-export const RejectReason = z.enum(['bad_json', 'schema', 'unknown_topic', 'oversized', 'refused_by_influxdb']);
+/** `forged` and `unbound`: the batch's gateway is not the one its equipment is bound to (ingest/provenance.ts). */
+export const RejectReason = z.enum(['bad_json', 'schema', 'unknown_topic', 'oversized', 'forged', 'unbound', 'refused_by_influxdb']);
 export type RejectReason = z.infer<typeof RejectReason>;
 
 /** Where ingest keeps dead letters under a data dir. */

@@ -8,7 +8,8 @@ import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import { batchValidator } from './batch-validator.js';
-import { DeadLetterStore, type RejectReason } from './dead-letters.js';
+import { DeadLetterStore, RejectReason } from './dead-letters.js';
+import { provenance, type EquipmentOwners } from './provenance.js';
 import { IngestPrometheus } from './metrics.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { RollupWriter } from './rollup-writer.js';
@@ -35,6 +36,19 @@ export interface IngestOptions {
   maxPendingLines?: number;
   /** InfluxDB writes in flight at once; acknowledgements stay in arrival order whatever finishes first. */
   concurrentWrites?: number;
+  /**
+   * The account bindings (the broker's UserStore): each batch is stored under the gateway its equipment is bound to,
+   * and one naming another gateway is dead-lettered as `forged` (provenance.ts). Without it the payload's word is taken.
+   */
+  equipmentOwners?: EquipmentOwners;
+  /** /health is degraded once the oldest unacknowledged message has waited this long (default 60 s): an ack stall. */
+  maxUnackedAgeMs?: number;
+  /**
+   * Messages the broker holds (queued or in flight) for this session, where known: under `npm start` the in-process
+   * broker's count (broker.queueDepth). /health is degraded above `maxSessionQueue` (default 10 000).
+   */
+  sessionQueue?: () => number | undefined;
+  maxSessionQueue?: number;
   /** SQLite file for rejected messages; without it they are only counted and logged. */
   deadLetterFile?: string;
   /** Serve /metrics and /health on this port (0: any free port); no HTTP server when absent. */
@@ -82,7 +96,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
 
   const metrics: IngestCounts = {
     messagesReceived: 0, readingsWritten: 0, batchesWritten: 0,
-    rejected: { bad_json: 0, schema: 0, unknown_topic: 0, oversized: 0, refused_by_influxdb: 0 },
+    rejected: Object.fromEntries(RejectReason.options.map((r) => [r, 0])) as Record<RejectReason, number>,
   };
   let acks: OrderedAcks | undefined;
   const rollups = new RollupWriter({
@@ -102,33 +116,54 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     },
     failed: () => prometheus.writeErrors.inc(),
   });
-  const prometheus = new IngestPrometheus(() => batcher.backlog, () => acks?.pending ?? 0);
+  const oldestUnackedMs = () => {
+    const since = acks?.oldestSince;
+    return since === undefined ? 0 : Date.now() - since;
+  };
+  const prometheus = new IngestPrometheus({
+    backlog: () => batcher.backlog, unacked: () => acks?.pending ?? 0, oldestUnackedMs,
+    stalled: () => Number(ackStall() !== undefined), sessionQueue: () => options.sessionQueue?.(),
+  });
 
   const client: MqttClient = connectMqtt(options.mqttUrl, {
     clientId, clean: false,
     username: options.username, password: options.password, ca: options.ca,
   });
-  acks = new OrderedAcks(client);
+  acks = new OrderedAcks(client, () => batcher.whenRoom());
   const heldAcks = acks;
 
   const reject = (reason: RejectReason, packet: IPublishPacket, detail: string) => {
     metrics.rejected[reason]++;
     prometheus.rejected.inc({ reason });
     deadLetters?.add({ reason, topic: packet.topic, detail, payload: packet.payload as Buffer });
-    logger.warn({ reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
+    // A batch claiming another gateway's identity is an alarm, not a malformed message.
+    if (reason === 'forged') logger.error({ alarm: 'forged_provenance', reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
+    else logger.warn({ reason, topic: packet.topic, detail }, `rejected message on ${packet.topic}: ${detail}`);
   };
 
-  client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
+  const receive = (packet: IPublishPacket) => {
     metrics.messagesReceived++;
     prometheus.messagesReceived.inc();
-    const ack = heldAcks.hold(packet.messageId);
-    const lines = toLines(packet, reject);
+    const ack = heldAcks.hold(packet);
+    const lines = toLines(packet, reject, options.equipmentOwners);
     if (!lines) ack();
     else batcher.add({
       ...lines,
       written: ack,
       refused: (reason) => { reject('refused_by_influxdb', packet, reason); ack(); },
     });
+  };
+
+  // Ingest subscribes at QoS 1, but a broker may still deliver QoS 2 against [MQTT-3.8.4-6] (aedes 1.2 downgrades
+  // only for a subscription whose filter equals the topic, lib/client.js deliverQoS). mqtt.js calls handleMessage for
+  // QoS 2 only at PUBREL, after it has sent PUBREC; the message is taken here instead, when the PUBLISH arrives, so
+  // its PUBREC can be held until it is written (ordered-acks.ts).
+  client.on('packetreceive', (packet) => {
+    if (packet.cmd === 'publish' && packet.qos === 2) receive(packet);
+  });
+  client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
+    // QoS 2 arrives here at PUBREL, long after it was received; the callback lets mqtt.js send PUBCOMP.
+    if (packet.qos !== 2) receive(packet);
     void batcher.whenRoom().then(() => callback());
   };
 
@@ -147,11 +182,23 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   await subscribed;
 
+  const maxUnackedAgeMs = options.maxUnackedAgeMs ?? 60_000;
+  const maxSessionQueue = options.maxSessionQueue ?? 10_000;
+  /** Why acknowledgements are stalled, if they are: a message waiting too long, or the broker's queue for us too deep. */
+  function ackStall(): string | undefined {
+    const age = oldestUnackedMs();
+    if (age > maxUnackedAgeMs) return `the oldest unacknowledged message has waited ${Math.round(age / 1000)} s (limit ${maxUnackedAgeMs / 1000} s); ${acks?.pending ?? 0} messages unacknowledged`;
+    const queued = options.sessionQueue?.();
+    if (queued !== undefined && queued > maxSessionQueue) return `the broker holds ${queued} messages for session "${clientId}" (limit ${maxSessionQueue})`;
+    return undefined;
+  }
   const health = (): IngestHealth => {
     const backlog = batcher.backlog;
     if (batcher.lastError) return { status: 'degraded', backlog, detail: `InfluxDB writes fail (${batcher.lastError}); ${backlog} readings held unacknowledged` };
     if (rollups.lastError) return { status: 'degraded', backlog, detail: `rollup writes fail (${rollups.lastError}); ${backlog} readings written but held unacknowledged until their rollups are` };
     if (backlog >= maxPendingLines / 2) return { status: 'degraded', backlog, detail: `backlog of ${backlog} readings (limit ${maxPendingLines})` };
+    const stall = ackStall();
+    if (stall) return { status: 'degraded', backlog, detail: stall };
     return { status: 'ok', backlog };
   };
   let metricsServer: MetricsServer | undefined;
@@ -190,7 +237,7 @@ const validateBatch = batchValidator();
 interface IngestItem extends BatchItem { extremes: MessageExtremes | undefined }
 
 /** Validates a message; returns its line protocol, or undefined after recording why it was rejected. */
-function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void): Pick<IngestItem, 'body' | 'lines' | 'extremes'> | undefined {
+function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: IPublishPacket, detail: string) => void, owners: EquipmentOwners | undefined): Pick<IngestItem, 'body' | 'lines' | 'extremes'> | undefined {
   const topic = parseTopic(packet.topic);
   if ('error' in topic || topic.kind !== 'data') {
     reject('unknown_topic', packet, 'error' in topic ? topic.error : 'not a data topic');
@@ -213,7 +260,12 @@ function toLines(packet: IPublishPacket, reject: (reason: RejectReason, packet: 
     reject('schema', packet, `${checked.path}: ${checked.message}`);
     return undefined;
   }
-  const { gateway, readings } = checked.batch;
-  const key = { site: topic.site, equipment: topic.equipment, gateway };
+  const { readings } = checked.batch;
+  const origin = owners ? provenance(owners, topic.site, topic.equipment, checked.batch.gateway) : { ok: true as const, gateway: checked.batch.gateway };
+  if (!origin.ok) {
+    reject(origin.reason, packet, origin.detail);
+    return undefined;
+  }
+  const key = { site: topic.site, equipment: topic.equipment, gateway: origin.gateway };
   return { body: readingsToLines(key, readings), lines: readings.length, extremes: extremesOf(key, readings) };
 }

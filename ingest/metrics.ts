@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RejectReason } from './dead-letters.js';
+import { RejectReason } from './dead-letters.js';
 
 /**
  * Prometheus metrics of one ingest instance. Its own Registry, not prom-client's global one: the API
@@ -20,9 +20,15 @@ export class IngestPrometheus {
   });
   readonly writeErrors = new Counter({ name: 'pilothub_ingest_write_errors_total', help: 'failed InfluxDB writes (retried)', registers: [this.registry] });
 
-  constructor(backlog: () => number, unacked: () => number) {
-    new Gauge({ name: 'pilothub_ingest_backlog_readings', help: 'readings accepted but not yet in InfluxDB', registers: [this.registry], collect() { this.set(backlog()); } });
-    new Gauge({ name: 'pilothub_ingest_unacked_messages', help: 'messages received but not yet acknowledged', registers: [this.registry], collect() { this.set(unacked()); } });
-    for (const reason of ['bad_json', 'schema', 'unknown_topic', 'oversized', 'refused_by_influxdb'] satisfies RejectReason[]) this.rejected.inc({ reason }, 0);
+  constructor(read: { backlog(): number; unacked(): number; oldestUnackedMs(): number; stalled(): number; sessionQueue(): number | undefined }) {
+    new Gauge({ name: 'pilothub_ingest_backlog_readings', help: 'readings accepted but not yet in InfluxDB', registers: [this.registry], collect() { this.set(read.backlog()); } });
+    new Gauge({ name: 'pilothub_ingest_unacked_messages', help: 'messages received but not yet acknowledged', registers: [this.registry], collect() { this.set(read.unacked()); } });
+    new Gauge({ name: 'pilothub_ingest_oldest_unacked_seconds', help: 'how long the oldest unacknowledged message has waited (0: none)', registers: [this.registry], collect() { this.set(read.oldestUnackedMs() / 1000); } });
+    new Gauge({ name: 'pilothub_ingest_ack_stalled', help: '1 while acknowledgements are stalled (oldest unacknowledged message or broker session queue over its limit)', registers: [this.registry], collect() { this.set(read.stalled()); } });
+    new Gauge({
+      name: 'pilothub_ingest_session_queue_messages', help: 'messages the broker holds for this session, where known', registers: [this.registry],
+      collect() { const queued = read.sessionQueue(); if (queued !== undefined) this.set(queued); },
+    });
+    for (const reason of RejectReason.options) this.rejected.inc({ reason }, 0);
   }
 }

@@ -3,6 +3,7 @@ import { influxAuthFromEnv } from '../common/influx/v1-client.js';
 import { dataDirFromEnv } from '../common/runtime/data-dir.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { envOrExit, EnvPort, MqttUrl, stopOnSignals } from '../common/runtime/process.js';
+import { equipmentOwnersFromFile } from './account-bindings.js';
 import { deadLettersFile } from './dead-letters.js';
 import { startIngest } from './ingest.js';
 
@@ -18,11 +19,20 @@ export const IngestEnv = z.object({
   PILOTHUB_INGEST_METRICS_PORT: EnvPort.default(9101),
   PILOTHUB_INGEST_MAX_BATCH_LINES: optionalInt,
   PILOTHUB_INGEST_MAX_BATCH_DELAY_MS: optionalInt,
+  PILOTHUB_INGEST_MAX_UNACKED_AGE_MS: optionalInt,
+  PILOTHUB_INGEST_ACCOUNTS: z.string().optional().describe("the broker's user store (users.sqlite): store each batch under the gateway its equipment is bound to"),
 });
 
 /** `pilothub ingest`: ingest alone as its own process, configured from the environment (ingest/README.md). */
 export async function runIngest(): Promise<void> {
   const env = envOrExit('ingest', IngestEnv);
+  let equipmentOwners;
+  try {
+    equipmentOwners = env.PILOTHUB_INGEST_ACCOUNTS ? equipmentOwnersFromFile(env.PILOTHUB_INGEST_ACCOUNTS) : undefined;
+  } catch (err) {
+    process.stderr.write(`pilothub ingest: PILOTHUB_INGEST_ACCOUNTS="${env.PILOTHUB_INGEST_ACCOUNTS}": ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const logger = createLogger('ingest-main', { clientId: env.PILOTHUB_INGEST_CLIENT_ID });
   const ingest = await startIngest({
     mqttUrl: env.PILOTHUB_MQTT_URL,
@@ -36,6 +46,8 @@ export async function runIngest(): Promise<void> {
     metricsPort: env.PILOTHUB_INGEST_METRICS_PORT,
     maxBatchLines: env.PILOTHUB_INGEST_MAX_BATCH_LINES,
     maxBatchDelayMs: env.PILOTHUB_INGEST_MAX_BATCH_DELAY_MS,
+    maxUnackedAgeMs: env.PILOTHUB_INGEST_MAX_UNACKED_AGE_MS,
+    equipmentOwners,
   });
   logger.info({ metricsPort: ingest.metricsPort }, `ingest ready; /metrics and /health on port ${ingest.metricsPort}`);
   stopOnSignals('ingest', () => ingest.stop());

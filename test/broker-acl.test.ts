@@ -60,6 +60,14 @@ describe('ACL', () => {
     });
   });
 
+  it('refuses equipment the account lists but another account holds (a store from before ids were unique)', () => {
+    for (const kind of ['data', 'birth', 'state']) {
+      expect(canPublish(gateway, `pilothub/v1/hall-a/dryer-1/${kind}`, { retain: kind !== 'data', equipmentOwner: 'gw-other' }))
+        .toEqual({ ok: false, reason: 'equipment "dryer-1" is bound to account "gw-other", not "gw-a"' });
+    }
+    expect(canPublish(gateway, 'pilothub/v1/hall-a/dryer-1/data', { equipmentOwner: 'gw-a' })).toEqual({ ok: true });
+  });
+
   it('names the culprit in the refusal', () => {
     expect(canPublish(gateway, 'pilothub/v1/hall-b/dryer-1/data')).toEqual({ ok: false, reason: 'gateway "gw-a" belongs to site "hall-a", not "hall-b"' });
     expect(canPublish(gateway, 'pilothub/v1/hall-a/oven-9/data')).toEqual({ ok: false, reason: 'gateway "gw-a" is not bound to equipment "oven-9"' });

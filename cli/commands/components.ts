@@ -28,7 +28,9 @@ export function registerComponents(program: Command): void {
     .addHelpText('after', `\nEnvironment:\n${COMMON_ENV}\n${MQTT_ENV}\n${INFLUX_ENV}
   PILOTHUB_INGEST_METRICS_PORT   /metrics and /health port (default 9101)
   PILOTHUB_INGEST_CLIENT_ID      MQTT client id of its persistent session (default pilothub-ingest)
-  PILOTHUB_INGEST_FILTERS        topic filters this instance takes, comma-separated (scale-out)`)
+  PILOTHUB_INGEST_FILTERS        topic filters this instance takes, comma-separated (scale-out)
+  PILOTHUB_INGEST_ACCOUNTS       the broker's users.sqlite: store readings under the gateway bound to their equipment
+  PILOTHUB_INGEST_MAX_UNACKED_AGE_MS  /health degraded when a message waits longer (default 60000)`)
     .action(async () => (await import('../../ingest/run.js')).runIngest());
 
   program.command('api')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Account } from '../../broker/accounts.js';
-import { generatePassword, UserStore, usersFile } from '../../broker/user-store.js';
+import { EquipmentTakenError, generatePassword, UserStore, usersFile } from '../../broker/user-store.js';
 import { dataDirFromEnv } from '../../common/runtime/data-dir.js';
 
 const dataDirOption = ['--data-dir <dir>', 'data directory (default PILOTHUB_DATA_DIR or ./data)'] as const;
@@ -39,6 +39,11 @@ export function registerUser(program: Command): void {
       const store = openStore(opts.dataDir);
       try {
         await store.set(parsed.data, password);
+      } catch (err) {
+        if (!(err instanceof EquipmentTakenError)) throw err;
+        process.stderr.write(`pilothub user add: --equipment: ${err.message}\n`);
+        process.exitCode = 1;
+        return;
       } finally {
         store.close();
       }

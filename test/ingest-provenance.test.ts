@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Account } from '../broker/accounts.js';
+import { topics } from '../common/contracts/index.js';
+import { DeadLetterStore } from '../ingest/dead-letters.js';
+import { freePort } from '../common/runtime/ports.js';
+import { batch, client, metric, PASSWORD, stored, userStore } from './helpers/edges.js';
+import { broker, eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
+import { teardown } from './helpers/teardown.js';
+
+const GW_A: Account = { username: 'gw-a', role: 'gateway', site: 'hall-a', gateway: 'gw-a', equipment: ['dryer-1'] };
+const GW_B: Account = { username: 'gw-b', role: 'gateway', site: 'hall-b', gateway: 'gw-b', equipment: ['oven-1'] };
+const INGEST: Account = { username: 'ingest', role: 'ingest' };
+
+describe('provenance: the stored gateway is the account bound to the equipment (issue #12)', () => {
+  it('dead-letters a batch naming another gateway as forged and stores the genuine ones under the bound gateway', async () => {
+    const influx = await influxd();
+    const users = await userStore([GW_A, GW_B, INGEST]);
+    const mqttBroker = await broker({ users });
+    const deadLetterFile = join(tempDir(), 'dead-letters.sqlite');
+    const running = await ingest({ mqttUrl: mqttBroker.url, influxUrl: influx.url, username: 'ingest', password: PASSWORD, clientId: 'ingest-provenance', equipmentOwners: users, deadLetterFile });
+    const gwA = await client(mqttBroker.url, 'gw-a');
+    const t = Date.now();
+    // gw-a may publish on its own topic, but the payload says gw-b: the ACL cannot see that, ingest must.
+    await gwA.publishAsync(topics.data('hall-a', 'dryer-1'), batch('gw-b', 1, [{ p: 'temp', v: 66.6, t }]), { qos: 1 });
+    await gwA.publishAsync(topics.data('hall-a', 'dryer-1'), batch('gw-a', 2, [{ p: 'temp', v: 70, t: t + 1 }]), { qos: 1 });
+
+    const points = await eventually('the genuine batch', async () => {
+      const p = await stored(influx.client, 'dryer-1');
+      return p.length ? p : undefined;
+    });
+    expect(points).toEqual([{ t: t + 1, value: 70, gateway: 'gw-a', parameter: 'temp' }]);
+    expect(running.metrics.rejected.forged).toBe(1);
+    const letters = new DeadLetterStore(deadLetterFile);
+    expect(letters.list({ reason: 'forged' })).toMatchObject([{ topic: topics.data('hall-a', 'dryer-1'), detail: expect.stringContaining('payload names gateway "gw-b"') }]);
+    letters.close();
+  });
+
+  it('dead-letters data for equipment bound to another site when the broker enforces no ACL (the last line of defence)', async () => {
+    const influx = await influxd();
+    const users = await userStore([GW_A, GW_B]);
+    const open = await broker();
+    const running = await ingest({ mqttUrl: open.url, influxUrl: influx.url, clientId: 'ingest-provenance-open', equipmentOwners: users });
+    const anyone = await client(open.url, undefined);
+    const t = Date.now();
+    await anyone.publishAsync(topics.data('hall-b', 'dryer-1'), batch('gw-a', 1, [{ p: 'temp', v: 1, t }]), { qos: 1 });
+    await anyone.publishAsync(topics.data('hall-a', 'mixer-9'), batch('gw-a', 2, [{ p: 'temp', v: 2, t }]), { qos: 1 });
+    await anyone.publishAsync(topics.data('hall-a', 'dryer-1'), batch('gw-a', 3, [{ p: 'temp', v: 3, t }]), { qos: 1 });
+    await eventually('the genuine batch', async () => ((await stored(influx.client, 'dryer-1')).length ? true : undefined));
+    expect((await stored(influx.client, 'dryer-1')).map((p) => [p.value, p.gateway])).toEqual([[3, 'gw-a']]);
+    expect(await stored(influx.client, 'mixer-9')).toEqual([]);
+    expect(running.metrics.rejected).toMatchObject({ forged: 1, unbound: 1 });
+  });
+
+  it('ingest run alone reads the bindings from the broker\'s user store file (PILOTHUB_INGEST_ACCOUNTS)', async () => {
+    const influx = await influxd();
+    const users = await userStore([GW_A, GW_B, INGEST]);
+    const mqttBroker = await broker({ users });
+    const metricsPort = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'ingest'], {
+      stdio: 'ignore',
+      env: {
+        ...process.env, PILOTHUB_MQTT_URL: mqttBroker.url, PILOTHUB_INFLUX_URL: influx.url, PILOTHUB_MQTT_USERNAME: 'ingest', PILOTHUB_MQTT_PASSWORD: PASSWORD,
+        PILOTHUB_INGEST_CLIENT_ID: 'ingest-provenance-alone', PILOTHUB_INGEST_METRICS_PORT: String(metricsPort), PILOTHUB_INGEST_ACCOUNTS: users.file,
+      },
+    });
+    teardown(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    });
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    await eventually('ingest process ready', async () => ((await fetch(metricsUrl)).ok ? true : undefined), 30_000);
+    const gwB = await client(mqttBroker.url, 'gw-b');
+    const t = Date.now();
+    await gwB.publishAsync(topics.data('hall-b', 'oven-1'), batch('gw-a', 1, [{ p: 'temp', v: 1, t }]), { qos: 1 });
+    await gwB.publishAsync(topics.data('hall-b', 'oven-1'), batch('gw-b', 2, [{ p: 'temp', v: 2, t: t + 1 }]), { qos: 1 });
+    await eventually('the genuine batch', async () => ((await stored(influx.client, 'oven-1')).length ? true : undefined));
+    expect((await stored(influx.client, 'oven-1')).map((p) => [p.value, p.gateway])).toEqual([[2, 'gw-b']]);
+    expect(await metric(metricsUrl, 'pilothub_ingest_rejected_total', 'reason="forged"')).toBe(1);
+  });
+});
