@@ -33,6 +33,15 @@ export function registerComponents(program: Command): void {
   PILOTHUB_INGEST_MAX_UNACKED_AGE_MS  /health degraded when a message waits longer (default 60000)`)
     .action(async () => (await import('../../ingest/run.js')).runIngest());
 
+  program.command('broker')
+    .description('run the MQTT broker alone, with the accounts and ACL of pilothub user add')
+    .addHelpText('after', `\nEnvironment:\n${COMMON_ENV}
+  PILOTHUB_HOST, PILOTHUB_MQTT_PORT   address and port (default 127.0.0.1:1883)
+  PILOTHUB_MQTT_TLS_PORT, _CERT, _KEY  an MQTT over TLS listener beside the plain one (all three together)
+  PILOTHUB_BROKER_METRICS_PORT   /metrics port (default 9102)
+  PILOTHUB_BROKER_MAX_PACKET_BYTES  largest MQTT packet accepted (default 4 MiB)`)
+    .action(async () => (await import('../../broker/run.js')).runBroker());
+
   program.command('api')
     .description('run the HTTP API and dashboard alone')
     .addHelpText('after', `\nEnvironment:\n${COMMON_ENV}\n${MQTT_ENV}\n${INFLUX_ENV}
