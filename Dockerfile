@@ -1,6 +1,6 @@
-# The hub image used by docker-compose.yml. Simulators and the example gateway run inside it;
-# point PILOTHUB_GATEWAY_CONFIG at your own file to talk to real equipment.
-FROM node:20-bookworm-slim
+# One image for every pilothub component (docker-compose.yml runs each as its own service). Compiled JavaScript,
+# no TypeScript loader at run time; dev dependencies are dropped after the build.
+FROM node:24-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # patches/ holds fixes to dependencies that npm's postinstall (patch-package) applies.
@@ -8,9 +8,15 @@ COPY package.json package-lock.json ./
 COPY patches ./patches
 RUN npm ci
 COPY . .
-# The dashboard is bundled with esbuild (a dev dependency), then dev dependencies are dropped.
-RUN node --import tsx web/build.ts && npm prune --omit=dev
-ENV PILOTHUB_HOST=0.0.0.0 PILOTHUB_DATA_DIR=/data
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+# Chromium prints report PDFs; fonts-noto-cjk gives it the glyphs of Chinese names and methods.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app /app
+ENV PILOTHUB_HOST=0.0.0.0 PILOTHUB_DATA_DIR=/data PILOTHUB_CHROMIUM=/usr/bin/chromium
 VOLUME /data
-EXPOSE 8080 1883
-CMD ["node", "--import", "tsx", "cli/main.ts", "start"]
+EXPOSE 8080 1883 9101 9102
+ENTRYPOINT ["node", "/app/bin/pilothub.js"]
+CMD ["start"]
