@@ -8,6 +8,7 @@ export const MqttConnection = z.strictObject({
   username: z.string().optional(),
   password: z.string().optional(),
   keepaliveSeconds: z.number().int().min(1).max(3600).default(30),
+  ca: z.string().min(1).optional().describe('mqtts: PEM file of the CA that signed the broker certificate (default: the system CAs)'),
 });
 
 /** The store-and-forward queue (gateway/outbox.ts): where batches wait for the broker's PUBACK. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { Birth, DeviceState, GatewayStatus, ReadingBatch, topics, type Reading } from '../common/contracts/index.js';
@@ -48,6 +49,7 @@ export class Publisher {
       clientId: `pilothub-gw-${gateway.id}`,
       username: m.username, password: m.password,
       keepalive: m.keepaliveSeconds, clean: true,
+      ...(m.ca ? { ca: readFileSync(m.ca) } : {}),
       will: { topic: this.statusTopic, payload: Buffer.from(JSON.stringify(offline)), qos: 1, retain: true },
     });
     this.client.on('connect', () => {
