@@ -26,13 +26,13 @@ describe('pilothub browse and the reactor address space', () => {
     expect(byPath.get('R101/Alarms/HighTemperatureAlarm')).toMatchObject({ dataType: 'Boolean', datatype: 'boolean', unit: '' });
     expect(byPath.get('R101/Status/BatchState')).toMatchObject({ dataType: 'String', datatype: 'string' });
     expect(byPath.get('R101/Setpoints/TemperatureSetpoint')).toMatchObject({ writable: true, unit: '°C' });
-    expect(variables).toHaveLength(12);
+    expect(variables).toHaveLength(13);
     expect(variables.some((v) => v.path.startsWith('Server') || /EURange|EngineeringUnits/.test(v.path))).toBe(false);
   });
 
   it('prints a snippet for the chosen nodes that is a valid gateway device', async () => {
     const { variables, snippet } = await browseServer(sim.endpointUrl, { ...options, dataDir, nodes: ['R101/Measurements/*', reactorNodeId('Status', 'BatchState')] });
-    expect(variables.map((v) => v.browseName)).toEqual(['ReactorTemperature', 'JacketTemperature', 'Pressure', 'AgitatorSpeed', 'pH', 'DosingRate', 'BatchState']);
+    expect(variables.map((v) => v.browseName)).toEqual(['ReactorTemperature', 'JacketTemperature', 'Pressure', 'AgitatorSpeed', 'pH', 'DosingRate', 'JacketZoneTemperatures', 'BatchState']);
     const indented = snippet.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
     const config = parseGatewayConfig(`gateway: { id: gw-1, site: hall-a }\nmqtt: { url: "mqtt://127.0.0.1:1883" }\ndevices:\n${indented}`, 'snippet.yaml');
     const device = config.devices[0]!;

@@ -8,7 +8,7 @@ import { describeListenError } from '../../common/runtime/ports.js';
 import { batchState, buildReactorAddressSpace, type ReactorNode } from './address-space.js';
 import { initialReactorState, stepReactor, type ReactorState } from './model.js';
 
-export { REACTOR_NODES, REACTOR_SETPOINTS, reactorNodeId } from './address-space.js';
+export { jacketZonesNodeId, jacketZoneTemperatures, JACKET_ZONES, REACTOR_NODES, REACTOR_SETPOINTS, reactorNodeId } from './address-space.js';
 
 export type SimQuality = 'good' | 'uncertain' | 'bad';
 export type ReactorVariable = ReactorNode['key'];
@@ -29,6 +29,8 @@ export interface ReactorOptions {
 
 export interface ReactorSim {
   endpointUrl: string;
+  /** URI of namespace 1 (the reactor's nodes): node-opcua's `urn:<os.hostname()>:NodeOPCUA-Server`, so it differs per machine. */
+  namespaceUri: string;
   host: string;
   port: number;
   /** The server's own certificate (PEM file), for tests that trust it on the client side. */
@@ -130,6 +132,7 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
 
   return {
     endpointUrl: first.getEndpointUrl() || `opc.tcp://${host}:${options.port}`,
+    namespaceUri: first.engine.addressSpace!.getOwnNamespace().namespaceUri,
     host,
     port: options.port,
     certificateFile,
