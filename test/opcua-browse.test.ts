@@ -25,7 +25,10 @@ describe('pilothub browse and the reactor address space', () => {
     expect(byPath.get('R101/Measurements/DosingRate')).toMatchObject({ unit: 'kg/h' });
     expect(byPath.get('R101/Alarms/HighTemperatureAlarm')).toMatchObject({ dataType: 'Boolean', datatype: 'boolean', unit: '' });
     expect(byPath.get('R101/Status/BatchState')).toMatchObject({ dataType: 'String', datatype: 'string' });
-    expect(byPath.get('R101/Setpoints/TemperatureSetpoint')).toMatchObject({ writable: true, unit: '°C' });
+    expect(byPath.get('R101/Setpoints/TemperatureSetpoint')).toMatchObject({ writable: true, unit: '°C', value: 60 });
+    // An array shows its dimensions and is not a parameter by itself (one per element, with indexRange).
+    expect(byPath.get('R101/Measurements/JacketZoneTemperatures')).toMatchObject({ dataType: 'Double[4]', datatype: undefined, unit: '°C' });
+    expect(byPath.get('R101/Measurements/JacketZoneTemperatures')!.value).toHaveLength(4);
     expect(variables).toHaveLength(13);
     expect(variables.some((v) => v.path.startsWith('Server') || /EURange|EngineeringUnits/.test(v.path))).toBe(false);
   });
@@ -48,6 +51,25 @@ describe('pilothub browse and the reactor address space', () => {
     expect(result.stderr).not.toMatch(/^pilothub:/m);
     expect(result.stdout).toMatch(/R101\/Measurements\/Pressure\s+ns=1;s=R101\.Measurements\.Pressure\s+Double\s+bar\s+0\.\.6/);
     expect(result.stdout).toContain('nodeId: ns=1;s=R101.Measurements.Pressure');
+    const zones = await promisify(execFile)(process.execPath, ['bin/pilothub.js', 'browse', sim.endpointUrl, '--nodes', '**/JacketZone*', '--data-dir', dataDir], { encoding: 'utf8', timeout: 30_000 });
+    expect(zones.stdout).toMatch(/R101\/Measurements\/JacketZoneTemperatures\s+\S+\s+Double\[4\]\s+°C\s+0\.\.150\s+\[[\d.]+, [\d.]+, [\d.]+, [\d.]+\]/);
+    expect(zones.stdout).toMatch(/# skipped ns=1;s=R101\.Measurements\.JacketZoneTemperatures .*Double\[4\] array; add one parameter per element with indexRange/);
+  });
+
+  it('prints the current value beside the EURange, and leaves a range the value lies outside out of the snippet', async () => {
+    sim.override('pressure', 9.5);
+    try {
+      const { variables, snippet } = await browseServer(sim.endpointUrl, { ...options, dataDir, nodes: ['**/Pressure', '**/ReactorTemperature'] });
+      expect(variables.find((v) => v.browseName === 'Pressure')).toMatchObject({ range: { min: 0, max: 6 }, value: 9.5 });
+      expect(snippet).toContain('# pressure: EURange 0..6 left out: the current value 9.5 lies outside it');
+      const config = parseGatewayConfig(`gateway: { id: gw-1, site: hall-a }\nmqtt: { url: "mqtt://127.0.0.1:1883" }\ndevices:\n${snippet.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n')}`, 'snippet.yaml');
+      const parameters = config.devices[0]!.parameters;
+      expect(parameters.find((p) => p.id === 'pressure')!.range).toBeUndefined();
+      // A value inside its range keeps the range.
+      expect(parameters.find((p) => p.id === 'reactor_temperature')!.range).toEqual({ min: 0, max: 150 });
+    } finally {
+      sim.override('pressure', undefined);
+    }
   });
 
   it('accepts setpoint writes within the EURange, which drive the model, and refuses others with BadOutOfRange', async () => {

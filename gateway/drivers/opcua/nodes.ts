@@ -73,8 +73,13 @@ export async function resolveNodes(ua: Opcua, session: ClientSession, parameters
 }
 
 /** `Double[4]`, `Double[2,3]`, `Double[]` (dimensions unknown) for a data type and its array shape. */
-export function arrayShape(ua: Opcua, dataType: NodeId | undefined, valueRank: number, dimensions: number[]): string {
+function arrayShape(ua: Opcua, dataType: NodeId | undefined, valueRank: number, dimensions: number[]): string {
   const name = dataType && dataType.namespace === 0 && typeof dataType.value === 'number' ? ua.DataType[dataType.value] ?? dataType.toString() : dataType?.toString() ?? 'Variant';
+  return shapeName(name, valueRank, dimensions);
+}
+
+/** A data type name with its array shape: `Double` for a scalar, `Double[4]`, `Double[2,3]`, `Double[]` (dimensions unknown). */
+export function shapeName(name: string, valueRank: number, dimensions: number[]): string {
   if (valueRank < 0) return name;
   const known = dimensions.length > 0 && dimensions.every((d) => d > 0);
   return `${name}[${known ? dimensions.join(',') : ''}]`;
