@@ -35,8 +35,8 @@ class OpcuaDriver implements DeviceDriver {
   private refused = new Map<string, string>();
   /** Parameters whose last value could not be converted: a part fault until a value converts again. */
   private readonly unconvertible = new Set<string>();
-  /** What was last reported to the gateway as the device's problem; cleared when data flows again. */
-  private deviceProblem: string | undefined;
+  /** What was last reported to the gateway as the device's problem (null: nothing reported yet); cleared when data flows. */
+  private deviceProblem: string | undefined | null = null;
   /** Problems already logged, so a long outage does not flood the log. */
   private readonly reported = new Set<string>();
   private readonly pki: string;
@@ -100,8 +100,9 @@ class OpcuaDriver implements DeviceDriver {
 
     const session = await openSession(opcua, client, d);
     this.session = session;
-    session.on('keepalive_failure', () => this.setLink('down', new Error(`no answer from ${d.endpointUrl} (session keep-alive failed)`)));
-    session.on('session_closed', (status: { name?: string } | undefined) => this.setLink('down', new Error(`session closed by server${status?.name ? ` (${status.name})` : ''}`)));
+    // node-opcua 2.182 folds a session the server closed (BadSessionClosed, BadSessionIdInvalid) into this one event
+    // (client_session_keepalive_manager.js) and emits session_closed only for closes the client makes itself.
+    session.on('keepalive_failure', () => this.setLink('down', new Error(`no answer from ${d.endpointUrl} (keep-alive failed: link lost or session closed by server)`)));
     session.on('session_restored', () => void this.restored());
     await this.subscribe(opcua, session);
     this.startPolling();
