@@ -32,6 +32,7 @@ describe('opcua node ids: nsu= namespace URIs, unknown nodes and array elements'
         { id: 'zone_2', name: 'Jacket zone 2', nodeId: jacketZonesNodeId, indexRange: '2' },
         { id: 'zone_3_polled', name: 'Jacket zone 3', nodeId: jacketZonesNodeId, indexRange: '3', poll: true, pollIntervalMs: 300 },
         { id: 'zones', name: 'All zones', nodeId: jacketZonesNodeId },
+        { id: 'missing_polled', name: 'Unknown node, polled with zone 3', nodeId: 'ns=1;s=R101.NoSuchPolledNode', poll: true, pollIntervalMs: 300 },
         { id: 'pressure_element', name: 'P[0]', nodeId: PRESSURE, indexRange: '0' },
       ],
     }), {
@@ -56,7 +57,8 @@ describe('opcua node ids: nsu= namespace URIs, unknown nodes and array elements'
 
   it('makes an unknown node or namespace bad with a part fault, while the other nodes stay good', async () => {
     await eventually('bad readings of both', () => (of('missing').length && of('elsewhere').length ? true : undefined));
-    for (const id of ['missing', 'elsewhere']) expect(of(id).every((r) => r.q === 'bad' && r.v === null)).toBe(true);
+    for (const id of ['missing', 'elsewhere', 'missing_polled']) expect(of(id).every((r) => r.q === 'bad' && r.v === null)).toBe(true);
+    expect(of('missing_polled').length).toBeGreaterThan(0);
     expect(parts.get(`node ${MISSING}`)).toMatch(/BadNodeIdUnknown/);
     expect(parts.get(`node ${ELSEWHERE}`)).toMatch(/namespace "urn:nowhere:nothing" is not in the server's NamespaceArray/);
     expect(parts.has(`node ${PRESSURE}`)).toBe(false);

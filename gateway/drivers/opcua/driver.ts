@@ -155,7 +155,7 @@ class OpcuaDriver implements DeviceDriver {
    * during an outage would otherwise stay "bad", and a steady value would show only at its old source time.
    */
   private async refresh(): Promise<void> {
-    await this.pollOnce(this.device.parameters.filter((p) => this.nodes.has(p.id) && !this.refused.has(p.id)));
+    await this.pollOnce(this.device.parameters);
     this.flush();
     this.repeatValues();
   }
@@ -163,7 +163,7 @@ class OpcuaDriver implements DeviceDriver {
   /** The heartbeat (and birth) repeat of every readable parameter's last value, while the server answers. */
   private repeatValues(): void {
     if (this.stopped || this.link !== 'up') return;
-    const ids = this.device.parameters.filter((p) => this.nodes.has(p.id) && !this.refused.has(p.id)).map((p) => p.id);
+    const ids = this.readable(this.device.parameters).map((p) => p.id);
     const readings = this.order.repeats(ids, Date.now());
     if (readings.length) this.ctx.emit(readings);
   }
@@ -179,8 +179,14 @@ class OpcuaDriver implements DeviceDriver {
     }
   }
 
-  private async pollOnce(parameters: OpcuaParameter[]): Promise<void> {
+  /** The parameters whose node this server has and accepted: a refused node stays out of Read requests. */
+  private readable(parameters: OpcuaParameter[]): OpcuaParameter[] {
+    return parameters.filter((p) => this.nodes.has(p.id) && !this.refused.has(p.id));
+  }
+
+  private async pollOnce(all: OpcuaParameter[]): Promise<void> {
     const session = this.session;
+    const parameters = this.readable(all);
     if (!session || parameters.length === 0 || this.stopped) return;
     try {
       const values = await readParameters(await loadOpcua(), session, parameters, this.nodes);
