@@ -93,3 +93,25 @@ describe('opcua node ids: nsu= namespace URIs, unknown nodes and array elements'
     expect(parts.has(`node ${PRESSURE}`)).toBe(false);
   });
 });
+
+describe('opcua nsu= node ids when a restarted server moves the namespace', () => {
+  it('resolves the URI again at the reconnect and monitors the nodes at their new index', async () => {
+    const uri = `urn:${hostname()}:pilothub:reactor-r101`;
+    const sim = await reactor({ namespaceUri: uri });
+    const emitted: Reading[] = [];
+    const driver = opcuaDriver.create(opcuaDriver.deviceSchema.parse({
+      id: 'reactor-1', name: 'Reactor', protocol: 'opcua', endpointUrl: sim.endpointUrl, publishingIntervalMs: 300, samplingIntervalMs: 100,
+      parameters: [{ id: 'temp', name: 'T', nodeId: `nsu=${uri};s=R101.Measurements.ReactorTemperature` }],
+    }), { logger: createLogger('opcua-nodes-test'), emit: (readings) => emitted.push(...readings), dataDir: tempDir('pilothub-gw-') });
+    await driver.start();
+    teardown(() => driver.stop());
+    const good = (since: number) => emitted.slice(since).filter((r) => r.q === undefined && !r.r);
+    await eventually('good data by URI', () => good(0).at(0));
+
+    await sim.disconnect();
+    // The server comes back with two namespaces before the reactor's: its index moves from 2 to 4.
+    await sim.reconnect({ namespacesBefore: ['urn:pilothub:test:first', 'urn:pilothub:test:second'] });
+    const since = emitted.length;
+    await eventually('good data by URI at the new index', () => good(since).at(2), 20_000);
+  });
+});
