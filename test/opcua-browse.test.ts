@@ -26,8 +26,8 @@ describe('pilothub browse and the reactor address space', () => {
     expect(byPath.get('R101/Alarms/HighTemperatureAlarm')).toMatchObject({ dataType: 'Boolean', datatype: 'boolean', unit: '' });
     expect(byPath.get('R101/Status/BatchState')).toMatchObject({ dataType: 'String', datatype: 'string' });
     expect(byPath.get('R101/Setpoints/TemperatureSetpoint')).toMatchObject({ writable: true, unit: '°C', value: 60 });
-    // An array shows its dimensions and is not a parameter by itself (one per element, with indexRange).
-    expect(byPath.get('R101/Measurements/JacketZoneTemperatures')).toMatchObject({ dataType: 'Double[4]', datatype: undefined, unit: '°C' });
+    // An array shows its dimensions; the gateway reads it element by element (indexRange).
+    expect(byPath.get('R101/Measurements/JacketZoneTemperatures')).toMatchObject({ dataType: 'Double[4]', datatype: 'number', arrayDimensions: [4], unit: '°C' });
     expect(byPath.get('R101/Measurements/JacketZoneTemperatures')!.value).toHaveLength(4);
     expect(variables).toHaveLength(13);
     expect(variables.some((v) => v.path.startsWith('Server') || /EURange|EngineeringUnits/.test(v.path))).toBe(false);
@@ -40,7 +40,9 @@ describe('pilothub browse and the reactor address space', () => {
     const config = parseGatewayConfig(`gateway: { id: gw-1, site: hall-a }\nmqtt: { url: "mqtt://127.0.0.1:1883" }\ndevices:\n${indented}`, 'snippet.yaml');
     const device = config.devices[0]!;
     expect(device.protocol).toBe('opcua');
-    expect(device.parameters.map((p) => p.id)).toEqual(['reactor_temperature', 'jacket_temperature', 'pressure', 'agitator_speed', 'ph', 'dosing_rate', 'batch_state']);
+    const zones = [0, 1, 2, 3].map((i) => `jacket_zone_temperatures_${i}`);
+    expect(device.parameters.map((p) => p.id)).toEqual(['reactor_temperature', 'jacket_temperature', 'pressure', 'agitator_speed', 'ph', 'dosing_rate', ...zones, 'batch_state']);
+    expect(device.parameters.find((p) => p.id === 'jacket_zone_temperatures_2')).toMatchObject({ name: 'Jacket zone temperatures [2]', indexRange: '2', unit: '°C', range: { min: 0, max: 150 } });
     expect(device.parameters[0]).toMatchObject({ name: 'Reactor temperature', unit: '°C', range: { min: 0, max: 150 } });
     expect(device.parameters.find((p) => p.id === 'batch_state')).toMatchObject({ datatype: 'string' });
   });
@@ -53,7 +55,7 @@ describe('pilothub browse and the reactor address space', () => {
     expect(result.stdout).toContain('nodeId: ns=1;s=R101.Measurements.Pressure');
     const zones = await promisify(execFile)(process.execPath, ['bin/pilothub.js', 'browse', sim.endpointUrl, '--nodes', '**/JacketZone*', '--data-dir', dataDir], { encoding: 'utf8', timeout: 30_000 });
     expect(zones.stdout).toMatch(/R101\/Measurements\/JacketZoneTemperatures\s+\S+\s+Double\[4\]\s+°C\s+0\.\.150\s+\[[\d.]+, [\d.]+, [\d.]+, [\d.]+\]/);
-    expect(zones.stdout).toMatch(/# skipped ns=1;s=R101\.Measurements\.JacketZoneTemperatures .*Double\[4\] array; add one parameter per element with indexRange/);
+    expect(zones.stdout).toContain('nodeId: ns=1;s=R101.Measurements.JacketZoneTemperatures, indexRange: "3", range: { min: 0, max: 150 } }');
   });
 
   it('prints the current value beside the EURange, and leaves a range the value lies outside out of the snippet', async () => {

@@ -13,8 +13,10 @@ export interface BrowsedVariable {
   displayName: string;
   /** The data type with the array shape, e.g. `Double`, `Double[4]`. */
   dataType: string;
-  /** What the gateway would publish it as; undefined for arrays (one parameter per element) and structures (not supported). */
+  /** What the gateway would publish it (each element of an array) as; undefined for structures (not supported). */
   datatype: Datatype | undefined;
+  /** The dimensions of an array (0 where unknown); undefined for a scalar. */
+  arrayDimensions: number[] | undefined;
   unit: string;
   range: { min: number; max: number } | undefined;
   /** The value when browsed (numbers of an array as an array); undefined for structures. */
@@ -85,13 +87,15 @@ async function describeVariables(ua: Opcua, session: ClientSession, found: { nod
     const valueRank = Number(attribute(1) ?? -1);
     const access = Number(attribute(2) ?? 0);
     const name = dataTypeId ? dataTypeNames.get(dataTypeId.toString()) ?? dataTypeId.toString() : 'Unknown';
+    const dimensions = Array.from((attribute(3) as ArrayLike<number> | null) ?? []);
     const eu = propertyIds[i]!.unit ? propertyValues.get(propertyIds[i]!.unit!.toString()) as { displayName?: { text?: string } } | undefined : undefined;
     const range = propertyIds[i]!.range ? propertyValues.get(propertyIds[i]!.range!.toString()) as { low?: number; high?: number } | undefined : undefined;
     return {
       nodeId: v.nodeId.toString(), path: v.path, browseName: v.browseName, displayName: v.displayName,
-      dataType: shapeName(name, valueRank, Array.from((attribute(3) as ArrayLike<number> | null) ?? [])),
+      dataType: shapeName(name, valueRank, dimensions),
+      datatype: datatypeOf(name),
       // ValueRank (Part 3 §5.6.2): >= 0 is an array of one or more dimensions.
-      datatype: valueRank >= 0 ? undefined : datatypeOf(name),
+      arrayDimensions: valueRank >= 0 ? dimensions : undefined,
       unit: eu?.displayName?.text ?? '',
       range: typeof range?.low === 'number' && typeof range.high === 'number' ? { min: range.low, max: range.high } : undefined,
       value: plainValue(attribute(4)),
@@ -115,6 +119,13 @@ async function resolveDataTypeNames(ua: Opcua, session: ClientSession, ids: (Nod
     values.forEach((dv, i) => names.set(unknown[i]!.toString(), (dv.value?.value as { name?: string } | undefined)?.name ?? unknown[i]!.toString()));
   }
   return names;
+}
+
+/** Arrays listed element by element in the snippet: one dimension, known and short; others are left to the reader. */
+const MAX_SNIPPET_ELEMENTS = 32;
+function elementCount(v: BrowsedVariable): number | undefined {
+  const [n, ...more] = v.arrayDimensions ?? [];
+  return n !== undefined && more.length === 0 && n > 0 && n <= MAX_SNIPPET_ELEMENTS ? n : undefined;
 }
 
 function plainValue(value: unknown): BrowsedVariable['value'] {
@@ -168,27 +179,31 @@ export function parameterIds(variables: BrowsedVariable[]): string[] {
 
 /** A device block for the gateway config (gateway/drivers/opcua/README.md), ready to paste under `devices:`. */
 export function configSnippet(endpointUrl: string, variables: BrowsedVariable[], security: { securityMode: string; securityPolicy?: string; username?: string }): string {
-  const supported = variables.filter((v) => v.datatype);
+  const supported = variables.filter((v) => v.datatype && (!v.arrayDimensions || elementCount(v) !== undefined));
   const ids = parameterIds(supported);
+  // An array becomes one parameter per element (indexRange), as the gateway reads it.
+  const parameters = supported.flatMap((v, i): { v: BrowsedVariable; id: string; name: string; indexRange: string | undefined }[] => (v.arrayDimensions
+    ? Array.from({ length: elementCount(v)! }, (_, e) => ({ v, id: `${ids[i]!.slice(0, 58)}_${e}`, name: `${v.displayName} [${e}]`, indexRange: String(e) }))
+    : [{ v, id: ids[i]!, name: v.displayName, indexRange: undefined }]));
   const device: Record<string, unknown> = {
     id: 'my-equipment', name: 'My equipment', kind: '', protocol: 'opcua', endpointUrl, securityMode: security.securityMode,
     ...(security.securityMode !== 'None' && security.securityPolicy ? { securityPolicy: security.securityPolicy } : {}),
     ...(security.username ? { auth: { type: 'username', username: security.username, password: '${OPCUA_PASSWORD}' } } : {}),
     publishingIntervalMs: 1000, samplingIntervalMs: 1000,
-    parameters: supported.map((v, i) => ({
-      id: ids[i], name: v.displayName, ...(v.unit ? { unit: v.unit } : {}), nodeId: v.nodeId,
-      ...(v.datatype !== 'number' ? { datatype: v.datatype } : {}), ...(v.range && !outsideRange(v) ? { range: v.range } : {}),
+    parameters: parameters.map(({ v, id, name, indexRange }) => ({
+      id, name, ...(v.unit ? { unit: v.unit } : {}), nodeId: v.nodeId, ...(indexRange ? { indexRange } : {}),
+      ...(v.datatype !== 'number' ? { datatype: v.datatype } : {}), ...(v.range && !outsideRange(v) ? { range: { ...v.range } } : {}), // a copy each: no YAML aliases
     })),
   };
   const rangesLeftOut = supported.flatMap((v, i) => (outsideRange(v)
     ? [`# ${ids[i]}: EURange ${v.range!.min}..${v.range!.max} left out: the current value ${formatValue(v.value)} lies outside it; check which is wrong\n`]
     : []));
-  const skipped = variables.filter((v) => !v.datatype).map((v) => (v.dataType.endsWith(']')
-    ? `# skipped ${v.nodeId} (${v.path}): a ${v.dataType} array; add one parameter per element with indexRange, e.g. indexRange: "0"\n`
+  const skipped = variables.filter((v) => !supported.includes(v)).map((v) => (v.datatype
+    ? `# skipped ${v.nodeId} (${v.path}): a ${v.dataType} array; add one parameter per element with indexRange, e.g. indexRange: "${v.arrayDimensions!.map(() => '0').join(',') || '0'}"\n`
     : `# skipped ${v.nodeId} (${v.path}): ${v.dataType} structures are not supported\n`));
   // Parameters one per line, as in config/gateway.example.yaml.
   const doc = new Document([device]);
-  const parameters = doc.getIn([0, 'parameters'], true);
-  if (isSeq(parameters)) for (const item of parameters.items) if (isMap(item)) item.flow = true;
+  const sequence = doc.getIn([0, 'parameters'], true);
+  if (isSeq(sequence)) for (const item of sequence.items) if (isMap(item)) item.flow = true;
   return `${skipped.join('')}${rangesLeftOut.join('')}${doc.toString({ lineWidth: 0 })}`;
 }
