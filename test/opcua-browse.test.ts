@@ -29,13 +29,14 @@ describe('pilothub browse and the reactor address space', () => {
     // An array shows its dimensions; the gateway reads it element by element (indexRange).
     expect(byPath.get('R101/Measurements/JacketZoneTemperatures')).toMatchObject({ dataType: 'Double[4]', datatype: 'number', arrayDimensions: [4], unit: '°C' });
     expect(byPath.get('R101/Measurements/JacketZoneTemperatures')!.value).toHaveLength(4);
-    expect(variables).toHaveLength(13);
+    expect(byPath.get('R101/Measurements/JacketZoneGrid')).toMatchObject({ dataType: 'Double[2,2]', arrayDimensions: [2, 2] });
+    expect(variables).toHaveLength(14);
     expect(variables.some((v) => v.path.startsWith('Server') || /EURange|EngineeringUnits/.test(v.path))).toBe(false);
   });
 
   it('prints a snippet for the chosen nodes that is a valid gateway device', async () => {
     const { variables, snippet } = await browseServer(sim.endpointUrl, { ...options, dataDir, nodes: ['R101/Measurements/*', reactorNodeId('Status', 'BatchState')] });
-    expect(variables.map((v) => v.browseName)).toEqual(['ReactorTemperature', 'JacketTemperature', 'Pressure', 'AgitatorSpeed', 'pH', 'DosingRate', 'JacketZoneTemperatures', 'BatchState']);
+    expect(variables.map((v) => v.browseName)).toEqual(['ReactorTemperature', 'JacketTemperature', 'Pressure', 'AgitatorSpeed', 'pH', 'DosingRate', 'JacketZoneTemperatures', 'JacketZoneGrid', 'BatchState']);
     const indented = snippet.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
     const config = parseGatewayConfig(`gateway: { id: gw-1, site: hall-a }\nmqtt: { url: "mqtt://127.0.0.1:1883" }\ndevices:\n${indented}`, 'snippet.yaml');
     const device = config.devices[0]!;

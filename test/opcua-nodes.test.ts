@@ -4,7 +4,7 @@ import { teardown } from './helpers/teardown.js';
 import type { Reading } from '../common/contracts/index.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { opcuaDriver } from '../gateway/drivers/opcua/driver.js';
-import { jacketZonesNodeId, jacketZoneTemperatures, reactorNodeId, type ReactorSim } from '../simulators/reactor/index.js';
+import { jacketGridNodeId, jacketZonesNodeId, jacketZoneTemperatures, reactorNodeId, type ReactorSim } from '../simulators/reactor/index.js';
 import { reactor } from './helpers/reactor.js';
 import { eventually, tempDir } from './helpers/servers.js';
 
@@ -32,6 +32,8 @@ describe('opcua node ids: nsu= namespace URIs, unknown nodes and array elements'
         { id: 'zone_2', name: 'Jacket zone 2', nodeId: jacketZonesNodeId, indexRange: '2' },
         { id: 'zone_3_polled', name: 'Jacket zone 3', nodeId: jacketZonesNodeId, indexRange: '3', poll: true, pollIntervalMs: 300 },
         { id: 'zones', name: 'All zones', nodeId: jacketZonesNodeId },
+        { id: 'grid_1_0', name: 'Grid upper front', nodeId: jacketGridNodeId, indexRange: '1,0' },
+        { id: 'grid_1', name: 'Grid with one index', nodeId: jacketGridNodeId, indexRange: '1' },
         { id: 'missing_polled', name: 'Unknown node, polled with zone 3', nodeId: 'ns=1;s=R101.NoSuchPolledNode', poll: true, pollIntervalMs: 300 },
         { id: 'pressure_element', name: 'P[0]', nodeId: PRESSURE, indexRange: '0' },
       ],
@@ -75,12 +77,14 @@ describe('opcua node ids: nsu= namespace URIs, unknown nodes and array elements'
     const sampler = setInterval(() => states.push(jacketZoneTemperatures(sim.state())), 20);
     const from = Date.now() + 200;
     const sampled = (id: string) => good(id).filter((r) => r.t >= from);
-    await eventually('three readings of each element', () => (sampled('zone_2').length >= 3 && sampled('zone_3_polled').length >= 3 ? true : undefined));
+    await eventually('three readings of each element', () => (['zone_2', 'zone_3_polled', 'grid_1_0'].every((id) => sampled(id).length >= 3) ? true : undefined));
     clearInterval(sampler);
     const published = (id: string) => sampled(id).map((r) => r.v as number);
     const element = (i: number) => states.map((z) => z[i]!);
     for (const v of published('zone_2')) expect(element(2)).toContain(v);
     for (const v of published('zone_3_polled')) expect(element(3)).toContain(v);
+    // Row 1, column 0 of the 2×2 grid is zone 2.
+    for (const v of published('grid_1_0')) expect(element(2)).toContain(v);
     expect(published('zone_2').some((v) => !element(3).includes(v))).toBe(true);
   });
 
@@ -91,6 +95,7 @@ describe('opcua node ids: nsu= namespace URIs, unknown nodes and array elements'
     expect(of('pressure_element').every((r) => r.q === 'bad')).toBe(true);
     expect(parts.get(`node ${PRESSURE} index 0`)).toMatch(/the node holds a scalar; remove indexRange "0"/);
     expect(parts.has(`node ${PRESSURE}`)).toBe(false);
+    expect(parts.get(`node ${jacketGridNodeId} index 1`)).toMatch(/indexRange "1" does not fit the node's 2 dimension\(s\) \(Double\[2,2\]\)/);
   });
 });
 

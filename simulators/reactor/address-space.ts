@@ -55,6 +55,8 @@ const MINIMUM_SAMPLING_INTERVAL_MS = 100;
 /** Zones of the jacket along its flow, inlet to outlet: Double[4] (valueRank 1), to read elements with an indexRange. */
 export const JACKET_ZONES = 4;
 export const jacketZonesNodeId = reactorNodeId('Measurements', 'JacketZoneTemperatures');
+/** The same zones as a matrix Double[2,2] (lower/upper × front/back, row-major: [1,0] is zone 2), to read a matrix element. */
+export const jacketGridNodeId = reactorNodeId('Measurements', 'JacketZoneGrid');
 
 /** The jacket medium warms (or cools) from the inlet temperature to the outlet one along the zones. */
 export function jacketZoneTemperatures(s: ReactorState): number[] {
@@ -97,6 +99,13 @@ export function buildReactorAddressSpace(namespace: Namespace, objectsFolder: UA
     dataType: 'Double', valueRank: 1, arrayDimensions: [JACKET_ZONES], accessLevel: 'CurrentRead', userAccessLevel: 'CurrentRead',
     engineeringUnits: standardUnits.degree_celsius, engineeringUnitsRange: { low: 0, high: 150 },
     value: { get: () => new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Array, value: new Float64Array(jacketZoneTemperatures(state())) }) },
+  });
+  namespace.addVariable({
+    componentOf: folderOf('Measurements'), browseName: 'JacketZoneGrid', displayName: 'Jacket zone grid',
+    description: 'the jacket zone temperatures as 2 rows (lower, upper) × 2 sides (front, back)',
+    nodeId: jacketGridNodeId.slice('ns=1;'.length), minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
+    dataType: 'Double', valueRank: 2, arrayDimensions: [2, 2], accessLevel: 'CurrentRead', userAccessLevel: 'CurrentRead',
+    value: { get: () => new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Matrix, dimensions: [2, 2], value: new Float64Array(jacketZoneTemperatures(state())) }) },
   });
   for (const sp of REACTOR_SETPOINTS) {
     namespace.addAnalogDataItem({

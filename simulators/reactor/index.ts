@@ -8,7 +8,7 @@ import { describeListenError } from '../../common/runtime/ports.js';
 import { batchState, buildReactorAddressSpace, type ReactorNode } from './address-space.js';
 import { initialReactorState, stepReactor, type ReactorState } from './model.js';
 
-export { jacketZonesNodeId, jacketZoneTemperatures, JACKET_ZONES, REACTOR_NODES, REACTOR_SETPOINTS, reactorNodeId } from './address-space.js';
+export { jacketGridNodeId, jacketZonesNodeId, jacketZoneTemperatures, JACKET_ZONES, REACTOR_NODES, REACTOR_SETPOINTS, reactorNodeId } from './address-space.js';
 
 export type SimQuality = 'good' | 'uncertain' | 'bad';
 export type ReactorVariable = ReactorNode['key'];
