@@ -9,6 +9,7 @@ function viaPoint(key: ReadingKey, r: Reading): string {
     .tag('site', key.site).tag('equipment', key.equipment).tag('parameter', r.p)
     .stringField('quality', r.q ?? 'good').stringField('gateway', key.gateway)
     .timestamp(r.t);
+  if (r.r) point.booleanField('repeat', true);
   if (typeof r.v === 'number') point.floatField('value', r.v);
   else if (typeof r.v === 'boolean') point.booleanField('value_bool', r.v);
   else if (typeof r.v === 'string') point.stringField('value_str', r.v);
@@ -27,6 +28,8 @@ describe('line protocol: hand-written builder vs @influxdata/influxdb-client Poi
       { p: 'running', v: true, t: 1 }, { p: 'running', v: false, t: 2, q: 'uncertain' },
       ...TRICKY.map((v, i) => ({ p: 'label', v, t: 10 + i })),
       { p: 'temp', v: null, t: 0, q: 'bad' },
+      { p: 'temp', v: 21.5, t: 3, r: true }, { p: 'running', v: true, t: 4, q: 'uncertain', r: true },
+      { p: 'label', v: 'idle', t: 5, r: true }, { p: 'temp', v: null, t: 6, q: 'bad', r: true },
     ];
     for (const r of cases) expect(readingToLine(key, r), JSON.stringify(r)).toBe(viaPoint(key, r));
     expect(readingsToLines(key, cases).toString('utf8')).toBe(cases.map((r) => viaPoint(key, r)).join('\n'));

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { browseVariables, configSnippet, nodeFilter, type BrowsedVariable } from '../../gateway/drivers/opcua/browse.js';
+import { browseVariables, configSnippet, formatValue, nodeFilter, outsideRange, type BrowsedVariable } from '../../gateway/drivers/opcua/browse.js';
 import { SecurityMode, SecurityPolicyName } from '../../gateway/drivers/opcua/config.js';
 import { loadOpcua } from '../../gateway/drivers/opcua/monitoring.js';
 import { acquireCertificateManager, checkServerCertificate, pkiFolder, releaseCertificateManager } from '../../gateway/drivers/opcua/pki.js';
@@ -48,8 +48,11 @@ export async function browseServer(endpointUrl: string, options: BrowseOptions):
 }
 
 export function formatVariables(variables: BrowsedVariable[]): string {
-  const rows = variables.map((v) => [v.path, v.nodeId, v.dataType, v.unit, v.range ? `${v.range.min}..${v.range.max}` : '', v.writable ? 'rw' : 'r']);
-  const header = ['path', 'node id', 'data type', 'unit', 'range', 'access'];
+  // The value beside the range, flagged when outside it: browse then leaves the range out of the snippet.
+  const rows = variables.map((v) => [
+    v.path, v.nodeId, v.dataType, v.unit, v.range ? `${v.range.min}..${v.range.max}` : '', `${formatValue(v.value)}${outsideRange(v) ? ' (outside range)' : ''}`, v.writable ? 'rw' : 'r',
+  ]);
+  const header = ['path', 'node id', 'data type', 'unit', 'range', 'value', 'access'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

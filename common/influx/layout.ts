@@ -5,7 +5,7 @@ import { InfluxV1Client, influxString } from './v1-client.js';
 /**
  * The one place that knows how readings are laid out in InfluxDB (README "Data layout"):
  * measurement `reading`, tags `site`, `equipment`, `parameter`; fields `value` (float),
- * `value_bool`, `value_str`, `quality`, `gateway`. The series key leaves the gateway out, so a reading
+ * `value_bool`, `value_str`, `quality`, `gateway`, and `repeat` (true only on a reading that repeats an unchanged value). The series key leaves the gateway out, so a reading
  * is one point however often and through whichever gateway it is delivered: writes are idempotent.
  */
 export const MEASUREMENT = 'reading';
@@ -42,6 +42,9 @@ export function readingsToLines(key: ReadingKey, readings: readonly Reading[]): 
     out.text(prefix.text, prefix.ascii);
     if (r.q === undefined || r.q === 'good') out.ascii('"good"');
     else out.ascii(`"${r.q}"`);
+    // Fields sorted by key as Point writes them: repeat sits between quality and value. Absent for new samples,
+    // so readings without the marker keep their bytes (and old points stay identical when written again).
+    if (r.r) out.ascii(',repeat=T');
     if (typeof r.v === 'number') {
       if (!Number.isFinite(r.v)) throw new Error(`invalid float value for field 'value': ${r.v}`);
       out.ascii(',value=').ascii(String(r.v));

@@ -1,5 +1,5 @@
 import {
-  DataType, makeEUInformation, standardUnits, StatusCodes, Variant,
+  DataType, makeEUInformation, standardUnits, StatusCodes, Variant, VariantArrayType,
   type EUInformation, type Namespace, type UAObject, type UAVariable,
 } from 'node-opcua';
 import type { ReactorMeasurement, ReactorState } from './model.js';
@@ -52,6 +52,17 @@ export const reactorNodeId = (folder: string, browseName: string) => `ns=1;s=R10
 /** Lets a sampling client get 100 ms data; without it node-opcua clamps getters to 1000 ms (warning W30). */
 const MINIMUM_SAMPLING_INTERVAL_MS = 100;
 
+/** Zones of the jacket along its flow, inlet to outlet: Double[4] (valueRank 1), to read elements with an indexRange. */
+export const JACKET_ZONES = 4;
+export const jacketZonesNodeId = reactorNodeId('Measurements', 'JacketZoneTemperatures');
+/** The same zones as a matrix Double[2,2] (lower/upper × front/back, row-major: [1,0] is zone 2), to read a matrix element. */
+export const jacketGridNodeId = reactorNodeId('Measurements', 'JacketZoneGrid');
+
+/** The jacket medium warms (or cools) from the inlet temperature to the outlet one along the zones. */
+export function jacketZoneTemperatures(s: ReactorState): number[] {
+  return Array.from({ length: JACKET_ZONES }, (_, i) => s.jacketInletTemp + ((s.jacketTemp - s.jacketInletTemp) * (i + 1)) / JACKET_ZONES);
+}
+
 export function batchState(s: ReactorState): string {
   if (s.dosingRate > 0.5) return 'dosing';
   return s.reagent > 0.05 ? 'reacting' : 'idle';
@@ -81,6 +92,21 @@ export function buildReactorAddressSpace(namespace: Namespace, objectsFolder: UA
       : namespace.addVariable({ ...common, dataType: node.key === 'batchState' ? 'String' : 'Boolean' });
     variables.set(node.key, variable as UAVariable);
   }
+  namespace.addAnalogDataItem({
+    componentOf: folderOf('Measurements'), browseName: 'JacketZoneTemperatures', displayName: 'Jacket zone temperatures',
+    description: `jacket medium temperature in ${JACKET_ZONES} zones from inlet to outlet`,
+    nodeId: jacketZonesNodeId.slice('ns=1;'.length), minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
+    dataType: 'Double', valueRank: 1, arrayDimensions: [JACKET_ZONES], accessLevel: 'CurrentRead', userAccessLevel: 'CurrentRead',
+    engineeringUnits: standardUnits.degree_celsius, engineeringUnitsRange: { low: 0, high: 150 },
+    value: { get: () => new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Array, value: new Float64Array(jacketZoneTemperatures(state())) }) },
+  });
+  namespace.addVariable({
+    componentOf: folderOf('Measurements'), browseName: 'JacketZoneGrid', displayName: 'Jacket zone grid',
+    description: 'the jacket zone temperatures as 2 rows (lower, upper) × 2 sides (front, back)',
+    nodeId: jacketGridNodeId.slice('ns=1;'.length), minimumSamplingInterval: MINIMUM_SAMPLING_INTERVAL_MS,
+    dataType: 'Double', valueRank: 2, arrayDimensions: [2, 2], accessLevel: 'CurrentRead', userAccessLevel: 'CurrentRead',
+    value: { get: () => new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Matrix, dimensions: [2, 2], value: new Float64Array(jacketZoneTemperatures(state())) }) },
+  });
   for (const sp of REACTOR_SETPOINTS) {
     namespace.addAnalogDataItem({
       componentOf: folderOf('Setpoints'), browseName: sp.browseName, displayName: sp.displayName, description: sp.description,

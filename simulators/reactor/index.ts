@@ -8,7 +8,7 @@ import { describeListenError } from '../../common/runtime/ports.js';
 import { batchState, buildReactorAddressSpace, type ReactorNode } from './address-space.js';
 import { initialReactorState, stepReactor, type ReactorState } from './model.js';
 
-export { REACTOR_NODES, REACTOR_SETPOINTS, reactorNodeId } from './address-space.js';
+export { jacketGridNodeId, jacketZonesNodeId, jacketZoneTemperatures, JACKET_ZONES, REACTOR_NODES, REACTOR_SETPOINTS, reactorNodeId } from './address-space.js';
 
 export type SimQuality = 'good' | 'uncertain' | 'bad';
 export type ReactorVariable = ReactorNode['key'];
@@ -25,10 +25,20 @@ export interface ReactorOptions {
   /** Accepted user name / password pairs; none by default. */
   users?: { username: string; password: string }[];
   allowAnonymous?: boolean;
+  /**
+   * Puts R101 in a namespace of its own with this URI (index 2 or later) instead of the server's namespace 1, so
+   * its index can move: see `reconnect({ namespacesBefore })`. `reactorNodeId` (ns=1) does not apply then; use `nsu=`.
+   */
+  namespaceUri?: string;
 }
 
 export interface ReactorSim {
   endpointUrl: string;
+  /**
+   * URI of the reactor's namespace: by default namespace 1, node-opcua's `urn:<os.hostname()>:NodeOPCUA-Server`, so
+   * it differs per machine.
+   */
+  namespaceUri: string;
   host: string;
   port: number;
   /** The server's own certificate (PEM file), for tests that trust it on the client side. */
@@ -39,8 +49,11 @@ export interface ReactorSim {
   sessions(): { securityMode: string; securityPolicy: string; user: string | undefined }[];
   /** Fault: shuts the endpoint down, as a PLC that is switched off or unplugged. */
   disconnect(): Promise<void>;
-  /** Brings the endpoint back on the same port with the same certificate (a fresh server: sessions are gone). */
-  reconnect(): Promise<void>;
+  /**
+   * Brings the endpoint back on the same port with the same certificate (a fresh server: sessions are gone).
+   * `namespacesBefore`: URIs registered before the reactor's own `namespaceUri`, moving its index as an updated server may.
+   */
+  reconnect(options?: { namespacesBefore?: string[] }): Promise<void>;
   /** Fault: a frozen value stops changing (and keeps its old source timestamp) until unfrozen. */
   freeze(variable: ReactorVariable, frozen: boolean): void;
   /** Fault: pins a value (e.g. an out-of-range spike) until cleared with `undefined`. */
@@ -85,7 +98,7 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
     }
   };
 
-  const startServer = async () => {
+  const startServer = async (namespacesBefore: string[] = []) => {
     const policies = [SecurityPolicy.None, SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss];
     const users = options.users ?? [];
     // The simulator stands in for equipment on a test bench: it trusts any gateway certificate it sees.
@@ -104,7 +117,9 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
     });
     await candidate.initialize();
     const addressSpace = candidate.engine.addressSpace!;
-    variables = buildReactorAddressSpace(addressSpace.getOwnNamespace(), addressSpace.rootFolder.objects, () => state, (key, value) => { state = { ...state, [key]: value }; });
+    for (const uri of namespacesBefore) addressSpace.registerNamespace(uri);
+    const namespace = options.namespaceUri ? addressSpace.registerNamespace(options.namespaceUri) : addressSpace.getOwnNamespace();
+    variables = buildReactorAddressSpace(namespace, addressSpace.rootFolder.objects, () => state, (key, value) => { state = { ...state, [key]: value }; });
     publish();
     try {
       await candidate.start();
@@ -130,6 +145,7 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
 
   return {
     endpointUrl: first.getEndpointUrl() || `opc.tcp://${host}:${options.port}`,
+    namespaceUri: options.namespaceUri ?? first.engine.addressSpace!.getOwnNamespace().namespaceUri,
     host,
     port: options.port,
     certificateFile,
@@ -141,7 +157,7 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
       user: (session.userIdentityToken as { userName?: string } | undefined)?.userName ?? undefined,
     })),
     disconnect: shutdown,
-    reconnect: async () => { if (!server) await startServer(); },
+    reconnect: async (again = {}) => { if (!server) await startServer(again.namespacesBefore); },
     freeze: (variable, isFrozen) => { if (isFrozen) frozen.add(variable); else frozen.delete(variable); },
     override: (variable, value) => {
       if (value === undefined) overrides.delete(variable);

@@ -2,6 +2,7 @@ import type { ClientSession, NodeId } from 'node-opcua';
 import { Document, isMap, isSeq } from 'yaml';
 import type { Datatype } from '../../../common/contracts/index.js';
 import type { Opcua } from './monitoring.js';
+import { shapeName } from './nodes.js';
 
 /** A variable found in the address space, with what a parameter config needs. */
 export interface BrowsedVariable {
@@ -10,11 +11,16 @@ export interface BrowsedVariable {
   path: string;
   browseName: string;
   displayName: string;
+  /** The data type with the array shape, e.g. `Double`, `Double[4]`. */
   dataType: string;
-  /** What the gateway would publish it as; undefined for arrays and structures (not supported). */
+  /** What the gateway would publish it (each element of an array) as; undefined for structures (not supported). */
   datatype: Datatype | undefined;
+  /** The dimensions of an array (0 where unknown); undefined for a scalar. */
+  arrayDimensions: number[] | undefined;
   unit: string;
   range: { min: number; max: number } | undefined;
+  /** The value when browsed (numbers of an array as an array); undefined for structures. */
+  value: number | boolean | string | number[] | undefined;
   writable: boolean;
 }
 
@@ -57,7 +63,9 @@ export async function browseVariables(ua: Opcua, session: ClientSession, start?:
 async function describeVariables(ua: Opcua, session: ClientSession, found: { nodeId: NodeId; path: string; browseName: string; displayName: string }[]): Promise<BrowsedVariable[]> {
   if (found.length === 0) return [];
   const A = ua.AttributeIds;
-  const attributes = await session.read(found.flatMap((v) => [A.DataType, A.ValueRank, A.UserAccessLevel].map((attributeId) => ({ nodeId: v.nodeId, attributeId }))));
+  const ATTRIBUTES = [A.DataType, A.ValueRank, A.UserAccessLevel, A.ArrayDimensions, A.Value];
+  const n = ATTRIBUTES.length;
+  const attributes = await session.read(found.flatMap((v) => ATTRIBUTES.map((attributeId) => ({ nodeId: v.nodeId, attributeId }))));
   const properties = await ua.browseAll(session, found.map((v) => ({
     nodeId: v.nodeId, browseDirection: ua.BrowseDirection.Forward, referenceTypeId: ua.ReferenceTypeIds.HasProperty, includeSubtypes: true, resultMask: 0x3f,
   })));
@@ -71,20 +79,26 @@ async function describeVariables(ua: Opcua, session: ClientSession, found: { nod
     const values = await session.read(propertyReads.map((nodeId) => ({ nodeId, attributeId: A.Value })));
     values.forEach((dv, i) => propertyValues.set(propertyReads[i]!.toString(), dv.value?.value));
   }
-  const dataTypeNames = await resolveDataTypeNames(ua, session, attributes.filter((_, i) => i % 3 === 0).map((dv) => dv.value?.value as NodeId | undefined));
+  const dataTypeNames = await resolveDataTypeNames(ua, session, attributes.filter((_, i) => i % n === 0).map((dv) => dv.value?.value as NodeId | undefined));
 
   return found.map((v, i) => {
-    const dataTypeId = attributes[i * 3]!.value?.value as NodeId | undefined;
-    const valueRank = Number(attributes[i * 3 + 1]!.value?.value ?? -1);
-    const access = Number(attributes[i * 3 + 2]!.value?.value ?? 0);
-    const dataType = dataTypeId ? dataTypeNames.get(dataTypeId.toString()) ?? dataTypeId.toString() : 'Unknown';
+    const attribute = (k: number) => attributes[i * n + k]!.value?.value as unknown;
+    const dataTypeId = attribute(0) as NodeId | undefined;
+    const valueRank = Number(attribute(1) ?? -1);
+    const access = Number(attribute(2) ?? 0);
+    const name = dataTypeId ? dataTypeNames.get(dataTypeId.toString()) ?? dataTypeId.toString() : 'Unknown';
+    const dimensions = Array.from((attribute(3) as ArrayLike<number> | null) ?? []);
     const eu = propertyIds[i]!.unit ? propertyValues.get(propertyIds[i]!.unit!.toString()) as { displayName?: { text?: string } } | undefined : undefined;
     const range = propertyIds[i]!.range ? propertyValues.get(propertyIds[i]!.range!.toString()) as { low?: number; high?: number } | undefined : undefined;
     return {
-      nodeId: v.nodeId.toString(), path: v.path, browseName: v.browseName, displayName: v.displayName, dataType,
-      datatype: valueRank > 0 ? undefined : datatypeOf(dataType),
+      nodeId: v.nodeId.toString(), path: v.path, browseName: v.browseName, displayName: v.displayName,
+      dataType: shapeName(name, valueRank, dimensions),
+      datatype: datatypeOf(name),
+      // ValueRank (Part 3 §5.6.2): >= 0 is an array of one or more dimensions.
+      arrayDimensions: valueRank >= 0 ? dimensions : undefined,
       unit: eu?.displayName?.text ?? '',
       range: typeof range?.low === 'number' && typeof range.high === 'number' ? { min: range.low, max: range.high } : undefined,
+      value: plainValue(attribute(4)),
       writable: (access & 0x02) !== 0, // AccessLevel bit 1: CurrentWrite (Part 3 §8.57)
     };
   });
@@ -105,6 +119,33 @@ async function resolveDataTypeNames(ua: Opcua, session: ClientSession, ids: (Nod
     values.forEach((dv, i) => names.set(unknown[i]!.toString(), (dv.value?.value as { name?: string } | undefined)?.name ?? unknown[i]!.toString()));
   }
   return names;
+}
+
+/** Arrays listed element by element in the snippet: one dimension, known and short; others are left to the reader. */
+const MAX_SNIPPET_ELEMENTS = 32;
+function elementCount(v: BrowsedVariable): number | undefined {
+  const [n, ...more] = v.arrayDimensions ?? [];
+  return n !== undefined && more.length === 0 && n > 0 && n <= MAX_SNIPPET_ELEMENTS ? n : undefined;
+}
+
+function plainValue(value: unknown): BrowsedVariable['value'] {
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (value instanceof Date) return value.toISOString();
+  if ((Array.isArray(value) || ArrayBuffer.isView(value)) && Array.from(value as ArrayLike<unknown>).every((x) => typeof x === 'number')) return Array.from(value as ArrayLike<number>);
+  return undefined;
+}
+
+/** A value outside the range the server declares: the EURange is wrong (or the process is), so it is not copied. */
+export function outsideRange(v: BrowsedVariable): boolean {
+  const values = typeof v.value === 'number' ? [v.value] : Array.isArray(v.value) ? v.value : [];
+  return v.range !== undefined && values.some((x) => x < v.range!.min || x > v.range!.max);
+}
+
+/** A value as a person reads it in the browse table: six significant digits, arrays in brackets. */
+export function formatValue(value: BrowsedVariable['value']): string {
+  const one = (x: number | boolean | string) => (typeof x === 'number' ? String(Number(x.toPrecision(6))) : String(x));
+  if (value === undefined) return '';
+  return Array.isArray(value) ? `[${value.map(one).join(', ')}]` : one(value);
 }
 
 function datatypeOf(dataType: string): Datatype | undefined {
@@ -138,22 +179,31 @@ export function parameterIds(variables: BrowsedVariable[]): string[] {
 
 /** A device block for the gateway config (gateway/drivers/opcua/README.md), ready to paste under `devices:`. */
 export function configSnippet(endpointUrl: string, variables: BrowsedVariable[], security: { securityMode: string; securityPolicy?: string; username?: string }): string {
-  const supported = variables.filter((v) => v.datatype);
+  const supported = variables.filter((v) => v.datatype && (!v.arrayDimensions || elementCount(v) !== undefined));
   const ids = parameterIds(supported);
+  // An array becomes one parameter per element (indexRange), as the gateway reads it.
+  const parameters = supported.flatMap((v, i): { v: BrowsedVariable; id: string; name: string; indexRange: string | undefined }[] => (v.arrayDimensions
+    ? Array.from({ length: elementCount(v)! }, (_, e) => ({ v, id: `${ids[i]!.slice(0, 58)}_${e}`, name: `${v.displayName} [${e}]`, indexRange: String(e) }))
+    : [{ v, id: ids[i]!, name: v.displayName, indexRange: undefined }]));
   const device: Record<string, unknown> = {
     id: 'my-equipment', name: 'My equipment', kind: '', protocol: 'opcua', endpointUrl, securityMode: security.securityMode,
     ...(security.securityMode !== 'None' && security.securityPolicy ? { securityPolicy: security.securityPolicy } : {}),
     ...(security.username ? { auth: { type: 'username', username: security.username, password: '${OPCUA_PASSWORD}' } } : {}),
     publishingIntervalMs: 1000, samplingIntervalMs: 1000,
-    parameters: supported.map((v, i) => ({
-      id: ids[i], name: v.displayName, ...(v.unit ? { unit: v.unit } : {}), nodeId: v.nodeId,
-      ...(v.datatype !== 'number' ? { datatype: v.datatype } : {}), ...(v.range ? { range: v.range } : {}),
+    parameters: parameters.map(({ v, id, name, indexRange }) => ({
+      id, name, ...(v.unit ? { unit: v.unit } : {}), nodeId: v.nodeId, ...(indexRange ? { indexRange } : {}),
+      ...(v.datatype !== 'number' ? { datatype: v.datatype } : {}), ...(v.range && !outsideRange(v) ? { range: { ...v.range } } : {}), // a copy each: no YAML aliases
     })),
   };
-  const skipped = variables.filter((v) => !v.datatype).map((v) => `# skipped ${v.nodeId} (${v.path}): ${v.dataType} arrays and structures are not supported\n`);
+  const rangesLeftOut = supported.flatMap((v, i) => (outsideRange(v)
+    ? [`# ${ids[i]}: EURange ${v.range!.min}..${v.range!.max} left out: the current value ${formatValue(v.value)} lies outside it; check which is wrong\n`]
+    : []));
+  const skipped = variables.filter((v) => !supported.includes(v)).map((v) => (v.datatype
+    ? `# skipped ${v.nodeId} (${v.path}): a ${v.dataType} array; add one parameter per element with indexRange, e.g. indexRange: "${v.arrayDimensions!.map(() => '0').join(',') || '0'}"\n`
+    : `# skipped ${v.nodeId} (${v.path}): ${v.dataType} structures are not supported\n`));
   // Parameters one per line, as in config/gateway.example.yaml.
   const doc = new Document([device]);
-  const parameters = doc.getIn([0, 'parameters'], true);
-  if (isSeq(parameters)) for (const item of parameters.items) if (isMap(item)) item.flow = true;
-  return `${skipped.join('')}${doc.toString({ lineWidth: 0 })}`;
+  const sequence = doc.getIn([0, 'parameters'], true);
+  if (isSeq(sequence)) for (const item of sequence.items) if (isMap(item)) item.flow = true;
+  return `${skipped.join('')}${rangesLeftOut.join('')}${doc.toString({ lineWidth: 0 })}`;
 }

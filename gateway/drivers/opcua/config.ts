@@ -18,6 +18,8 @@ export const Deadband = z.strictObject({
 export const OpcuaParameter = z.strictObject({
   ...ParameterBase,
   nodeId: NodeIdString,
+  indexRange: z.string().regex(/^\d{1,9}(,\d{1,9})*$/, 'must pick one element: "2" in an array, "1,0" in a matrix (an OPC UA Part 4 NumericRange of single indexes)').optional()
+    .describe('element of an array or matrix node to publish; required for array nodes'),
   datatype: Datatype.default('number').describe('what the value is published as; the node value is converted (a boolean to a number gives 0/1)'),
   samplingIntervalMs: z.number().int().min(0).max(3_600_000).optional().describe('server-side sampling interval; default: the device\'s'),
   queueSize: z.number().int().min(1).max(10_000).optional().describe('samples the server keeps between publishes; default: the device\'s'),
@@ -55,10 +57,14 @@ export const OpcuaDevice = z.strictObject({
   keepAliveIntervalMs: z.number().int().min(1000).max(600_000).default(5000).describe('session keep-alive reads; a dead link is noticed within about twice this'),
   sessionTimeoutMs: z.number().int().min(10_000).max(3_600_000).default(60_000),
   requestTimeoutMs: z.number().int().min(500).max(600_000).default(10_000),
+  // Attempts are cheap (a refused TCP connect on the LAN); a long delay only delays the data once the server is back
+  // (issue #12: 16-29 s with node-opcua's 30 s default), so the backoff is capped low.
   reconnect: z.strictObject({
     initialDelayMs: z.number().int().min(100).max(600_000).default(1000),
-    maxDelayMs: z.number().int().min(100).max(3_600_000).default(30_000),
-  }).default({ initialDelayMs: 1000, maxDelayMs: 30_000 }).describe('exponential backoff between connection attempts'),
+    maxDelayMs: z.number().int().min(100).max(3_600_000).default(2000),
+  }).default({ initialDelayMs: 1000, maxDelayMs: 2000 }).describe('exponential backoff between connection attempts'),
+  heartbeatIntervalMs: z.number().int().min(1000).max(3_600_000).default(60_000)
+    .describe('every parameter\'s last value is published again this often (marked as a repeat), so a steady value shows in every history window'),
   parameters: z.array(OpcuaParameter).min(1),
 }).superRefine((d, ctx) => {
   if (d.reconnect.maxDelayMs < d.reconnect.initialDelayMs) ctx.addIssue({ code: 'custom', path: ['reconnect', 'maxDelayMs'], message: 'must be at least initialDelayMs' });

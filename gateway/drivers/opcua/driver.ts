@@ -3,6 +3,8 @@ import type { ParameterMeta, Reading } from '../../../common/contracts/index.js'
 import type { DeviceDriver, DriverContext, DriverModule } from '../driver.js';
 import { OpcuaDevice, type OpcuaParameter } from './config.js';
 import { loadOpcua, monitorParameters, readParameters, type Opcua } from './monitoring.js';
+import { resolveNodes, type ResolvedNode } from './nodes.js';
+import { createClient, createSubscription, openSession, sleep } from './session.js';
 import { acquireCertificateManager, checkServerCertificate, pkiFolder, releaseCertificateManager, UntrustedServerCertificateError } from './pki.js';
 import { TimeOrder, toReading, type DataValueLike } from './values.js';
 
@@ -22,11 +24,19 @@ class OpcuaDriver implements DeviceDriver {
   private subscription: ClientSubscription | undefined;
   private running: Promise<void> | undefined;
   private badTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private pollTimers: NodeJS.Timeout[] = [];
   private pending: Reading[] = [];
   private readonly order = new TimeOrder();
-  /** Parameters the server refused to monitor or read (unknown node, bad filter): bad while the link is up. */
-  private readonly refused = new Set<string>();
+  /** Each parameter's node on the connected server (nsu= resolved); a refused parameter has none. */
+  private nodes = new Map<string, ResolvedNode>();
+  private nodesSignature = '';
+  /** Parameters the server refused (unknown node or namespace, array without indexRange, bad filter), with the reason: bad while the link is up. */
+  private refused = new Map<string, string>();
+  /** Parameters whose last value could not be converted: a part fault until a value converts again. */
+  private readonly unconvertible = new Set<string>();
+  /** What was last reported to the gateway as the device's problem (null: nothing reported yet); cleared when data flows. */
+  private deviceProblem: string | undefined | null = null;
   /** Problems already logged, so a long outage does not flood the log. */
   private readonly reported = new Set<string>();
   private readonly pki: string;
@@ -38,12 +48,14 @@ class OpcuaDriver implements DeviceDriver {
   async start(): Promise<void> {
     this.ctx.logger.info({ endpointUrl: this.device.endpointUrl, securityMode: this.device.securityMode, parameters: this.device.parameters.length }, 'opcua driver starting');
     this.badTimer = setInterval(() => this.emitBad(), this.device.publishingIntervalMs);
+    this.heartbeatTimer = setInterval(() => this.repeatValues(), this.device.heartbeatIntervalMs);
     this.running = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.badTimer);
+    clearInterval(this.heartbeatTimer);
     this.pollTimers.forEach(clearInterval);
     await this.closeClient();
     await this.running;
@@ -75,63 +87,85 @@ class OpcuaDriver implements DeviceDriver {
     const d = this.device;
     if (d.securityMode !== 'None') await checkServerCertificate(opcua, certificateManager, this.pki, d.endpointUrl, d.requestTimeoutMs);
     if (this.stopped) return;
-    const client = opcua.OPCUAClient.create({
-      applicationName: 'pilothub-gateway',
-      clientCertificateManager: certificateManager,
-      securityMode: opcua.MessageSecurityMode[d.securityMode],
-      securityPolicy: d.securityMode === 'None' ? opcua.SecurityPolicy.None : opcua.SecurityPolicy[d.securityPolicy],
-      endpointMustExist: false,
-      keepSessionAlive: true,
-      keepAliveInterval: d.keepAliveIntervalMs,
-      requestedSessionTimeout: d.sessionTimeoutMs,
-      defaultTransactionTimeout: d.requestTimeoutMs,
-      connectionStrategy: { maxRetry: -1, initialDelay: d.reconnect.initialDelayMs, maxDelay: d.reconnect.maxDelayMs, randomisationFactor: 0.1 },
-    });
+    const client = createClient(opcua, d, certificateManager);
     this.client = client;
     client.on('backoff', (count, delay) => {
-      this.setLink('down', new Error(`cannot reach ${d.endpointUrl}`));
+      this.setLink('down', new Error(`no answer from ${d.endpointUrl}`));
       this.ctx.logger.debug({ attempt: count, delayMs: delay }, 'opcua connection attempt failed; retrying');
     });
-    client.on('connection_lost', () => this.setLink('down', new Error('connection lost')));
+    client.on('connection_lost', () => this.setLink('down', new Error(`no answer from ${d.endpointUrl} (connection lost)`)));
     client.on('connection_reestablished', () => this.ctx.logger.info({ endpointUrl: d.endpointUrl }, 'opcua secure channel re-established; restoring session'));
     await client.connect(d.endpointUrl);
     if (this.stopped) return;
 
-    const identity = d.auth.type === 'username'
-      ? { type: opcua.UserTokenType.UserName, userName: d.auth.username, password: d.auth.password } as const
-      : { type: opcua.UserTokenType.Anonymous } as const;
-    const session = await client.createSession(identity).catch((err: Error) => {
-      if (!/BadUserAccessDenied|BadIdentityToken/.test(err.message)) throw err;
-      const who = d.auth.type === 'username' ? `user "${d.auth.username}"` : 'anonymous access';
-      throw new Error(`the server refused ${who} (${err.message}); check auth in the device config`);
-    });
+    const session = await openSession(opcua, client, d);
     this.session = session;
-    session.on('keepalive_failure', () => this.setLink('down', new Error('session keep-alive failed')));
+    // node-opcua 2.182 folds a session the server closed (BadSessionClosed, BadSessionIdInvalid) into this one event
+    // (client_session_keepalive_manager.js) and emits session_closed only for closes the client makes itself.
+    session.on('keepalive_failure', () => this.setLink('down', new Error(`no answer from ${d.endpointUrl} (keep-alive failed: link lost or session closed by server)`)));
     session.on('session_restored', () => void this.restored());
-
-    const subscription = await session.createSubscription2({
-      requestedPublishingInterval: d.publishingIntervalMs,
-      // Part 4 §5.13.1.1: the server sends a keep-alive after maxKeepAliveCount empty cycles and drops the
-      // subscription after lifetimeCount of them without a Publish request (at least 3 x keep-alive).
-      requestedMaxKeepAliveCount: Math.max(2, Math.ceil(d.keepAliveIntervalMs / d.publishingIntervalMs)),
-      requestedLifetimeCount: Math.max(10, Math.ceil((6 * d.keepAliveIntervalMs) / d.publishingIntervalMs)),
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 1,
-    });
-    this.subscription = subscription;
-    const subscribed = d.parameters.filter((p) => !p.poll);
-    const failures = await monitorParameters(opcua, subscription, subscribed, d, (p, dv) => this.onValue(p, dv));
-    for (const { parameter, reason } of failures) this.refuse(parameter, reason);
+    await this.subscribe(opcua, session);
     this.startPolling();
     this.setLink('up');
+    await this.refresh();
   }
 
-  /** After node-opcua repaired the session (and recreated subscriptions on a restarted server). */
+  /** Resolves the nodes for this server, then monitors the subscribed parameters in a new subscription. */
+  private async subscribe(opcua: Opcua, session: ClientSession): Promise<void> {
+    const d = this.device;
+    const resolution = await resolveNodes(opcua, session, d.parameters);
+    this.nodes = resolution.nodes;
+    this.nodesSignature = resolution.signature;
+    const refused = resolution.refused;
+    const subscribed = d.parameters.filter((p) => !p.poll && this.nodes.has(p.id));
+    if (subscribed.length === 0) return this.setRefused(refused);
+    const subscription = await createSubscription(session, d);
+    this.subscription = subscription;
+    refused.push(...await monitorParameters(opcua, subscription, subscribed, this.nodes, d, (p, dv) => this.onValue(p, dv)));
+    this.setRefused(refused);
+  }
+
+  /**
+   * After node-opcua repaired the session (and recreated the subscription on a restarted server). A restarted
+   * server may have given a namespace URI another index, or may know other nodes: then the nodes are resolved
+   * again and monitored anew.
+   */
   private async restored(): Promise<void> {
+    const session = this.session;
+    if (!session || this.stopped) return;
+    try {
+      const opcua = await loadOpcua();
+      const { signature } = await resolveNodes(opcua, session, this.device.parameters);
+      if (signature !== this.nodesSignature) {
+        this.ctx.logger.info({ endpointUrl: this.device.endpointUrl }, `opcua device "${this.device.id}" resolves its nodes differently since the reconnect; monitoring them anew`);
+        const old = this.subscription;
+        this.subscription = undefined;
+        await old?.terminate().catch(() => undefined);
+        await this.subscribe(opcua, session);
+      }
+    } catch (err) {
+      this.ctx.logger.warn({ endpointUrl: this.device.endpointUrl, err: (err as Error).message }, `opcua device "${this.device.id}": checking its nodes after the reconnect failed`);
+    }
     this.setLink('up');
-    // Values that did not change during the outage would otherwise stay "bad" until they change.
-    await this.pollOnce(this.device.parameters.filter((p) => !this.refused.has(p.id)));
+    await this.refresh();
+  }
+
+  /**
+   * Reads every parameter once and publishes each value again as a repeat stamped now: values that did not change
+   * during an outage would otherwise stay "bad", and a steady value would show only at its old source time.
+   */
+  private async refresh(): Promise<void> {
+    await this.pollOnce(this.device.parameters);
+    this.flush();
+    this.repeatValues();
+  }
+
+  /** The heartbeat (and birth) repeat of every readable parameter's last value, while the server answers. */
+  private repeatValues(): void {
+    if (this.stopped || this.link !== 'up') return;
+    const ids = this.readable(this.device.parameters).map((p) => p.id);
+    const readings = this.order.repeats(ids, Date.now());
+    if (readings.length) this.ctx.emit(readings);
   }
 
   private startPolling(): void {
@@ -145,11 +179,17 @@ class OpcuaDriver implements DeviceDriver {
     }
   }
 
-  private async pollOnce(parameters: OpcuaParameter[]): Promise<void> {
+  /** The parameters whose node this server has and accepted: a refused node stays out of Read requests. */
+  private readable(parameters: OpcuaParameter[]): OpcuaParameter[] {
+    return parameters.filter((p) => this.nodes.has(p.id) && !this.refused.has(p.id));
+  }
+
+  private async pollOnce(all: OpcuaParameter[]): Promise<void> {
     const session = this.session;
+    const parameters = this.readable(all);
     if (!session || parameters.length === 0 || this.stopped) return;
     try {
-      const values = await readParameters(await loadOpcua(), session, parameters);
+      const values = await readParameters(await loadOpcua(), session, parameters, this.nodes);
       parameters.forEach((p, i) => this.onValue(p, values[i]!));
     } catch (err) {
       // While the link is down the outage is already reported and the parameters published as bad.
@@ -160,8 +200,12 @@ class OpcuaDriver implements DeviceDriver {
   /** Collects the notifications of one publish response (delivered synchronously) into one emit. */
   private onValue(p: OpcuaParameter, dv: DataValueLike): void {
     if (this.stopped) return;
-    const { reading, error } = toReading(p.id, dv, p.datatype, Date.now());
-    if (error) this.reportOnce(`value:${p.id}`, 'warn', `parameter "${p.id}" node ${p.nodeId}: ${error}`);
+    const { reading, error } = toReading(p.id, dv, p.datatype, Date.now(), p.indexRange !== undefined);
+    if (error) {
+      this.reportOnce(`value:${p.id}`, 'warn', `parameter "${p.id}" node ${p.nodeId}: ${error}`);
+      this.unconvertible.add(p.id);
+      this.ctx.health?.part(partOf(p), error);
+    } else if (this.unconvertible.delete(p.id)) this.ctx.health?.part(partOf(p), undefined);
     if (this.pending.length === 0) queueMicrotask(() => this.flush());
     this.pending.push(reading);
   }
@@ -170,7 +214,13 @@ class OpcuaDriver implements DeviceDriver {
     const now = Date.now();
     const readings = this.pending.flatMap((r) => this.order.admit(r, now) ?? []);
     this.pending = [];
-    if (readings.length && !this.stopped) this.ctx.emit(readings);
+    if (readings.length === 0 || this.stopped) return;
+    this.ctx.emit(readings);
+    // Data from the server is the evidence that the device answers (design habit 10), not the open connection.
+    if (this.link === 'up' && this.deviceProblem !== undefined) {
+      this.deviceProblem = undefined;
+      this.ctx.health?.device(undefined);
+    }
   }
 
   private emitBad(): void {
@@ -193,14 +243,23 @@ class OpcuaDriver implements DeviceDriver {
     }
     if (link === 'down') {
       const reason = err?.message ?? 'unavailable';
+      if (reason !== this.deviceProblem) this.ctx.health?.device((this.deviceProblem = reason));
       this.reportOnce(reason, err instanceof UntrustedServerCertificateError ? 'error' : 'warn', `opcua device "${this.device.id}" at ${this.device.endpointUrl} unavailable: ${reason}; parameters are bad until it is back`);
       if (previous !== 'down') this.emitBad();
     }
   }
 
-  private refuse(p: OpcuaParameter, reason: string): void {
-    this.refused.add(p.id);
-    this.ctx.logger.error({ parameter: p.id, nodeId: p.nodeId, reason }, `opcua device "${this.device.id}" refused parameter "${p.id}" (node ${p.nodeId}): ${reason}; it is published as bad`);
+  /** Logs and reports each newly refused parameter as a part fault, and clears those accepted again. */
+  private setRefused(refused: { parameter: OpcuaParameter; reason: string }[]): void {
+    const next = new Map(refused.map(({ parameter, reason }) => [parameter.id, reason]));
+    for (const p of this.device.parameters) {
+      const reason = next.get(p.id);
+      if (reason === this.refused.get(p.id)) continue;
+      if (reason) this.ctx.logger.error({ parameter: p.id, nodeId: p.nodeId, reason }, `opcua device "${this.device.id}" refused parameter "${p.id}" (node ${p.nodeId}): ${reason}; it is published as bad`);
+      else this.ctx.logger.info({ parameter: p.id, nodeId: p.nodeId }, `opcua device "${this.device.id}" accepts parameter "${p.id}" (node ${p.nodeId}) again`);
+      this.ctx.health?.part(partOf(p), reason);
+    }
+    this.refused = next;
   }
 
   private reportOnce(key: string, level: 'warn' | 'error', message: string): void {
@@ -218,17 +277,8 @@ class OpcuaDriver implements DeviceDriver {
   }
 }
 
-function sleep(ms: number, cancelled: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const tick = setInterval(() => {
-      if (cancelled() || Date.now() - started >= ms) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, Math.min(ms, 100));
-  });
-}
+/** The part a node fault is reported for: the node as configured, and the element when the parameter reads one. */
+const partOf = (p: OpcuaParameter) => `node ${p.nodeId}${p.indexRange === undefined ? '' : ` index ${p.indexRange}`}`;
 
 export const opcuaDriver: DriverModule<typeof OpcuaDevice> = {
   protocol: 'opcua',

@@ -2,6 +2,7 @@ import { format, stripVTControlCharacters } from 'node:util';
 import type { ClientSession, ClientSubscription, DataValue } from 'node-opcua';
 import { createLogger } from '../../../common/runtime/logger.js';
 import type { OpcuaDevice, OpcuaParameter } from './config.js';
+import type { ResolvedNode } from './nodes.js';
 
 export type Opcua = typeof import('node-opcua');
 
@@ -24,12 +25,14 @@ function groupKey(p: OpcuaParameter, device: OpcuaDevice): string {
 
 /**
  * Creates the monitored items for `parameters`, one ClientMonitoredItemGroup (one CreateMonitoredItems
- * request) per distinct sampling interval / queue size / deadband. Returns the parameters the server refused.
+ * request) per distinct sampling interval / queue size / deadband, for parameters whose node `nodes` resolved.
+ * Returns the parameters the server refused.
  */
 export async function monitorParameters(
   ua: Opcua,
   subscription: ClientSubscription,
   parameters: OpcuaParameter[],
+  nodes: Map<string, ResolvedNode>,
   device: OpcuaDevice,
   onValue: (p: OpcuaParameter, dv: DataValue) => void,
 ): Promise<{ parameter: OpcuaParameter; reason: string }[]> {
@@ -46,7 +49,7 @@ export async function monitorParameters(
       deadbandValue: deadband?.value ?? 0,
     });
     const group = await subscription.monitorItems(
-      members.map((p) => ({ nodeId: p.nodeId, attributeId: ua.AttributeIds.Value })),
+      members.map((p) => ({ ...nodes.get(p.id)!, attributeId: ua.AttributeIds.Value })),
       {
         samplingInterval: first.samplingIntervalMs ?? device.samplingIntervalMs,
         queueSize: first.queueSize ?? device.queueSize,
@@ -68,6 +71,6 @@ export async function monitorParameters(
 }
 
 /** One Read request for all `parameters` (Part 4 §5.10.2), maxAge 0 so the server reads the device. */
-export async function readParameters(ua: Opcua, session: ClientSession, parameters: OpcuaParameter[]): Promise<DataValue[]> {
-  return session.read(parameters.map((p) => ({ nodeId: p.nodeId, attributeId: ua.AttributeIds.Value })), 0);
+export async function readParameters(ua: Opcua, session: ClientSession, parameters: OpcuaParameter[], nodes: Map<string, ResolvedNode>): Promise<DataValue[]> {
+  return session.read(parameters.map((p) => ({ ...nodes.get(p.id)!, attributeId: ua.AttributeIds.Value })), 0);
 }

@@ -25,7 +25,7 @@ export function convertValue(raw: unknown, datatype: Datatype): { v: string | nu
   if (Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number')) {
     value = (value[0] as number) * TWO_32 + (value[1] as number);
   } else if (Array.isArray(value) || ArrayBuffer.isView(value)) {
-    return { error: 'array values are not supported; configure one node per element' };
+    return { error: 'the node holds an array; set indexRange to the element to publish' };
   }
   if (value instanceof Date) value = datatype === 'string' ? value.toISOString() : value.getTime();
   if (typeof value === 'object' && value !== null && 'text' in value) value = (value as { text: unknown }).text ?? ''; // LocalizedText
@@ -47,33 +47,53 @@ export function convertValue(raw: unknown, datatype: Datatype): { v: string | nu
 /**
  * Turns a data value into a reading at its source time (server time when the server sends none).
  * Bad status codes carry no usable value (Part 4 §7.39), so they become `v: null, q: "bad"`.
+ * `element`: the value was read with an indexRange, so it is an array (or matrix) of the one element asked for.
  */
-export function toReading(id: string, dv: DataValueLike, datatype: Datatype, now: number): { reading: Reading; error?: string } {
+export function toReading(id: string, dv: DataValueLike, datatype: Datatype, now: number, element = false): { reading: Reading; error?: string } {
   const t = (dv.sourceTimestamp ?? dv.serverTimestamp)?.getTime() ?? now;
   const q = qualityOf(dv.statusCode?.value ?? 0);
   if (q === 'bad') return { reading: { p: id, v: null, t, q } };
-  const converted = convertValue(dv.value?.value, datatype);
+  const raw = dv.value?.value;
+  const single = element && (Array.isArray(raw) || ArrayBuffer.isView(raw)) && (raw as ArrayLike<unknown>).length === 1;
+  const converted = convertValue(single ? (raw as ArrayLike<unknown>)[0] : raw, datatype);
   if ('error' in converted) return { reading: { p: id, v: null, t, q: 'bad' }, error: converted.error };
   return { reading: q === 'good' ? { p: id, v: converted.v, t } : { p: id, v: converted.v, t, q } };
 }
 
 /**
  * Keeps each parameter's readings in time order. A value delivered again (after a reconnect, or
- * when a subscription is recreated) keeps its old source time: the same reading twice is dropped,
- * and a value older than what was already published (e.g. the "bad" readings of the outage) is
- * stamped with the current time, meaning "this is the value now".
+ * when a subscription is recreated) keeps its old source time: a value equal to the last one published
+ * (same quality) at a time at least as late is dropped, and another value older than what was already
+ * published (e.g. the "bad" readings of the outage) is stamped with the current time, meaning "this is the value now".
  */
 export class TimeOrder {
-  private readonly last = new Map<string, { t: number; v: Reading['v'] }>();
+  private readonly last = new Map<string, Reading>();
 
   admit(reading: Reading, now: number): Reading | undefined {
     const previous = this.last.get(reading.p);
     let out = reading;
     if (previous && reading.t <= previous.t) {
-      if (reading.t === previous.t && reading.v === previous.v) return undefined;
+      // Nothing new: the same value (and quality) is already published for a time at least as late.
+      if (reading.v === previous.v && reading.q === previous.q) return undefined;
       out = { ...reading, t: Math.max(now, previous.t + 1) };
     }
-    this.last.set(out.p, { t: out.t, v: out.v });
+    this.last.set(out.p, out);
+    return out;
+  }
+
+  /**
+   * The last value of each of `ids` again, stamped `now`, with its quality and marked `r: true` (issue #12): a value
+   * that never changes is otherwise stored once, at its old source time, and missing from every later window.
+   */
+  repeats(ids: Iterable<string>, now: number): Reading[] {
+    const out: Reading[] = [];
+    for (const id of ids) {
+      const last = this.last.get(id);
+      if (!last) continue;
+      // Later than the last reading even when that was stamped now (a value re-read at a reconnect), so it is kept.
+      const t = Math.max(now, last.t + 1);
+      out.push(this.admit(last.q ? { p: id, v: last.v, t, q: last.q, r: true } : { p: id, v: last.v, t, r: true }, now)!);
+    }
     return out;
   }
 }
