@@ -14,10 +14,8 @@ import { startGatewayFromFile, type WatchedGateway } from './gateway/watch.js';
 import { deadLettersFile } from './ingest/dead-letters.js';
 import { startIngest, type RunningIngest } from './ingest/ingest.js';
 import { loadGatewayConfig } from './gateway/config.js';
-import { startSprayDryer, type SprayDryerSim } from './simulators/spray-dryer/index.js';
 import { buildWeb } from './web/build.js';
-import { startExtruder, type ExtruderSim } from './simulators/extruder/index.js';
-import type { ReactorSim } from './simulators/reactor/index.js';
+import { startDemoSimulators } from './simulators/demo.js';
 
 
 export interface HubOptions {
@@ -27,6 +25,8 @@ export interface HubOptions {
   apiPort: number;
   mqttPort: number;
   gatewayConfig: string;
+  /** Demo mode: run the simulated equipment the example gateway config talks to. */
+  demo: boolean;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
   /** Its credentials, when it has authentication on. */
@@ -43,7 +43,17 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
+const EXAMPLE_GATEWAY_CONFIG = join(PROJECT_ROOT, 'config', 'gateway.example.yaml');
+
+/** PILOTHUB_DEMO=true|false, else demo mode exactly when the gateway config is the example one. */
+function demoFromEnv(raw: string | undefined, example: boolean): boolean {
+  if (raw === undefined || raw === '') return example;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`PILOTHUB_DEMO="${raw}" must be true or false`);
+}
+
 export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOptions {
+  const gatewayConfig = resolve(env.PILOTHUB_GATEWAY_CONFIG ?? EXAMPLE_GATEWAY_CONFIG);
   const port = (name: string, fallback: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -60,12 +70,13 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     mqttPort: port('PILOTHUB_MQTT_PORT', 1883),
     ingestMetricsPort: port('PILOTHUB_INGEST_METRICS_PORT', 0),
     gatewayMetricsPort: port('PILOTHUB_GATEWAY_METRICS_PORT', 0),
-    gatewayConfig: resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(PROJECT_ROOT, 'config', 'gateway.example.yaml')),
+    gatewayConfig,
+    demo: demoFromEnv(env.PILOTHUB_DEMO, gatewayConfig === EXAMPLE_GATEWAY_CONFIG),
   };
 }
 
 /**
- * The whole hub on one machine: private influxd, broker, ingest, API, simulators and a gateway
+ * The whole hub on one machine: private influxd, broker, ingest, API, a gateway and, in demo mode, simulators
  * wired to them. Started in dependency order; stopped in reverse, whatever failed half-way.
  */
 export async function startHub(options: HubOptions): Promise<RunningHub> {
@@ -120,24 +131,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (api.createdAdmin) {
       process.stdout.write(`pilothub created the first admin: ${api.createdAdmin.email}${api.createdAdmin.generated ? ` with password ${api.createdAdmin.password} (shown only now)` : ' (password from PILOTHUB_ADMIN_PASSWORD)'}\n`);
     }
-    const dryerPort = await freePort();
-    const dryer: SprayDryerSim = await startSprayDryer({ port: dryerPort });
-    stops.push(() => dryer.stop());
-    const extruderPort = await freePort();
-    const extruder: ExtruderSim = await startExtruder({ port: extruderPort });
-    stops.push(() => extruder.stop());
-    const reactorPort = await freePort();
-    // node-opcua takes ~1 s to import and warns on stdout: load it only when the hub starts, not for every CLI command.
-    const { startReactor } = await import('./simulators/reactor/index.js');
-    const reactor: ReactorSim = await startReactor({ port: reactorPort, dataDir: join(options.dataDir, 'sim-reactor') });
-    stops.push(() => reactor.stop());
+    // Demo mode only: simulated equipment for the example config. Any other config talks to real devices.
+    const simulators = options.demo ? await startDemoSimulators(options.dataDir) : undefined;
+    if (simulators) stops.push(() => simulators.stop());
     // A fixed number, not 0: a reload that restarts the gateway must serve /metrics on the same port again.
     const gatewayMetricsPort = options.gatewayMetricsPort || (await freePort());
     const gateway: WatchedGateway = await startGatewayFromFile(options.gatewayConfig, {
       ...process.env, PILOTHUB_MQTT_URL: mqttUrl, PILOTHUB_MQTT_USERNAME: gatewayAccount.username, PILOTHUB_MQTT_PASSWORD: gatewayAccount.password,
-      PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryerPort),
-      PILOTHUB_SIM_EXTRUDER_HOST: '127.0.0.1', PILOTHUB_SIM_EXTRUDER_PORT: String(extruderPort),
-      PILOTHUB_SIM_REACTOR_HOST: '127.0.0.1', PILOTHUB_SIM_REACTOR_PORT: String(reactorPort),
+      ...simulators?.env,
     }, { dataDir: join(options.dataDir, 'gateway'), metricsPort: gatewayMetricsPort });
     stops.push(() => gateway.stop({ drainMs: 2000 }));
     // A device added by a reload publishes under an equipment id the account lacked: the broker refuses it and drops

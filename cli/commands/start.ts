@@ -3,7 +3,8 @@ import { hubOptionsFromEnv, startHub } from '../../hub.js';
 
 export function registerStart(program: Command): void {
   program.command('start')
-    .description('start the whole hub on this machine: private InfluxDB, broker, ingest, API, simulators and a gateway')
+    .description('start the whole hub on this machine: private InfluxDB, broker, ingest, API, a gateway and, in demo mode, simulators')
+    .option('--demo <bool>', 'run the simulated equipment (default: true with the example gateway config, false with any other)')
     .addHelpText('after', `
 Environment:
   PILOTHUB_DATA_DIR        data directory (default ./data)
@@ -14,11 +15,12 @@ Environment:
   PILOTHUB_API_PORT        API port on 127.0.0.1 (default 8080)
   PILOTHUB_MQTT_PORT       MQTT port on 127.0.0.1 (default 1883)
   PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)
+  PILOTHUB_DEMO            true or false: as --demo
   PILOTHUB_LOG_LEVEL       pino level (default info)
   PILOTHUB_ADMIN_EMAIL     first admin's email, used when the user store is empty
   PILOTHUB_ADMIN_PASSWORD  first admin's password (default: a random one, printed once)`)
-    .action(async () => {
-      const hub = await startHub(hubOptionsFromEnv());
+    .action(async (options: { demo?: string }) => {
+      const hub = await startHub(hubOptionsFromEnv({ ...process.env, ...(options.demo === undefined ? {} : { PILOTHUB_DEMO: options.demo }) }));
       let stopping = false;
       const shutdown = async (signal: string) => {
         if (stopping) return;
