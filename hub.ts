@@ -1,11 +1,11 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { RunningApi } from './api/server.js';
 import { startApiThread } from './api/thread.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
 import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
-import { dataDirFromEnv, PROJECT_ROOT } from './common/runtime/data-dir.js';
+import { dataDirFromEnv, gatewayConfigFromEnv } from './common/runtime/data-dir.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { privateDataDir } from './common/runtime/private-files.js';
@@ -60,7 +60,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     mqttPort: port('PILOTHUB_MQTT_PORT', 1883),
     ingestMetricsPort: port('PILOTHUB_INGEST_METRICS_PORT', 0),
     gatewayMetricsPort: port('PILOTHUB_GATEWAY_METRICS_PORT', 0),
-    gatewayConfig: resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(PROJECT_ROOT, 'config', 'gateway.example.yaml')),
+    gatewayConfig: gatewayConfigFromEnv(env),
   };
 }
 

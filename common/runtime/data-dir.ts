@@ -11,3 +11,8 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.PILOTHUB_DATA_DIR ?? join(PROJECT_ROOT, 'data'));
 }
+
+/** The gateway config `pilothub start` runs: PILOTHUB_GATEWAY_CONFIG, or the example config of the project. */
+export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(PROJECT_ROOT, 'config', 'gateway.example.yaml'));
+}
