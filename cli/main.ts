@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBackup } from './commands/backup.js';
 import { registerBrowse } from './commands/browse.js';
 import { registerCheckConfig } from './commands/check-config.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
@@ -18,6 +19,7 @@ registerUser(program);
 registerDeadLetters(program);
 registerBrowse(program);
 registerRollups(program);
+registerBackup(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`pilothub: ${err.message}\n`);
