@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PROJECT_ROOT } from '../common/runtime/data-dir.js';
@@ -47,7 +47,7 @@ export async function createBackup(options: BackupOptions): Promise<Manifest> {
       if (versions) schemaVersions[`${DATA_DIR}/${path}`] = versions;
       log.info({ file: path }, 'SQLite store backed up online');
     } else {
-      copyFileSync(source, target);
+      copyPrivate(source, target);
     }
   }
   const gatewayConfig = copyGatewayConfig(options.gatewayConfig, dataDir, to, log);
@@ -128,8 +128,14 @@ function copyGatewayConfig(file: string, dataDir: string, to: string, log: Logge
   if (!inside.startsWith('..') && !inside.startsWith(sep)) return { originalPath: source, path: `${DATA_DIR}/${inside.split(sep).join('/')}` };
   const path = `${GATEWAY_CONFIG_DIR}/${basename(source)}`;
   mkdirSync(join(to, GATEWAY_CONFIG_DIR), { recursive: true, mode: 0o700 });
-  copyFileSync(source, join(to, path));
+  copyPrivate(source, join(to, path));
   return { originalPath: source, path };
+}
+
+/** copyFile keeps the source's mode; a backup's files are owner-only whatever they were (a gateway config is 0644). */
+function copyPrivate(source: string, target: string): void {
+  copyFileSync(source, target);
+  chmodSync(target, 0o600);
 }
 
 function pilothubVersion(): string {

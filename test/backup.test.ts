@@ -24,6 +24,12 @@ async function call<T>(s: Session, method: string, path: string, body?: unknown)
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${await res.text()}`);
   return res.json() as Promise<T>;
 }
+const OWNER_ONLY_FILES = ['api/pilothub.db', 'broker/users.sqlite', 'secrets/mqtt-gw-hall-a.password', 'gateway-config/gateway.yaml'];
+const OWNER_ONLY_DIRS = ['.', 'api', 'broker', 'secrets', 'gateway-config'];
+const modeOf = (path: string) => {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat ? (stat.mode & 0o777).toString(8) : 'missing';
+};
 const iso = (t: number) => new Date(t).toISOString();
 
 /** True when the broker accepts these credentials (CONNACK 0), false when it refuses them. */
@@ -47,6 +53,7 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
   let hub: HubProcess;
   let admin: Session;
   let manifest: Manifest;
+  const restoredModes = new Map<string, string>();
 
   beforeAll(async () => {
     copyFileSync(EXAMPLE_GATEWAY_CONFIG, configFile);
@@ -86,6 +93,8 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
     const restore = await pilothub(['restore', '--from', backup, '--data-dir', restored]);
     expect(restore.stderr).toBe('');
     expect(restore.status).toBe(0);
+    // Read before the restored hub starts, since `pilothub start` itself tightens what it finds readable.
+    for (const path of [...OWNER_ONLY_FILES, ...OWNER_ONLY_DIRS]) restoredModes.set(path, modeOf(join(restored, path)));
     // The same first-admin settings: they apply only to an empty user store, which a restored one is not.
     hub = await startHubProcess({ PILOTHUB_DATA_DIR: restored, PILOTHUB_GATEWAY_CONFIG: join(restored, 'gateway-config', 'gateway.yaml'), PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password });
     admin = await login(hub.apiUrl, ADMIN);
@@ -101,6 +110,8 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
     }
     expect(paths.some((p) => p.startsWith('influxdb/') && p.endsWith('.manifest'))).toBe(true);
     expect(paths.filter((p) => /-(wal|shm)$/.test(p) || p.startsWith('data/influxdb/'))).toEqual([]);
+    // The backup holds password hashes and MQTT passwords: owner-only, like the data dir.
+    expect(paths.filter((p) => modeOf(join(backup, p)) !== '600')).toEqual([]);
   });
 
   it('brings back the readings', async () => {
@@ -129,10 +140,8 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
   });
 
   it('restores files owner-only (0600) in owner-only folders (0700)', () => {
-    for (const path of ['api/pilothub.db', 'broker/users.sqlite', 'secrets/mqtt-gw-hall-a.password', 'gateway-config/gateway.yaml']) {
-      expect((statSync(join(restored, path)).mode & 0o777).toString(8), path).toBe('600');
-    }
-    for (const path of ['.', 'api', 'broker', 'secrets', 'gateway-config']) expect((statSync(join(restored, path)).mode & 0o777).toString(8), path).toBe('700');
+    for (const path of OWNER_ONLY_FILES) expect(restoredModes.get(path), path).toBe('600');
+    for (const path of OWNER_ONLY_DIRS) expect(restoredModes.get(path), path).toBe('700');
   });
 
   describe('refuses, before writing anything', () => {
