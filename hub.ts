@@ -5,7 +5,7 @@ import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/bro
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
 import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
-import { dataDirFromEnv, gatewayConfigFromEnv } from './common/runtime/data-dir.js';
+import { dataDirFromEnv, gatewayConfigFromEnv, recordGatewayConfig } from './common/runtime/data-dir.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { privateDataDir } from './common/runtime/private-files.js';
@@ -79,6 +79,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const tightened = privateDataDir(options.dataDir);
     if (tightened.changed.length) logger.warn({ dataDir: options.dataDir, count: tightened.changed.length, paths: tightened.changed.slice(0, 20) }, 'took group and other access away from files an older install left readable');
     if (tightened.failed.length) logger.warn({ dataDir: options.dataDir, failed: tightened.failed.slice(0, 20) }, 'could not make these files owner-only; they may be readable by other users');
+    recordGatewayConfig(options.dataDir, options.gatewayConfig);
     const influxUrl = options.influxUrl ?? (await privateInfluxd(join(options.dataDir, 'influxdb'), stops));
     // Anonymous MQTT clients are refused: the hub's own components get accounts with random passwords (broker/README.md "Security").
     const users = new UserStore(usersFile(options.dataDir));

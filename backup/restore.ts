@@ -1,5 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { recordGatewayConfig } from '../common/runtime/data-dir.js';
 import { startPrivateInfluxd } from '../common/runtime/influxd.js';
 import type { Logger } from '../common/runtime/logger.js';
 import { privateDataDir } from '../common/runtime/private-files.js';
@@ -54,6 +55,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<Restored> 
       copyPrivate(join(from, file.path), join(dataDir, file.path.slice(DATA_DIR.length + 1)));
     }
     if (configSource && configTarget) copyPrivate(join(from, configSource), configTarget);
+    // The copied note still names the old hub's config; a backup of the restored data dir must take the restored one.
+    if (configTarget) recordGatewayConfig(dataDir, configTarget);
     log.info({ from, dataDir, files: manifest.files.length, backupCreatedAt: manifest.createdAt, gatewayConfig: configTarget }, 'restore complete');
     return { manifest, gatewayConfig: configTarget, ...influx };
   } catch (err) {

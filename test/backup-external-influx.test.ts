@@ -5,8 +5,9 @@ import { createBackup } from '../backup/backup.js';
 import { verifyBackup } from '../backup/manifest.js';
 import { restoreBackup } from '../backup/restore.js';
 import { createLogger } from '../common/runtime/logger.js';
+import { freePort } from '../common/runtime/ports.js';
 import { openSqlite } from '../common/runtime/sqlite.js';
-import { influxd, tempDir } from './helpers/servers.js';
+import { eventually, influxd, tempDir } from './helpers/servers.js';
 
 const logger = createLogger('backup-test');
 const POINTS = 'reading,site=s,equipment=e,parameter=p,gateway=g value=1 1764000000000\nreading,site=s,equipment=e,parameter=p,gateway=g value=2 1764000001000';
@@ -40,8 +41,10 @@ describe('backup and restore with an external InfluxDB (PILOTHUB_INFLUX_URL)', (
     const restoredDir = join(tempDir('pilothub-bkx-dst-'), 'data');
     const restored = await restoreBackup({ from: to, dataDir: restoredDir, influxHost: target.rpcAddress, logger });
     expect(restored).toMatchObject({ influxRestoredTo: target.rpcAddress, influxCommand: null });
-    expect(await values(target.url)).toEqual(await values(external.url));
-    expect((await values(target.url) as unknown[]).length).toBe(2);
+    // A live restore enables the restored shard a moment later ("shard is disabled" until then).
+    const back = await eventually('restored points queryable', async () => ((await values(target.url) as unknown[]).length ? values(target.url) : undefined));
+    expect(back).toEqual(await values(external.url));
+    expect((back as unknown[]).length).toBe(2);
     expect(existsSync(join(restoredDir, 'influxdb'))).toBe(false);
     expect(readFileSync(join(restoredDir, 'secrets', 'mqtt-gw.password'), 'utf8')).toBe('secret\n');
   });
@@ -54,6 +57,15 @@ describe('backup and restore with an external InfluxDB (PILOTHUB_INFLUX_URL)', (
     const restored = await restoreBackup({ from: withHost, dataDir: join(tempDir('pilothub-bkx-dst-'), 'data'), logger });
     expect(restored.influxRestoredTo).toBeNull();
     expect(restored.influxCommand).toBe(`influxd restore -portable -host HOST:8088 ${join(withHost, 'influxdb')}`);
+  });
+
+  it('says at once that nothing answers on an RPC address, where influxd would retry for minutes', async () => {
+    const to = join(tempDir('pilothub-bkx-'), 'backup');
+    const closed = `127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    await expect(createBackup({ dataDir, to, gatewayConfig: join(dataDir, 'none.yaml'), externalInflux: true, influxHost: closed, logger }))
+      .rejects.toThrow(`nothing answers on ${closed} (ECONNREFUSED)`);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('refuses a backup with a file the manifest does not list, and a manifest path that leaves the folder', async () => {

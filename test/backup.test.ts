@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Manifest } from '../backup/manifest.js';
+import { recordedGatewayConfig } from '../common/runtime/data-dir.js';
 import { eventually, tempDir } from './helpers/servers.js';
 import { EXAMPLE_GATEWAY_CONFIG } from './helpers/stack.js';
 import { pilothub, startHubProcess, type HubProcess } from './helpers/hub-process.js';
@@ -83,8 +84,8 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
     const added = await pilothub(['user', 'add', FIELD_GATEWAY.username, '--role', 'gateway', '--site', 'field', '--equipment', 'pump-1', '--password-stdin', '--data-dir', source], {}, FIELD_GATEWAY.password);
     expect(added.stderr).toBe('');
 
-    // While the hub runs: that is when operators back up.
-    const result = await pilothub(['backup', '--to', backup], { PILOTHUB_DATA_DIR: source, PILOTHUB_GATEWAY_CONFIG: configFile });
+    // While the hub runs: that is when operators back up. Without PILOTHUB_GATEWAY_CONFIG, as from cron: the hub noted its own.
+    const result = await pilothub(['backup', '--to', backup], { PILOTHUB_DATA_DIR: source });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     await original.stop();
@@ -137,6 +138,12 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
     expect(await mqttAccepts(hub.mqttUrl, FIELD_GATEWAY.username, 'not-the-password-at-all')).toBe(false);
     expect(await mqttAccepts(hub.mqttUrl, FIELD_GATEWAY.username, FIELD_GATEWAY.password)).toBe(true);
     expect(readFileSync(join(restored, 'secrets', 'mqtt-gw-hall-a.password'), 'utf8')).toBe(readFileSync(join(source, 'secrets', 'mqtt-gw-hall-a.password'), 'utf8'));
+  });
+
+  it('takes the gateway config the hub runs, without being told, and restores it where the restored data dir notes it', () => {
+    expect(manifest.gatewayConfig).toEqual({ originalPath: configFile, path: 'gateway-config/gateway.yaml' });
+    expect(readFileSync(join(restored, 'gateway-config', 'gateway.yaml'), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
+    expect(recordedGatewayConfig(restored)).toBe(join(restored, 'gateway-config', 'gateway.yaml'));
   });
 
   it('restores files owner-only (0600) in owner-only folders (0700)', () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createBackup } from '../../backup/backup.js';
 import { restoreBackup } from '../../backup/restore.js';
-import { dataDirFromEnv, gatewayConfigFromEnv } from '../../common/runtime/data-dir.js';
+import { dataDirFromEnv, gatewayConfigFromEnv, recordedGatewayConfig } from '../../common/runtime/data-dir.js';
 import { createLogger } from '../../common/runtime/logger.js';
 
 const dataDirOption = ['--data-dir <dir>', 'data directory (default PILOTHUB_DATA_DIR or ./data)'] as const;
@@ -13,13 +13,14 @@ export function registerBackup(program: Command): void {
     .description('back up the running hub: InfluxDB (portable backup), every SQLite store (online backup), secrets, gateway config, manifest with sha256')
     .requiredOption('--to <dir>', 'new or empty folder for the backup')
     .option(...dataDirOption)
-    .option('--gateway-config <file>', 'the gateway config the hub runs (default PILOTHUB_GATEWAY_CONFIG or config/gateway.example.yaml)')
+    .option('--gateway-config <file>', 'the gateway config to include (default: the one the hub on this data dir runs)')
     .option('--influx-host <host:port>', `${influxHostHelp} to back up (default: the hub's private influxd)`)
     .action(async (opts: { to: string; dataDir?: string; gatewayConfig?: string; influxHost?: string }) => {
       // Owner-only, like the data dir: the backup holds password hashes, session tokens and MQTT passwords.
       process.umask(0o077);
+      const dataDir = opts.dataDir ?? dataDirFromEnv();
       const manifest = await createBackup({
-        to: opts.to, dataDir: opts.dataDir ?? dataDirFromEnv(), gatewayConfig: opts.gatewayConfig ?? gatewayConfigFromEnv(),
+        to: opts.to, dataDir, gatewayConfig: opts.gatewayConfig ?? recordedGatewayConfig(dataDir) ?? gatewayConfigFromEnv(),
         externalInflux: Boolean(process.env.PILOTHUB_INFLUX_URL), influxHost: opts.influxHost, logger: createLogger('backup'),
       });
       process.stdout.write(`pilothub backup written to ${opts.to}: ${manifest.files.length} files${manifest.influx ? '' : ' (InfluxDB NOT included: back it up on its server)'}\n`);
