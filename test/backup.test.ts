@@ -55,6 +55,7 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
   let admin: Session;
   let manifest: Manifest;
   const restoredModes = new Map<string, string>();
+  let recordedAfterRestore: string | undefined;
 
   beforeAll(async () => {
     copyFileSync(EXAMPLE_GATEWAY_CONFIG, configFile);
@@ -94,8 +95,9 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
     const restore = await pilothub(['restore', '--from', backup, '--data-dir', restored]);
     expect(restore.stderr).toBe('');
     expect(restore.status).toBe(0);
-    // Read before the restored hub starts, since `pilothub start` itself tightens what it finds readable.
+    // Read before the restored hub starts, since `pilothub start` itself tightens what it finds readable and notes its config.
     for (const path of [...OWNER_ONLY_FILES, ...OWNER_ONLY_DIRS]) restoredModes.set(path, modeOf(join(restored, path)));
+    recordedAfterRestore = recordedGatewayConfig(restored);
     // The same first-admin settings: they apply only to an empty user store, which a restored one is not.
     hub = await startHubProcess({ PILOTHUB_DATA_DIR: restored, PILOTHUB_GATEWAY_CONFIG: join(restored, 'gateway-config', 'gateway.yaml'), PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password });
     admin = await login(hub.apiUrl, ADMIN);
@@ -143,7 +145,7 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
   it('takes the gateway config the hub runs, without being told, and restores it where the restored data dir notes it', () => {
     expect(manifest.gatewayConfig).toEqual({ originalPath: configFile, path: 'gateway-config/gateway.yaml' });
     expect(readFileSync(join(restored, 'gateway-config', 'gateway.yaml'), 'utf8')).toBe(readFileSync(configFile, 'utf8'));
-    expect(recordedGatewayConfig(restored)).toBe(join(restored, 'gateway-config', 'gateway.yaml'));
+    expect(recordedAfterRestore).toBe(join(restored, 'gateway-config', 'gateway.yaml'));
   });
 
   it('restores files owner-only (0600) in owner-only folders (0700)', () => {
