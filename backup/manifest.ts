@@ -101,6 +101,10 @@ export async function verifyBackup(dir: string): Promise<Manifest> {
   }
   const listed = new Set([MANIFEST_FILE, ...manifest.files.map((f) => f.path)]);
   for (const path of listFiles(dir)) if (!listed.has(path)) problems.push(`${join(dir, path)} is not listed in ${MANIFEST_FILE}`);
+  // What the manifest points to must be among the checked files, or restore would fail after it began writing.
+  if (manifest.gatewayConfig && !listed.has(manifest.gatewayConfig.path)) problems.push(`${MANIFEST_FILE} names the gateway config ${manifest.gatewayConfig.path}, which it does not list`);
+  const influxDir = manifest.influx?.dir;
+  if (influxDir && !manifest.files.some((f) => f.path.startsWith(`${influxDir}/`))) problems.push(`${MANIFEST_FILE} names InfluxDB's backup ${influxDir}/, but lists no file in it`);
   if (problems.length) throw new Error(`backup ${dir} is damaged; nothing was restored:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return manifest;
 }

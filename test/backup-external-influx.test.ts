@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../backup/backup.js';
@@ -68,12 +68,19 @@ describe('backup and restore with an external InfluxDB (PILOTHUB_INFLUX_URL)', (
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('refuses a backup with a file the manifest does not list, and a manifest path that leaves the folder', async () => {
+  it('refuses a file the manifest does not list, an InfluxDB backup it names without files, and a path that leaves the folder', async () => {
     const to = join(tempDir('pilothub-bkx-'), 'backup');
-    await createBackup({ dataDir, to, gatewayConfig: join(dataDir, 'none.yaml'), externalInflux: true, logger });
+    await createBackup({ dataDir, to, gatewayConfig: join(dataDir, 'none.yaml'), externalInflux: true, influxHost: external.rpcAddress, logger });
     writeFileSync(join(to, 'data', 'secrets', 'planted.password'), 'x');
     await expect(verifyBackup(to)).rejects.toThrow(`${join(to, 'data/secrets/planted.password')} is not listed in manifest.json`);
     const manifest = JSON.parse(readFileSync(join(to, 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    const files = manifest.files;
+    manifest.files = files.filter((f) => !f.path.startsWith('influxdb/'));
+    writeFileSync(join(to, 'manifest.json'), JSON.stringify(manifest));
+    rmSync(join(to, 'data', 'secrets', 'planted.password'));
+    rmSync(join(to, 'influxdb'), { recursive: true });
+    await expect(verifyBackup(to)).rejects.toThrow("manifest.json names InfluxDB's backup influxdb/, but lists no file in it");
+    manifest.files = files;
     manifest.files[0]!.path = 'data/../../escape';
     writeFileSync(join(to, 'manifest.json'), JSON.stringify(manifest));
     await expect(verifyBackup(to)).rejects.toThrow(/manifest\.json is not a valid pilothub backup manifest:\n {2}files\.0\.path: must be a relative path inside the backup/);
