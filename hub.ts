@@ -1,11 +1,11 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { RunningApi } from './api/server.js';
 import { startApiThread } from './api/thread.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
 import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
-import { dataDirFromEnv, PROJECT_ROOT } from './common/runtime/data-dir.js';
+import { dataDirFromEnv, gatewayConfigFromEnv, recordGatewayConfig } from './common/runtime/data-dir.js';
 import { createLogger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { privateDataDir } from './common/runtime/private-files.js';
@@ -43,7 +43,7 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
-const EXAMPLE_GATEWAY_CONFIG = join(PROJECT_ROOT, 'config', 'gateway.example.yaml');
+const EXAMPLE_GATEWAY_CONFIG = gatewayConfigFromEnv({});
 
 /** PILOTHUB_DEMO=true|false, else demo mode exactly when the gateway config is the example one. */
 function demoFromEnv(raw: string | undefined, example: boolean): boolean {
@@ -53,7 +53,7 @@ function demoFromEnv(raw: string | undefined, example: boolean): boolean {
 }
 
 export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOptions {
-  const gatewayConfig = resolve(env.PILOTHUB_GATEWAY_CONFIG ?? EXAMPLE_GATEWAY_CONFIG);
+  const gatewayConfig = gatewayConfigFromEnv(env);
   const port = (name: string, fallback: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -90,6 +90,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const tightened = privateDataDir(options.dataDir);
     if (tightened.changed.length) logger.warn({ dataDir: options.dataDir, count: tightened.changed.length, paths: tightened.changed.slice(0, 20) }, 'took group and other access away from files an older install left readable');
     if (tightened.failed.length) logger.warn({ dataDir: options.dataDir, failed: tightened.failed.slice(0, 20) }, 'could not make these files owner-only; they may be readable by other users');
+    recordGatewayConfig(options.dataDir, options.gatewayConfig);
     const influxUrl = options.influxUrl ?? (await privateInfluxd(join(options.dataDir, 'influxdb'), stops));
     // Anonymous MQTT clients are refused: the hub's own components get accounts with random passwords (broker/README.md "Security").
     const users = new UserStore(usersFile(options.dataDir));

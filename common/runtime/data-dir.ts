@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,4 +22,25 @@ function findRoot(from: string): string {
  */
 export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.PILOTHUB_DATA_DIR ?? join(PROJECT_ROOT, 'data'));
+}
+
+/** The gateway config `pilothub start` runs: PILOTHUB_GATEWAY_CONFIG, or the example config of the project. */
+export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.PILOTHUB_GATEWAY_CONFIG ?? join(PROJECT_ROOT, 'config', 'gateway.example.yaml'));
+}
+
+const GATEWAY_CONFIG_RECORD = 'gateway-config-path';
+
+/** Notes in the data dir which gateway config the hub runs, so `pilothub backup` takes that one, whatever its own env. */
+export function recordGatewayConfig(dataDir: string, file: string): void {
+  writeFileSync(join(dataDir, GATEWAY_CONFIG_RECORD), `${resolve(file)}\n`);
+}
+
+/** The gateway config the hub last started on `dataDir` ran with; undefined if none was recorded. */
+export function recordedGatewayConfig(dataDir: string): string | undefined {
+  try {
+    return readFileSync(join(dataDir, GATEWAY_CONFIG_RECORD), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

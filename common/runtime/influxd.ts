@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports.js';
 
@@ -8,6 +8,8 @@ export const INFLUXD_INSTALL_HINT = 'influxd was not found. Install InfluxDB 1.x
 export interface PrivateInfluxd {
   url: string;
   port: number;
+  /** host:port of influxd's RPC service, which `influxd backup` and `influxd restore` talk to. */
+  rpcAddress: string;
   dataDir: string;
   stop(): Promise<void>;
   /** Kills the server at once, for fault tests. */
@@ -25,8 +27,9 @@ export async function startPrivateInfluxd(options: { dataDir: string; port?: num
   if (baseConfig.error || baseConfig.status !== 0) throw new Error(INFLUXD_INSTALL_HINT);
   mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
+  const rpcAddress = `127.0.0.1:${await freePort()}`;
   const configFile = join(dataDir, 'influxd.conf');
-  writeFileSync(configFile, privateConfig(baseConfig.stdout, dataDir, port, options.authEnabled ?? false));
+  writeFileSync(configFile, privateConfig(baseConfig.stdout, dataDir, { port, rpcAddress, authEnabled: options.authEnabled ?? false }));
 
   const child = spawn('sh', ['-c', WATCHDOG, 'influxd-watchdog', configFile], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
@@ -38,7 +41,21 @@ export async function startPrivateInfluxd(options: { dataDir: string; port?: num
     await stopChild(child);
     throw err;
   }
-  return { url, port, dataDir, stop: () => stopChild(child), kill: () => stopChild(child, 'KILL') };
+  // Written once the server is up, so `pilothub backup` (another process) finds the RPC port of the running server.
+  writeFileSync(join(dataDir, RPC_ADDRESS_FILE), `${rpcAddress}\n`);
+  return { url, port, rpcAddress, dataDir, stop: () => stopChild(child), kill: () => stopChild(child, 'KILL') };
+}
+
+/** Where a private influxd's RPC address is recorded, inside its data dir. */
+export const RPC_ADDRESS_FILE = 'rpc-address';
+
+/** The RPC address the private influxd with data in `dataDir` was last started with; undefined if none was. */
+export function recordedRpcAddress(dataDir: string): string | undefined {
+  try {
+    return readFileSync(join(dataDir, RPC_ADDRESS_FILE), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // `head` returns when our end of stdin closes (normal stop or our death); then influxd is signalled.
@@ -49,13 +66,15 @@ influxd -config "$1" </dev/null & pid=$!
 (sig=$(head -c 8 <&3); kill -"\${sig:-TERM}" $pid 2>/dev/null) &
 wait $pid`;
 
-function privateConfig(base: string, dataDir: string, port: number, authEnabled: boolean): string {
+// The top-level bind-address is the RPC service of `influxd backup`/`restore`: on a known loopback port, not :0,
+// since those commands must be told where it is.
+function privateConfig(base: string, dataDir: string, { port, rpcAddress, authEnabled }: { port: number; rpcAddress: string; authEnabled: boolean }): string {
   let section = '';
   return base.split('\n').map((line) => {
     const header = /^\[([a-z-]+)\]/.exec(line.trim());
     if (header) section = header[1]!;
     const set = (key: string, value: string) => (new RegExp(`^\\s*${key}\\s*=`).test(line) ? `  ${key} = ${value}` : undefined);
-    const top = section === '' ? set('bind-address', '"127.0.0.1:0"') ?? set('reporting-enabled', 'false') : undefined;
+    const top = section === '' ? set('bind-address', JSON.stringify(rpcAddress)) ?? set('reporting-enabled', 'false') : undefined;
     const rewritten = top
       ?? (section === 'meta' ? set('dir', JSON.stringify(join(dataDir, 'meta'))) ?? set('logging-enabled', 'false') : undefined)
       ?? (section === 'data' ? set('dir', JSON.stringify(join(dataDir, 'data'))) ?? set('wal-dir', JSON.stringify(join(dataDir, 'wal'))) ?? set('query-log-enabled', 'false') : undefined)

@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../common/runtime/ports.js';
+import { stopAtEnd } from './teardown.js';
+
+export const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+
+export interface HubProcess {
+  child: ChildProcess;
+  apiUrl: string;
+  mqttUrl: string;
+  /** SIGTERM, then waits until the hub (influxd included) has exited. */
+  stop(): Promise<void>;
+}
+
+/** `pilothub start` as `npm start` runs it, in a process of its own; killed at the end of the test file. */
+export async function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
+  const mqttPort = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(mqttPort), PILOTHUB_LOG_LEVEL: 'error', ...env },
+  });
+  stopAtEnd(child, 'SIGKILL');
+  const apiUrl = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const ready = /pilothub ready: API (http\S+)/.exec(line);
+      if (ready) resolve(ready[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`pilothub start exited (${code}) before it was ready`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { child, apiUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, stop };
+}
+
+/** Runs a `pilothub` command to its end (asynchronously: a hub of this test keeps being read); status and output. */
+export async function pilothub(args: string[], env: Record<string, string> = {}, input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, PILOTHUB_LOG_LEVEL: 'warn', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stdin.end(input);
+  const [status] = await once(child, 'close') as [number | null];
+  return { status, stdout, stderr };
+}
