@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { RunningApi } from './api/server.js';
+import { printCreatedAdmin, type RunningApi } from './api/server.js';
 import { startApiThread } from './api/thread.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
@@ -126,12 +126,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       host: options.host, port: options.apiPort, mqttUrl, influxUrl, influxAuth: options.influxAuth, portEnvVar: 'PILOTHUB_API_PORT',
       mqttUsername: apiAccount.username, mqttPassword: apiAccount.password, ingestHealth: () => ingest.health(),
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
+    }, (reason) => {
+      // Exit non-zero so a supervisor (systemd, Docker) restarts the whole hub; queued readings stay on disk.
+      logger.fatal({ reason }, `${reason}; stopping the hub`);
+      void stopAll().finally(() => process.exit(1));
     });
     stops.push(() => api.stop());
-    // Printed once, to the terminal only: the password is stored hashed and never logged.
-    if (api.createdAdmin) {
-      process.stdout.write(`pilothub created the first admin: ${api.createdAdmin.email}${api.createdAdmin.generated ? ` with password ${api.createdAdmin.password} (shown only now)` : ' (password from PILOTHUB_ADMIN_PASSWORD)'}\n`);
-    }
+    printCreatedAdmin(api.createdAdmin);
     // Demo mode only: simulated equipment for the example config. Any other config talks to real devices.
     const simulators = options.demo ? await startDemoSimulators(options.dataDir) : undefined;
     if (simulators) stops.push(() => simulators.stop());

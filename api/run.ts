@@ -6,7 +6,7 @@ import { createLogger } from '../common/runtime/logger.js';
 import { privateDataDir } from '../common/runtime/private-files.js';
 import { envOrExit, EnvPort, MqttUrl, stopOnSignals } from '../common/runtime/process.js';
 import type { IngestHealthProbe } from './app.js';
-import { startApi } from './server.js';
+import { printCreatedAdmin, startApi } from './server.js';
 
 const ApiEnv = z.object({
   PILOTHUB_HOST: z.string().min(1).default('127.0.0.1'),
@@ -53,13 +53,11 @@ export async function runApi(): Promise<void> {
     influxUrl: env.PILOTHUB_INFLUX_URL, influxAuth: influxAuthFromEnv(), ingestHealth: ingest?.probe,
     dataDir: join(dataDir, 'api'), admin: { email: env.PILOTHUB_ADMIN_EMAIL, password: env.PILOTHUB_ADMIN_PASSWORD },
   });
-  if (api.createdAdmin) {
-    process.stdout.write(`pilothub created the first admin: ${api.createdAdmin.email}${api.createdAdmin.generated ? ` with password ${api.createdAdmin.password} (shown only now)` : ''}\n`);
-  }
-  createLogger('api-main').info({ url: api.url }, 'api ready');
-  process.stdout.write(`pilothub api ready: ${api.url} (health ${api.url}/health)\n`);
+  printCreatedAdmin(api.createdAdmin);
   stopOnSignals('api', async () => {
     ingest?.stop();
     await api.stop();
   });
+  createLogger('api-main').info({ url: api.url }, 'api ready');
+  process.stdout.write(`pilothub api ready: ${api.url} (health ${api.url}/health)\n`);
 }

@@ -39,6 +39,12 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
+/** Printed once, to the terminal only: the password is stored hashed and never logged. */
+export function printCreatedAdmin(created: RunningApi['createdAdmin']): void {
+  if (!created) return;
+  process.stdout.write(`pilothub created the first admin: ${created.email}${created.generated ? ` with password ${created.password} (shown only now)` : ' (password from PILOTHUB_ADMIN_PASSWORD)'}\n`);
+}
+
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const host = options.host ?? '127.0.0.1';
   const now = options.now ?? Date.now;

@@ -27,9 +27,9 @@ export async function runBroker(): Promise<void> {
     persistenceFile: join(dataDir, 'broker', 'sessions.sqlite'), tls: tlsOptionsFromEnv(),
     metricsPort: env.PILOTHUB_BROKER_METRICS_PORT, maxPacketBytes: env.PILOTHUB_BROKER_MAX_PACKET_BYTES,
   });
-  process.stdout.write(`pilothub broker ready: mqtt://${broker.host}:${broker.port}${broker.tlsPort ? `, mqtts on ${broker.tlsPort}` : ''}, metrics on port ${broker.metricsPort}\n`);
   stopOnSignals('broker', async () => {
     await broker.stop();
     users.close();
   });
+  process.stdout.write(`pilothub broker ready: mqtt://${broker.host}:${broker.port}${broker.tlsPort ? `, mqtts on ${broker.tlsPort}` : ''}, metrics on port ${broker.metricsPort}\n`);
 }

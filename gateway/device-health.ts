@@ -2,8 +2,14 @@ import type { DeviceFault, DeviceState, Reading } from '../common/contracts/inde
 import type { Logger } from '../common/runtime/logger.js';
 import type { DeviceHealthReporter } from './drivers/driver.js';
 
-/** Used when every parameter of a cycle came back bad and the driver named no cause itself. */
+/** Used when every parameter's latest reading is bad and the driver named no cause itself. */
 export const ALL_BAD_REASON = 'no good reading: every parameter is bad';
+
+/** The contract's bounds (common/contracts/device-state.ts): a state within them can always be published. */
+const MAX_FAULTS = 200;
+const MAX_PART = 200;
+const MAX_REASON = 500;
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 /**
  * Turns what a driver says about its device (and what its readings show) into the retained device state, and
@@ -12,7 +18,8 @@ export const ALL_BAD_REASON = 'no good reading: every parameter is bad';
  */
 export class DeviceHealth implements DeviceHealthReporter {
   private driverProblem: string | undefined;
-  private allBad = false;
+  /** Whether each parameter's latest reading was bad: drivers may emit only what changed (OPC UA). */
+  private readonly bad = new Map<string, boolean>();
   private readonly faults = new Map<string, { reason: string; since: number }>();
   private published: DeviceState | undefined;
 
@@ -35,12 +42,13 @@ export class DeviceHealth implements DeviceHealthReporter {
     this.update();
   }
 
-  /** What the emitted readings say: any good one means the device answered; only bad ones mean it did not. */
+  /**
+   * What the readings say, parameter by parameter: the device delivers nothing while every parameter's latest reading
+   * is bad. A problem the driver reported stays until the driver clears it: it knows the cause, the readings do not.
+   */
   observe(readings: readonly Reading[]): void {
     if (readings.length === 0) return;
-    const allBad = readings.every((r) => r.q === 'bad');
-    if (!allBad && this.driverProblem !== undefined) this.driverProblem = undefined;
-    this.allBad = allBad;
+    for (const r of readings) this.bad.set(r.p, r.q === 'bad');
     this.update();
   }
 
@@ -49,9 +57,15 @@ export class DeviceHealth implements DeviceHealthReporter {
   }
 
   private update(): void {
-    const reason = this.driverProblem ?? (this.allBad ? ALL_BAD_REASON : undefined);
+    const allBad = this.bad.size > 0 && [...this.bad.values()].every(Boolean);
+    const problem = this.driverProblem ?? (allBad ? ALL_BAD_REASON : undefined);
+    const reason = problem === undefined ? undefined : clip(problem, MAX_REASON);
     const state: DeviceState['state'] = reason === undefined ? 'reachable' : 'unreachable';
-    const faults: DeviceFault[] = [...this.faults].map(([part, f]) => ({ part, reason: f.reason, since: f.since }));
+    const all = [...this.faults];
+    // A device with hundreds of refused addresses still publishes a valid state: the rest are counted in one entry.
+    const shown = all.length > MAX_FAULTS ? all.slice(0, MAX_FAULTS - 1) : all;
+    const faults: DeviceFault[] = shown.map(([part, f]) => ({ part: clip(part, MAX_PART), reason: clip(f.reason, MAX_REASON), since: f.since }));
+    if (shown.length < all.length) faults.push({ part: `${all.length - shown.length} more parts`, reason: 'not listed: too many faults for one state message', since: Math.min(...all.slice(shown.length).map(([, f]) => f.since)) });
     const before = this.published;
     if (before && before.state === state && before.reason === reason && sameFaults(before.faults, faults)) return;
     const now = this.now();

@@ -58,7 +58,7 @@ export class Publisher {
       this.metrics.connected.set(1);
       this.connection++;
       this.unacknowledgedAnnouncements = 0;
-      this.announce(this.statusTopic, JSON.stringify({ gateway: this.config.gateway.id, state: 'online' }));
+      this.announceOnline();
       for (const birth of this.births.values()) this.publishBirth(birth);
       for (const [equipment, state] of this.deviceStates) this.publishDeviceState(equipment, state);
       this.pump();
@@ -73,15 +73,20 @@ export class Publisher {
   /** Remembers the birth (resent on reconnect) and publishes it now. */
   setBirth(birth: Birth): void {
     const valid = Birth.parse(birth);
+    const added = !this.births.has(valid.equipment.id);
     this.births.set(valid.equipment.id, valid);
+    // The status listing the new equipment goes first: a consumer drops births of equipment its gateway does not list.
+    if (added) this.announceOnline();
     this.publishBirth(valid);
   }
 
   /** Remembers the device's state (resent on reconnect) and publishes it now. */
   setDeviceState(equipment: string, state: DeviceState): void {
-    const valid = DeviceState.parse(state);
-    this.deviceStates.set(equipment, valid);
-    this.publishDeviceState(equipment, valid);
+    // Called from drivers' poll loops: an invalid state is a bug to log, never an exception that stops acquisition.
+    const valid = DeviceState.safeParse(state);
+    if (!valid.success) return void this.logger.error({ equipmentId: equipment, err: valid.error.message }, 'device state not published: it does not fit the contract');
+    this.deviceStates.set(equipment, valid.data);
+    this.publishDeviceState(equipment, valid.data);
   }
 
   /**
@@ -92,6 +97,8 @@ export class Publisher {
     this.births.delete(equipment);
     this.deviceStates.delete(equipment);
     for (const topic of [topics.birth(this.config.gateway.site, equipment), topics.state(this.config.gateway.site, equipment)]) this.announce(topic, '');
+    // Also what clears the birth when the empty message cannot go out now: the status no longer lists the equipment.
+    this.announceOnline();
   }
 
   publishReadings(equipment: string, readings: Reading[]): void {
@@ -173,6 +180,12 @@ export class Publisher {
     const depth = this.outbox.depth();
     this.metrics.queueMessages.set(depth.messages);
     this.metrics.queueBytes.set(depth.bytes);
+  }
+
+  /** The retained online status, naming every equipment this gateway serves (GatewayStatus.equipment). */
+  private announceOnline(): void {
+    const status: GatewayStatus = { gateway: this.config.gateway.id, state: 'online', equipment: [...this.births.keys()] };
+    this.announce(this.statusTopic, JSON.stringify(status));
   }
 
   private publishDeviceState(equipment: string, state: DeviceState): void {

@@ -21,10 +21,10 @@ export async function runGateway(file: string): Promise<void> {
   const logger = createLogger('gateway-main');
   try {
     const gateway = await startGatewayFromFile(resolve(file), process.env, { dataDir: join(dataDir, 'gateway'), metricsPort: env.PILOTHUB_GATEWAY_METRICS_PORT });
-    logger.info({ metricsUrl: gateway.metricsUrl }, 'gateway ready');
-    if (gateway.metricsUrl) process.stdout.write(`gateway metrics on ${gateway.metricsUrl}\n`);
     // Batches still queued go out on the next start; 5 s lets a healthy link deliver what was just read.
     stopOnSignals('gateway', () => gateway.stop({ drainMs: 5000 }));
+    logger.info({ metricsUrl: gateway.metricsUrl }, 'gateway ready');
+    if (gateway.metricsUrl) process.stdout.write(`gateway metrics on ${gateway.metricsUrl}\n`);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);

@@ -16,6 +16,7 @@ export const IngestEnv = z.object({
   PILOTHUB_INGEST_CLIENT_ID: z.string().min(1).default('pilothub-ingest'),
   PILOTHUB_INGEST_FILTERS: z.string().optional().describe('comma-separated topic filters, e.g. pilothub/v1/hall-a/+/data'),
   PILOTHUB_INGEST_DEAD_LETTERS: z.string().optional().describe('SQLite file for rejected messages'),
+  PILOTHUB_HOST: z.string().min(1).default('127.0.0.1').describe('address /metrics and /health listen on'),
   PILOTHUB_INGEST_METRICS_PORT: EnvPort.default(9101),
   PILOTHUB_INGEST_MAX_BATCH_LINES: optionalInt,
   PILOTHUB_INGEST_MAX_BATCH_DELAY_MS: optionalInt,
@@ -44,11 +45,12 @@ export async function runIngest(): Promise<void> {
     filters: env.PILOTHUB_INGEST_FILTERS?.split(',').map((f) => f.trim()).filter(Boolean),
     deadLetterFile: env.PILOTHUB_INGEST_DEAD_LETTERS ?? deadLettersFile(dataDirFromEnv()),
     metricsPort: env.PILOTHUB_INGEST_METRICS_PORT,
+    metricsHost: env.PILOTHUB_HOST,
     maxBatchLines: env.PILOTHUB_INGEST_MAX_BATCH_LINES,
     maxBatchDelayMs: env.PILOTHUB_INGEST_MAX_BATCH_DELAY_MS,
     maxUnackedAgeMs: env.PILOTHUB_INGEST_MAX_UNACKED_AGE_MS,
     equipmentOwners,
   });
-  logger.info({ metricsPort: ingest.metricsPort }, `ingest ready; /metrics and /health on port ${ingest.metricsPort}`);
   stopOnSignals('ingest', () => ingest.stop());
+  logger.info({ metricsPort: ingest.metricsPort }, `ingest ready; /metrics and /health on port ${ingest.metricsPort}`);
 }

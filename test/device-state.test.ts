@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
+import { topics, type Birth } from '../common/contracts/index.js';
 import { freePort } from '../common/runtime/ports.js';
 import { parseGatewayConfig } from '../gateway/config.js';
 import { startSprayDryer } from '../simulators/spray-dryer/index.js';
@@ -52,8 +54,8 @@ describe('device state: a device that stops answering is shown offline, with a r
     expect(mill.online).toBe(false);
     expect(mill.lastSeen).toBeNull();
     expect((await find('dryer-1'))?.online).toBe(true);
-    const degraded = await health();
-    expect(degraded.status).toBe('degraded');
+    // /health names offline equipment once the retained states have had time to arrive (2 s after the API connects).
+    const degraded = await eventually('health degraded', async () => { const h = await health(); return h.status === 'degraded' ? h : undefined; }, 5_000);
     expect(degraded.offlineEquipment.map((e) => e.id)).toEqual(['mill-9']);
     expect(degraded.dependencies.equipment.detail).toContain('mill-9');
 
@@ -173,5 +175,32 @@ describe('device state: a device that stops answering is shown offline, with a r
     const line = usage.lines.find((l) => l.equipmentId === 'dryer-1')!;
     expect(line.gapMinutes).toBeCloseTo((closed!.to! - closed!.from) / 60_000, 2);
     expect(line.usedMinutes).toBeGreaterThanOrEqual(line.gapMinutes);
+  });
+
+  it('gives subscriptions their repeat interval before calling them stale, and drops births their gateway no longer lists', async () => {
+    const influx = await influxd();
+    const mqttBroker = await broker();
+    const hub = await api({ mqttUrl: mqttBroker.url, influxUrl: influx.url });
+    const client = await mqtt.connectAsync(mqttBroker.url, { protocolVersion: 4 });
+    teardown(() => client.endAsync());
+    const birth = (id: string): Birth => ({
+      gateway: 'gw-sub', equipment: { id, name: id, kind: '', protocol: 'opcua' }, t: Date.now(),
+      parameters: [{ id: 'temp', name: 'Temperature', unit: '°C', datatype: 'number', acquisition: { mode: 'subscription', intervalMs: 1000, repeatMs: 60_000 } }],
+    });
+    const retained = { qos: 1, retain: true } as const;
+    // A birth left by a device removed while its gateway could not clear it (or by an older release).
+    await client.publishAsync(topics.birth('hall-q', 'ghost-1'), JSON.stringify(birth('ghost-1')), retained);
+    await client.publishAsync(topics.status('hall-q', 'gw-sub'), JSON.stringify({ gateway: 'gw-sub', state: 'online', equipment: ['reactor-9'] }), retained);
+    await client.publishAsync(topics.birth('hall-q', 'reactor-9'), JSON.stringify(birth('reactor-9')), retained);
+    await client.publishAsync(topics.state('hall-q', 'reactor-9'), JSON.stringify({ gateway: 'gw-sub', state: 'reachable', since: Date.now(), faults: [], t: Date.now() }), retained);
+    // Unchanged for 40 s: longer than the 30 s default, well inside 2.5 x the 60 s repeat interval.
+    await client.publishAsync(topics.data('hall-q', 'reactor-9'), JSON.stringify({ gateway: 'gw-sub', seq: 1, readings: [{ p: 'temp', v: 80.5, t: Date.now() - 40_000 }] }), { qos: 1 });
+    const find = async (id: string) => ((await (await hub.fetch('/api/v1/equipment')).json()) as { items: Summary[] }).items.find((e) => e.id === id);
+    const reactor = await eventually('reactor-9 known with its reading', async () => ((await find('reactor-9'))?.lastSeen ? find('reactor-9') : undefined));
+    expect(reactor?.online).toBe(true);
+    await new Promise((r) => setTimeout(r, 2500));
+    const health = (await (await fetch(`${hub.url}/health`)).json()) as Health;
+    expect(health.offlineEquipment.map((e) => e.id)).not.toContain('ghost-1');
+    expect(health.offlineEquipment.map((e) => e.id)).not.toContain('reactor-9');
   });
 });

@@ -34,7 +34,7 @@ export const STALE_AFTER_MS = 30_000;
  */
 export class EquipmentRegistry {
   private readonly equipment = new Map<string, EquipmentEntry>();
-  private readonly gatewayState = new Map<string, { state: GatewayStatus['state']; since: number }>();
+  private readonly gatewayState = new Map<string, { state: GatewayStatus['state']; since: number; equipment?: Set<string> }>();
   /** Keyed by site/equipment: retained states may arrive before the birth they belong to. */
   private readonly deviceStates = new Map<string, DeviceState>();
   private client: MqttClient | undefined;
@@ -93,10 +93,22 @@ export class EquipmentRegistry {
     if (gateway?.state !== 'online') {
       return { online: false, reason: `gateway "${entry.birth.gateway}" is ${gateway ? 'offline' : 'not connected'}`, since: gateway?.since ?? entry.lastSeen, faults };
     }
-    if (device?.gateway === entry.birth.gateway && device.state === 'unreachable') return { online: false, reason: device.reason, since: device.since, faults };
-    if (entry.lastSeen === undefined) return { online: false, reason: 'no good reading received yet', faults };
-    if (now - entry.lastSeen > STALE_AFTER_MS) return { online: false, reason: `no good reading for more than ${STALE_AFTER_MS / 1000} s`, since: entry.lastSeen, faults };
+    const vouched = device?.gateway === entry.birth.gateway;
+    if (vouched && device.state === 'unreachable') return { online: false, reason: device.reason, since: device.since, faults };
+    // Nothing read since this API started: the gateway's retained state saying the device answers is the evidence.
+    if (entry.lastSeen === undefined) return vouched ? { online: true, faults } : { online: false, reason: 'no good reading received yet', faults };
+    const staleAfter = this.staleAfterMs(entry);
+    if (now - entry.lastSeen > staleAfter) return { online: false, reason: `no good reading for more than ${Math.round(staleAfter / 1000)} s`, since: entry.lastSeen, faults };
     return { online: true, faults };
+  }
+
+  /**
+   * How long silence may last before the data says nothing about now: STALE_AFTER_MS, or longer for equipment polled
+   * slowly or reporting by subscription (an unchanged value is repeated only every repeatMs), by 2.5 of its interval.
+   */
+  staleAfterMs(entry: EquipmentEntry): number {
+    const slowest = Math.max(0, ...entry.birth.parameters.map((p) => (p.acquisition?.mode === 'subscription' ? p.acquisition.repeatMs ?? 0 : p.acquisition?.intervalMs ?? 0)));
+    return Math.max(STALE_AFTER_MS, 2.5 * slowest);
   }
 
   /** Called with the equipment id whenever its values, birth or gateway state change. */
@@ -119,6 +131,8 @@ export class EquipmentRegistry {
     if (topic.kind === 'birth') {
       const birth = Birth.safeParse(json);
       if (!birth.success) return void this.logger.warn({ topic: topicName }, 'ignoring invalid birth');
+      // A retained birth its gateway no longer lists: a device removed while the birth could not be cleared.
+      if (this.gatewayState.get(`${topic.site}/${birth.data.gateway}`)?.equipment?.has(topic.equipment) === false) return;
       const previous = this.equipment.get(topic.equipment);
       if (previous && previous.site !== topic.site) this.logger.warn({ equipmentId: topic.equipment, sites: [previous.site, topic.site] }, 'equipment id used on two sites; the newer birth wins');
       this.equipment.set(topic.equipment, { id: topic.equipment, site: topic.site, birth: birth.data, lastSeen: previous?.lastSeen, values: previous?.values ?? new Map() });
@@ -128,8 +142,17 @@ export class EquipmentRegistry {
       if (!status.success) return;
       const key = `${topic.site}/${topic.gateway}`;
       const before = this.gatewayState.get(key);
-      this.gatewayState.set(key, { state: status.data.state, since: before?.state === status.data.state ? before.since : Date.now() });
-      for (const e of this.equipment.values()) if (e.site === topic.site && e.birth.gateway === topic.gateway) this.notify(e.id);
+      // The offline will lists nothing: what the gateway served while online stays known.
+      const equipment = status.data.equipment ? new Set(status.data.equipment) : before?.equipment;
+      this.gatewayState.set(key, { state: status.data.state, since: before?.state === status.data.state ? before.since : Date.now(), equipment });
+      for (const e of [...this.equipment.values()]) {
+        if (e.site !== topic.site || e.birth.gateway !== topic.gateway) continue;
+        if (equipment && !equipment.has(e.id)) {
+          this.equipment.delete(e.id);
+          this.deviceStates.delete(`${e.site}/${e.id}`);
+        }
+        this.notify(e.id);
+      }
     } else if (topic.kind === 'state') {
       const state = DeviceState.safeParse(json);
       if (!state.success) return void this.logger.warn({ topic: topicName }, 'ignoring invalid device state');

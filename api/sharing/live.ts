@@ -35,8 +35,9 @@ export function liveState(db: Db, registry: EquipmentRegistry, p: EquipmentProfi
   const status = deriveStatus({
     online: availability.online,
     // Readings carry their source (wall-clock) time, so their age is measured against the wall clock, not the calendar clock.
-    dataAgeMs: entry?.lastSeen === undefined ? undefined : Date.now() - entry.lastSeen,
-    staleAfterMs: STALE_AFTER_MS,
+    // Unknown age with the device vouched for by its gateway (availability online) counts as fresh.
+    dataAgeMs: entry?.lastSeen === undefined ? (availability.online ? 0 : undefined) : Date.now() - entry.lastSeen,
+    staleAfterMs: entry ? registry.staleAfterMs(entry) : STALE_AFTER_MS,
     inMaintenance,
     alarm: conditionNow(registry, p.id, p.alarmCondition ?? (entry?.birth.parameters.some((x) => x.id === 'alarm') ? DEFAULT_ALARM : null)) === true,
     running: conditionNow(registry, p.id, p.runCondition) === true,

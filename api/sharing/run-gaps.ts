@@ -8,8 +8,8 @@ interface GapRow { id: number; started_at: number; ended_at: number | null; reas
 
 /**
  * Keeps the open run's gaps in step with what the equipment's availability says: one gap opens when it goes
- * offline, the open one closes when it is back. `since` comes from the device (wall clock); it is used only when it
- * lies inside the run, so a gap never starts before the run or after now.
+ * offline, the open one closes when it is back. `since` comes from the device (wall clock), clamped into the run:
+ * an outage that began before the run starts the gap at the run's start, never after now.
  */
 export function recordGap(db: Db, run: { id: string; started_at: number }, availability: Availability, now: number): void {
   const open = db.prepare('SELECT id, started_at, ended_at, reason FROM run_gaps WHERE run_id = ? AND ended_at IS NULL').get(run.id) as GapRow | undefined;
@@ -19,7 +19,7 @@ export function recordGap(db: Db, run: { id: string; started_at: number }, avail
   }
   if (open) return;
   const since = availability.since;
-  const startedAt = since !== undefined && since >= run.started_at && since <= now ? since : Math.max(run.started_at, now);
+  const startedAt = since === undefined || since > now ? Math.max(run.started_at, now) : Math.max(since, run.started_at);
   db.prepare('INSERT INTO run_gaps (run_id, started_at, ended_at, reason) VALUES (?, ?, NULL, ?)').run(run.id, startedAt, availability.reason ?? 'offline');
 }
 
@@ -35,7 +35,11 @@ export function runGaps(db: Db, run: { id: string; startedAt: number; endedAt: n
   });
 }
 
-/** Milliseconds of the run covered by gaps, counting a lasting gap up to `now`. */
-export function gapMs(gaps: readonly RunGap[], now: number): number {
-  return gaps.reduce((sum, g) => sum + Math.max(0, (g.to ?? now) - g.from), 0);
+/**
+ * A run closed (by the tracker, by hand, or corrected) while its device was offline ends its open gap with it, so a
+ * later correction of the run's end cannot stretch the gap over time the device was back.
+ */
+export function closeGapsOfClosedRuns(db: Db): void {
+  db.prepare(`UPDATE run_gaps SET ended_at = MAX(started_at, (SELECT ended_at FROM runs WHERE runs.id = run_gaps.run_id))
+    WHERE ended_at IS NULL AND EXISTS (SELECT 1 FROM runs WHERE runs.id = run_gaps.run_id AND runs.ended_at IS NOT NULL)`).run();
 }

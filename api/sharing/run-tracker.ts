@@ -6,7 +6,7 @@ import { sweepNoShows } from './bookings-store.js';
 import { ensureEquipment, getEquipment } from './equipment-store.js';
 import { conditionNow } from './live.js';
 import { newId } from './people.js';
-import { recordGap } from './run-gaps.js';
+import { closeGapsOfClosedRuns, recordGap } from './run-gaps.js';
 import { touchQualification } from './qualifications.js';
 
 interface OpenRun { id: string; booking_id: string | null; started_at: number }
@@ -43,6 +43,7 @@ export class RunTracker {
   tick(): void {
     try {
       for (const e of this.registry.list()) this.evaluate(e.id);
+      closeGapsOfClosedRuns(this.db);
       sweepNoShows(this.db, this.now());
     } catch (err) {
       this.logger.error({ err }, 'run tracker tick failed');

@@ -26,7 +26,7 @@ export function registerComponents(program: Command): void {
   program.command('ingest')
     .description('run ingest alone: broker -> validated batches -> InfluxDB, acknowledging only what is written')
     .addHelpText('after', `\nEnvironment:\n${COMMON_ENV}\n${MQTT_ENV}\n${INFLUX_ENV}
-  PILOTHUB_INGEST_METRICS_PORT   /metrics and /health port (default 9101)
+  PILOTHUB_HOST, PILOTHUB_INGEST_METRICS_PORT   address and port of /metrics and /health (default 127.0.0.1:9101)
   PILOTHUB_INGEST_CLIENT_ID      MQTT client id of its persistent session (default pilothub-ingest)
   PILOTHUB_INGEST_FILTERS        topic filters this instance takes, comma-separated (scale-out)
   PILOTHUB_INGEST_ACCOUNTS       the broker's users.sqlite: store readings under the gateway bound to their equipment

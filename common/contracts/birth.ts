@@ -12,6 +12,7 @@ export const Acquisition = z.strictObject({
   mode: z.enum(['poll', 'subscription']),
   intervalMs: z.number().int().nonnegative().describe('poll interval, or the OPC UA sampling interval (0 = as fast as the server can)'),
   deadband: z.strictObject({ type: z.enum(['absolute', 'percent']), value: z.number().nonnegative() }).optional(),
+  repeatMs: z.number().int().positive().optional().describe('subscriptions: an unchanged value is published again this often (r: true), so silence longer than this means no data'),
 });
 export type Acquisition = z.infer<typeof Acquisition>;
 

@@ -5,5 +5,7 @@ import { Identifier } from './ids.js';
 export const GatewayStatus = z.strictObject({
   gateway: Identifier,
   state: z.enum(['online', 'offline']),
+  equipment: z.array(Identifier).max(10_000).optional()
+    .describe('online: every equipment this gateway serves now; a retained birth of this gateway for anything else is stale (a removed device)'),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatus>;

@@ -24,7 +24,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     };
     const ingest = app.ingestHealth?.();
     const now = app.now();
-    const offlineEquipment = app.registry.list().flatMap((e) => {
+    // Until the retained states have arrived an absent gateway status means "not heard yet", not offline.
+    const offlineEquipment = !app.registry.settled ? [] : app.registry.list().flatMap((e) => {
       const profile = getEquipment(app.db, e.id);
       const live = profile && liveState(app.db, app.registry, profile, now);
       return live?.status === 'offline' ? [{ id: e.id, reason: live.reason ?? null, since: live.since ?? null }] : [];

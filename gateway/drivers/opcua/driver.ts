@@ -287,7 +287,7 @@ export const opcuaDriver: DriverModule<typeof OpcuaDevice> = {
     id: p.id, name: p.name, unit: p.unit, range: p.range, description: p.description, datatype: p.datatype,
     acquisition: p.poll
       ? { mode: 'poll', intervalMs: p.pollIntervalMs ?? device.publishingIntervalMs }
-      : { mode: 'subscription', intervalMs: p.samplingIntervalMs ?? device.samplingIntervalMs, deadband: p.deadband },
+      : { mode: 'subscription', intervalMs: p.samplingIntervalMs ?? device.samplingIntervalMs, deadband: p.deadband, repeatMs: device.heartbeatIntervalMs },
   })),
   create: (device, context) => new OpcuaDriver(device, context),
 };
