@@ -70,7 +70,8 @@ describe('pilothub backup and restore: a running hub comes back whole', () => {
     await call(admin, 'PATCH', '/api/v1/equipment/dryer-1', { bookable: true, leadTimeMin: 0, minBookingMin: 1, workingHours: null, multiDay: true });
     const customer = await login(original.apiUrl, CUSTOMER);
     before.bookingId = (await call<{ id: string }>(customer, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(Date.now() + 3_600_000), endsAt: iso(Date.now() + 7_200_000) })).id;
-    const runTo = runFrom + 3_000;
+    // Ten seconds of 1 Hz polling: at least three points even when a loaded machine delays a poll.
+    const runTo = runFrom + 10_000;
     await eventually('the run window stored', async () => {
       const h = await call<{ points: { t: number }[] }>(admin, 'GET', `/api/v1/equipment/dryer-1/history?parameter=inlet_temp&from=${iso(runTo)}`);
       return h.points.length > 0 ? true : undefined;

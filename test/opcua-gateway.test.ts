@@ -48,10 +48,10 @@ describe('a gateway with an OPC UA device', () => {
     expect(birth.equipment).toMatchObject({ id: 'reactor-1', kind: 'batch-reactor', protocol: 'opcua' });
     expect(birth.parameters).toContainEqual({
       id: 'reactor_temp', name: 'Reactor temperature', unit: '°C', datatype: 'number', range: { min: 0, max: 150 },
-      acquisition: { mode: 'subscription', intervalMs: 500 },
+      acquisition: { mode: 'subscription', intervalMs: 500, repeatMs: 60_000 },
     });
     // acquisition settings travel in the birth so reports can state them
-    expect(birth.parameters.find((p) => p.id === 'pressure')?.acquisition).toEqual({ mode: 'subscription', intervalMs: 500, deadband: { type: 'absolute', value: 0.001 } });
+    expect(birth.parameters.find((p) => p.id === 'pressure')?.acquisition).toEqual({ mode: 'subscription', intervalMs: 500, deadband: { type: 'absolute', value: 0.001 }, repeatMs: 60_000 });
     expect(birth.parameters.find((p) => p.id === 'temp_setpoint')?.acquisition).toEqual({ mode: 'poll', intervalMs: 5000 });
     expect(birth.parameters.find((p) => p.id === 'batch_state')?.datatype).toBe('string');
     const ids = birth.parameters.map((p) => p.id);
