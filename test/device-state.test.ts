@@ -32,19 +32,29 @@ devices:
       - { id: speed, name: Speed, unit: rpm, table: input, address: 0, type: uint16 }
 `;
 
+/** influxd, broker, API, a spray dryer and a gateway serving it and a device nothing answers for (mill-9). */
+async function stack(options: { ingest?: boolean; trackerTickMs?: number } = {}) {
+  const influx = await influxd();
+  const mqttBroker = await broker();
+  if (options.ingest) await ingest({ mqttUrl: mqttBroker.url, influxUrl: influx.url, clientId: 'device-state-ingest' });
+  const hub = await api({ mqttUrl: mqttBroker.url, influxUrl: influx.url, trackerTickMs: options.trackerTickMs });
+  const dryerPort = await freePort();
+  let dryer = await startSprayDryer({ port: dryerPort });
+  teardown(() => dryer.stop());
+  const text = yaml(mqttBroker.url, dryerPort, await freePort());
+  const gw = await gateway(text, {});
+  const find = async (id: string) => ((await (await hub.fetch('/api/v1/equipment')).json()) as { items: Summary[] }).items.find((e) => e.id === id);
+  return {
+    hub, text, gw, find,
+    stopDryer: () => dryer.stop(),
+    restartDryer: async () => { dryer = await startSprayDryer({ port: dryerPort }); },
+  };
+}
+
 /** Issue 12: what the board, the status stream and /health show must be what the device is doing. */
 describe('device state: a device that stops answering is shown offline, with a reason, within seconds', () => {
   it('shows a never-reachable device and a device that goes away as offline, and one that comes back as online', async () => {
-    const influx = await influxd();
-    const mqtt = await broker();
-    const hub = await api({ mqttUrl: mqtt.url, influxUrl: influx.url });
-    const dryerPort = await freePort();
-    let dryer = await startSprayDryer({ port: dryerPort });
-    teardown(() => dryer.stop());
-    await gateway(yaml(mqtt.url, dryerPort, await freePort()), {});
-
-    const equipment = async () => ((await (await hub.fetch('/api/v1/equipment')).json()) as { items: Summary[] }).items;
-    const find = async (id: string) => (await equipment()).find((e) => e.id === id);
+    const { hub, find, stopDryer, restartDryer } = await stack();
     const health = async () => (await (await fetch(`${hub.url}/health`)).json()) as Health;
 
     const mill = await eventually('mill-9 offline with a reason', async () => {
@@ -60,7 +70,7 @@ describe('device state: a device that stops answering is shown offline, with a r
     expect(degraded.dependencies.equipment.detail).toContain('mill-9');
 
     // The dryer's instrument goes away: offline within 5 s, and lastSeen stops at the last good reading.
-    await dryer.stop();
+    await stopDryer();
     const stoppedAt = Date.now();
     const gone = await eventually('dryer-1 offline', async () => {
       const e = await find('dryer-1');
@@ -75,20 +85,13 @@ describe('device state: a device that stops answering is shown offline, with a r
     expect((await find('dryer-1'))?.lastSeen).toBe(gone.lastSeen);
     expect((await health()).offlineEquipment.map((e) => e.id).sort()).toEqual(['dryer-1', 'mill-9']);
 
-    dryer = await startSprayDryer({ port: dryerPort });
+    await restartDryer();
     await eventually('dryer-1 back online', async () => ((await find('dryer-1'))?.online ? true : undefined), 10_000);
     expect((await find('dryer-1'))?.offline).toBeNull();
   });
 
   it('pushes offline with its reason on the status stream, and a removed device stops being announced', async () => {
-    const influx = await influxd();
-    const mqtt = await broker();
-    const hub = await api({ mqttUrl: mqtt.url, influxUrl: influx.url });
-    const dryerPort = await freePort();
-    const dryer = await startSprayDryer({ port: dryerPort });
-    teardown(() => dryer.stop());
-    const text = yaml(mqtt.url, dryerPort, await freePort());
-    const gw = await gateway(text, {});
+    const { hub, text, gw } = await stack();
 
     const controller = new AbortController();
     teardown(() => controller.abort());
@@ -114,15 +117,7 @@ describe('device state: a device that stops answering is shown offline, with a r
   });
 
   it('keeps an outage during a run on the run and in its report, and says how billing treats it', async () => {
-    const influx = await influxd();
-    const mqtt = await broker();
-    await ingest({ mqttUrl: mqtt.url, influxUrl: influx.url, clientId: 'gaps-ingest' });
-    const hub = await api({ mqttUrl: mqtt.url, influxUrl: influx.url, trackerTickMs: 100 });
-    const dryerPort = await freePort();
-    let dryer = await startSprayDryer({ port: dryerPort });
-    teardown(() => dryer.stop());
-    await gateway(yaml(mqtt.url, dryerPort, await freePort()), {});
-    const find = async (id: string) => ((await (await hub.fetch('/api/v1/equipment')).json()) as { items: Summary[] }).items.find((e) => e.id === id);
+    const { hub, find, stopDryer, restartDryer } = await stack({ ingest: true, trackerTickMs: 100 });
     await eventually('dryer-1 online', async () => ((await find('dryer-1'))?.online ? true : undefined));
     const json = { 'content-type': 'application/json' };
     const patched = await hub.fetch('/api/v1/equipment/dryer-1', { method: 'PATCH', headers: json, body: JSON.stringify({ bookable: true, autoApproveAll: true, leadTimeMin: 0, minBookingMin: 1 }) });
@@ -138,14 +133,14 @@ describe('device state: a device that stops answering is shown offline, with a r
     const gapsOf = async () => ((await (await hub.fetch(`/api/v1/runs/${run.id}`)).json()) as { gaps: Gap[] }).gaps;
     expect(await gapsOf()).toEqual([]);
 
-    await dryer.stop();
+    await stopDryer();
     const stoppedAt = Date.now();
     const lasting = await eventually('an open gap', async () => ((await gapsOf()).find((g) => g.to === null)), 5_000);
     expect(lasting.from).toBeGreaterThanOrEqual(run.startedAt);
     expect(lasting.from).toBeLessThanOrEqual(stoppedAt + 3000);
     expect(lasting.reason).toBeTruthy();
 
-    dryer = await startSprayDryer({ port: dryerPort });
+    await restartDryer();
     const [closed] = await eventually('the gap closed', async () => {
       const gaps = await gapsOf();
       return gaps.length === 1 && gaps[0]!.to !== null ? gaps : undefined;

@@ -1,15 +1,10 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../common/runtime/ports.js';
 import { eventually, tempDir } from './helpers/servers.js';
 import { EXAMPLE_GATEWAY_CONFIG } from './helpers/stack.js';
-import { stopAtEnd } from './helpers/teardown.js';
-
-const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+import { startHubProcess } from './helpers/hub-process.js';
 const ADMIN = { email: 'admin@nodemo.test', password: 'no-demo-admin-password' };
 
 /** Issue 13: simulators run only in demo mode; a hub with the operator's own gateway config talks to real devices only. */
@@ -19,22 +14,11 @@ describe('pilothub start with a gateway config of its own', () => {
     const configFile = join(dataDir, 'plant.yaml');
     copyFileSync(EXAMPLE_GATEWAY_CONFIG, configFile);
     const dryerPort = await freePort();
-    const hub = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: {
-        ...process.env, PILOTHUB_DATA_DIR: dataDir, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(await freePort()),
-        PILOTHUB_GATEWAY_CONFIG: configFile, PILOTHUB_SIM_DRYER_PORT: String(dryerPort), PILOTHUB_DEMO: '',
-        PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password, PILOTHUB_LOG_LEVEL: 'error',
-      },
+    const hub = await startHubProcess({
+      PILOTHUB_DATA_DIR: dataDir, PILOTHUB_GATEWAY_CONFIG: configFile, PILOTHUB_SIM_DRYER_PORT: String(dryerPort), PILOTHUB_DEMO: '',
+      PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password,
     });
-    stopAtEnd(hub, 'SIGKILL');
-    const apiUrl = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: hub.stdout! }).on('line', (line) => {
-        const ready = /pilothub ready: API (http\S+)/.exec(line);
-        if (ready) resolve(ready[1]!);
-      });
-      hub.once('exit', (code) => reject(new Error(`pilothub start exited (${code}) before it was ready`)));
-    });
+    const apiUrl = hub.apiUrl;
     const { token } = await (await fetch(`${apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })).json() as { token: string };
     const dryer = await eventually('dryer-1 offline: no simulator at its address', async () => {
       const list = await (await fetch(`${apiUrl}/api/v1/equipment`, { headers: { authorization: `Bearer ${token}` } })).json() as { items: { id: string; status: string; offline: { reason: string } | null }[] };
@@ -42,7 +26,6 @@ describe('pilothub start with a gateway config of its own', () => {
       return e?.status === 'offline' && e.offline?.reason ? e : undefined;
     }, 30_000);
     expect(dryer.offline!.reason).toContain(String(dryerPort));
-    hub.kill('SIGTERM');
-    expect(await new Promise((resolve) => hub.once('exit', resolve))).toBe(0);
+    expect(await hub.stop()).toBe(0);
   });
 });

@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../common/runtime/ports.js';
+import { startHubProcess } from './helpers/hub-process.js';
 import { eventually, tempDir } from './helpers/servers.js';
-import { stopAtEnd } from './helpers/teardown.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const PREVIOUS = fileURLToPath(new URL('./fixtures/data-release-0.1/', import.meta.url));
 
 /** Issue 13 "Upgrades": the current release starts on a data dir the previous release wrote, and brings it up to date. */
@@ -17,19 +13,9 @@ describe('upgrade from the previous release', () => {
   it('starts on release 0.1\'s data dir: migrations applied, the old admin signs in, accounts still work, data flows', { timeout: 120_000 }, async () => {
     const dataDir = tempDir('pilothub-upgrade-');
     cpSync(PREVIOUS, dataDir, { recursive: true });
-    const hub = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      // No admin variables: the admin is the one release 0.1 created.
-      env: { ...process.env, PILOTHUB_DATA_DIR: dataDir, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(await freePort()), PILOTHUB_LOG_LEVEL: 'error', PILOTHUB_ADMIN_EMAIL: '', PILOTHUB_ADMIN_PASSWORD: '' },
-    });
-    stopAtEnd(hub, 'SIGKILL');
-    const apiUrl = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: hub.stdout! }).on('line', (line) => {
-        const ready = /pilothub ready: API (http\S+)/.exec(line);
-        if (ready) resolve(ready[1]!);
-      });
-      hub.once('exit', (code) => reject(new Error(`pilothub start exited (${code}) on the old data dir`)));
-    });
+    // No admin variables: the admin is the one release 0.1 created.
+    const hub = await startHubProcess({ PILOTHUB_DATA_DIR: dataDir, PILOTHUB_ADMIN_EMAIL: '', PILOTHUB_ADMIN_PASSWORD: '' });
+    const apiUrl = hub.apiUrl;
     const login = await fetch(`${apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@previous.test', password: 'previous-release-admin' }) });
     expect(login.status).toBe(200);
     const { token } = await login.json() as { token: string };
@@ -37,8 +23,7 @@ describe('upgrade from the previous release', () => {
     // The gateway signs in with the account and password release 0.1 stored; its readings reach the history again.
     await eventually('dryer-1 online on the upgraded hub', async () => ((await get<{ items: { id: string; online: boolean }[] }>('/api/v1/equipment')).items.find((e) => e.id === 'dryer-1')?.online ? true : undefined), 60_000);
     await eventually('new readings stored', async () => ((await get<{ points: unknown[] }>('/api/v1/equipment/dryer-1/history?parameter=inlet_temp')).points.length >= 2 ? true : undefined), 30_000);
-    hub.kill('SIGTERM');
-    expect(await new Promise((resolve) => hub.once('exit', resolve))).toBe(0);
+    expect(await hub.stop()).toBe(0);
 
     const api = new Database(join(dataDir, 'api', 'pilothub.db'), { readonly: true });
     const versions = api.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];

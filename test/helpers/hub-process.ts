@@ -11,8 +11,8 @@ export interface HubProcess {
   child: ChildProcess;
   apiUrl: string;
   mqttUrl: string;
-  /** SIGTERM, then waits until the hub (influxd included) has exited. */
-  stop(): Promise<void>;
+  /** SIGTERM, then waits until the hub (influxd included) has exited; its exit code (null: it had already ended). */
+  stop(): Promise<number | null>;
 }
 
 /** `pilothub start` as `npm start` runs it, in a process of its own; killed at the end of the test file. */
@@ -31,10 +31,10 @@ export async function startHubProcess(env: Record<string, string>): Promise<HubP
     child.once('exit', (code) => reject(new Error(`pilothub start exited (${code}) before it was ready`)));
   });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
+    if (child.exitCode !== null || child.signalCode !== null) return null;
+    const exited = once(child, 'exit') as Promise<[number | null]>;
     child.kill('SIGTERM');
-    await exited;
+    return (await exited)[0];
   };
   return { child, apiUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, stop };
 }
