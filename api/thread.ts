@@ -17,14 +17,14 @@ export type ApiThreadMessage =
 /** How often the main thread tells the API's thread what ingest's state is (for /health). */
 const INGEST_HEALTH_EVERY_MS = 2000;
 
-/**
- * The API on a thread of its own, for the all-in-one hub (issue 12): a request that keeps the API busy (a large
- * window, a report) then cannot delay the gateway's polling, the broker or ingest's acknowledgements, which keep the
- * main thread. Same options and the same RunningApi as startApi.
- */
 /** How long a stop waits for the API's thread to close its server and database before ending it. */
 const STOP_TIMEOUT_MS = 10_000;
 
+/**
+ * The API on a thread of its own, for the all-in-one hub (issue 12): a request that keeps the API busy (a large
+ * window, a report) then cannot delay the gateway's polling, the broker or ingest's acknowledgements, which keep the
+ * main thread. Same options and the same RunningApi as startApi; `onUnexpectedExit` hears of a thread that ended.
+ */
 export async function startApiThread(options: Omit<ApiOptions, 'now'>, onUnexpectedExit: (reason: string) => void): Promise<RunningApi> {
   const { ingestHealth, ...rest } = options;
   const threadOptions: ApiThreadOptions = { ...rest, withIngest: ingestHealth !== undefined };

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../common/runtime/data-dir.js';
@@ -20,6 +20,8 @@ function newestMtime(dir: string): number {
 }
 
 export function webIsStale(): boolean {
+  // An installed release ships web/dist without the sources: what it ships is current.
+  if (!existsSync(WEB_SRC)) return false;
   try {
     return statSync(STAMP).mtimeMs < newestMtime(WEB_SRC);
   } catch {
