@@ -14,7 +14,7 @@ const connect = (port: number, clientId: string, extra: mqtt.IClientOptions = {}
 
 describe('broker persistence (SQLite)', () => {
   it('passes aedes-persistence\'s own abstract test suite', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'broker/persistence-conformance.ts'], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', 'broker/persistence-conformance.ts'], { encoding: 'utf8', timeout: 120_000 });
     const summary = /# pass (\d+)\n# fail (\d+)/.exec(run.stdout);
     expect(run.status, run.stdout.slice(-3000) + run.stderr).toBe(0);
     expect(Number(summary?.[1])).toBeGreaterThanOrEqual(50);
