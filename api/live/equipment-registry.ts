@@ -78,6 +78,12 @@ export class EquipmentRegistry {
     return this.equipment.get(id);
   }
 
+  /** Availability of an equipment id, including one no gateway announces (never announced, or its birth cleared). */
+  availabilityOf(id: string, now = Date.now()): Availability {
+    const entry = this.equipment.get(id);
+    return entry ? this.availability(entry, now) : { online: false, reason: 'no gateway announces it', faults: [] };
+  }
+
   isOnline(entry: EquipmentEntry, now = Date.now()): boolean {
     return this.availability(entry, now).online;
   }

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import { STALE_AFTER_MS, type EquipmentRegistry } from '../live/equipment-registry.js';
+import { STALE_AFTER_MS, type Availability, type EquipmentRegistry } from '../live/equipment-registry.js';
 import { evaluateCondition, parseCondition, type Node } from './condition.js';
 import { BLOCKING } from './bookings-store.js';
 import type { EquipmentProfile } from './equipment-store.js';
@@ -25,11 +25,11 @@ export function conditionNow(registry: EquipmentRegistry, equipmentId: string, s
 const DEFAULT_ALARM = 'alarm == true';
 
 /** The status shown to people; when offline, why and since when (the device's own reason where the gateway gave one). */
-export interface LiveState { status: LiveStatus; reason?: string; since?: number }
+export interface LiveState { status: LiveStatus; reason?: string; since?: number; availability: Availability }
 
 export function liveState(db: Db, registry: EquipmentRegistry, p: EquipmentProfile, now: number): LiveState {
   const entry = registry.get(p.id);
-  const availability = entry ? registry.availability(entry) : { online: false, reason: 'no gateway has announced it since the hub started', faults: [] };
+  const availability = registry.availabilityOf(p.id);
   const inMaintenance = db.prepare('SELECT 1 FROM maintenance_windows WHERE equipment_id = ? AND starts_at <= ? AND ends_at > ?').get(p.id, now, now) !== undefined;
   const booked = db.prepare(`SELECT 1 FROM bookings WHERE equipment_id = ? AND ${BLOCKING} AND starts_at <= ? AND ends_at > ?`).get(p.id, now, now) !== undefined;
   const status = deriveStatus({
@@ -43,5 +43,5 @@ export function liveState(db: Db, registry: EquipmentRegistry, p: EquipmentProfi
     running: conditionNow(registry, p.id, p.runCondition) === true,
     booked,
   });
-  return status === 'offline' ? { status, reason: availability.reason, since: availability.since } : { status };
+  return status === 'offline' ? { status, reason: availability.reason, since: availability.since, availability } : { status, availability };
 }

@@ -58,14 +58,14 @@ export class RunTracker {
       const { name, kind } = entry.birth.equipment;
       if (ensureEquipment(this.db, equipmentId, name, kind, now)) audit(this.db, null, now, { action: 'equipment.register', entity: 'equipment', entityId: equipmentId, after: { name, kind } });
     }
-    this.recordGaps(equipmentId, now);
+    const open = this.db.prepare('SELECT id, booking_id, started_at FROM runs WHERE equipment_id = ? AND ended_at IS NULL').get(equipmentId) as OpenRun | undefined;
+    if (open) this.recordGaps(open, equipmentId, now);
     const p = getEquipment(this.db, equipmentId);
     if (!p?.runCondition) return;
     // Unknown (gateway offline, stale data) changes nothing: a data gap neither opens nor closes a run.
     const state = conditionNow(this.registry, equipmentId, p.runCondition);
     if (state === null) return;
     const on = state;
-    const open = this.db.prepare('SELECT id, booking_id, started_at FROM runs WHERE equipment_id = ? AND ended_at IS NULL').get(equipmentId) as OpenRun | undefined;
     if (on) {
       this.falseSince.delete(equipmentId);
       if (!open) return this.open(equipmentId, now, p.requiredQualification);
@@ -88,14 +88,9 @@ export class RunTracker {
   }
 
   /** An outage during an open run is kept on the run (whatever opened it), so its report can name the gap. */
-  private recordGaps(equipmentId: string, now: number): void {
+  private recordGaps(run: OpenRun, equipmentId: string, now: number): void {
     // The API's own broker link down, or retained messages still arriving, says nothing about the device.
-    if (!this.registry.settled) return;
-    const run = this.db.prepare('SELECT id, started_at FROM runs WHERE equipment_id = ? AND ended_at IS NULL').get(equipmentId) as Pick<OpenRun, 'id' | 'started_at'> | undefined;
-    if (!run) return;
-    const entry = this.registry.get(equipmentId);
-    const availability = entry ? this.registry.availability(entry) : { online: false, reason: 'the equipment is no longer announced by any gateway', faults: [] };
-    recordGap(this.db, run, availability, now);
+    if (this.registry.settled) recordGap(this.db, run, this.registry.availabilityOf(equipmentId), now);
   }
 
   private activeBooking(equipmentId: string, now: number) {

@@ -21,13 +21,12 @@ function syncRegistry(app: FastifyInstance): void {
 
 export function summary(app: FastifyInstance, p: EquipmentProfile) {
   const e = app.registry.get(p.id);
-  const availability = e ? app.registry.availability(e) : undefined;
   const live = liveState(app.db, app.registry, p, app.now());
   return {
     id: p.id, name: p.name, kind: p.kind, site: e?.site ?? null, gateway: e?.birth.gateway ?? null,
-    online: availability?.online ?? false, lastSeen: e?.lastSeen ?? null,
+    online: live.availability.online, lastSeen: e?.lastSeen ?? null,
     status: live.status, offline: live.status === 'offline' ? { reason: live.reason ?? null, since: live.since ?? null } : null,
-    faults: availability?.faults ?? [], bookable: p.bookable, location: p.location,
+    faults: live.availability.faults, bookable: p.bookable, location: p.location,
     parameters: e?.birth.parameters.map((x) => ({ id: x.id, name: x.name, unit: x.unit, datatype: x.datatype })) ?? [],
   };
 }
