@@ -120,7 +120,7 @@ describe('device state: a device that stops answering is shown offline, with a r
     const { hub, find, stopDryer, restartDryer } = await stack({ ingest: true, trackerTickMs: 100 });
     await eventually('dryer-1 online', async () => ((await find('dryer-1'))?.online ? true : undefined));
     const json = { 'content-type': 'application/json' };
-    const patched = await hub.fetch('/api/v1/equipment/dryer-1', { method: 'PATCH', headers: json, body: JSON.stringify({ bookable: true, autoApproveAll: true, leadTimeMin: 0, minBookingMin: 1 }) });
+    const patched = await hub.fetch('/api/v1/equipment/dryer-1', { method: 'PATCH', headers: json, body: JSON.stringify({ bookable: true, autoApproveAll: true, leadTimeMin: 0, minBookingMin: 1, multiDay: true }) });
     expect(patched.status).toBe(200);
     const t0 = Date.now();
     const booked = await hub.fetch('/api/v1/bookings', { method: 'POST', headers: json, body: JSON.stringify({ equipmentId: 'dryer-1', startsAt: new Date(t0 + 1000).toISOString(), endsAt: new Date(t0 + 31 * 60_000).toISOString(), purpose: 'trial' }) });

@@ -57,8 +57,10 @@ describe('bookings stay conflict-free across several API processes sharing one S
   });
 
   it('creates exactly one booking from 60 simultaneous requests spread over three processes', async () => {
-    const startsAt = new Date(Date.now() + 48 * 3_600_000).toISOString();
-    const endsAt = new Date(Date.now() + 50 * 3_600_000).toISOString();
+    // 10:00-12:00 UTC two days ahead: inside one day whatever the time of the run (the equipment allows no multi-day bookings).
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 2 * 86_400_000;
+    const startsAt = new Date(day + 10 * 3_600_000).toISOString();
+    const endsAt = new Date(day + 12 * 3_600_000).toISOString();
     const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => fetch(`${urls[i % 3]}/api/v1/bookings`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ equipmentId: 'reactor-9', startsAt, endsAt }),
