@@ -3,9 +3,10 @@
 FROM node:24-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-# patches/ holds fixes to dependencies that npm's postinstall (patch-package) applies.
+# patches/ holds fixes to dependencies that npm's postinstall (scripts/patch-dependencies.mjs) applies.
 COPY package.json package-lock.json ./
 COPY patches ./patches
+COPY scripts/patch-dependencies.mjs ./scripts/
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev

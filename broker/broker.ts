@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions } from 'aedes';
+import { assertAedesPatched } from './aedes-patch.js';
 import { describeListenError } from '../common/runtime/ports.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
@@ -45,6 +46,7 @@ export interface RunningBroker {
 
 /** aedes on a plain TCP listener (and optionally TLS). TCP_NODELAY, since Nagle plus delayed ACK costs ~40 ms per QoS 1 round trip. */
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  assertAedesPatched();
   const host = options.host ?? '127.0.0.1';
   const logger = createLogger('broker');
   const persistence = options.persistenceFile ? new SqlitePersistence(options.persistenceFile) : undefined;

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +25,14 @@ describe('installing only the gateway on an edge box', () => {
     const box = join(dir, 'box');
     mkdirSync(box);
     // npm 11 runs a dependency's install script only when the installing project allows it (README "Deployment").
-    writeFileSync(join(box, 'package.json'), JSON.stringify({ name: 'edge-box', private: true, allowScripts: { 'better-sqlite3': true, '@serialport/bindings-cpp': true } }));
+    writeFileSync(join(box, 'package.json'), JSON.stringify({ name: 'edge-box', private: true, allowScripts: { pilothub: true, 'better-sqlite3': true, '@serialport/bindings-cpp': true } }));
     await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: box, maxBuffer: 16 * 1024 * 1024 });
     const modules = readdirSync(join(box, 'node_modules'));
     for (const dev of ['typescript', 'tsx', 'esbuild', 'playwright-core', 'vitest']) expect(modules, dev).not.toContain(dev);
     const bin = join(box, 'node_modules', 'pilothub', 'bin', 'pilothub.js');
     expect(existsSync(join(box, 'node_modules', 'pilothub', 'dist', 'cli', 'main.js'))).toBe(true);
+    // pilothub's postinstall patched the aedes that npm hoisted beside it (the broker refuses an unpatched one).
+    expect(readFileSync(join(box, 'node_modules', 'aedes', 'lib', 'handlers', 'publish.js'), 'utf8')).toContain('pilothub patch');
 
     const mqttBroker = await broker();
     const watcher = await mqtt.connectAsync(mqttBroker.url, { protocolVersion: 4 });
