@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { printCreatedAdmin, type RunningApi } from './api/server.js';
+import type { RunningApi } from './api/server.js';
 import { startApiThread } from './api/thread.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
@@ -16,6 +16,7 @@ import { startIngest, type RunningIngest } from './ingest/ingest.js';
 import { loadGatewayConfig } from './gateway/config.js';
 import { buildWeb } from './web/build.js';
 import { startDemoSimulators } from './simulators/demo.js';
+import { demoCustomerLogin, setUpDemo, type DemoLogin } from './demo/setup.js';
 
 
 export interface HubOptions {
@@ -27,6 +28,8 @@ export interface HubOptions {
   gatewayConfig: string;
   /** Demo mode: run the simulated equipment the example gateway config talks to. */
   demo: boolean;
+  /** Demo campaign speed: 1 is real time; PILOTHUB_DEMO_SPEED=10 plays a 4-minute dryer cycle in 24 s. */
+  demoSpeed: number;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
   /** Its credentials, when it has authentication on. */
@@ -40,6 +43,10 @@ export interface RunningHub {
   apiUrl: string;
   mqttUrl: string;
   influxUrl: string;
+  /** Set on the start that created the first admin (its password is shown once, in the ready banner). */
+  createdAdmin: RunningApi['createdAdmin'];
+  /** Demo mode: the demo customer's login. */
+  demoCustomer?: DemoLogin;
   stop(): Promise<void>;
 }
 
@@ -50,6 +57,13 @@ function demoFromEnv(raw: string | undefined, example: boolean): boolean {
   if (raw === undefined || raw === '') return example;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new Error(`PILOTHUB_DEMO="${raw}" must be true or false`);
+}
+
+function demoSpeedFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const speed = Number(raw);
+  if (!Number.isFinite(speed) || speed < 1 || speed > 1000) throw new Error(`PILOTHUB_DEMO_SPEED="${raw}" must be a number from 1 (real time) to 1000`);
+  return speed;
 }
 
 export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOptions {
@@ -72,6 +86,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     gatewayMetricsPort: port('PILOTHUB_GATEWAY_METRICS_PORT', 0),
     gatewayConfig,
     demo: demoFromEnv(env.PILOTHUB_DEMO, gatewayConfig === EXAMPLE_GATEWAY_CONFIG),
+    demoSpeed: demoSpeedFromEnv(env.PILOTHUB_DEMO_SPEED),
   };
 }
 
@@ -132,9 +147,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       void stopAll().finally(() => process.exit(1));
     });
     stops.push(() => api.stop());
-    printCreatedAdmin(api.createdAdmin);
     // Demo mode only: simulated equipment for the example config. Any other config talks to real devices.
-    const simulators = options.demo ? await startDemoSimulators(options.dataDir) : undefined;
+    const simulators = options.demo ? await startDemoSimulators(options.dataDir, options.demoSpeed) : undefined;
     if (simulators) stops.push(() => simulators.stop());
     // A fixed number, not 0: a reload that restarts the gateway must serve /metrics on the same port again.
     const gatewayMetricsPort = options.gatewayMetricsPort || (await freePort());
@@ -148,8 +162,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     gateway.onReload((result) => {
       if (result.ok) void syncGatewayAccount().catch((err: Error) => logger.error({ err: err.message }, 'could not update the gateway account after a reload'));
     });
+    // Demo mode's first start: customer, bookable equipment, run conditions (demo/README.md), through the API as the new admin.
+    // A failure is reported, not fatal: the hub works without the demo data, and the admin password must still be shown.
+    const demoCustomer = !options.demo ? undefined
+      : api.createdAdmin ? await setUpDemo({ apiUrl: api.url, admin: api.createdAdmin, secretsDir: secrets, logger, speed: options.demoSpeed })
+        .catch((err: Error) => { logger.error({ err: err.message }, 'demo setup failed; the hub runs without the demo customer and equipment settings'); return undefined; })
+        : demoCustomerLogin(secrets);
     logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, brokerMetricsUrl: `http://127.0.0.1:${broker.metricsPort}/metrics`, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
-    return { apiUrl: api.url, mqttUrl, influxUrl: influxUrl, stop: stopAll };
+    return { apiUrl: api.url, mqttUrl, influxUrl, createdAdmin: api.createdAdmin, demoCustomer, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

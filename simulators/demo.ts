@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { freePort } from '../common/runtime/ports.js';
+import { demoCampaign } from './campaign.js';
 import { startExtruder } from './extruder/index.js';
 import { startSprayDryer } from './spray-dryer/index.js';
 
@@ -11,9 +12,10 @@ export interface DemoSimulators {
 
 /**
  * The simulated pilot equipment of demo mode (`pilothub start` with the example gateway config): the spray dryer and
- * the extruder over Modbus TCP, the batch reactor over OPC UA, each on a free loopback port.
+ * the extruder over Modbus TCP, the batch reactor over OPC UA, each on a free loopback port, following the demo
+ * campaign (campaign.ts) `speed` times faster than real time.
  */
-export async function startDemoSimulators(dataDir: string): Promise<DemoSimulators> {
+export async function startDemoSimulators(dataDir: string, speed = 1): Promise<DemoSimulators> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => { for (const s of stops.reverse()) await s(); };
   try {
@@ -25,6 +27,8 @@ export async function startDemoSimulators(dataDir: string): Promise<DemoSimulato
     const { startReactor } = await import('./reactor/index.js');
     const reactor = await startReactor({ port: await freePort(), dataDir: join(dataDir, 'sim-reactor') });
     stops.push(() => reactor.stop());
+    const campaign = demoCampaign({ dryer, extruder, reactor }, speed);
+    stops.push(async () => campaign.stop());
     return {
       env: {
         PILOTHUB_SIM_DRYER_HOST: '127.0.0.1', PILOTHUB_SIM_DRYER_PORT: String(dryer.port),

@@ -26,6 +26,10 @@ describe('pilothub start with a gateway config of its own', () => {
       return e?.status === 'offline' && e.offline?.reason ? e : undefined;
     }, 30_000);
     expect(dryer.offline!.reason).toContain(String(dryerPort));
+    // Nor any demo data: no demo customer, nothing made bookable, no banner line for it.
+    const orgs = await (await fetch(`${apiUrl}/api/v1/orgs`, { headers: { authorization: `Bearer ${token}` } })).json() as { items: { id: string }[] };
+    expect(orgs.items.map((o) => o.id)).toEqual(['operator']);
+    expect(hub.output.join('\n')).not.toContain('Demo customer');
     expect(await hub.stop()).toBe(0);
   });
 });

@@ -49,7 +49,7 @@ describe('pilothub start: the whole hub as `npm start` runs it', () => {
     });
     const login = await fetch(`${apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
     token = ((await login.json()) as { token: string }).token;
-  });
+  }, 120_000);
 
   it('serves the three simulated pieces of equipment with their units, and their history', async () => {
     const items = await eventually('three online pieces of equipment', async () => {

@@ -95,6 +95,9 @@ describe('a store a pilothub command opens outside `pilothub start` (#12)', () =
   it('is created owner-only with its SQLite side files, and an older readable one is tightened when opened', () => {
     const dataDir = join(tempDir('pilothub-private-'), 'data');
     const bin = fileURLToPath(new URL('../bin/pilothub.js', import.meta.url));
+    // A checkout whose sources changed compiles dist/ on its first command and says so on stderr: done beforehand,
+    // so the stderr read below is the command's own whatever test ran first.
+    expect(spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' }).status).toBe(0);
     // The usual umask, not the hub's: `pilothub user add` runs in a shell of its own.
     const add = spawnSync('sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, bin, 'user', 'add', 'ingest-2', '--role', 'ingest', '--data-dir', dataDir], { encoding: 'utf8' });
     expect(add.stderr).toBe('');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readyBanner } from '../../demo/banner.js';
 import { hubOptionsFromEnv, startHub } from '../../hub.js';
 
 export function registerStart(program: Command): void {
@@ -16,11 +17,13 @@ Environment:
   PILOTHUB_MQTT_PORT       MQTT port on 127.0.0.1 (default 1883)
   PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)
   PILOTHUB_DEMO            true or false: as --demo
+  PILOTHUB_DEMO_SPEED      play the demo campaign this many times faster (1-1000, default 1)
   PILOTHUB_LOG_LEVEL       pino level (default info)
   PILOTHUB_ADMIN_EMAIL     first admin's email, used when the user store is empty
   PILOTHUB_ADMIN_PASSWORD  first admin's password (default: a random one, printed once)`)
     .action(async (options: { demo?: string }) => {
-      const hub = await startHub(hubOptionsFromEnv({ ...process.env, ...(options.demo === undefined ? {} : { PILOTHUB_DEMO: options.demo }) }));
+      const hubOptions = hubOptionsFromEnv({ ...process.env, ...(options.demo === undefined ? {} : { PILOTHUB_DEMO: options.demo }) });
+      const hub = await startHub(hubOptions);
       let stopping = false;
       const shutdown = async (signal: string) => {
         if (stopping) return;
@@ -31,6 +34,6 @@ Environment:
       };
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
-      process.stdout.write(`pilothub ready: API ${hub.apiUrl} (docs ${hub.apiUrl}/api/docs), MQTT ${hub.mqttUrl}\n`);
+      process.stdout.write(`${readyBanner({ ...hub, demoSpeed: hubOptions.demoSpeed })}\n`);
     });
 }

@@ -56,6 +56,8 @@ export interface ReactorSim {
   reconnect(options?: { namespacesBefore?: string[] }): Promise<void>;
   /** Fault: a frozen value stops changing (and keeps its old source timestamp) until unfrozen. */
   freeze(variable: ReactorVariable, frozen: boolean): void;
+  /** The recipe phase the control system reports as BatchState (charge, heat, ...); `undefined`: idle/dosing/reacting from the process. */
+  setPhase(phase: string | undefined): void;
   /** Fault: pins a value (e.g. an out-of-range spike) until cleared with `undefined`. */
   override(variable: ReactorVariable, value: number | boolean | string | undefined): void;
   /** Fault: publishes the variable with an Uncertain or Bad status code (sensor failure) until set back to good. */
@@ -82,12 +84,13 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
   let state = initialReactorState();
   const frozen = new Set<ReactorVariable>();
   const overrides = new Map<ReactorVariable, number | boolean | string>();
+  let phase: string | undefined;
   const statuses = new Map<ReactorVariable, SimQuality>();
   let variables = new Map<ReactorVariable, UAVariable>();
   let server: OPCUAServer | undefined;
 
   const valueOf = (key: ReactorVariable): Variant => {
-    const value = overrides.get(key) ?? (key === 'batchState' ? batchState(state) : state[key]);
+    const value = overrides.get(key) ?? (key === 'batchState' ? phase ?? batchState(state) : state[key]);
     const dataType = typeof value === 'boolean' ? DataType.Boolean : typeof value === 'string' ? DataType.String : DataType.Double;
     return new Variant({ dataType, value });
   };
@@ -151,6 +154,7 @@ export async function startReactor(options: ReactorOptions): Promise<ReactorSim>
     certificateFile,
     state: () => state,
     setSetpoint: (key, value) => { state = { ...state, [key]: value }; },
+    setPhase: (next) => { phase = next; publish(); },
     sessions: () => (server?.engine.getSessions() ?? []).map((session) => ({
       securityMode: MessageSecurityMode[session.channel?.securityMode ?? MessageSecurityMode.Invalid] ?? 'Invalid',
       securityPolicy: String(session.channel?.securityPolicy ?? '').split('#').pop() ?? '',

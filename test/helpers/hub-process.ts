@@ -11,6 +11,8 @@ export interface HubProcess {
   child: ChildProcess;
   apiUrl: string;
   mqttUrl: string;
+  /** Every line the hub printed on stdout so far (the ready banner among them). */
+  output: string[];
   /** SIGTERM, then waits until the hub (influxd included) has exited; its exit code (null: it had already ended). */
   stop(): Promise<number | null>;
 }
@@ -23,8 +25,10 @@ export async function startHubProcess(env: Record<string, string>): Promise<HubP
     env: { ...process.env, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(mqttPort), PILOTHUB_LOG_LEVEL: 'error', ...env },
   });
   stopAtEnd(child, 'SIGKILL');
+  const output: string[] = [];
   const apiUrl = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      output.push(line);
       const ready = /pilothub ready: API (http\S+)/.exec(line);
       if (ready) resolve(ready[1]!);
     });
@@ -36,7 +40,7 @@ export async function startHubProcess(env: Record<string, string>): Promise<HubP
     child.kill('SIGTERM');
     return (await exited)[0];
   };
-  return { child, apiUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, stop };
+  return { child, apiUrl, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, output, stop };
 }
 
 /** Runs a `pilothub` command to its end (asynchronously: a hub of this test keeps being read); status and output. */

@@ -1,0 +1,80 @@
+import type { ExtruderSim } from './extruder/index.js';
+import type { ReactorSim } from './reactor/index.js';
+import type { SprayDryerSim } from './spray-dryer/index.js';
+
+/** One step of a campaign: what the operator does at its start, and how long the machine then stays that way. */
+export interface CampaignStep {
+  name: string;
+  minutes: number;
+  apply(): void;
+}
+
+export interface RunningCampaign {
+  /** The step each machine is in now, by machine name. */
+  current(): Record<string, string>;
+  stop(): void;
+}
+
+/**
+ * The reactor's batch recipe: charge, heat, react (dosing the reagent), cool, discharge, then idle until the next
+ * batch. BatchState reports the phase, so a run condition `batch_state != 'idle'` opens one run per batch.
+ */
+export function reactorBatch(reactor: ReactorSim): CampaignStep[] {
+  const phase = (name: string, minutes: number, setpoints: { temperature?: number; agitator?: number; dosing?: number }): CampaignStep => ({
+    name, minutes,
+    apply: () => {
+      if (setpoints.temperature !== undefined) reactor.setSetpoint('temperatureSetpoint', setpoints.temperature);
+      if (setpoints.agitator !== undefined) reactor.setSetpoint('agitatorSetpoint', setpoints.agitator);
+      if (setpoints.dosing !== undefined) reactor.setSetpoint('dosingSetpoint', setpoints.dosing);
+      reactor.setPhase(name);
+    },
+  });
+  return [
+    phase('charge', 1, { temperature: 25, agitator: 120, dosing: 0 }),
+    phase('heat', 2, { temperature: 65 }),
+    phase('react', 3, { dosing: 25 }),
+    phase('cool', 2, { temperature: 30, dosing: 0 }),
+    phase('discharge', 1, { agitator: 0 }),
+    phase('idle', 2, {}),
+  ];
+}
+
+/** A machine switched on for a production slot and off for cleaning or changeover, over and over. */
+export function onOff(machine: SprayDryerSim | ExtruderSim, onMinutes: number, offMinutes: number): CampaignStep[] {
+  return [
+    { name: 'running', minutes: onMinutes, apply: () => machine.setRunning(true) },
+    { name: 'stopped', minutes: offMinutes, apply: () => machine.setRunning(false) },
+  ];
+}
+
+/**
+ * Plays each machine's steps in a loop, so runs open and close by themselves while a newcomer watches.
+ * `speed` > 1 plays it faster (tests, presentations): a minute lasts 60 000 / speed ms.
+ */
+export function startCampaign(machines: Record<string, CampaignStep[]>, speed = 1): RunningCampaign {
+  const timers = new Set<NodeJS.Timeout>();
+  const current: Record<string, string> = {};
+  let stopped = false;
+  const play = (name: string, steps: CampaignStep[], index: number) => {
+    if (stopped) return;
+    const step = steps[index % steps.length]!;
+    current[name] = step.name;
+    step.apply();
+    const timer = setTimeout(() => { timers.delete(timer); play(name, steps, index + 1); }, (step.minutes * 60_000) / speed);
+    timer.unref();
+    timers.add(timer);
+  };
+  for (const [name, steps] of Object.entries(machines)) {
+    if (!steps.length) throw new Error(`campaign of "${name}" has no steps`);
+    play(name, steps, 0);
+  }
+  return {
+    current: () => ({ ...current }),
+    stop: () => { stopped = true; for (const t of timers) clearTimeout(t); timers.clear(); },
+  };
+}
+
+/** The demo's campaign: dryer 4 min on / 2 off, extruder 7 on / 3 off, a reactor batch every 11 min. */
+export function demoCampaign(sims: { dryer: SprayDryerSim; extruder: ExtruderSim; reactor: ReactorSim }, speed = 1): RunningCampaign {
+  return startCampaign({ dryer: onOff(sims.dryer, 4, 2), extruder: onOff(sims.extruder, 7, 3), reactor: reactorBatch(sims.reactor) }, speed);
+}
