@@ -120,7 +120,11 @@ describe('service report', () => {
     expect(big).toMatchObject({ equipment: 1, effectiveHours: a.effectiveHours });
     const half = report.totals.find((t: any) => t.band === '>=500000');
     expect(half.equipment).toBe(2);
-    expect(report.organisations.map((o: any) => o.orgId).sort()).toEqual(['acme', 'globex', 'globex']);
+    // Operator staff: one row per customer organisation and period, over all equipment.
+    expect(report.organisations).toEqual([
+      expect.objectContaining({ orgId: 'acme', equipmentId: null, equipmentUsed: 1, hours: 3.5, bookings: 1, cancellations: 1, noShows: 0, charges: 350 }),
+      expect.objectContaining({ orgId: 'globex', equipmentId: null, equipmentUsed: 1, hours: 2, bookings: 2, noShows: 1, charges: 100 }),
+    ]);
   });
 
   it('shows a customer only its own organisation: no other organisation, no platform tables', async () => {
@@ -130,7 +134,7 @@ describe('service report', () => {
     expect(mine.body.scope).toBe('organisation');
     expect(mine.body.equipment).toEqual([]);
     expect(mine.body.totals).toEqual([]);
-    expect(mine.body.organisations).toEqual([expect.objectContaining({ orgId: 'acme', equipmentId: 'eq-a', hours: 3.5, bookings: 1, cancellations: 1, charges: 350 })]);
+    expect(mine.body.organisations).toEqual([expect.objectContaining({ orgId: 'acme', equipmentId: 'eq-a', equipmentUsed: 1, hours: 3.5, bookings: 1, cancellations: 1, charges: 350 })]);
     // globex booked and ran eq-b; acme never did: neither may appear in acme's answer.
     expect(mine.text).not.toContain('globex');
     expect(mine.text).not.toContain('eq-b');

@@ -51,11 +51,14 @@ export function serviceReport(db: Db, req: ReportRequest): ServiceReport {
     if (!c) cells.set(key, (c = acc()));
     return c;
   };
-  const orgCells = new Map<string, OrgAcc & { orgId: string; equipmentId: string; period: number }>();
-  const orgCell = (orgId: string, eq: string, p: number) => {
+  const orgCells = new Map<string, OrgAcc & { orgId: string; equipmentId: string | null; period: number; used: Set<string> }>();
+  // Operator staff get one row per organisation and period (a park of 200 equipment and 20 customers would give 48 000
+  // rows a year per equipment); a customer gets its own figures per equipment.
+  const orgCell = (orgId: string, equipmentId: string, p: number) => {
+    const eq = platform ? null : equipmentId;
     const key = `${orgId}\u0000${eq}\u0000${p}`;
     let c = orgCells.get(key);
-    if (!c) orgCells.set(key, (c = { orgId, equipmentId: eq, period: p, runs: 0, ms: 0, booked: 0, bookings: 0, cancellations: 0, noShows: 0, charges: 0 }));
+    if (!c) orgCells.set(key, (c = { orgId, equipmentId: eq, period: p, used: new Set(), runs: 0, ms: 0, booked: 0, bookings: 0, cancellations: 0, noShows: 0, charges: 0 }));
     return c;
   };
   // Platform scope lists customer organisations; a customer's scope is its own organisation only.
@@ -78,7 +81,7 @@ export function serviceReport(db: Db, req: ReportRequest): ServiceReport {
       c.effective += ms;
       if (!isInternal(r.org_id)) { c.external += ms; c.orgs.add(r.org_id!); }
       if (r.booking_id) c.bookedRuns += ms;
-      if (tracked(r.org_id)) { const o = orgCell(r.org_id, r.equipment_id, p); o.runs += 1; o.ms += ms; }
+      if (tracked(r.org_id)) { const o = orgCell(r.org_id, r.equipment_id, p); o.runs += 1; o.ms += ms; o.used.add(r.equipment_id); }
     });
   }
   for (const b of bookingsOf(db, scope)) {
@@ -107,9 +110,9 @@ export function serviceReport(db: Db, req: ReportRequest): ServiceReport {
 
   const names = orgNames(db);
   const organisations: OrgFigures[] = [...orgCells.values()]
-    .sort((a, b) => a.orgId.localeCompare(b.orgId) || a.period - b.period || a.equipmentId.localeCompare(b.equipmentId))
+    .sort((a, b) => a.orgId.localeCompare(b.orgId) || a.period - b.period || (a.equipmentId ?? '').localeCompare(b.equipmentId ?? ''))
     .map((o) => ({
-      orgId: o.orgId, orgName: names.get(o.orgId) ?? o.orgId, period: periods[o.period]!.key, equipmentId: o.equipmentId, runs: o.runs,
+      orgId: o.orgId, orgName: names.get(o.orgId) ?? o.orgId, period: periods[o.period]!.key, equipmentId: o.equipmentId, equipmentUsed: o.used.size, runs: o.runs,
       hours: hours(o.ms), bookedHours: hours(o.booked), bookings: o.bookings, cancellations: o.cancellations, noShows: o.noShows, charges: money(o.charges),
     }));
   const base = {
@@ -126,13 +129,15 @@ export function serviceReport(db: Db, req: ReportRequest): ServiceReport {
     const p = periodIndex(periods, r.issued_at);
     if (p >= 0) cell(r.equipment_id, p).reports += 1;
   }
-  const equipment = equipmentOf(db, scope).flatMap((e) => periods.map((period, p) => figures(e, period, cells.get(`${e.id}\u0000${p}`) ?? acc(), req)));
+  // A period's share of its year is the same for every equipment: computed once (Intl is slow).
+  const years = periods.map((p) => yearsCovered(p.from, p.to, req.timeZone));
+  const equipment = equipmentOf(db, scope).flatMap((e) => periods.map((period, p) => figures(e, period, years[p]!, cells.get(`${e.id}\u0000${p}`) ?? acc(), req)));
   return { ...base, scope: 'platform', equipment, totals: totals(periods, equipment), links: links(query) };
 }
 
-function figures(e: EquipmentRecord, period: Period, c: Acc, req: ReportRequest): EquipmentFigures {
+function figures(e: EquipmentRecord, period: Period, years: number, c: Acc, req: ReportRequest): EquipmentFigures {
   const span = period.to - period.from;
-  const norm = (e.yearly_hours_norm ?? req.settings.hoursNorm) * yearsCovered(period.from, period.to, req.timeZone);
+  const norm = (e.yearly_hours_norm ?? req.settings.hoursNorm) * years;
   const incomeInternal = money(c.incomeInternal);
   const incomeExternal = money(c.incomeExternal);
   return {

@@ -46,7 +46,9 @@ export const TotalFigures = z.object({
 export type TotalFigures = z.infer<typeof TotalFigures>;
 
 export const OrgFigures = z.object({
-  orgId: z.string(), orgName: z.string(), period: z.string(), equipmentId: z.string(),
+  orgId: z.string(), orgName: z.string(), period: z.string(),
+  equipmentId: z.string().nullable().describe('null: all equipment (operator staff\'s rows); a customer gets one row per equipment'),
+  equipmentUsed: z.number().int().describe('equipment with at least one of its runs'),
   runs: z.number().int(), hours: hours('this organisation\'s runs, clipped to the period'),
   bookedHours: z.number(), bookings: z.number().int(), cancellations: z.number().int(), noShows: z.number().int(),
   charges: z.number().describe('billed amount of its bookings that started in the period (usage billing)'),
@@ -66,7 +68,7 @@ export const ServiceReport = z.object({
   periods: z.array(Period),
   equipment: z.array(EquipmentFigures).describe('per equipment and period (platform scope only)'),
   totals: z.array(TotalFigures).describe('per period and value band (platform scope only)'),
-  organisations: z.array(OrgFigures).describe('per organisation, period and equipment used'),
+  organisations: z.array(OrgFigures).describe('operator staff: per customer organisation and period; a customer: its own, per equipment and period'),
   heatmap: z.array(z.array(z.number())).describe('run hours by weekday (0 = Sunday) and hour of day in timeZone'),
   links: z.object({ runs: z.string().describe('the runs every hours figure sums') }),
 }).meta({ id: 'ServiceReport' });

@@ -36,14 +36,8 @@ ${td(e.yield === null ? '—' : pct(e.yield))}${td(String(e.orgsServed))}${td(St
   const monthly = input.months.totals.filter((x) => x.band === 'all')
     .map((x) => ({ label: x.period.slice(5), internal: x.internalHours, external: x.externalHours }));
   const sharing = [...r.equipment].sort((a, b) => (b.sharingRate ?? -1) - (a.sharingRate ?? -1)).map((e) => ({ label: e.name, value: e.sharingRate }));
-  const byOrg = new Map<string, { name: string; hours: number; bookings: number; noShows: number; charges: number; equipment: Set<string> }>();
-  for (const o of r.organisations) {
-    const c = byOrg.get(o.orgId) ?? { name: o.orgName, hours: 0, bookings: 0, noShows: 0, charges: 0, equipment: new Set<string>() };
-    c.hours += o.hours; c.bookings += o.bookings; c.noShows += o.noShows; c.charges += o.charges;
-    if (o.runs > 0) c.equipment.add(o.equipmentId);
-    byOrg.set(o.orgId, c);
-  }
-  const customers = [...byOrg.entries()].map(([id, c]) => `<tr><td>${esc(c.name)}<br><small>${esc(id)}</small></td>${td(num(c.hours))}${td(String(c.equipment.size))}
+  // The year is one period: one row per customer organisation.
+  const customers = r.organisations.map((c) => `<tr><td>${esc(c.orgName)}<br><small>${esc(c.orgId)}</small></td>${td(num(c.hours))}${td(String(c.equipmentUsed))}
 ${td(String(c.bookings))}${td(String(c.noShows))}${td(num(c.charges, 2))}</tr>`).join('');
   return `<!doctype html><html lang="${input.lang}"><head><meta charset="utf-8"><title>${esc(t.title(input.year))}</title><style>${STYLE}</style></head><body>
 <h1>${esc(t.title(input.year))}</h1>

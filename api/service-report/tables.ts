@@ -20,7 +20,7 @@ const TOTALS: (keyof TotalFigures)[] = [
   'averageExternalHours', 'bookedHours', 'bookings', 'cancellations', 'noShows', 'incomeInternal', 'incomeExternal', 'orgsServed',
   'reportsIssued', 'meetingNorm',
 ];
-const ORGS: (keyof OrgFigures)[] = ['period', 'orgId', 'orgName', 'equipmentId', 'runs', 'hours', 'bookedHours', 'bookings', 'cancellations', 'noShows', 'charges'];
+const ORGS: (keyof OrgFigures)[] = ['period', 'orgId', 'orgName', 'equipmentId', 'equipmentUsed', 'runs', 'hours', 'bookedHours', 'bookings', 'cancellations', 'noShows', 'charges'];
 
 // A list becomes one cell, its items separated by spaces (ids never hold one).
 const cell = (v: unknown): Cell => (Array.isArray(v) ? v.join(' ') : (v as Cell));
