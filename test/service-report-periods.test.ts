@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heatmap } from '../api/service-report/heatmap.js';
 import { periodsOf, yearsCovered } from '../api/service-report/periods.js';
+import { serviceSettings } from '../api/service-report/settings.js';
 import { labTimeZone } from '../common/runtime/time-zone.js';
 
 
@@ -36,5 +37,11 @@ describe('service report periods and heatmap in the laboratory zone', () => {
     expect(labTimeZone({ PILOTHUB_TIME_ZONE: 'Asia/Shanghai' })).toBe('Asia/Shanghai');
     expect(() => labTimeZone({ PILOTHUB_TIME_ZONE: 'Mars/Olympus' })).toThrow(/PILOTHUB_TIME_ZONE "Mars\/Olympus"/);
     expect(labTimeZone({})).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+
+  it('reads the external weight and hours norm from the environment, naming a bad one', () => {
+    expect(serviceSettings({})).toEqual({ externalWeight: 1.5, hoursNorm: 800 });
+    expect(serviceSettings({ PILOTHUB_SERVICE_EXTERNAL_WEIGHT: '2', PILOTHUB_SERVICE_HOURS_NORM: '1200' })).toEqual({ externalWeight: 2, hoursNorm: 1200 });
+    expect(() => serviceSettings({ PILOTHUB_SERVICE_HOURS_NORM: '800h' })).toThrow('PILOTHUB_SERVICE_HOURS_NORM must be a number ≥ 0, got "800h"');
   });
 });

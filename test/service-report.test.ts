@@ -148,6 +148,13 @@ describe('service report', () => {
     expect(JSON.stringify(theirs)).not.toContain('acme');
   });
 
+  it('describes its routes in OpenAPI from the zod schemas', async () => {
+    const doc = await (await fetch(`${s.api.url}/api/docs/json`)).json() as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
+    expect(doc.paths['/api/v1/service-report']?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'equipment', 'groupBy', 'format']));
+    expect(doc.paths['/api/v1/service-report/runs']?.get).toBeDefined();
+    expect(doc.paths['/api/v1/service-report/annual']?.get).toBeDefined();
+  });
+
   it('refuses bad windows and unknown equipment, naming the parameter', async () => {
     const bad = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report?${q(D(1), D(1) + 400 * DAY)}`);
     expect(bad.status).toBe(400);
