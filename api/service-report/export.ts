@@ -1,17 +1,18 @@
 import ExcelJS from 'exceljs';
-import { stringify } from 'csv-stringify/sync';
+import { csvField } from '../routes/history/csv.js';
 import type { ServiceReport } from './model.js';
 import { tablesOf, type TableName } from './tables.js';
 
 /**
- * One table as CSV (csv-stringify: RFC 4180 quoting), UTF-8 with a byte-order mark so spreadsheet programs set to a
- * Chinese locale read names correctly; times stay epoch ms / UTC in the JSON, periods are named by their key.
+ * One table as CSV with the history export's RFC 4180 fields (strings quoted, quotes doubled, null empty), CRLF line
+ * ends, UTF-8 with a byte-order mark so spreadsheet programs set to a Chinese locale read names correctly. (csv-stringify
+ * was tried first: ~10 µs a field, half a second for a year by month of 200 equipment; this is a join.)
  */
 export function reportCsv(r: ServiceReport, name: TableName): string {
   const table = tablesOf(r).find((t) => t.name === name);
   if (!table) return '\uFEFF';
-  const rows = table.rows.map((row) => row.map((v) => (v === null ? '' : typeof v === 'boolean' ? String(v) : v)));
-  return `\uFEFF${stringify([table.columns, ...rows], { record_delimiter: '\r\n' })}`;
+  const lines = [table.columns.map(csvField), ...table.rows.map((row) => row.map(csvField))].map((cells) => cells.join(','));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
 /** The whole report as a workbook (exceljs): a sheet stating the window and settings, then one sheet per table. */
