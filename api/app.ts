@@ -21,6 +21,7 @@ import { icalRoutes } from './routes/ical/index.js';
 import { peopleRoutes } from './routes/people/index.js';
 import { qualificationRoutes } from './routes/qualifications/index.js';
 import { runRoutes } from './routes/runs/index.js';
+import { serviceReportRoutes } from './routes/service-report/index.js';
 import { statusRoutes } from './routes/status/index.js';
 import { usageRoutes } from './routes/usage/index.js';
 
@@ -82,6 +83,7 @@ export async function buildApi(deps: ApiDependencies) {
   await app.register(bookingRoutes);
   await app.register(runRoutes);
   await app.register(usageRoutes);
+  await app.register(serviceReportRoutes);
   await app.register(auditRoutes);
   await app.register(statusRoutes);
   await app.register(icalRoutes);

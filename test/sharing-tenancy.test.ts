@@ -71,6 +71,9 @@ describe('tenancy: every endpoint x role x organisation', () => {
     '/api/v1/usage': '?org=acme&month=2026-11', '/api/v1/usage.csv': '?org=acme&month=2026-11',
     '/api/v1/free-slots': `?equipment=press-1&from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z`,
     '/api/v1/equipment/{id}/history': '?parameter=pressure&from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z',
+    '/api/v1/service-report': '?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&groupBy=month',
+    '/api/v1/service-report/runs': '?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z',
+    '/api/v1/service-report/annual': '?year=2026',
   };
   const BODIES: Record<string, unknown | ((caller: number) => unknown)> = {
     'post /api/v1/bookings/{id}/cancel': { reason: 'probe' }, 'post /api/v1/bookings/{id}/reject': { reason: 'probe' },

@@ -51,6 +51,9 @@ export const EquipmentProfile = z.object({
   noShowGraceMin: z.number().int().min(0).describe('a booking with no run this long after its start is a no-show'),
   noShowRelease: z.boolean().describe('a no-show frees the rest of its slot'),
   autoApproveAll: z.boolean(),
+  originalValue: z.number().nonnegative().nullable().describe('设备原值: the purchase value, for the service report\'s value band and yield (docs/service-report.md); null when not recorded'),
+  originalValueCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').describe('currency of originalValue (value bands are in CNY)'),
+  yearlyHoursNorm: z.number().nonnegative().nullable().describe('effective hours a year this equipment should reach; null: the platform-wide norm (PILOTHUB_SERVICE_HOURS_NORM)'),
   autoApproveOrgs: z.array(z.string()),
 }).meta({ id: 'EquipmentProfile' });
 export type EquipmentProfile = z.infer<typeof EquipmentProfile>;
@@ -76,6 +79,8 @@ const COLUMNS: Record<Exclude<keyof EquipmentProfile, 'id' | 'autoApproveOrgs'>,
   multiDay: { col: 'multi_day', type: 'bool' }, workingHours: { col: 'working_hours', type: 'json' },
   noShowGraceMin: { col: 'no_show_grace_min', type: 'num' }, noShowRelease: { col: 'no_show_release', type: 'bool' },
   autoApproveAll: { col: 'auto_approve_all', type: 'bool' },
+  originalValue: { col: 'original_value', type: 'num' }, originalValueCurrency: { col: 'original_value_currency', type: 'text' },
+  yearlyHoursNorm: { col: 'yearly_hours_norm', type: 'num' },
 };
 
 function fromRow(db: Db, row: Record<string, unknown>): EquipmentProfile {

@@ -17,6 +17,11 @@ export const GAP_POLICY = 'Device outages during a run count as used time (the e
 // Money and minutes to the cent: trim binary noise first, or 90 min at 2.01/h (3.0149999…) would lose a cent.
 const round2 = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
 
+/** Minutes billed for one booking under its equipment's policy: booked time, measured time, or the larger. */
+export function billedMinutes(policy: UsageLine['policy'], booked: number, used: number): number {
+  return policy === 'booked' ? booked : policy === 'used' ? used : Math.max(booked, used);
+}
+
 /** Month bounds in UTC for "YYYY-MM". */
 export function monthRange(month: string): { from: number; to: number } {
   const [y, m] = month.split('-').map(Number) as [number, number];
@@ -52,7 +57,7 @@ export function usageSummary(db: Db, orgId: string, month: string, now: number):
     line.gapMinutes += r.gap_ms / MIN;
     line.overageMinutes += Math.max(0, used - booked);
     if (r.status === 'no_show') line.noShows += 1;
-    line.billedMinutes += r.billing_policy === 'booked' ? booked : r.billing_policy === 'used' ? used : Math.max(booked, used);
+    line.billedMinutes += billedMinutes(r.billing_policy, booked, used);
     lines.set(r.equipment_id, line);
   }
   const out = [...lines.values()].map((l) => ({

@@ -5,6 +5,7 @@ import { boardPage } from './pages/board.js';
 import { calendarPage } from './pages/calendar.js';
 import { equipmentPage } from './pages/equipment.js';
 import { loginPage } from './pages/login.js';
+import { platformPage } from './pages/platform.js';
 import { reportPage, runsPage } from './pages/reports.js';
 import type { AppContext, Me, Page } from './types.js';
 
@@ -17,6 +18,7 @@ const routes: [RegExp, Route][] = [
   [/^\/calendar(?:\/([^/]+))?$/, calendarPage],
   [/^\/runs$/, runsPage],
   [/^\/reports\/([^/]+)$/, reportPage],
+  [/^\/platform$/, platformPage],
 ];
 
 const ctx: AppContext = { me: null, navigate: (path) => { location.hash = `#${path}`; } };
@@ -38,7 +40,7 @@ function renderHeader(): void {
   const link = (path: string, label: string) => h('a', { href: `#${path}`, class: location.hash.startsWith(`#${path}`) ? 'active' : null }, label);
   replace(top,
     h('a', { class: 'brand', href: '#/board' }, 'pilothub'),
-    me && h('nav', null, link('/board', 'Equipment'), link('/calendar', 'Bookings'), link('/runs', 'Runs & reports')),
+    me && h('nav', null, link('/board', 'Equipment'), link('/calendar', 'Bookings'), link('/runs', 'Runs & reports'), me.orgId === 'operator' && link('/platform', 'Platform')),
     me && h('span', { class: 'who' }, `${me.name} · ${me.role} · ${me.orgId}`,
       h('button', { class: 'link', id: 'logout', onclick: logout }, 'Log out')),
   );

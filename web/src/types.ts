@@ -7,6 +7,7 @@ import type { Booking as BookingSchema, BookingList as BookingListSchema } from 
 import type { OrgList as OrgListSchema } from '../../api/routes/people/schemas.js';
 import type { ReportList as ReportListSchema, ReportSummary as ReportSummarySchema, Verification } from '../../api/routes/reports/schemas.js';
 import type { Run as RunSchema, RunList as RunListSchema } from '../../api/routes/runs/schemas.js';
+import type { ProvenanceList, ServiceReport } from '../../api/service-report/model.js';
 import type { EquipmentStatus, LiveValues } from '../../api/routes/status/schemas.js';
 import type { ErrorBody as ErrorBodySchema } from '../../api/plugins/errors.js';
 
@@ -29,6 +30,8 @@ export type ValuesEvent = LiveValues;
 export type ReportSummary = z.infer<typeof ReportSummarySchema>;
 export type ReportList = z.infer<typeof ReportListSchema>;
 export type VerifyResult = z.infer<typeof Verification>;
+export type ServiceReportBody = z.infer<typeof ServiceReport>;
+export type ServiceRunList = z.infer<typeof ProvenanceList>;
 
 
 export type Me = z.infer<typeof User>;

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { Identifier } from '../../../common/contracts/index.js';
+import { distinctList, LIST_MAX_DAYS, windowWithin } from '../bounds.js';
+import { IsoTime } from '../common.js';
+
+export { ProvenanceList, ServiceReport } from '../../service-report/model.js';
+
+/** Equipment per request: a platform's whole park (the benchmark's is 200). */
+export const SERVICE_MAX_EQUIPMENT = 1000;
+
+const Window = {
+  from: IsoTime, to: IsoTime.describe('[from, to) spans at most a year and a day'),
+  equipment: distinctList(Identifier, 'equipment', SERVICE_MAX_EQUIPMENT).optional().describe('equipment ids separated by commas; default all'),
+};
+
+export const ServiceReportQuery = z.strictObject({
+  ...Window,
+  groupBy: z.enum(['window', 'month', 'quarter', 'year']).default('window').describe('calendar periods in the laboratory time zone (PILOTHUB_TIME_ZONE)'),
+  format: z.enum(['json', 'csv', 'xlsx']).default('json').describe('csv: one table (see table), UTF-8 with BOM; xlsx: one sheet per table'),
+  table: z.enum(['equipment', 'totals', 'organisations']).optional().describe('csv only; default equipment (organisations for customers)'),
+}).superRefine(windowWithin(LIST_MAX_DAYS));
+
+export const ServiceRunsQuery = z.strictObject({
+  ...Window,
+  kind: z.enum(['all', 'internal', 'external']).default('all').describe('external: the runs externalHours sums; internal: internalHours'),
+  org: z.string().min(1).max(100).optional().describe('staff: one organisation\'s runs'),
+}).superRefine(windowWithin(LIST_MAX_DAYS));
+
+export const AnnualQuery = z.strictObject({
+  year: z.string().regex(/^\d{4}$/, 'must be a year such as 2026').transform(Number).describe('calendar year in the laboratory time zone'),
+  format: z.enum(['html', 'pdf']).default('html'),
+  lang: z.enum(['en', 'zh-CN']).default('en'),
+});

@@ -1,0 +1,53 @@
+import { localInstant, localParts } from '../sharing/local-time.js';
+import type { Period } from './model.js';
+
+export type GroupBy = 'window' | 'month' | 'quarter' | 'year';
+const STEP: Record<Exclude<GroupBy, 'window'>, number> = { month: 1, quarter: 3, year: 12 };
+
+const label = (groupBy: GroupBy, y: number, m: number) =>
+  groupBy === 'year' ? String(y) : groupBy === 'quarter' ? `${y}-Q${Math.floor(m / 3) + 1}` : `${y}-${String(m + 1).padStart(2, '0')}`;
+
+/**
+ * The calendar periods of the laboratory's zone that overlap [from, to), each clipped to it: a month starts at
+ * local midnight on its first day, daylight saving included. Without grouping the window is one period.
+ */
+export function periodsOf(from: number, to: number, groupBy: GroupBy, timeZone: string): Period[] {
+  if (groupBy === 'window') return [{ key: 'window', from, to }];
+  const step = STEP[groupBy];
+  const first = new Date(localParts(from, timeZone).dayKey);
+  let y = first.getUTCFullYear();
+  let m = first.getUTCMonth() - (first.getUTCMonth() % step);
+  const out: Period[] = [];
+  for (let start = localInstant(Date.UTC(y, m, 1), 0, timeZone); start < to;) {
+    const key = label(groupBy, y, m);
+    m += step;
+    if (m >= 12) { y += 1; m -= 12; }
+    const end = localInstant(Date.UTC(y, m, 1), 0, timeZone);
+    out.push({ key, from: Math.max(start, from), to: Math.min(end, to) });
+    start = end;
+  }
+  return out;
+}
+
+/** Overlap in ms of [a, b) with [c, d). */
+export const overlap = (a: number, b: number, c: number, d: number) => Math.max(0, Math.min(b, d) - Math.max(a, c));
+
+/** The index of the period holding instant t, or -1. Periods are few (at most a few dozen): a scan is enough. */
+export function periodIndex(periods: Period[], t: number): number {
+  return periods.findIndex((p) => t >= p.from && t < p.to);
+}
+
+/** The local calendar year `year` in the laboratory's zone, as a window: an annual report's period. */
+export function yearWindow(year: number, timeZone: string): { from: number; to: number } {
+  return { from: localInstant(Date.UTC(year, 0, 1), 0, timeZone), to: localInstant(Date.UTC(year + 1, 0, 1), 0, timeZone) };
+}
+
+/** The part of the local calendar years [from, to) covers, in years: pro-rates a yearly norm to a period. */
+export function yearsCovered(from: number, to: number, timeZone: string): number {
+  let years = 0;
+  for (let y = new Date(localParts(from, timeZone).dayKey).getUTCFullYear(); ; y++) {
+    const w = yearWindow(y, timeZone);
+    if (w.from >= to) return years;
+    years += overlap(from, to, w.from, w.to) / (w.to - w.from);
+  }
+}

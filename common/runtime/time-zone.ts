@@ -1,0 +1,13 @@
+/**
+ * The laboratory's IANA time zone (`PILOTHUB_TIME_ZONE`, default the machine's): the one place that decides in which
+ * zone times a person reads, and calendar periods, are expressed (design habit 9). Machine exports stay epoch ms / UTC.
+ */
+export function labTimeZone(env: NodeJS.ProcessEnv = process.env): string {
+  const zone = env.PILOTHUB_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new Error(`PILOTHUB_TIME_ZONE "${zone}" is not an IANA time zone such as Asia/Shanghai or Europe/Berlin`);
+  }
+  return zone;
+}
