@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCampaign } from '../simulators/campaign.js';
 import { eventually, tempDir } from './helpers/servers.js';
@@ -23,7 +25,7 @@ describe('pilothub start in demo mode, first start', () => {
   it('sets up a customer and bookable equipment, and the campaign opens and closes runs by itself', { timeout: 180_000 }, async () => {
     const dataDir = tempDir('pilothub-demo-');
     // 20x: the dryer runs 12 s and stops 6 s; runs close 1 s after their condition ends.
-    const hub = await startHubProcess({ PILOTHUB_DATA_DIR: dataDir, PILOTHUB_DEMO: 'true', PILOTHUB_DEMO_SPEED: '20', PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password });
+    const hub = await startHubProcess({ PILOTHUB_DATA_DIR: dataDir, PILOTHUB_LOG_LEVEL: 'info', PILOTHUB_DEMO: 'true', PILOTHUB_DEMO_SPEED: '20', PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password });
     const banner = hub.output.join('\n');
     expect(banner).toContain(`Dashboard      ${hub.apiUrl}/`);
     const customerLine = /Demo customer\s+(\S+)\s+password (\S+)/.exec(banner);
@@ -50,5 +52,8 @@ describe('pilothub start in demo mode, first start', () => {
     }, 90_000);
     expect(closed.endedAt! - closed.startedAt).toBeGreaterThan(5_000);
     expect(await hub.stop()).toBe(0);
+    // The log lines are kept in the data dir (stdout is no terminal here: JSON there too).
+    const logged = readFileSync(join(dataDir, 'logs', 'pilothub.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { component: string });
+    expect(logged.some((l) => l.component === 'hub')).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readyBanner } from '../../demo/banner.js';
 import { hubOptionsFromEnv, startHub } from '../../hub.js';
@@ -19,10 +20,15 @@ Environment:
   PILOTHUB_DEMO            true or false: as --demo
   PILOTHUB_DEMO_SPEED      play the demo campaign this many times faster (1-1000, default 1)
   PILOTHUB_LOG_LEVEL       pino level (default info)
+  PILOTHUB_LOG_FORMAT      json or pretty (default: pretty on a terminal, else json)
+  PILOTHUB_LOG_FILE        also append JSON log lines here (default DATA_DIR/logs/pilothub.log)
   PILOTHUB_ADMIN_EMAIL     first admin's email, used when the user store is empty
   PILOTHUB_ADMIN_PASSWORD  first admin's password (default: a random one, printed once)`)
     .action(async (options: { demo?: string }) => {
       const hubOptions = hubOptionsFromEnv({ ...process.env, ...(options.demo === undefined ? {} : { PILOTHUB_DEMO: options.demo }) });
+      // Before anything logs (the logger is made at first use; the API thread copies this environment).
+      process.env.PILOTHUB_LOG_FILE ??= join(hubOptions.dataDir, 'logs', 'pilothub.log');
+      if (process.stdout.isTTY) process.env.PILOTHUB_LOG_FORMAT ??= 'pretty';
       const hub = await startHub(hubOptions);
       let stopping = false;
       const shutdown = async (signal: string) => {

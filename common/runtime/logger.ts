@@ -1,4 +1,7 @@
-import { pino, type Logger } from 'pino';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
@@ -7,11 +10,31 @@ export type { Logger };
  * (`component`, `gatewayId`, `equipmentId`) so every line names what it concerns.
  */
 export function createLogger(component: string, bindings: Record<string, unknown> = {}): Logger {
+  rootLogger ??= createRootLogger(process.env);
   return rootLogger.child({ component, ...bindings });
 }
 
-const rootLogger = pino({
-  level: process.env.PILOTHUB_LOG_LEVEL ?? 'info',
-  base: { pid: process.pid },
-  timestamp: pino.stdTimeFunctions.isoTime,
-});
+let rootLogger: Logger | undefined;
+
+/**
+ * JSON lines on stdout, or readable lines where a person watches (PILOTHUB_LOG_FORMAT=pretty, which `pilothub start`
+ * sets when its stdout is a terminal), and the same JSON appended to PILOTHUB_LOG_FILE when set (`pilothub start`:
+ * DATA_DIR/logs/pilothub.log). Made at the first use, so a command can set these before any component logs.
+ */
+function createRootLogger(env: NodeJS.ProcessEnv): Logger {
+  const level = env.PILOTHUB_LOG_LEVEL ?? 'info';
+  const format = env.PILOTHUB_LOG_FORMAT ?? 'json';
+  if (format !== 'json' && format !== 'pretty') throw new Error(`PILOTHUB_LOG_FORMAT="${format}" must be json or pretty`);
+  const streams: { level: pino.Level; stream: DestinationStream }[] = [{
+    level: level as pino.Level,
+    stream: format === 'pretty'
+      ? PinoPretty({ colorize: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname', messageKey: 'msg', sync: true })
+      : pino.destination({ dest: 1, sync: true }),
+  }];
+  if (env.PILOTHUB_LOG_FILE) {
+    // Owner-only like the rest of the data dir: log lines name users and equipment.
+    mkdirSync(dirname(env.PILOTHUB_LOG_FILE), { recursive: true, mode: 0o700 });
+    streams.push({ level: level as pino.Level, stream: pino.destination({ dest: env.PILOTHUB_LOG_FILE, append: true, sync: true, mode: 0o600 }) });
+  }
+  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.multistream(streams));
+}
