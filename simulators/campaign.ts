@@ -47,6 +47,11 @@ export function onOff(machine: SprayDryerSim | ExtruderSim, onMinutes: number, o
   ];
 }
 
+/** Off first, then on: the extruder heats its barrel before it turns the screws (a cold melt trips the torque alarm). */
+export function offOn(machine: SprayDryerSim | ExtruderSim, offMinutes: number, onMinutes: number): CampaignStep[] {
+  return onOff(machine, onMinutes, offMinutes).reverse();
+}
+
 /**
  * Plays each machine's steps in a loop, so runs open and close by themselves while a newcomer watches.
  * `speed` > 1 plays it faster (tests, presentations): a minute lasts 60 000 / speed ms.
@@ -74,7 +79,7 @@ export function startCampaign(machines: Record<string, CampaignStep[]>, speed = 
   };
 }
 
-/** The demo's campaign: dryer 4 min on / 2 off, extruder 7 on / 3 off, a reactor batch every 11 min. */
+/** The demo's campaign: dryer 4 min on / 2 off, extruder 3 min heating or changeover / 7 on, a reactor batch every 11 min. */
 export function demoCampaign(sims: { dryer: SprayDryerSim; extruder: ExtruderSim; reactor: ReactorSim }, speed = 1): RunningCampaign {
-  return startCampaign({ dryer: onOff(sims.dryer, 4, 2), extruder: onOff(sims.extruder, 7, 3), reactor: reactorBatch(sims.reactor) }, speed);
+  return startCampaign({ dryer: onOff(sims.dryer, 4, 2), extruder: offOn(sims.extruder, 3, 7), reactor: reactorBatch(sims.reactor) }, speed);
 }
