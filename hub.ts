@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import type { RunningApi } from './api/server.js';
+import { printCreatedAdmin, type RunningApi } from './api/server.js';
 import { startApiThread } from './api/thread.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
 import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
 import { dataDirFromEnv, gatewayConfigFromEnv, recordGatewayConfig } from './common/runtime/data-dir.js';
-import { createLogger } from './common/runtime/logger.js';
+import { createLogger, type Logger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
 import { privateDataDir } from './common/runtime/private-files.js';
 import { freePort } from './common/runtime/ports.js';
@@ -16,7 +16,7 @@ import { startIngest, type RunningIngest } from './ingest/ingest.js';
 import { loadGatewayConfig } from './gateway/config.js';
 import { buildWeb } from './web/build.js';
 import { startDemoSimulators } from './simulators/demo.js';
-import { demoCustomerLogin, setUpDemo, type DemoLogin } from './demo/setup.js';
+import { demoLogins, demoSetUp, keepDemoBooked, setUpDemo, type DemoLogins } from './demo/setup.js';
 
 
 export interface HubOptions {
@@ -45,8 +45,8 @@ export interface RunningHub {
   influxUrl: string;
   /** Set on the start that created the first admin (its password is shown once, in the ready banner). */
   createdAdmin: RunningApi['createdAdmin'];
-  /** Demo mode: the demo customer's login. */
-  demoCustomer?: DemoLogin;
+  /** Demo mode: the demo people's logins, or why there are none. */
+  demo?: { logins?: DemoLogins; problem?: string };
   stop(): Promise<void>;
 }
 
@@ -94,7 +94,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
  * The whole hub on one machine: private influxd, broker, ingest, API, a gateway and, in demo mode, simulators
  * wired to them. Started in dependency order; stopped in reverse, whatever failed half-way.
  */
-export async function startHub(options: HubOptions): Promise<RunningHub> {
+export async function startHub(options: HubOptions, signal?: AbortSignal): Promise<RunningHub> {
   const logger = createLogger('hub');
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -107,6 +107,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (tightened.failed.length) logger.warn({ dataDir: options.dataDir, failed: tightened.failed.slice(0, 20) }, 'could not make these files owner-only; they may be readable by other users');
     recordGatewayConfig(options.dataDir, options.gatewayConfig);
     const influxUrl = options.influxUrl ?? (await privateInfluxd(join(options.dataDir, 'influxdb'), stops));
+    // A stop asked for during the start (Ctrl-C, systemd) ends it at the next step; the catch stops what started.
+    signal?.throwIfAborted();
     // Anonymous MQTT clients are refused: the hub's own components get accounts with random passwords (broker/README.md "Security").
     const users = new UserStore(usersFile(options.dataDir));
     stops.push(async () => users.close());
@@ -127,6 +129,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       metricsPort: Number(process.env.PILOTHUB_BROKER_METRICS_PORT ?? 0),
     });
     stops.push(() => broker.stop());
+    signal?.throwIfAborted();
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
     const ingest: RunningIngest = await startIngest({
       mqttUrl, influxUrl, influxAuth: options.influxAuth, username: ingestAccount.username, password: ingestAccount.password,
@@ -134,6 +137,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       sessionQueue: () => broker.queueDepth('pilothub-ingest'),
     });
     stops.push(() => ingest.stop());
+    signal?.throwIfAborted();
     // esbuild is a devDependency: an install without it (npm ci --omit=dev) runs the API without the dashboard.
     await buildWeb().catch((err: Error) => logger.warn({ err: err.message }, 'web dashboard not built; / answers 503'));
     // The API gets a thread of its own, so no request can hold up the gateway's polling or ingest's acknowledgements.
@@ -147,9 +151,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       void stopAll().finally(() => process.exit(1));
     });
     stops.push(() => api.stop());
+    // At once, not only in the ready banner: a start that fails later must not take the only copy of the password.
+    printCreatedAdmin(api.createdAdmin);
+    signal?.throwIfAborted();
     // Demo mode only: simulated equipment for the example config. Any other config talks to real devices.
     const simulators = options.demo ? await startDemoSimulators(options.dataDir, options.demoSpeed) : undefined;
     if (simulators) stops.push(() => simulators.stop());
+    signal?.throwIfAborted();
     // A fixed number, not 0: a reload that restarts the gateway must serve /metrics on the same port again.
     const gatewayMetricsPort = options.gatewayMetricsPort || (await freePort());
     const gateway: WatchedGateway = await startGatewayFromFile(options.gatewayConfig, {
@@ -157,22 +165,40 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       ...simulators?.env,
     }, { dataDir: join(options.dataDir, 'gateway'), metricsPort: gatewayMetricsPort });
     stops.push(() => gateway.stop({ drainMs: 2000 }));
+    signal?.throwIfAborted();
     // A device added by a reload publishes under an equipment id the account lacked: the broker refuses it and drops
     // the connection, the outbox keeps the batch, and the reconnect after this update delivers it.
     gateway.onReload((result) => {
       if (result.ok) void syncGatewayAccount().catch((err: Error) => logger.error({ err: err.message }, 'could not update the gateway account after a reload'));
     });
-    // Demo mode's first start: customer, bookable equipment, run conditions (demo/README.md), through the API as the new admin.
-    // A failure is reported, not fatal: the hub works without the demo data, and the admin password must still be shown.
-    const demoCustomer = !options.demo ? undefined
-      : api.createdAdmin ? await setUpDemo({ apiUrl: api.url, admin: api.createdAdmin, secretsDir: secrets, logger, speed: options.demoSpeed })
-        .catch((err: Error) => { logger.error({ err: err.message }, 'demo setup failed; the hub runs without the demo customer and equipment settings'); return undefined; })
-        : demoCustomerLogin(secrets);
+    const demo = options.demo ? await prepareDemo(api, secrets, options.demoSpeed, logger, signal) : undefined;
     logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, brokerMetricsUrl: `http://127.0.0.1:${broker.metricsPort}/metrics`, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
-    return { apiUrl: api.url, mqttUrl, influxUrl, createdAdmin: api.createdAdmin, demoCustomer, stop: stopAll };
+    return { apiUrl: api.url, mqttUrl, influxUrl, createdAdmin: api.createdAdmin, demo, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * Demo mode (demo/README.md): the first start sets up the demo people and equipment through the API as the new admin;
+ * every start keeps the dryer and reactor booked. A failure is reported, not fatal: the hub works without demo data.
+ */
+async function prepareDemo(api: RunningApi, secrets: string, speed: number, logger: Logger, signal?: AbortSignal): Promise<RunningHub['demo']> {
+  try {
+    if (api.createdAdmin) await setUpDemo({ apiUrl: api.url, admin: api.createdAdmin, secretsDir: secrets, logger, speed, signal });
+    const logins = demoLogins(secrets);
+    if (!logins || !demoSetUp(secrets)) {
+      const problem = 'the demo setup of the first start did not complete (see its log); start on an empty PILOTHUB_DATA_DIR for a fresh demo';
+      logger.error(problem);
+      return { logins, problem };
+    }
+    await keepDemoBooked(api.url, logins, logger);
+    return { logins };
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    logger.error({ err: (err as Error).message }, 'demo setup failed; the hub runs without the demo data');
+    return { logins: demoLogins(secrets), problem: `demo setup failed: ${(err as Error).message}` };
   }
 }
 

@@ -1,12 +1,12 @@
-import type { DemoLogin } from './setup.js';
+import type { DemoLogins } from './setup.js';
 
 export interface ReadyFacts {
   apiUrl: string;
   mqttUrl: string;
   /** Set on the start that created the first admin; its password is shown only then. */
   createdAdmin: { email: string; password: string; generated: boolean } | null;
-  /** The demo customer's login, in demo mode. */
-  demoCustomer?: DemoLogin;
+  /** Demo mode: the demo people's logins, or why there are none. */
+  demo?: { logins?: DemoLogins; problem?: string };
   demoSpeed?: number;
 }
 
@@ -21,13 +21,20 @@ export function readyBanner(facts: ReadyFacts): string {
     '',
     `  Dashboard      ${facts.apiUrl}/`,
     admin
-      ? `  Admin          ${admin.email}  ${admin.generated ? `password ${admin.password}  (shown only now: note it)` : '(password from PILOTHUB_ADMIN_PASSWORD)'}`
+      ? `  Admin          ${admin.email}  ${admin.generated ? `password ${admin.password}  (shown only on this first start: note it)` : '(password from PILOTHUB_ADMIN_PASSWORD)'}`
       : '  Admin          the account created on the first start (pilothub printed its password then)',
   ];
-  if (facts.demoCustomer) {
+  const demo = facts.demo;
+  if (demo?.logins) {
+    lines.push(
+      `  Demo customer  ${demo.logins.customer.email}  password ${demo.logins.customer.password}`,
+      `  Demo engineer  ${demo.logins.engineer.email}  password ${demo.logins.engineer.password}`,
+    );
+  }
+  if (demo?.problem) lines.push(`  Demo problem   ${demo.problem}`);
+  if (demo && !demo.problem) {
     const speed = facts.demoSpeed && facts.demoSpeed !== 1 ? ` at ${facts.demoSpeed}x speed` : '';
     lines.push(
-      `  Demo customer  ${facts.demoCustomer.email}  password ${facts.demoCustomer.password}`,
       `  Demo mode      three simulated machines follow a campaign${speed}: runs open and close by themselves`,
       '',
       '  Try next',

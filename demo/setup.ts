@@ -54,32 +54,60 @@ class DemoApi {
   }
 }
 
-const passwordFile = (secretsDir: string) => join(secretsDir, 'demo-customer.password');
+/** The demo's people: a customer of the platform, and an engineer of the operator who books its internal work. */
+export const DEMO_PEOPLE = {
+  customer: { email: DEMO_CUSTOMER.email, name: DEMO_CUSTOMER.name, role: 'customer', orgId: DEMO_CUSTOMER.orgId },
+  engineer: { email: 'engineer@demo.pilothub.local', name: 'Demo engineer', role: 'engineer', orgId: 'operator' },
+} as const;
+type DemoPerson = keyof typeof DEMO_PEOPLE;
+export type DemoLogins = Record<DemoPerson, DemoLogin>;
 
-/** A later demo start: the customer made on the first one, if it was. */
-export function demoCustomerLogin(secretsDir: string): DemoLogin | undefined {
-  const file = passwordFile(secretsDir);
-  return existsSync(file) ? { email: DEMO_CUSTOMER.email, password: readFileSync(file, 'utf8').trim() } : undefined;
+const passwordFile = (secretsDir: string, who: DemoPerson) => join(secretsDir, `demo-${who}.password`);
+const doneFile = (secretsDir: string) => join(secretsDir, 'demo-setup.done');
+
+/** The demo people's logins, once the first demo start made them. */
+export function demoLogins(secretsDir: string): DemoLogins | undefined {
+  const read = (who: DemoPerson) => {
+    const file = passwordFile(secretsDir, who);
+    return existsSync(file) ? { email: DEMO_PEOPLE[who].email, password: readFileSync(file, 'utf8').trim() } : undefined;
+  };
+  const customer = read('customer');
+  const engineer = read('engineer');
+  return customer && engineer ? { customer, engineer } : undefined;
 }
 
+export const demoSetUp = (secretsDir: string) => existsSync(doneFile(secretsDir));
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(timer); reject(signal.reason as Error); }, { once: true });
+});
+
 /**
- * First start in demo mode: through the API, as the first admin, a customer organisation and user, the simulated
- * equipment made bookable with run and alarm conditions, rates, calibration and spec limits. Idempotent: what exists
- * is left as staff may have changed it. The customer's password is kept owner-only in the secrets folder once all of
- * it worked, and shown in every demo start's banner. `speed`: the campaign's, so runs close after 20 s of its time.
+ * The first demo start, as the first admin (the only start that knows its password): the demo people first, their
+ * passwords kept owner-only in the secrets folder at once, then the simulated equipment made bookable with run and
+ * alarm conditions, rates, calibration and spec limits once the gateway has announced it. `demo-setup.done` marks the
+ * end; a start that finds the people but not the mark says so. `speed`: the campaign's, so runs close after 20 s of
+ * its time.
  */
-export async function setUpDemo(options: { apiUrl: string; admin: DemoLogin; secretsDir: string; logger: Logger; speed?: number; waitMs?: number }): Promise<DemoLogin> {
+export async function setUpDemo(options: { apiUrl: string; admin: DemoLogin; secretsDir: string; logger: Logger; speed?: number; waitMs?: number; signal?: AbortSignal }): Promise<DemoLogins> {
   const api = new DemoApi(options.apiUrl);
   await api.login(options.admin);
-  const customer = { email: DEMO_CUSTOMER.email, password: generatePassword() };
-  await api.send('POST', '/api/v1/orgs', { id: DEMO_CUSTOMER.orgId, name: DEMO_CUSTOMER.orgName }, [201, 409]);
-  await api.send('POST', '/api/v1/users', { ...customer, name: DEMO_CUSTOMER.name, role: 'customer', orgId: DEMO_CUSTOMER.orgId }, [201, 409]);
+  mkdirSync(options.secretsDir, { recursive: true, mode: 0o700 });
+  await api.send('POST', '/api/v1/orgs', { id: DEMO_CUSTOMER.orgId, name: DEMO_CUSTOMER.orgName }, [201]);
+  const logins = {} as DemoLogins;
+  for (const who of Object.keys(DEMO_PEOPLE) as DemoPerson[]) {
+    logins[who] = { email: DEMO_PEOPLE[who].email, password: generatePassword() };
+    await api.send('POST', '/api/v1/users', { ...DEMO_PEOPLE[who], password: logins[who].password }, [201]);
+    writeFileSync(passwordFile(options.secretsDir, who), `${logins[who].password}\n`, { mode: 0o600 });
+  }
   // Equipment is registered by its gateway's birth message: wait until each one has been announced.
-  const deadline = Date.now() + (options.waitMs ?? 60_000);
+  const waitMs = options.waitMs ?? 120_000;
+  const deadline = Date.now() + waitMs;
   for (const [id, profile] of Object.entries(DEMO_PROFILES)) {
     while ((await api.send('GET', `/api/v1/equipment/${id}`, undefined, [200, 404])).status === 404) {
-      if (Date.now() > deadline) throw new Error(`demo setup: the gateway did not announce "${id}" within ${(options.waitMs ?? 60_000) / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (Date.now() > deadline) throw new Error(`demo setup: the gateway did not announce "${id}" within ${waitMs / 1000} s`);
+      await sleep(250, options.signal);
     }
     const now = Date.now();
     await api.send('PATCH', `/api/v1/equipment/${id}`, {
@@ -87,17 +115,30 @@ export async function setUpDemo(options: { apiUrl: string; admin: DemoLogin; sec
       calibrationDate: now - 90 * 86_400_000, calibrationDue: now + 275 * 86_400_000,
     }, [200]);
   }
-  for (const limit of DEMO_SPEC_LIMITS) await api.send('POST', '/api/v1/spec-limits', limit, [201, 409]);
-  // Runs open within bookings: the customer has the dryer for 8 h and the operator the reactor for a day of batches;
-  // the extruder stays free for the newcomer to book.
-  const soon = Date.now() + 3000;
-  const hours = (h: number) => new Date(soon + h * 3_600_000).toISOString();
-  await api.send('POST', '/api/v1/bookings', { equipmentId: 'reactor-1', startsAt: hours(0), endsAt: hours(24), purpose: 'Scale-up batches of the resin recipe (internal)' }, [201]);
-  const asCustomer = new DemoApi(options.apiUrl);
-  await asCustomer.login(customer);
-  await asCustomer.send('POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: hours(0), endsAt: hours(8), purpose: '陶瓷浆料喷雾干燥试验 Spray-drying trials of a ceramic slurry' }, [201]);
-  mkdirSync(options.secretsDir, { recursive: true, mode: 0o700 });
-  writeFileSync(passwordFile(options.secretsDir), `${customer.password}\n`, { mode: 0o600 });
-  options.logger.info({ customer: customer.email, equipment: Object.keys(DEMO_PROFILES) }, 'demo set up: customer organisation, bookable equipment, run conditions, spec limits, bookings');
-  return customer;
+  for (const limit of DEMO_SPEC_LIMITS) await api.send('POST', '/api/v1/spec-limits', limit, [201]);
+  writeFileSync(doneFile(options.secretsDir), `${new Date().toISOString()}\n`, { mode: 0o600 });
+  options.logger.info({ people: Object.values(logins).map((l) => l.email), equipment: Object.keys(DEMO_PROFILES) }, 'demo set up: customer organisation, demo people, bookable equipment, run conditions, spec limits');
+  return logins;
+}
+
+/**
+ * Every demo start: runs open within bookings, so the customer keeps the dryer and the operator's engineer the
+ * reactor for the next hours (booked again when no booking of theirs covers now); the extruder stays free to book.
+ */
+export async function keepDemoBooked(apiUrl: string, logins: DemoLogins, logger: Logger): Promise<void> {
+  const plan = [
+    { who: 'customer' as const, equipmentId: 'dryer-1', hours: 8, purpose: '陶瓷浆料喷雾干燥试验 Spray-drying trials of a ceramic slurry' },
+    { who: 'engineer' as const, equipmentId: 'reactor-1', hours: 24, purpose: '树脂配方放大批次 Scale-up batches of the resin recipe (internal)' },
+  ];
+  for (const { who, equipmentId, hours, purpose } of plan) {
+    const api = new DemoApi(apiUrl);
+    await api.login(logins[who]);
+    const now = Date.now();
+    const mine = await api.send('GET', `/api/v1/bookings?equipment=${equipmentId}&status=approved&from=${new Date(now).toISOString()}&to=${new Date(now + 60_000).toISOString()}`, undefined, [200]);
+    if ((mine.body as { items: unknown[] }).items.length) continue;
+    // A few seconds ahead: a booking may not start in the past.
+    const startsAt = now + 3000;
+    await api.send('POST', '/api/v1/bookings', { equipmentId, startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + hours * 3_600_000).toISOString(), purpose }, [201]);
+    logger.info({ equipmentId, by: logins[who].email, hours }, 'demo booking made');
+  }
 }

@@ -7,7 +7,7 @@ import { startHubProcess } from './helpers/hub-process.js';
 
 const ADMIN = { email: 'admin@demo.test', password: 'demo-admin-password' };
 
-interface Run { id: string; equipmentId: string; openedBy: string; closedBy: string | null; endedAt: number | null; startedAt: number }
+interface Run { id: string; equipmentId: string; orgId: string | null; bookingId: string | null; openedBy: string; closedBy: string | null; endedAt: number | null; startedAt: number }
 interface Equipment { id: string; status: string; bookable: boolean }
 
 describe('the demo campaign', () => {
@@ -30,6 +30,8 @@ describe('pilothub start in demo mode, first start', () => {
     expect(banner).toContain(`Dashboard      ${hub.apiUrl}/`);
     const customerLine = /Demo customer\s+(\S+)\s+password (\S+)/.exec(banner);
     expect(customerLine, banner).not.toBeNull();
+    expect(banner).toMatch(/Demo engineer\s+\S+\s+password \S+/);
+    expect(banner).not.toContain('Demo problem');
 
     const login = async (body: object) => {
       const answer = await fetch(`${hub.apiUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -46,11 +48,15 @@ describe('pilothub start in demo mode, first start', () => {
       const list = (await get<{ items: Equipment[] }>(admin, '/api/v1/equipment')).items;
       return list.find((e) => e.id === 'dryer-1')?.status === 'running' ? true : undefined;
     }, 60_000);
+    // The customer's own run: opened and closed by the campaign within the booking demo mode made for them.
     const closed = await eventually('a run the campaign opened and closed', async () => {
-      const runs = (await get<{ items: Run[] }>(admin, '/api/v1/runs?equipment=dryer-1')).items;
+      const runs = (await get<{ items: Run[] }>(customer, '/api/v1/runs?equipment=dryer-1')).items;
       return runs.find((r) => r.openedBy === 'auto' && r.closedBy === 'auto' && r.endedAt !== null);
     }, 90_000);
-    expect(closed.endedAt! - closed.startedAt).toBeGreaterThan(5_000);
+    expect(closed).toMatchObject({ orgId: 'demo-materials', bookingId: expect.any(String) });
+    expect(closed.endedAt!).toBeGreaterThan(closed.startedAt);
+    const reactorRuns = (await get<{ items: Run[] }>(admin, '/api/v1/runs?equipment=reactor-1')).items;
+    expect(reactorRuns.every((r) => r.orgId === 'operator')).toBe(true);
     expect(await hub.stop()).toBe(0);
     // The log lines are kept in the data dir (stdout is no terminal here: JSON there too).
     const logged = readFileSync(join(dataDir, 'logs', 'pilothub.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { component: string });

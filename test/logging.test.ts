@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { rotateLogFile } from '../common/runtime/logger.js';
 import { tempDir } from './helpers/servers.js';
 
 const LOGGER = fileURLToPath(new URL('../common/runtime/logger.ts', import.meta.url));
@@ -27,6 +28,19 @@ describe('log lines (issue 15: readable on a terminal, kept in the data dir)', (
     // A second process appends; nothing is lost.
     logOnce({ PILOTHUB_LOG_FILE: file });
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('tightens a log file an older run left readable, and keeps one previous log when it grows too large', () => {
+    const file = join(tempDir('pilothub-log-'), 'pilothub.log');
+    writeFileSync(file, 'x'.repeat(100), { mode: 0o644 });
+    chmodSync(file, 0o644);
+    logOnce({ PILOTHUB_LOG_FILE: file });
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    rotateLogFile(file, 1000);
+    expect(existsSync(`${file}.1`)).toBe(false);
+    rotateLogFile(file, 50);
+    expect(readFileSync(`${file}.1`, 'utf8')).toContain('device slow to answer');
+    expect(existsSync(file)).toBe(false);
   });
 
   it('writes JSON lines by default', () => {

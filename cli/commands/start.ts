@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readyBanner } from '../../demo/banner.js';
-import { hubOptionsFromEnv, startHub } from '../../hub.js';
+import { rotateLogFile } from '../../common/runtime/logger.js';
+import { hubOptionsFromEnv, startHub, type RunningHub } from '../../hub.js';
+
+/** At start, a log above this size moves to pilothub.log.1 (the one before is dropped). */
+const LOG_FILE_MAX_BYTES = 64 * 1024 * 1024;
 
 export function registerStart(program: Command): void {
   program.command('start')
@@ -28,18 +32,28 @@ Environment:
       const hubOptions = hubOptionsFromEnv({ ...process.env, ...(options.demo === undefined ? {} : { PILOTHUB_DEMO: options.demo }) });
       // Before anything logs (the logger is made at first use; the API thread copies this environment).
       process.env.PILOTHUB_LOG_FILE ??= join(hubOptions.dataDir, 'logs', 'pilothub.log');
+      rotateLogFile(process.env.PILOTHUB_LOG_FILE, LOG_FILE_MAX_BYTES);
       if (process.stdout.isTTY) process.env.PILOTHUB_LOG_FORMAT ??= 'pretty';
-      const hub = await startHub(hubOptions);
+      // Signals count from the first moment: one during the start stops what has started, then exits.
+      const starting = new AbortController();
+      let hub: RunningHub | undefined;
       let stopping = false;
       const shutdown = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         process.stdout.write(`pilothub stopping (${signal})\n`);
+        if (!hub) return starting.abort(new Error(`stopped by ${signal} while starting`));
         await hub.stop();
         process.exit(0);
       };
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      try {
+        hub = await startHub(hubOptions, starting.signal);
+      } catch (err) {
+        if (!starting.signal.aborted) throw err;
+        process.exit(0);
+      }
       process.stdout.write(`${readyBanner({ ...hub, demoSpeed: hubOptions.demoSpeed })}\n`);
     });
 }
