@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { t } from './i18n.js';
 import type { Session, User } from '../../api/routes/auth/schemas.js';
 import type { EquipmentDetail as EquipmentDetailSchema, EquipmentSummary } from '../../api/routes/equipment/schemas.js';
 import type { History } from '../../api/routes/history/schemas.js';
@@ -9,6 +10,7 @@ import type { ReportList as ReportListSchema, ReportSummary as ReportSummarySche
 import type { Run as RunSchema, RunList as RunListSchema } from '../../api/routes/runs/schemas.js';
 import type { EquipmentStatus, LiveValues } from '../../api/routes/status/schemas.js';
 import type { ErrorBody as ErrorBodySchema } from '../../api/plugins/errors.js';
+import type { LabConfig as LabConfigSchema } from '../../api/routes/me/schemas.js';
 
 // Types come from the API's zod schemas (type-only imports: esbuild drops them, zod stays out of the bundle).
 export type Equipment = z.infer<typeof EquipmentSummary>;
@@ -32,6 +34,7 @@ export type VerifyResult = z.infer<typeof Verification>;
 
 
 export type Me = z.infer<typeof User>;
+export type LabConfig = z.infer<typeof LabConfigSchema>;
 
 export interface AppContext {
   me: Me | null;
@@ -59,6 +62,6 @@ export function calendarSlots(list: BookingList, orgNames: Map<string, string>):
       startsAt: b.startsAt, endsAt: b.endsAt, status: b.status, bookingId: b.id,
       label: `${orgNames.get(b.orgId) ?? b.orgId}${b.purpose ? `: ${b.purpose}` : ''}`,
     })),
-    ...list.busy.map((b) => ({ startsAt: b.startsAt, endsAt: b.endsAt, status: 'busy', bookingId: null, label: 'busy' })),
+    ...list.busy.map((b) => ({ startsAt: b.startsAt, endsAt: b.endsAt, status: 'busy', bookingId: null, label: t('booking.status.busy') })),
   ];
 }

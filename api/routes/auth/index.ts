@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Language } from '../../../common/i18n/index.js';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { ErrorBody } from '../../plugins/errors.js';
@@ -38,18 +39,18 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       reply.header('retry-after', String(Math.ceil(wait / 1000)));
       throw new ApiError(429, `too many failed sign-ins from your address ${request.ip}: ${LOGIN_FAILURES_PER_ADDRESS} within ${LOGIN_FAILURE_WINDOW_MS / 60_000} min, whatever the account; try again in ${minutes} min (after ${new Date(app.now() + wait).toISOString()})`);
     }
-    const row = app.db.prepare('SELECT id, email, name, role, org_id, password_hash, disabled FROM users WHERE email = ?').get(request.body.email) as
-      { id: string; email: string; name: string; role: 'admin'; org_id: string; password_hash: string | null; disabled: number } | undefined;
+    const row = app.db.prepare('SELECT id, email, name, role, org_id, language, password_hash, disabled FROM users WHERE email = ?').get(request.body.email) as
+      { id: string; email: string; name: string; role: 'admin'; org_id: string; language: Language | null; password_hash: string | null; disabled: number } | undefined;
     // The same answer, after the same work, for unknown email and wrong password: logins cannot probe for accounts.
     const ok = await verifyPassword(request.body.password, row?.password_hash ?? (await dummyHash()));
     if (!row || !ok || row.disabled) {
       failedLogins.recordFailure(request.ip, app.now());
-      throw new ApiError(401, 'email or password is wrong, or the account is disabled');
+      throw new ApiError(401, { code: 'login_failed' });
     }
     const token = newSecret('phs');
     const now = app.now();
     const session = { id: newId('ses'), user_id: row.id, token_hash: hashToken(token), created_at: now, expires_at: now + SESSION_MS };
-    const user = { id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id };
+    const user = { id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, language: row.language };
     app.db.transaction(() => {
       app.db.prepare('INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (@id, @user_id, @token_hash, @created_at, @expires_at)').run(session);
       audit(app.db, user, now, { action: 'session.create', entity: 'session', entityId: session.id, orgId: row.org_id, after: { userId: row.id, expiresAt: session.expires_at } });

@@ -23,7 +23,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   const visible = (user: AuthUser, id: string) => {
     sweepNoShows(app.db, app.now());
     const row = getBooking(app.db, id);
-    if (!row || !canSeeOrg(user, row.org_id)) throw notFound(`booking "${id}" not found`);
+    if (!row || !canSeeOrg(user, row.org_id)) throw notFound({ code: 'booking_not_found', vars: { id } });
     return row;
   };
 
@@ -33,7 +33,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const user = currentUser(request);
     const p = getEquipment(app.db, request.body.equipmentId);
-    if (!p) throw new ApiError(404, `equipment "${request.body.equipmentId}" is not known`);
+    if (!p) throw new ApiError(404, { code: 'equipment_unknown', vars: { id: request.body.equipmentId } });
     const row = createBooking(app.db, user, p, { startsAt: Date.parse(request.body.startsAt), endsAt: Date.parse(request.body.endsAt), purpose: request.body.purpose }, app.now());
     return reply.status(201).send(toBooking(row));
   });

@@ -1,3 +1,4 @@
+import { spreadsheetCsv } from '../../../common/runtime/spreadsheet-csv.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredPoint } from '../../../common/influx/layout.js';
 import { queryAggregate, queryPlotPoints, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type PlotBucket, type QualityCount } from '../../../common/influx/history-queries.js';
@@ -90,7 +91,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
 
     if (q.format === 'csv' || (q.format === undefined && wantsCsv(request.headers.accept))) {
       // fastify sends a string with a non-JSON content type as it is, past the JSON response serializer.
-      const csv: unknown = historyToCsv(body);
+      const csv: unknown = spreadsheetCsv(historyToCsv(body));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${id}-history.csv"`).send(csv as History);
     }
     return body;

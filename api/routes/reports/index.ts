@@ -32,7 +32,7 @@ const withLinks = (s: Summary) => {
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
   const ctx: ReportsContext = {
-    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), parameters: new ParameterPool(), now: app.now, log: app.log,
+    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), parameters: new ParameterPool(), now: app.now, log: app.log, timeZone: app.timeZone,
     platform: { name: process.env.PILOTHUB_LAB_NAME ?? 'pilothub pilot platform', location: process.env.PILOTHUB_LAB_LOCATION ?? '' },
   };
   app.addHook('onClose', () => Promise.all([ctx.printer.close(), ctx.parameters.close()]));
@@ -41,7 +41,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   /** Another organisation's report answers 404, as if it did not exist (issue 6 tenancy). */
   const visible = (user: AuthUser, id: string) => {
     const s = getReportSummary(app.db, id);
-    if (!s || !canSeeOrg(user, s.orgId)) throw notFound(`report "${id}" not found`);
+    if (!s || !canSeeOrg(user, s.orgId)) throw notFound({ code: 'report_not_found', vars: { id } });
     return s;
   };
 
@@ -50,7 +50,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['reports'], summary: 'Issue the verification report of a closed run (staff)', body: IssueReportBody, response: { 201: ReportSummary, ...withConflict } },
   }, async (request, reply) => {
     const b = request.body;
-    const summary = await issueReport(ctx, currentUser(request), { runId: b.runId, method: b.method, recipe: b.recipe, parameters: b.parameters });
+    const summary = await issueReport(ctx, currentUser(request), { runId: b.runId, method: b.method, recipe: b.recipe, parameters: b.parameters, language: b.language });
     return reply.status(201).send(withLinks(summary));
   });
 
@@ -64,7 +64,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     const b = request.body;
     const summary = await issueReport(ctx, user, {
       runId: previous.runId, method: b.method ?? content.method, recipe: b.recipe === undefined ? content.recipe : b.recipe,
-      parameters: b.parameters ?? previous.parameters, amends: { id: previous.id, reason: b.reason },
+      parameters: b.parameters ?? previous.parameters, amends: { id: previous.id, reason: b.reason }, language: b.language ?? content.language,
     });
     return reply.status(201).send(withLinks(summary));
   });

@@ -28,7 +28,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   });
   const visible = (user: AuthUser, id: string) => {
     const row = getRun(app.db, id);
-    if (!row || !canSeeOrg(user, row.org_id)) throw notFound(`run "${id}" not found`);
+    if (!row || !canSeeOrg(user, row.org_id)) throw notFound({ code: 'run_not_found', vars: { id } });
     return row;
   };
   const bookingOf = (equipmentId: string, bookingId: string | null | undefined, field: string) => {

@@ -1,0 +1,14 @@
+/**
+ * The laboratory's time zone (design habit 9): every time a person reads is shown in it. PILOTHUB_TIME_ZONE is an
+ * IANA name (Asia/Shanghai); unset means the machine's zone. A name Intl does not know stops the start with a clear
+ * error instead of silently showing UTC.
+ */
+export function labTimeZone(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.PILOTHUB_TIME_ZONE?.trim();
+  if (!configured) return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: configured }).resolvedOptions().timeZone;
+  } catch {
+    throw new Error(`PILOTHUB_TIME_ZONE="${configured}" is not an IANA time zone name Node knows (e.g. Asia/Shanghai, Europe/Berlin, UTC)`);
+  }
+}
