@@ -14,7 +14,7 @@ function formatter(lang: Language, timeZone: string, options: Intl.DateTimeForma
 
 const DATE_TIME: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 const DATE_TIME_SECONDS: Intl.DateTimeFormatOptions = { ...DATE_TIME, second: '2-digit' };
-const DATE: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit' };
+const DATE: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'numeric', day: 'numeric' };
 
 export const formatDateTime = (t: number, lang: Language, timeZone: string, seconds = false) =>
   formatter(lang, timeZone, seconds ? DATE_TIME_SECONDS : DATE_TIME).format(t);

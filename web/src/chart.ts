@@ -30,7 +30,7 @@ export class TimeChart {
       title: `${this.series.name}${this.series.unit ? ` (${this.series.unit})` : ''}`,
       cursor: { sync: { key: 'equipment' }, drag: { x: true, y: false } },
       scales: { x: { time: true }, y: this.series.boolean ? { range: [-0.1, 1.1] } : {} },
-      series: [{ value: (_u: uPlot, ts: number | null) => (ts === null ? '—' : fmtTime(ts)) }, {
+      series: [{ label: t('chart.time'), value: (_u: uPlot, ts: number | null) => (ts === null ? '—' : fmtTime(ts)) }, {
         label: this.series.name, stroke: '#2563eb', width: 1.5, spanGaps: false,
         ...(this.series.boolean ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
         value: (_u: uPlot, v: number | null) => (v === null ? '—' : this.series.boolean ? t(v ? 'common.on' : 'common.off') : v.toFixed(2)),

@@ -15,7 +15,7 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
     const cell = h('td', null, (byRun.get(run.id) ?? []).map((r) => h('a', { href: `#/reports/${encodeURIComponent(r.id)}`, class: 'report-link' }, t('runs.reportLink', { id: r.id, version: r.version }))));
     if (isStaff(ctx.me) && run.endedAt !== null) {
       const language = h('select', { name: 'language', 'aria-label': t('runs.reportLanguage') }, h('option', { value: '' }, t('runs.languageDefault')),
-        LANGUAGES.map((l) => h('option', { value: l }, t(`language.${l}`))));
+        LANGUAGES.map((l) => h('option', { value: l, lang: l }, t(`language.${l}`))));
       const form = h('form', { class: 'inline', novalidate: true }, h('input', { name: 'method', placeholder: t('runs.methodHint'), required: true }), language, h('button', { type: 'submit' }, t('runs.issue')));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
