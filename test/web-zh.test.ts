@@ -27,7 +27,10 @@ const chineseNames = (yaml: string) => yaml
   .replace('name: Feed rate', 'name: 进料速率').replace('name: Atomizer speed', 'name: 雾化器转速')
   .replace('name: Inlet temperature setpoint', 'name: 进风温度设定值').replace('name: Dryer running', 'name: 运行信号')
   .replace('name: Common alarm', 'name: 综合报警').replace(/name: Barrel zone (\d) temperature/g, 'name: 机筒$1区温度')
-  .replace('name: Melt temperature', 'name: 熔体温度').replace('name: Melt pressure at the die', 'name: 模头熔体压力');
+  .replace('name: Melt temperature', 'name: 熔体温度').replace('name: Melt pressure at the die', 'name: 模头熔体压力')
+  .replace('name: Jacketed batch reactor R-101', 'name: 夹套间歇反应釜 R-101').replace('kind: batch-reactor', 'kind: 反应釜')
+  .replace('name: Reactor temperature', 'name: 釜内温度').replace('name: Jacket temperature', 'name: 夹套温度')
+  .replace('name: Reactor pressure', 'name: 釜内压力').replace('name: Agitator speed', 'name: 搅拌转速');
 
 /** Issue 14: the whole dashboard in zh-CN, in Debian's chromium, finds no English word that is not data. */
 describe('web dashboard in zh-CN', () => {

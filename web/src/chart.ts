@@ -72,7 +72,9 @@ function dateFormatter(template: string): (date: Date) => string {
     Array.from({ length: count }, (_, i) => new Intl.DateTimeFormat(locale.language, { ...options, timeZone: 'UTC' }).format(at(i)));
   const month = (i: number) => new Date(Date.UTC(2024, i, 15));
   const day = (i: number) => new Date(Date.UTC(2024, 0, 7 + i));
-  const tpl = template.replace('{h}{aa}', '{HH}:00').replace('{h}', '{HH}').replace('{aa}', '');
+  // Chinese writes dates year first (2026/12/7); English keeps uPlot's month/day.
+  const dated = locale.language === 'zh-CN' ? template.replace('{M}/{D}/{YY}', '{YYYY}/{M}/{D}') : template;
+  const tpl = dated.replace('{h}{aa}', '{HH}:00').replace('{h}', '{HH}').replace('{aa}', '');
   return uPlot.fmtDate(tpl, {
     MMMM: names({ month: 'long' }, 12, month), MMM: names({ month: 'short' }, 12, month),
     WWWW: names({ weekday: 'long' }, 7, day), WWW: names({ weekday: 'short' }, 7, day),
