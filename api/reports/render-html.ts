@@ -53,7 +53,7 @@ export function renderHtml(c: ReportContent, charts: Map<string, string>, f: For
 <td class="n">${num(p.spec!.target)}</td><td>${esc(p.spec!.recipe ?? t('allRecipes'))}</td><td class="${p.verdict === 'met' ? 'met' : 'notmet'}">${verdict(p.verdict)}</td><td class="n">${p.excursions.length}</td></tr>`).join('');
   const excursionRows = c.parameters.flatMap((p) => p.excursions.map((x) => `<tr><td>${esc(p.name)}</td><td>${esc(translate(f.language, `side.${x.side}`))}</td><td>${time(x.start)}</td>
 <td>${time(x.end)}${x.open ? esc(t('stillOutside')) : ''}</td><td class="n">${duration(x.durationMs)}</td><td class="n">${num(x.peak)} ${esc(p.unit)}</td><td>${time(x.peakAt)}</td></tr>`)).join('');
-  const acquisitionRows = c.acquisition.parameters.map((a) => `<tr><td>${esc(a.parameter)}</td><td>${a.configured ? esc(a.configured.mode) : '—'}</td>
+  const acquisitionRows = c.acquisition.parameters.map((a) => `<tr><td>${esc(a.parameter)}</td><td>${a.configured ? esc(t(`mode.${a.configured.mode}`)) : '—'}</td>
 <td class="n">${a.configured ? `${a.configured.intervalMs} ms` : '—'}</td><td>${a.configured?.deadband ? `${a.configured.deadband.value}${a.configured.deadband.type === 'percent' ? ' %' : esc(t('absolute'))}` : esc(t('none'))}</td>
 <td class="n">${a.medianIntervalMs === null ? '—' : `${a.medianIntervalMs} ms`}</td></tr>`).join('');
   const gapRows = (c.dataGaps ?? []).map((g) => `<tr><td>${time(g.from)}</td><td>${time(g.to)}</td><td class="n">${duration(g.to - g.from)}</td><td>${esc(g.reason)}</td></tr>`).join('');

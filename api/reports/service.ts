@@ -49,7 +49,7 @@ export interface IssueRequest {
 
 interface RunRow { id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null }
 
-function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[] | undefined): { metas: ParameterMeta[]; source: string } {
+function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[] | undefined): { metas: ParameterMeta[]; source: { gateway: string; protocol: string; site: string } } {
   const entry = ctx.registry.get(equipmentId);
   if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: equipmentId } });
   const all = entry.birth.parameters;
@@ -57,7 +57,7 @@ function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[]
   if (unknown.length) throw new ApiError(400, `equipment "${equipmentId}" has no parameter ${unknown.join(', ')}; it has ${all.map((m) => m.id).join(', ')}`, { field: 'body.parameters' });
   return {
     metas: wanted ? wanted.map((p) => all.find((m) => m.id === p)!) : all,
-    source: `gateway "${entry.birth.gateway}", ${entry.birth.equipment.protocol}, site "${entry.site}"`,
+    source: { gateway: entry.birth.gateway, protocol: entry.birth.equipment.protocol, site: entry.site },
   };
 }
 
@@ -118,7 +118,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     // The window is closed, so every gap in it has an end.
     dataGaps: runGaps(ctx.db, { id: run.id, startedAt: window.from, endedAt: window.to }).map((g) => ({ ...g, to: g.to ?? window.to })),
     method: req.method, recipe: req.recipe,
-  }, source, metas.map((m) => analyses.get(m.id)!));
+  }, format.t('sourceLine', source), metas.map((m) => analyses.get(m.id)!));
   // The words of the report in its language; the data, its CSV and hash are the same in every language.
   Object.assign(built.content, {
     title: format.t(version > 1 ? 'titleVersion' : 'title', { id, version }), statement: format.t('statement'),
