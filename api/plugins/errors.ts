@@ -37,7 +37,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       return reply.status(400).send({ statusCode: 400, error: 'Bad Request', code: 'validation_failed', message: issues.map((i) => i.message).join('; '), issues });
     }
     if (err instanceof ApiError) {
-      const message = err.code ? say({ code: err.code, vars: err.vars }) : err.message;
+      const message = err.code ? say({ code: err.code, vars: err.vars }) : untranslated(lang, err.statusCode, err.message);
       const field = err.details?.field;
       const rawIssues = Array.isArray(err.details?.issues) ? err.details.issues as { field: string; message: string; code?: string; vars?: Message['vars'] }[] : undefined;
       const issues = rawIssues?.map((i) => ({ field: i.field, code: i.code ?? 'invalid', message: i.code ? say({ code: i.code, vars: i.vars }) : i.message }))
@@ -60,6 +60,14 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     reply.status(404).send({ statusCode: 404, error: 'Not Found', code: 'no_route', message: t(requestLanguage(request), 'errors.no_route', { route: `${request.method} ${request.url.split('?')[0]}` }) });
   });
 });
+
+/**
+ * An error still thrown with English text (not yet a catalog code): in another language it is led by the status
+ * in that language, the English detail after it, so the reader knows what happened and support sees the detail.
+ */
+function untranslated(lang: Language, status: number, message: string): string {
+  return lang === 'en' ? message : t(lang, 'errors.untranslated', { status: t(lang, `errors.status.${statusCode(status)}`), detail: message });
+}
 
 function statusText(status: number): string {
   return STATUS_CODES[status] ?? 'Error';

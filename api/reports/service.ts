@@ -54,7 +54,7 @@ function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[]
   if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: equipmentId } });
   const all = entry.birth.parameters;
   const unknown = (wanted ?? []).filter((p) => !all.some((m) => m.id === p));
-  if (unknown.length) throw new ApiError(400, `equipment "${equipmentId}" has no parameter ${unknown.join(', ')}; it has ${all.map((m) => m.id).join(', ')}`, { field: 'body.parameters' });
+  if (unknown.length) throw new ApiError(400, { code: 'parameter_unknown', vars: { id: equipmentId, unknown: unknown.join(', '), known: all.map((m) => m.id).join(', ') } }, { field: 'body.parameters' });
   return {
     metas: wanted ? wanted.map((p) => all.find((m) => m.id === p)!) : all,
     source: { gateway: entry.birth.gateway, protocol: entry.birth.equipment.protocol, site: entry.site },
@@ -71,7 +71,7 @@ function pointBudget(runId: string): (n: number) => void {
   let total = 0;
   return (n) => {
     total += n;
-    if (total > MAX_REPORT_POINTS) throw new ApiError(409, `run "${runId}" holds more than ${MAX_REPORT_POINTS} points in the selected parameters; choose fewer parameters`);
+    if (total > MAX_REPORT_POINTS) throw new ApiError(409, { code: 'report_too_large', vars: { id: runId, max: MAX_REPORT_POINTS } });
   };
 }
 
@@ -138,7 +138,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     content: built.content, html, pdf, dataCsvGz, dataSha256: built.data.sha256, pointCount: built.data.pointCount, dataFormat: CANONICAL_FORMAT,
   };
   ctx.db.transaction(() => {
-    if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, `report "${req.amends.id}" has already been amended by "${amendmentOf(ctx.db, req.amends.id)}"; amend the latest version`);
+    if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, { code: 'report_amended', vars: { id: req.amends.id, by: amendmentOf(ctx.db, req.amends.id) ?? '' } });
     insertReport(ctx.db, row);
     // The audit entry records what identifies the report, not its rendered bodies (kept immutable in `reports`).
     const after = { id, runId: row.runId, version: row.version, previousId: row.previousId, method: req.method, recipe: req.recipe, parameters: row.parameters, dataSha256: row.dataSha256, pointCount: row.pointCount, reason: req.amends?.reason ?? null };

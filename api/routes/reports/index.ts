@@ -107,12 +107,12 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const user = currentUser(request);
     const run = app.db.prepare('SELECT * FROM runs WHERE id = ?').get(request.params.id) as { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null } | undefined;
-    if (!run || !canSeeOrg(user, run.org_id)) throw notFound(`run "${request.params.id}" not found`);
+    if (!run || !canSeeOrg(user, run.org_id)) throw notFound({ code: 'run_not_found', vars: { id: request.params.id } });
     const entry = app.registry.get(run.equipment_id);
-    if (!entry) throw new ApiError(409, `equipment "${run.equipment_id}" has not been announced by a gateway since the API started; its parameters are unknown`);
+    if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: run.equipment_id } });
     const wanted = request.query.parameter;
     const bad = wanted?.filter((p) => !Identifier.safeParse(p).success || !entry.birth.parameters.some((m) => m.id === p));
-    if (bad?.length) throw badRequest(`equipment "${run.equipment_id}" has no parameter ${bad.join(', ')}`, 'querystring.parameter');
+    if (bad?.length) throw badRequest({ code: 'parameter_unknown_short', vars: { id: run.equipment_id, unknown: bad.join(', ') } }, 'querystring.parameter');
     const metas = entry.birth.parameters.filter((m) => !wanted || wanted.includes(m.id));
     const now = app.now();
     const to = run.ended_at ?? now;

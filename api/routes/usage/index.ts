@@ -14,7 +14,7 @@ export const usageRoutes: FastifyPluginAsyncZod = async (app) => {
   const summarise = (request: FastifyRequest, query: z.infer<typeof UsageQuery>) => {
     const user = currentUser(request);
     const org = query.org ?? user.orgId;
-    if (!canSeeOrg(user, org) || !app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw notFound(`organisation "${org}" not found`);
+    if (!canSeeOrg(user, org) || !app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw notFound({ code: 'org_not_found', vars: { id: org } });
     sweepNoShows(app.db, app.now());
     return { org, month: query.month, ...usageSummary(app.db, org, query.month, app.now()), gapPolicy: GAP_POLICY };
   };
