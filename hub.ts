@@ -16,6 +16,7 @@ import { startIngest, type RunningIngest } from './ingest/ingest.js';
 import { loadGatewayConfig } from './gateway/config.js';
 import { buildWeb } from './web/build.js';
 import { startDemoSimulators } from './simulators/demo.js';
+import { labTimeZone } from './common/runtime/time-zone.js';
 
 
 export interface HubOptions {
@@ -27,6 +28,8 @@ export interface HubOptions {
   gatewayConfig: string;
   /** Demo mode: run the simulated equipment the example gateway config talks to. */
   demo: boolean;
+  /** The laboratory's IANA time zone (PILOTHUB_TIME_ZONE, default the machine's): every time a person reads. */
+  timeZone?: string;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
   /** Its credentials, when it has authentication on. */
@@ -72,6 +75,8 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     gatewayMetricsPort: port('PILOTHUB_GATEWAY_METRICS_PORT', 0),
     gatewayConfig,
     demo: demoFromEnv(env.PILOTHUB_DEMO, gatewayConfig === EXAMPLE_GATEWAY_CONFIG),
+    // Checked with the other settings, so a misspelt zone stops the start before anything runs.
+    timeZone: labTimeZone(env),
   };
 }
 
@@ -126,6 +131,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       host: options.host, port: options.apiPort, mqttUrl, influxUrl, influxAuth: options.influxAuth, portEnvVar: 'PILOTHUB_API_PORT',
       mqttUsername: apiAccount.username, mqttPassword: apiAccount.password, ingestHealth: () => ingest.health(),
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
+      timeZone: options.timeZone,
     }, (reason) => {
       // Exit non-zero so a supervisor (systemd, Docker) restarts the whole hub; queued readings stay on disk.
       logger.fatal({ reason }, `${reason}; stopping the hub`);
