@@ -7,7 +7,13 @@ export class Instant {
 }
 export const instant = (ms: number) => new Instant(ms);
 
-export type MessageVars = Record<string, string | number | Instant>;
+/** Values of an API enum named in a message (booking statuses, roles): worded from the catalog's `group.value`. */
+export class Terms {
+  constructor(readonly group: string, readonly values: string[]) {}
+}
+export const terms = (group: string, ...values: string[]) => new Terms(group, values);
+
+export type MessageVars = Record<string, string | number | Instant | Terms>;
 /** A human message by catalog key (`errors.<code>`): the key's last part is the stable machine `code` clients test. */
 export interface Message { code: string; vars?: MessageVars }
 
@@ -21,7 +27,7 @@ export function labTime(ms: number, timeZone: string): string {
 /** Renders a catalog message for a reader, instants in the laboratory's zone. */
 export function renderMessage(lang: Language, timeZone: string, m: Message): string {
   const vars = Object.fromEntries(Object.entries(m.vars ?? {}).map(([k, v]) =>
-    [k, v instanceof Instant ? labTime(v.ms, timeZone) : v]));
+    [k, v instanceof Instant ? labTime(v.ms, timeZone) : v instanceof Terms ? v.values.map((x) => t(lang, `${v.group}.${x}`)).join(' / ') : v]));
   return t(lang, `errors.${m.code}`, vars);
 }
 

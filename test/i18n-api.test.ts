@@ -54,7 +54,14 @@ describe('API in Chinese and in the laboratory time zone', () => {
     // 2026-11-24 10:00 UTC is 2026-11-25 00:00 in Kiritimati.
     const from = Date.UTC(2026, 10, 24, 10);
     const slot = { equipmentId: 'mixer-zh', startsAt: s.iso(from), endsAt: s.iso(from + 2 * HOUR), purpose: '中试放大 第3批' };
-    expect((await s.call(alice.token, 'POST', '/api/v1/bookings', slot)).status).toBe(201);
+    const booked = await s.ok<{ id: string }>(alice.token, 'POST', '/api/v1/bookings', slot);
+    // Roles and booking states named in a message are words of the catalog too.
+    const forbidden = await send('POST', '/api/v1/reports', { runId: 'run-x', method: 'm' }, { 'accept-language': 'zh-CN' }, alice.token);
+    expect(forbidden.body).toMatchObject({ code: 'role_required', message: `POST /api/v1/reports 需要角色 管理员 / 工程师；${alice.email} 的角色是 客户。` });
+    expect((await send('POST', `/api/v1/bookings/${booked.id}/approve`, {})).status).toBe(200);
+    const approved = await send('POST', `/api/v1/bookings/${booked.id}/approve`, {}, { 'accept-language': 'zh-CN' });
+    expect(approved.status).toBe(409);
+    expect(approved.body).toMatchObject({ code: 'booking_state', message: expect.stringContaining('当前为已批准') });
     const en = await send('POST', '/api/v1/bookings', slot);
     expect(en.status).toBe(409);
     expect(en.body.code).toBe('booking_conflict');

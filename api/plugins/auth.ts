@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ApiError } from '../errors.js';
+import { ApiError, terms } from '../errors.js';
 import { userForToken, type AuthUser, type Role } from '../sharing/people.js';
 
 export type { AuthUser, Role };
@@ -31,7 +31,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('user', null);
   app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest) => {
     const user = currentUser(request);
-    if (!roles.includes(user.role)) throw new ApiError(403, { code: 'role_required', vars: { route: `${request.method} ${request.routeOptions.url}`, roles: roles.join(' / '), email: user.email, role: user.role } });
+    if (!roles.includes(user.role)) throw new ApiError(403, { code: 'role_required', vars: { route: `${request.method} ${request.routeOptions.url}`, roles: terms('role', ...roles), email: user.email, role: terms('role', user.role) } });
   });
   app.addHook('onRequest', async (request) => {
     const isPublic = request.routeOptions.config?.public === true || request.url.startsWith('/api/docs') || !request.routeOptions.url;

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import { ApiError, instant } from '../errors.js';
+import { ApiError, instant, terms } from '../errors.js';
 import { audit } from './audit.js';
 import { checkBookingRules } from './booking-rules.js';
 import type { EquipmentProfile } from './equipment-store.js';
@@ -77,7 +77,7 @@ export function transitionBooking(db: Db, actor: AuthUser | null, id: string, al
   return db.transaction((): BookingRow => {
     const before = getBooking(db, id);
     if (!before) throw new ApiError(404, { code: 'booking_not_found', vars: { id } });
-    if (!allowed.includes(before.status)) throw new ApiError(409, { code: 'booking_state', vars: { id, status: before.status, allowed: allowed.join(' / '), action } });
+    if (!allowed.includes(before.status)) throw new ApiError(409, { code: 'booking_state', vars: { id, status: terms('booking.status', before.status), allowed: terms('booking.status', ...allowed), action } });
     const after: BookingRow = { ...before, ...change, updated_at: now };
     db.prepare('UPDATE bookings SET status = @status, slot_released = @slot_released, cancel_reason = @cancel_reason, decided_by = @decided_by, updated_at = @updated_at WHERE id = @id').run(after);
     audit(db, actor, now, { action, entity: 'booking', entityId: id, orgId: before.org_id, before, after });
