@@ -60,7 +60,7 @@ export function calendarSlots(list: BookingList, orgNames: Map<string, string>):
   return [
     ...list.items.filter(holdsSlot).map((b) => ({
       startsAt: b.startsAt, endsAt: b.endsAt, status: b.status, bookingId: b.id,
-      label: `${orgNames.get(b.orgId) ?? b.orgId}${b.purpose ? `: ${b.purpose}` : ''}`,
+      label: b.purpose ? t('calendar.slotLabel', { org: orgNames.get(b.orgId) ?? b.orgId, purpose: b.purpose }) : orgNames.get(b.orgId) ?? b.orgId,
     })),
     ...list.busy.map((b) => ({ startsAt: b.startsAt, endsAt: b.endsAt, status: 'busy', bookingId: null, label: t('booking.status.busy') })),
   ];
