@@ -17,6 +17,7 @@ import { loadGatewayConfig } from './gateway/config.js';
 import { buildWeb } from './web/build.js';
 import { startDemoSimulators } from './simulators/demo.js';
 import { demoLogins, demoSetUp, keepDemoBooked, setUpDemo, type DemoLogins } from './demo/setup.js';
+import { labTimeZone } from './common/runtime/time-zone.js';
 
 
 export interface HubOptions {
@@ -30,6 +31,8 @@ export interface HubOptions {
   demo: boolean;
   /** Demo campaign speed: 1 is real time; PILOTHUB_DEMO_SPEED=10 plays a 4-minute dryer cycle in 24 s. */
   demoSpeed: number;
+  /** The laboratory's IANA time zone (PILOTHUB_TIME_ZONE, default the machine's): every time a person reads. */
+  timeZone?: string;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
   /** Its credentials, when it has authentication on. */
@@ -87,6 +90,8 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     gatewayConfig,
     demo: demoFromEnv(env.PILOTHUB_DEMO, gatewayConfig === EXAMPLE_GATEWAY_CONFIG),
     demoSpeed: demoSpeedFromEnv(env.PILOTHUB_DEMO_SPEED),
+    // Checked with the other settings, so a misspelt zone stops the start before anything runs.
+    timeZone: labTimeZone(env),
   };
 }
 
@@ -145,6 +150,7 @@ export async function startHub(options: HubOptions, signal?: AbortSignal): Promi
       host: options.host, port: options.apiPort, mqttUrl, influxUrl, influxAuth: options.influxAuth, portEnvVar: 'PILOTHUB_API_PORT',
       mqttUsername: apiAccount.username, mqttPassword: apiAccount.password, ingestHealth: () => ingest.health(),
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
+      timeZone: options.timeZone,
     }, (reason) => {
       // Exit non-zero so a supervisor (systemd, Docker) restarts the whole hub; queued readings stay on disk.
       logger.fatal({ reason }, `${reason}; stopping the hub`);

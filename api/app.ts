@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { InfluxV1Client } from '../common/influx/v1-client.js';
 import type { Logger } from '../common/runtime/logger.js';
+import { labTimeZone } from '../common/runtime/time-zone.js';
 import type { Db } from './db/index.js';
 import type { EquipmentRegistry } from './live/equipment-registry.js';
 import { authPlugin } from './plugins/auth.js';
@@ -18,6 +19,7 @@ import { healthRoutes } from './routes/health/index.js';
 import { historyRoutes } from './routes/history/index.js';
 import { reportRoutes } from './routes/reports/index.js';
 import { icalRoutes } from './routes/ical/index.js';
+import { meRoutes } from './routes/me/index.js';
 import { peopleRoutes } from './routes/people/index.js';
 import { qualificationRoutes } from './routes/qualifications/index.js';
 import { runRoutes } from './routes/runs/index.js';
@@ -32,6 +34,8 @@ declare module 'fastify' {
     db: Db;
     /** The calendar clock (epoch ms): injected so lead times, grace periods and expiry are testable without sleeping. */
     now: () => number;
+    /** The laboratory's IANA time zone (PILOTHUB_TIME_ZONE): every time a person reads is shown in it. */
+    timeZone: string;
     /** State of the ingest running beside the API (npm start), for /health; absent when ingest runs elsewhere. */
     ingestHealth: IngestHealthProbe | undefined;
   }
@@ -46,6 +50,8 @@ export interface ApiDependencies {
   db: Db;
   now?: () => number;
   ingestHealth?: IngestHealthProbe;
+  /** Default: PILOTHUB_TIME_ZONE, else the machine's zone. */
+  timeZone?: string;
 }
 
 /** Builds the HTTP API: one plugin per area, zod schemas validate requests and generate OpenAPI. */
@@ -59,6 +65,7 @@ export async function buildApi(deps: ApiDependencies) {
   app.decorate('db', deps.db);
   app.decorate('now', deps.now ?? Date.now);
   app.decorate('ingestHealth', deps.ingestHealth);
+  app.decorate('timeZone', deps.timeZone ?? labTimeZone());
   await app.register(errorsPlugin);
   // Only routes that opt in are limited (login); counted after body parsing so the key can name the account.
   await app.register(rateLimit, { global: false, hook: 'preValidation' });
@@ -75,6 +82,7 @@ export async function buildApi(deps: ApiDependencies) {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(healthRoutes);
   await app.register(authRoutes);
+  await app.register(meRoutes);
   await app.register(peopleRoutes);
   await app.register(equipmentRoutes);
   await app.register(historyRoutes);

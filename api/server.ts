@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { describeListenError } from '../common/runtime/ports.js';
+import { labTimeZone } from '../common/runtime/time-zone.js';
 import { buildApi, type IngestHealthProbe } from './app.js';
 import { openDatabase } from './db/index.js';
 import { EquipmentRegistry } from './live/equipment-registry.js';
@@ -28,6 +29,8 @@ export interface ApiOptions {
   admin?: { email?: string; password?: string };
   /** The calendar clock; tests inject one to move through lead times, grace periods and expiry. */
   now?: () => number;
+  /** The laboratory's IANA zone; default PILOTHUB_TIME_ZONE, else the machine's (checked first: a bad name stops the start). */
+  timeZone?: string;
   /** How often the run tracker re-checks run conditions, close timeouts and no-shows. */
   trackerTickMs?: number;
 }
@@ -46,6 +49,7 @@ export function printCreatedAdmin(created: RunningApi['createdAdmin']): void {
 }
 
 export async function startApi(options: ApiOptions): Promise<RunningApi> {
+  const timeZone = options.timeZone ?? labTimeZone();
   const host = options.host ?? '127.0.0.1';
   const now = options.now ?? Date.now;
   const logger = createLogger('api');
@@ -58,7 +62,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
   const tracker = new RunTracker(db, registry, now, logger);
   tracker.start(options.trackerTickMs);
-  const app = await buildApi({ influx, registry, logger, db, now, ingestHealth: options.ingestHealth });
+  const app = await buildApi({ influx, registry, logger, db, now, ingestHealth: options.ingestHealth, timeZone });
   const closeAll = async () => {
     tracker.stop();
     await registry.close();

@@ -1,3 +1,4 @@
+import { labTime } from '../api/errors.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FREE_SLOTS_MAX_DAYS, FREE_SLOTS_MAX_EQUIPMENT, LIST_MAX_DAYS, LIST_MAX_LIMIT } from '../api/routes/bounds.js';
@@ -52,8 +53,9 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
   it('refuses free slots over years 0000-9999 for 50 ids with 400 at once, naming the parameter and the bound', async () => {
     const { result: r, maxMs } = await longestStall(() => s.call<ErrorReply>(s.admin, 'GET', `/api/v1/free-slots?equipment=${ids.join(',')}&from=0000-01-01T00:00:00Z&to=9999-12-31T00:00:00Z`));
     expect(r.status).toBe(400);
-    expect(r.body.issues).toEqual([{ field: 'querystring.to', message: expect.stringContaining(`at most ${FREE_SLOTS_MAX_DAYS} days`) }]);
-    expect(r.body.message).toMatch(/^querystring\.to: the window from\.\.to may span at most 92 days; this one spans \d{7} days$/);
+    expect(r.body.issues).toEqual([{ field: 'querystring.to', code: 'custom', message: expect.stringContaining(`at most ${FREE_SLOTS_MAX_DAYS} days`) }]);
+    // Worded for people (issue 14): the field's name, not its path; the path stays in issues[].field.
+    expect(r.body.message).toMatch(/^To: the window from\.\.to may span at most 92 days; this one spans \d{7} days$/);
     expect(maxMs).toBeLessThan(STALL_BOUND_MS);
   });
 
@@ -61,12 +63,12 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     const window = `from=${s.iso(s.clock.now())}&to=${s.iso(s.clock.now() + DAY)}`;
     const repeated = await s.call<ErrorReply>(s.admin, 'GET', `/api/v1/free-slots?equipment=${Array(50).fill('bound-0').join(',')}&${window}`);
     expect(repeated.status).toBe(400);
-    expect(repeated.body.issues).toEqual([{ field: 'querystring.equipment', message: 'equipment ids must not repeat' }]);
+    expect(repeated.body.issues).toEqual([{ field: 'querystring.equipment', code: 'custom', message: 'Equipment: equipment ids must not repeat' }]);
     const many = await s.call<ErrorReply>(s.admin, 'GET', `/api/v1/free-slots?equipment=${[...ids, 'bound-x'].join(',')}&${window}`);
     expect(many.status).toBe(400);
-    expect(many.body.issues?.[0]).toEqual({ field: 'querystring.equipment', message: `at most ${FREE_SLOTS_MAX_EQUIPMENT} equipment ids per request` });
+    expect(many.body.issues?.[0]).toEqual({ field: 'querystring.equipment', code: 'too_big', message: `Equipment: at most ${FREE_SLOTS_MAX_EQUIPMENT} equipment ids per request` });
     const backwards = await s.call<ErrorReply>(s.admin, 'GET', `/api/v1/free-slots?equipment=bound-0&from=${s.iso(s.clock.now() + DAY)}&to=${s.iso(s.clock.now())}`);
-    expect(backwards.body.issues).toEqual([{ field: 'querystring.to', message: 'must be after from' }]);
+    expect(backwards.body.issues).toEqual([{ field: 'querystring.to', code: 'custom', message: 'To: must be after from' }]);
   });
 
   it('answers the most expensive free-slots request it accepts without holding the API for long', async () => {
@@ -89,7 +91,7 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     for (const path of [`/api/v1/bookings?${long}`, `/api/v1/audit?${long}`, `/api/v1/runs?${long}`]) {
       const r = await s.call<ErrorReply>(s.admin, 'GET', path);
       expect(r.status, path).toBe(400);
-      expect(r.body.message, path).toBe(`querystring.to: the window from..to may span at most ${LIST_MAX_DAYS} days; this one spans ${LIST_MAX_DAYS + 1} days`);
+      expect(r.body.message, path).toBe(`To: the window from..to may span at most ${LIST_MAX_DAYS} days; this one spans ${LIST_MAX_DAYS + 1} days`);
     }
     expect((await s.call(s.admin, 'GET', `/api/v1/bookings?from=${s.iso(now)}&to=${s.iso(now + LIST_MAX_DAYS * DAY)}`)).status).toBe(200);
     const limit = await s.call<ErrorReply>(s.admin, 'GET', `/api/v1/audit?limit=${LIST_MAX_LIMIT + 1}`);
@@ -98,7 +100,7 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     expect(limit.body.message).toContain(`at most ${LIST_MAX_LIMIT} entries per request`);
     // The booking list had no bound at all without a window: now at most LIST_MAX_LIMIT, fewer on request.
     const bookingLimit = await s.call<ErrorReply>(s.admin, 'GET', `/api/v1/bookings?limit=${LIST_MAX_LIMIT + 1}`);
-    expect(bookingLimit.body.message).toBe(`querystring.limit: at most ${LIST_MAX_LIMIT} bookings per request`);
+    expect(bookingLimit.body.message).toBe(`Limit: at most ${LIST_MAX_LIMIT} bookings per request`);
     const first = await s.ok<{ items: { startsAt: number }[] }>(s.admin, 'GET', '/api/v1/bookings?limit=3');
     const all = await s.ok<{ items: { startsAt: number }[] }>(s.admin, 'GET', '/api/v1/bookings');
     expect(all.items.length).toBeGreaterThan(3);
@@ -115,7 +117,8 @@ describe('every range and list the API accepts is bounded (issue #12)', () => {
     expect((await s.ok<{ profile: { bookingHorizonDays: number } }>(s.admin, 'GET', '/api/v1/equipment/bound-40')).profile.bookingHorizonDays).toBe(365);
     const far = await s.call<ErrorReply>(s.admin, 'POST', '/api/v1/bookings', { equipmentId: 'bound-40', startsAt: '9999-06-01T10:00:00Z', endsAt: '9999-06-01T11:00:00Z' });
     expect(far.status).toBe(400);
-    expect(far.body.issues).toEqual([{ field: 'body.startsAt', message: `bookings of "bound-40" may start at most 365 days ahead (its booking horizon), at ${s.iso(now + 365 * DAY)} at the latest` }]);
+    // The latest start is named in the laboratory's zone (UTC in tests) with its offset (issue 14).
+    expect(far.body.issues).toEqual([{ field: 'body.startsAt', code: 'booking_horizon', message: `Bookings of "bound-40" may start at most 365 days ahead (its booking horizon), at ${labTime(now + 365 * DAY, 'UTC')} at the latest` }]);
 
     const nextYear = Date.UTC(2027, 11, 1, 10);
     expect((await s.call(s.admin, 'POST', '/api/v1/bookings', { equipmentId: 'bound-40', startsAt: s.iso(nextYear), endsAt: s.iso(nextYear + HOUR) })).status).toBe(400);

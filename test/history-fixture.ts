@@ -7,8 +7,8 @@ import { SITE, sharingStack } from './sharing-fixture.js';
  * by a retained birth, whose points the tests write straight into InfluxDB in the production layout, rollups
  * included (common/influx/layout.ts, rollups.ts), so every expected value is known to the test.
  */
-export async function historyStack(equipment: string, parameters: Birth['parameters']) {
-  const s = await sharingStack();
+export async function historyStack(equipment: string, parameters: Birth['parameters'], options: { timeZone?: string } = {}) {
+  const s = await sharingStack(options);
   await s.influx.client.ensureDatabase();
   await s.announce(equipment, parameters);
   const write = async (readings: Reading[]) => {

@@ -1,3 +1,4 @@
+import { labTime } from '../api/errors.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, MIN, sharingStack } from './sharing-fixture.js';
 
@@ -40,7 +41,8 @@ describe('bookings over real HTTP and SQLite', () => {
     for (const c of conflicts) {
       const body = c.body as { message: string; conflict: { equipmentId: string; startsAt: number; endsAt: number } };
       expect(body.conflict).toEqual({ equipmentId: 'mixer-1', startsAt: winner.startsAt, endsAt: winner.endsAt });
-      expect(body.message).toContain(new Date(winner.startsAt).toISOString());
+      // Named in the laboratory's zone with its offset, as the calendar shows it (issue 14); the test API runs in UTC.
+      expect(body.message).toContain(labTime(winner.startsAt, 'UTC'));
     }
     const all = await s.ok<{ items: unknown[] }>(s.admin, 'GET', '/api/v1/bookings?equipment=mixer-1');
     expect(all.items).toHaveLength(1);
@@ -70,7 +72,7 @@ describe('bookings over real HTTP and SQLite', () => {
     // The buffer applies before a booking too, and ending exactly where it begins is allowed.
     const before = await book(T0 + 29 * HOUR, T0 + 29 * HOUR + 50 * MIN, bob.token);
     expect(before.status).toBe(409);
-    expect(before.body.message).toContain(s.iso(T0 + 30 * HOUR));
+    expect(before.body.message).toContain(labTime(T0 + 30 * HOUR, 'UTC'));
     expect((await book(T0 + 28 * HOUR + 30 * MIN, T0 + 29 * HOUR + 30 * MIN, bob.token)).status).toBe(201);
 
     await s.ok(engineer.token, 'POST', '/api/v1/equipment/mill-1/maintenance', { startsAt: s.iso(T0 + 36 * HOUR), endsAt: s.iso(T0 + 38 * HOUR), reason: 'bearing swap' });

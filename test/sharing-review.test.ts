@@ -1,3 +1,4 @@
+import { labTime } from '../api/errors.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../api/db/index.js';
 import { bootstrapPeople } from '../api/sharing/people.js';
@@ -92,7 +93,8 @@ describe('sharing API review: credentials, money and records', () => {
     s.clock.set(start + 60_000);
     const refused = await s.call<{ message: string }>(hank.token, 'POST', `/api/v1/bookings/${booking.id}/cancel`, { reason: 'done early' });
     expect(refused.status).toBe(409);
-    expect(refused.body.message).toContain(s.iso(start));
+    // Named in the laboratory's zone (UTC in tests) with its offset (issue 14).
+    expect(refused.body.message).toContain(labTime(start, 'UTC'));
     expect((await s.ok<{ status: string }>(s.admin, 'POST', `/api/v1/bookings/${booking.id}/cancel`, { reason: 'machine fault' })).status).toBe('cancelled');
   });
 
@@ -109,7 +111,7 @@ describe('sharing API review: credentials, money and records', () => {
     await s.ok(s.admin, 'POST', `/api/v1/runs/${first.id}/close`, { endedAt: s.iso(t + 3_600_000) });
     const inside = await s.call<{ message: string; issues: { field: string }[] }>(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'press-2', startedAt: s.iso(t + 1_800_000) });
     expect(inside.status).toBe(409);
-    expect(inside.body.message).toContain(`run "${first.id}" of "press-2" (${s.iso(t)} to ${s.iso(t + 3_600_000)})`);
+    expect(inside.body.message).toContain(`run "${first.id}" of "press-2" (${labTime(t, 'UTC')} to ${labTime(t + 3_600_000, 'UTC')})`);
     // An open run starting before the first one would cover it too.
     expect((await s.call(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'press-2', startedAt: s.iso(t - 60_000) })).status).toBe(409);
     const next = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'press-2', startedAt: s.iso(t + 3_600_000) });

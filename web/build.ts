@@ -7,6 +7,8 @@ import { PROJECT_ROOT } from '../common/runtime/data-dir.js';
 const WEB = join(PROJECT_ROOT, 'web');
 export const WEB_SRC = join(WEB, 'src');
 export const WEB_DIST = join(WEB, 'dist');
+/** The message catalogs and formatting shared with the API are bundled too: a change there needs a new build. */
+const SHARED_SRC = join(PROJECT_ROOT, 'common', 'i18n');
 const STAMP = join(WEB_DIST, '.built');
 
 /** Newest modification time under a folder, so a build is redone only when a source changed. */
@@ -23,7 +25,7 @@ export function webIsStale(): boolean {
   // An installed release ships web/dist without the sources: what it ships is current.
   if (!existsSync(WEB_SRC)) return false;
   try {
-    return statSync(STAMP).mtimeMs < newestMtime(WEB_SRC);
+    return statSync(STAMP).mtimeMs < Math.max(newestMtime(WEB_SRC), existsSync(SHARED_SRC) ? newestMtime(SHARED_SRC) : 0);
   } catch {
     return true;
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ApiError } from '../errors.js';
+import { ApiError, terms } from '../errors.js';
 import { userForToken, type AuthUser, type Role } from '../sharing/people.js';
 
 export type { AuthUser, Role };
@@ -19,7 +19,7 @@ declare module 'fastify' {
 
 /** The signed-in user of a request that passed the auth hook (every non-public route). */
 export function currentUser(request: FastifyRequest): AuthUser {
-  if (!request.user) throw new ApiError(401, 'sign in first: send "Authorization: Bearer <session token or API key>"');
+  if (!request.user) throw new ApiError(401, { code: 'sign_in_first' });
   return request.user;
 }
 
@@ -31,7 +31,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('user', null);
   app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest) => {
     const user = currentUser(request);
-    if (!roles.includes(user.role)) throw new ApiError(403, `${request.method} ${request.routeOptions.url} needs role ${roles.join(' or ')}; ${user.email} is ${user.role}`);
+    if (!roles.includes(user.role)) throw new ApiError(403, { code: 'role_required', vars: { route: `${request.method} ${request.routeOptions.url}`, roles: terms('role', ...roles), email: user.email, role: terms('role', user.role) } });
   });
   app.addHook('onRequest', async (request) => {
     const isPublic = request.routeOptions.config?.public === true || request.url.startsWith('/api/docs') || !request.routeOptions.url;
@@ -40,8 +40,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       request.user = match?.[1] ? userForToken(app.db, match[1], app.now()) : null;
       // A stale token must not stand in the way of signing in again; elsewhere it is refused outright.
-      if (!request.user && !isPublic) throw new ApiError(401, match?.[1] ? 'token is unknown, expired or revoked' : 'Authorization header must be "Bearer <token>"');
+      if (!request.user && !isPublic) throw new ApiError(401, { code: match?.[1] ? 'token_invalid' : 'authorization_malformed' });
     }
-    if (!isPublic && !request.user) throw new ApiError(401, 'sign in first: send "Authorization: Bearer <session token or API key>"');
+    if (!isPublic && !request.user) throw new ApiError(401, { code: 'sign_in_first' });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../../common/i18n/index.js';
 import { Acquisition } from '../../common/contracts/index.js';
 import { CanonicalFormat } from './canonical.js';
 
@@ -63,5 +64,7 @@ export const ReportContent = z.object({
     algorithm: z.literal('sha256'), format: CanonicalFormat, sha256: z.string(), pointCount: z.number().int(),
   }),
   statement: z.string(),
+  language: z.enum(LANGUAGES).optional().describe('the language the report was issued in; absent in reports issued before issue 14 (en)'),
+  timeZone: z.string().optional().describe('the laboratory time zone its times are printed in; absent before issue 14 (UTC)'),
 }).meta({ id: 'ReportContent' });
 export type ReportContent = z.infer<typeof ReportContent>;

@@ -26,6 +26,7 @@ export class PdfPrinter {
     this.spare = spare;
   }
 
+  /** `footer`: HTML of the page footer, with Chromium's pageNumber and totalPages spans where the numbers go. */
   async print(html: string, footer: string): Promise<Buffer> {
     if (this.closed) throw new Error('the PDF printer is closed (the API is stopping)');
     const spare = this.spare;
@@ -42,7 +43,7 @@ export class PdfPrinter {
       return await page.pdf({
         format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
         displayHeaderFooter: true, headerTemplate: '<span></span>',
-        footerTemplate: `<div style="font-size:8px;width:100%;text-align:center">${footer} — page <span class="pageNumber"></span> of <span class="totalPages"></span></div>`,
+        footerTemplate: `<div style="font-size:8px;width:100%;text-align:center;font-family:sans-serif,'Noto Sans CJK SC'">${footer}</div>`,
       });
     } finally {
       await page.close();

@@ -14,7 +14,9 @@ import { CANONICAL_FORMAT, canonicalJoin, canonicalWindow, firstDifference, type
 import { asBuffer, type ParameterPool } from './parameter-pool.js';
 import type { ParameterTask } from './parameter-task.js';
 import type { PdfPrinter } from './render-pdf.js';
-import { renderHtml } from './render-html.js';
+import { renderHtml, reportFormat } from './render-html.js';
+import { assertCjkFont } from './cjk-font.js';
+import { DEFAULT_LANGUAGE, type Language } from '../../common/i18n/index.js';
 import { escapeXml } from './svg-chart.js';
 import { amendmentOf, getReportSummary, insertReport, limitsFor, nextVersionOf, reportColumn, type ReportSummary } from './store.js';
 import { runGaps } from '../sharing/run-gaps.js';
@@ -31,6 +33,8 @@ export interface ReportsContext {
   log: { info(obj: object, msg: string): void };
   platform: { name: string; location: string };
   now: () => number;
+  /** The laboratory's zone: report times are printed in it, its UTC offset once at the top. */
+  timeZone: string;
 }
 
 export interface IssueRequest {
@@ -39,19 +43,21 @@ export interface IssueRequest {
   recipe: string | null;
   parameters?: string[];
   amends?: { id: string; reason: string };
+  /** Default: the customer organisation's report language, else en. */
+  language?: Language;
 }
 
 interface RunRow { id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null }
 
-function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[] | undefined): { metas: ParameterMeta[]; source: string } {
+function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[] | undefined): { metas: ParameterMeta[]; source: { gateway: string; protocol: string; site: string } } {
   const entry = ctx.registry.get(equipmentId);
-  if (!entry) throw new ApiError(409, `equipment "${equipmentId}" has not been announced by a gateway since the API started, so its parameters and units are unknown; try again once its gateway is connected`);
+  if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: equipmentId } });
   const all = entry.birth.parameters;
   const unknown = (wanted ?? []).filter((p) => !all.some((m) => m.id === p));
-  if (unknown.length) throw new ApiError(400, `equipment "${equipmentId}" has no parameter ${unknown.join(', ')}; it has ${all.map((m) => m.id).join(', ')}`, { field: 'body.parameters' });
+  if (unknown.length) throw new ApiError(400, { code: 'parameter_unknown', vars: { id: equipmentId, unknown: unknown.join(', '), known: all.map((m) => m.id).join(', ') } }, { field: 'body.parameters' });
   return {
     metas: wanted ? wanted.map((p) => all.find((m) => m.id === p)!) : all,
-    source: `gateway "${entry.birth.gateway}", ${entry.birth.equipment.protocol}, site "${entry.site}"`,
+    source: { gateway: entry.birth.gateway, protocol: entry.birth.equipment.protocol, site: entry.site },
   };
 }
 
@@ -65,22 +71,23 @@ function pointBudget(runId: string): (n: number) => void {
   let total = 0;
   return (n) => {
     total += n;
-    if (total > MAX_REPORT_POINTS) throw new ApiError(409, `run "${runId}" holds more than ${MAX_REPORT_POINTS} points in the selected parameters; choose fewer parameters`);
+    if (total > MAX_REPORT_POINTS) throw new ApiError(409, { code: 'report_too_large', vars: { id: runId, max: MAX_REPORT_POINTS } });
   };
 }
 
 /** Reads the run's data, computes everything, renders HTML and PDF and stores the report with its audit entry. */
 export async function issueReport(ctx: ReportsContext, user: AuthUser, req: IssueRequest): Promise<ReportSummary> {
   const run = ctx.db.prepare('SELECT * FROM runs WHERE id = ?').get(req.runId) as RunRow | undefined;
-  if (!run) throw notFound(`run "${req.runId}" not found`);
-  if (run.ended_at === null) throw new ApiError(409, `run "${run.id}" is still open; a report covers a closed run, so close it first`);
+  if (!run) throw notFound({ code: 'run_not_found', vars: { id: req.runId } });
+  if (run.ended_at === null) throw new ApiError(409, { code: 'run_open', vars: { id: run.id } });
   const version = nextVersionOf(ctx.db, run.id);
-  if (!req.amends && version > 1) throw new ApiError(409, `run "${run.id}" already has a report; issue an amendment of its latest version instead`);
+  if (!req.amends && version > 1) throw new ApiError(409, { code: 'run_has_report', vars: { id: run.id } });
   const { metas, source } = parametersOf(ctx, run.equipment_id, req.parameters);
   const profile = getEquipment(ctx.db, run.equipment_id);
   const birth = ctx.registry.get(run.equipment_id)!.birth;
   const org = run.org_id && run.org_id !== OPERATOR_ORG_ID
-    ? ctx.db.prepare('SELECT id, name FROM orgs WHERE id = ?').get(run.org_id) as { id: string; name: string } | undefined : undefined;
+    ? ctx.db.prepare('SELECT id, name, report_language FROM orgs WHERE id = ?').get(run.org_id) as { id: string; name: string; report_language: Language | null } | undefined : undefined;
+  const format = reportFormat(req.language ?? org?.report_language ?? DEFAULT_LANGUAGE, ctx.timeZone);
   const window = { from: run.started_at, to: run.ended_at };
   const started = performance.now();
   ctx.printer.warm();
@@ -111,11 +118,17 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     // The window is closed, so every gap in it has an end.
     dataGaps: runGaps(ctx.db, { id: run.id, startedAt: window.from, endedAt: window.to }).map((g) => ({ ...g, to: g.to ?? window.to })),
     method: req.method, recipe: req.recipe,
-  }, source, metas.map((m) => analyses.get(m.id)!));
-  const html = renderHtml(built.content, built.charts);
+  }, format.t('sourceLine', source), metas.map((m) => analyses.get(m.id)!));
+  // The words of the report in its language; the data, its CSV and hash are the same in every language.
+  Object.assign(built.content, {
+    title: format.t(version > 1 ? 'titleVersion' : 'title', { id, version }), statement: format.t('statement'),
+    acquisition: { ...built.content.acquisition, note: format.t('acquisitionNote') }, language: format.language, timeZone: format.timeZone,
+  });
+  const html = renderHtml(built.content, built.charts, format);
+  await assertCjkFont(html);
   const computedMs = performance.now() - started;
   const [pdf, dataCsvGz] = await Promise.all([
-    ctx.printer.print(html, escapeXml(`${built.content.title} — ${ctx.platform.name}`)),
+    ctx.printer.print(html, format.t('footer', { title: escapeXml(`${built.content.title} — ${ctx.platform.name}`), page: '<span class="pageNumber"></span>', pages: '<span class="totalPages"></span>' })),
     gzipAsync(built.data.csv, { level: 1 }),
   ]);
   const renderedMs = performance.now() - started;
@@ -125,7 +138,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     content: built.content, html, pdf, dataCsvGz, dataSha256: built.data.sha256, pointCount: built.data.pointCount, dataFormat: CANONICAL_FORMAT,
   };
   ctx.db.transaction(() => {
-    if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, `report "${req.amends.id}" has already been amended by "${amendmentOf(ctx.db, req.amends.id)}"; amend the latest version`);
+    if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, { code: 'report_amended', vars: { id: req.amends.id, by: amendmentOf(ctx.db, req.amends.id) ?? '' } });
     insertReport(ctx.db, row);
     // The audit entry records what identifies the report, not its rendered bodies (kept immutable in `reports`).
     const after = { id, runId: row.runId, version: row.version, previousId: row.previousId, method: req.method, recipe: req.recipe, parameters: row.parameters, dataSha256: row.dataSha256, pointCount: row.pointCount, reason: req.amends?.reason ?? null };

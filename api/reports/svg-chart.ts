@@ -15,7 +15,8 @@ export interface ChartOptions {
 export const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const fmt = (v: number) => (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(6))));
-const clock = (t: number) => new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+/** The chart's UTC time label; the report's HTML puts it into the laboratory's zone (render-html.ts). */
+export const chartClock = (t: number) => new Date(t).toISOString().slice(0, 19).replace('T', ' ');
 
 /**
  * One parameter over the run as a hand-written SVG line. Points are reduced to one column per pixel,
@@ -59,8 +60,8 @@ export function svgChart(points: StoredPoint[], o: ChartOptions): string {
     `<rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`,
     `<text x="${pad.left - 4}" y="${pad.top + 8}" text-anchor="end">${escapeXml(fmt(yMax))}</text>`,
     `<text x="${pad.left - 4}" y="${pad.top + plotH}" text-anchor="end">${escapeXml(fmt(yMin))}</text>`,
-    `<text x="${pad.left}" y="${height - 8}">${clock(o.from)} UTC</text>`,
-    `<text x="${pad.left + plotW}" y="${height - 8}" text-anchor="end">${clock(o.to)} UTC</text>`,
+    `<text x="${pad.left}" y="${height - 8}">${chartClock(o.from)} UTC</text>`,
+    `<text x="${pad.left + plotW}" y="${height - 8}" text-anchor="end">${chartClock(o.to)} UTC</text>`,
     limit(o.low, 'low'), limit(o.high, 'high'),
     kept.length ? `<polyline fill="none" stroke="#1f5fa8" stroke-width="1" points="${line}"/>` : `<text x="${pad.left + plotW / 2}" y="${pad.top + plotH / 2}" text-anchor="middle">no numeric data</text>`,
     '</svg>',

@@ -1,12 +1,15 @@
 import type { EquipmentProfile } from './equipment-store.js';
+import { instant, renderMessage, type MessageVars } from '../errors.js';
 import { localDays, localInstant, localParts } from './local-time.js';
 
-export interface RuleViolation { field: string; message: string }
+/** `message` is the English wording (logs, pure tests); the API words `code` + `vars` in the reader's language. */
+export interface RuleViolation { field: string; message: string; code: string; vars: MessageVars }
+
+const violation = (field: string, code: string, vars: MessageVars = {}): RuleViolation => ({ field, code, vars, message: renderMessage('en', 'UTC', { code, vars }) });
 
 const MIN = 60_000;
 const DAY = 86_400_000;
 
-const iso = (t: number) => new Date(t).toISOString();
 const hhmmToMinutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 
 /**
@@ -16,17 +19,17 @@ const hhmmToMinutes = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice
 export function checkBookingRules(p: EquipmentProfile, startsAt: number, endsAt: number, now: number): RuleViolation[] {
   const errors: RuleViolation[] = [];
   const minutes = (endsAt - startsAt) / MIN;
-  if (!p.bookable) errors.push({ field: 'body.equipmentId', message: `equipment "${p.id}" is not bookable` });
-  if (endsAt <= startsAt) return [...errors, { field: 'body.endsAt', message: 'endsAt must be after startsAt' }];
-  if (minutes < p.minBookingMin) errors.push({ field: 'body.endsAt', message: `booking is ${minutes} min; "${p.id}" needs at least ${p.minBookingMin} min` });
-  if (minutes > p.maxBookingMin) errors.push({ field: 'body.endsAt', message: `booking is ${minutes} min; "${p.id}" allows at most ${p.maxBookingMin} min` });
+  if (!p.bookable) errors.push(violation('body.equipmentId', 'not_bookable', { equipment: p.id }));
+  if (endsAt <= startsAt) return [...errors, violation('body.endsAt', 'ends_before_start')];
+  if (minutes < p.minBookingMin) errors.push(violation('body.endsAt', 'booking_too_short', { minutes, equipment: p.id, min: p.minBookingMin }));
+  if (minutes > p.maxBookingMin) errors.push(violation('body.endsAt', 'booking_too_long', { minutes, equipment: p.id, max: p.maxBookingMin }));
   if (startsAt < now + p.leadTimeMin * MIN) {
-    errors.push({ field: 'body.startsAt', message: `bookings of "${p.id}" must start at least ${p.leadTimeMin} min ahead, at ${iso(now + p.leadTimeMin * MIN)} or later` });
+    errors.push(violation('body.startsAt', 'lead_time', { equipment: p.id, minutes: p.leadTimeMin, earliest: instant(now + p.leadTimeMin * MIN) }));
   }
   // Without a horizon a booking in year 9999 holds the slot forever and every free-slot and calendar query meets it.
   const latest = now + p.bookingHorizonDays * DAY;
   if (startsAt > latest) {
-    errors.push({ field: 'body.startsAt', message: `bookings of "${p.id}" may start at most ${p.bookingHorizonDays} days ahead (its booking horizon), at ${iso(latest)} at the latest` });
+    errors.push(violation('body.startsAt', 'booking_horizon', { equipment: p.id, days: p.bookingHorizonDays, latest: instant(latest) }));
   }
   const wh = p.workingHours;
   // Days are the lab's local days (stored blocks from before time zones existed mean UTC).
@@ -34,12 +37,12 @@ export function checkBookingRules(p: EquipmentProfile, startsAt: number, endsAt:
   const start = localParts(startsAt, timeZone);
   // End exactly at midnight still counts as the same day.
   const sameDay = start.dayKey === localParts(endsAt - 1, timeZone).dayKey;
-  if (!p.multiDay && !sameDay) errors.push({ field: 'body.endsAt', message: `"${p.id}" does not allow bookings over several days (${timeZone})` });
+  if (!p.multiDay && !sameDay) errors.push(violation('body.endsAt', 'multi_day', { equipment: p.id, zone: timeZone }));
   if (wh) {
     const from = localInstant(start.dayKey, hhmmToMinutes(wh.from), timeZone);
     const to = localInstant(start.dayKey, hhmmToMinutes(wh.to), timeZone);
     if (!wh.days.includes(start.weekday) || startsAt < from || endsAt > to) {
-      errors.push({ field: 'body.startsAt', message: `"${p.id}" can be booked only ${wh.from}-${wh.to} ${timeZone} on days ${wh.days.join(',')} (0 = Sunday)` });
+      errors.push(violation('body.startsAt', 'working_hours', { equipment: p.id, from: wh.from, to: wh.to, zone: timeZone, days: wh.days.join(',') }));
     }
   }
   return errors;

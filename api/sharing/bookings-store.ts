@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.js';
-import { ApiError } from '../errors.js';
+import { ApiError, instant, terms } from '../errors.js';
 import { audit } from './audit.js';
 import { checkBookingRules } from './booking-rules.js';
 import type { EquipmentProfile } from './equipment-store.js';
@@ -26,7 +26,6 @@ export function measuredMinutes(db: Db, bookingId: string, now: number): number 
   return Math.round(ms / MIN * 100) / 100;
 }
 
-const iso = (t: number) => new Date(t).toISOString();
 
 /**
  * Creates a booking or throws: 400 for rule violations, 403 for a missing qualification, 409 naming
@@ -35,10 +34,10 @@ const iso = (t: number) => new Date(t).toISOString();
  */
 export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: { startsAt: number; endsAt: number; purpose: string }, now: number): BookingRow {
   const violations = checkBookingRules(p, req.startsAt, req.endsAt, now);
-  if (violations.length) throw new ApiError(400, violations.map((v) => `${v.field}: ${v.message}`).join('; '), { issues: violations });
+  if (violations.length) throw new ApiError(400, violations.map((v) => v.message).join('; '), { issues: violations });
   if (p.requiredQualification && !isOperatorStaff(user)) {
     const q = qualificationState(db, user.id, p.requiredQualification, now);
-    if (q !== 'valid') throw new ApiError(403, `equipment "${p.id}" needs qualification "${p.requiredQualification}", which ${user.email} ${q === 'expired' ? 'held but it expired for lack of use' : 'does not hold'}`);
+    if (q !== 'valid') throw new ApiError(403, { code: q === 'expired' ? 'qualification_expired' : 'qualification_missing', vars: { equipment: p.id, qualification: p.requiredQualification, email: user.email } });
   }
   const autoApproved = isOperatorStaff(user) || p.autoApproveAll || p.autoApproveOrgs.includes(user.orgId);
   return db.transaction((): BookingRow => {
@@ -46,7 +45,8 @@ export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: 
     const conflict = db.prepare(`SELECT starts_at, ends_at FROM bookings WHERE equipment_id = ? AND ${BLOCKING}
       AND starts_at < ? AND ends_at > ? ORDER BY starts_at LIMIT 1`).get(p.id, req.endsAt + buffer, req.startsAt - buffer) as { starts_at: number; ends_at: number } | undefined;
     if (conflict) {
-      throw new ApiError(409, `"${p.id}" is already booked ${iso(conflict.starts_at)} - ${iso(conflict.ends_at)}${buffer ? ` (plus ${p.cleaningBufferMin} min cleaning buffer)` : ''}`,
+      // Named in the laboratory's zone, as the calendar shows it (the `conflict` field keeps epoch ms for programs).
+      throw new ApiError(409, { code: buffer ? 'booking_conflict_buffer' : 'booking_conflict', vars: { equipment: p.id, from: instant(conflict.starts_at), to: instant(conflict.ends_at), minutes: p.cleaningBufferMin } },
         { conflict: { equipmentId: p.id, startsAt: conflict.starts_at, endsAt: conflict.ends_at } });
     }
     assertNoMaintenance(db, p.id, req.startsAt, req.endsAt);
@@ -67,7 +67,7 @@ export function assertNoMaintenance(db: Db, equipmentId: string, startsAt: numbe
   const maintenance = db.prepare('SELECT starts_at, ends_at, reason FROM maintenance_windows WHERE equipment_id = ? AND starts_at < ? AND ends_at > ? LIMIT 1')
     .get(equipmentId, endsAt, startsAt) as { starts_at: number; ends_at: number; reason: string } | undefined;
   if (maintenance) {
-    throw new ApiError(409, `"${equipmentId}" is under maintenance ${iso(maintenance.starts_at)} - ${iso(maintenance.ends_at)}: ${maintenance.reason}`,
+    throw new ApiError(409, { code: 'under_maintenance', vars: { equipment: equipmentId, from: instant(maintenance.starts_at), to: instant(maintenance.ends_at), reason: maintenance.reason } },
       { conflict: { equipmentId, startsAt: maintenance.starts_at, endsAt: maintenance.ends_at } });
   }
 }
@@ -76,8 +76,8 @@ export function assertNoMaintenance(db: Db, equipmentId: string, startsAt: numbe
 export function transitionBooking(db: Db, actor: AuthUser | null, id: string, allowed: BookingRow['status'][], change: Partial<BookingRow>, action: string, now: number): BookingRow {
   return db.transaction((): BookingRow => {
     const before = getBooking(db, id);
-    if (!before) throw new ApiError(404, `booking "${id}" not found`);
-    if (!allowed.includes(before.status)) throw new ApiError(409, `booking "${id}" is ${before.status}; ${action} needs it ${allowed.join(' or ')}`);
+    if (!before) throw new ApiError(404, { code: 'booking_not_found', vars: { id } });
+    if (!allowed.includes(before.status)) throw new ApiError(409, { code: 'booking_state', vars: { id, status: terms('booking.status', before.status), allowed: terms('booking.status', ...allowed), action } });
     const after: BookingRow = { ...before, ...change, updated_at: now };
     db.prepare('UPDATE bookings SET status = @status, slot_released = @slot_released, cancel_reason = @cancel_reason, decided_by = @decided_by, updated_at = @updated_at WHERE id = @id').run(after);
     audit(db, actor, now, { action, entity: 'booking', entityId: id, orgId: before.org_id, before, after });

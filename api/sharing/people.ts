@@ -1,3 +1,4 @@
+import type { Language } from '../../common/i18n/index.js';
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
@@ -5,7 +6,8 @@ import type { Db } from '../db/index.js';
 export const Role = z.enum(['admin', 'engineer', 'customer', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
-export interface AuthUser { id: string; email: string; name: string; role: Role; orgId: string }
+/** `language`: the dashboard language the person chose (issue 14); null or absent until they choose. */
+export interface AuthUser { id: string; email: string; name: string; role: Role; orgId: string; language?: Language | null }
 
 /** The platform operator's organisation: its staff see every organisation's data. */
 export const OPERATOR_ORG_ID = 'operator';
@@ -45,24 +47,24 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-interface UserRow { id: string; email: string; name: string; role: Role; org_id: string }
+interface UserRow { id: string; email: string; name: string; role: Role; org_id: string; language: Language | null }
 
-const toAuthUser = (row: UserRow): AuthUser => ({ id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id });
+const toAuthUser = (row: UserRow): AuthUser => ({ id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, language: row.language });
 
 /** The user behind a session token or API key, or null when it is unknown, revoked, expired or disabled. */
 export function userForToken(db: Db, token: string, now: number): AuthUser | null {
   const hash = hashToken(token);
   const row = db.prepare(`
-    SELECT u.id, u.email, u.name, u.role, u.org_id FROM sessions s JOIN users u ON u.id = s.user_id
+    SELECT u.id, u.email, u.name, u.role, u.org_id, u.language FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND u.disabled = 0
     UNION ALL
-    SELECT u.id, u.email, u.name, u.role, u.org_id FROM api_keys k JOIN users u ON u.id = k.user_id
+    SELECT u.id, u.email, u.name, u.role, u.org_id, u.language FROM api_keys k JOIN users u ON u.id = k.user_id
       WHERE k.token_hash = ? AND k.revoked_at IS NULL AND u.disabled = 0`).get(hash, now, hash) as UserRow | undefined;
   return row ? toAuthUser(row) : null;
 }
 
 export function getUser(db: Db, id: string): AuthUser | null {
-  const row = db.prepare('SELECT id, email, name, role, org_id FROM users WHERE id = ?').get(id) as UserRow | undefined;
+  const row = db.prepare('SELECT id, email, name, role, org_id, language FROM users WHERE id = ?').get(id) as UserRow | undefined;
   return row ? toAuthUser(row) : null;
 }
 

@@ -1,13 +1,14 @@
 /**
- * The laboratory's IANA time zone (`PILOTHUB_TIME_ZONE`, default the machine's): the one place that decides in which
- * zone times a person reads, and calendar periods, are expressed (design habit 9). Machine exports stay epoch ms / UTC.
+ * The laboratory's time zone (design habit 9): every time a person reads is shown in it. PILOTHUB_TIME_ZONE is an
+ * IANA name (Asia/Shanghai); unset means the machine's zone. A name Intl does not know stops the start with a clear
+ * error instead of silently showing UTC.
  */
 export function labTimeZone(env: NodeJS.ProcessEnv = process.env): string {
-  const zone = env.PILOTHUB_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const configured = env.PILOTHUB_TIME_ZONE?.trim();
+  if (!configured) return Intl.DateTimeFormat().resolvedOptions().timeZone;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return new Intl.DateTimeFormat('en', { timeZone: configured }).resolvedOptions().timeZone;
   } catch {
-    throw new Error(`PILOTHUB_TIME_ZONE "${zone}" is not an IANA time zone such as Asia/Shanghai or Europe/Berlin`);
+    throw new Error(`PILOTHUB_TIME_ZONE="${configured}" is not an IANA time zone name Node knows (e.g. Asia/Shanghai, Europe/Berlin, UTC)`);
   }
-  return zone;
 }

@@ -27,8 +27,9 @@ export interface TestApi extends RunningApi {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number }): Promise<TestApi> {
-  const running = await startApi({ port: await freePort(), dataDir: tempDir('pilothub-api-'), admin: TEST_ADMIN, ...options });
+export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number; timeZone?: string }): Promise<TestApi> {
+  // The laboratory's zone is fixed (UTC unless a test picks one), so the times in messages are the same on every machine.
+  const running = await startApi({ port: await freePort(), dataDir: tempDir('pilothub-api-'), admin: TEST_ADMIN, ...options, timeZone: options.timeZone ?? 'UTC' });
   teardown(() => running.stop());
   const login = await fetch(`${running.url}/api/v1/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_ADMIN),

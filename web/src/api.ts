@@ -1,3 +1,4 @@
+import { locale, t } from './i18n.js';
 import type { ErrorBody as ErrorBodyT } from './types.js';
 export type FieldIssue = NonNullable<ErrorBodyT['issues']>[number];
 
@@ -24,7 +25,8 @@ export const setUnauthorizedHandler = (handler: () => void) => { onUnauthorized 
 
 function headers(extra: Record<string, string> = {}): Record<string, string> {
   const token = session.token;
-  return { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
+  // The API answers its human messages in the dashboard's language.
+  return { ...(token ? { authorization: `Bearer ${token}` } : {}), 'accept-language': locale.language, ...extra };
 }
 
 async function failure(res: Response): Promise<ApiFailure> {
@@ -46,7 +48,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
-    throw new ApiFailure(0, `the hub cannot be reached (${(err as Error).message})`);
+    throw new ApiFailure(0, t('errors.unreachable', { detail: (err as Error).message }));
   }
   if (!res.ok) {
     const err = await failure(res);
@@ -59,6 +61,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 
 export const get = <T>(path: string) => request<T>('GET', path);
 export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {});
+export const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body);
 
 /** Downloads an authenticated file (PDF/CSV): fetch with the token, then hand the blob to the browser. */
 export async function download(path: string, filename: string): Promise<void> {

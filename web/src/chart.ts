@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import { h } from './dom.js';
+import { fmtTime, locale, t } from './i18n.js';
 
 export interface ChartSeries { id: string; name: string; unit: string; boolean: boolean }
 
@@ -23,13 +24,16 @@ export class TimeChart {
     const width = Math.max(320, this.el.clientWidth || 800);
     this.plot = new uPlot({
       width, height: 180, ms: 1,
+      // Axis ticks fall on the laboratory's hours and days (PILOTHUB_TIME_ZONE), whatever the browser's zone.
+      tzDate: (ts: number) => uPlot.tzDate(new Date(ts), locale.timeZone),
+      fmtDate: dateFormatter,
       title: `${this.series.name}${this.series.unit ? ` (${this.series.unit})` : ''}`,
       cursor: { sync: { key: 'equipment' }, drag: { x: true, y: false } },
       scales: { x: { time: true }, y: this.series.boolean ? { range: [-0.1, 1.1] } : {} },
-      series: [{}, {
+      series: [{ label: t('chart.time'), value: (_u: uPlot, ts: number | null) => (ts === null ? '—' : fmtTime(ts)) }, {
         label: this.series.name, stroke: '#2563eb', width: 1.5, spanGaps: false,
         ...(this.series.boolean ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
-        value: (_u: uPlot, v: number | null) => (v === null ? '—' : this.series.boolean ? (v ? 'true' : 'false') : v.toFixed(2)),
+        value: (_u: uPlot, v: number | null) => (v === null ? '—' : this.series.boolean ? t(v ? 'common.on' : 'common.off') : v.toFixed(2)),
       }],
       axes: [{}, { size: 60 }],
       hooks: {
@@ -57,6 +61,24 @@ export class TimeChart {
   }
 
   destroy(): void { this.plot?.destroy(); }
+}
+
+/**
+ * uPlot's axis templates in the dashboard's language: 24-hour clock (its `{aa}` is always "am"/"pm") and
+ * month and weekday names from Intl.
+ */
+function dateFormatter(template: string): (date: Date) => string {
+  const names = (options: Intl.DateTimeFormatOptions, count: number, at: (i: number) => Date) =>
+    Array.from({ length: count }, (_, i) => new Intl.DateTimeFormat(locale.language, { ...options, timeZone: 'UTC' }).format(at(i)));
+  const month = (i: number) => new Date(Date.UTC(2024, i, 15));
+  const day = (i: number) => new Date(Date.UTC(2024, 0, 7 + i));
+  // Chinese writes dates year first (2026/12/7); English keeps uPlot's month/day.
+  const dated = locale.language === 'zh-CN' ? template.replace('{M}/{D}/{YY}', '{YYYY}/{M}/{D}') : template;
+  const tpl = dated.replace('{h}{aa}', '{HH}:00').replace('{h}', '{HH}').replace('{aa}', '');
+  return uPlot.fmtDate(tpl, {
+    MMMM: names({ month: 'long' }, 12, month), MMM: names({ month: 'short' }, 12, month),
+    WWWW: names({ weekday: 'long' }, 7, day), WWW: names({ weekday: 'short' }, 7, day),
+  });
 }
 
 /** A bucket's minimum and maximum as two points, so the line passes through both extremes. */

@@ -1,3 +1,5 @@
+import { t } from './i18n.js';
+
 /** A tiny hyperscript: enough DOM building for a handful of pages without a framework in the bundle. */
 export type Child = Node | string | number | null | undefined | false | Child[];
 export type Attrs = Record<string, unknown>;
@@ -27,13 +29,10 @@ export function replace(parent: Element, ...children: Child[]): void {
   append(parent, children);
 }
 
-export const fmtTime = (t: number | string | null | undefined) =>
-  t === null || t === undefined ? '—' : new Date(t).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
-
 export function fmtValue(v: unknown, unit = ''): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') return `${Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(2)}${unit ? ` ${unit}` : ''}`;
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'boolean') return t(v ? 'common.yes' : 'common.no');
   return String(v);
 }
 
@@ -41,5 +40,5 @@ export function fmtValue(v: unknown, unit = ''): string {
 export function fmtMinutes(m: number | null | undefined): string {
   if (m === null || m === undefined) return '—';
   const total = Math.round(m);
-  return `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, '0')} min`;
+  return t('common.hoursMinutes', { hours: Math.floor(total / 60), minutes: String(total % 60).padStart(2, '0') });
 }

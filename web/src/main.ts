@@ -1,13 +1,14 @@
-import { ApiFailure, get, post, session, setUnauthorizedHandler } from './api.js';
+import { ApiFailure, get, patch, post, session, setUnauthorizedHandler } from './api.js';
 import { h, replace } from './dom.js';
 import { errorBox } from './form.js';
+import { LANGUAGES, locale, setLanguage, t, term, type Language } from './i18n.js';
 import { boardPage } from './pages/board.js';
 import { calendarPage } from './pages/calendar.js';
 import { equipmentPage } from './pages/equipment.js';
 import { loginPage } from './pages/login.js';
 import { platformPage } from './pages/platform.js';
 import { reportPage, runsPage } from './pages/reports.js';
-import type { AppContext, Me, Page } from './types.js';
+import type { AppContext, LabConfig, Me, Page } from './types.js';
 
 type Route = (params: string[], ctx: AppContext) => Page | Promise<Page>;
 
@@ -40,10 +41,23 @@ function renderHeader(): void {
   const link = (path: string, label: string) => h('a', { href: `#${path}`, class: location.hash.startsWith(`#${path}`) ? 'active' : null }, label);
   replace(top,
     h('a', { class: 'brand', href: '#/board' }, 'pilothub'),
-    me && h('nav', null, link('/board', 'Equipment'), link('/calendar', 'Bookings'), link('/runs', 'Runs & reports'), me.orgId === 'operator' && link('/platform', 'Platform')),
-    me && h('span', { class: 'who' }, `${me.name} · ${me.role} · ${me.orgId}`,
-      h('button', { class: 'link', id: 'logout', onclick: logout }, 'Log out')),
+    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), me.orgId === 'operator' && link('/platform', t('nav.platform'))),
+    h('span', { class: 'who' }, me && `${me.name} · ${term('role', me.role)} · ${me.orgId}`, languageSwitch(),
+      me && h('button', { class: 'link', id: 'logout', onclick: logout }, t('nav.logout'))),
   );
+}
+
+/** Each language named in itself, so a reader finds theirs whatever is shown now. */
+function languageSwitch(): HTMLElement {
+  return h('select', { name: 'language', id: 'language', 'aria-label': t('nav.language'), onchange: (ev: Event) => void changeLanguage((ev.target as HTMLSelectElement).value as Language) },
+    LANGUAGES.map((l) => h('option', { value: l, selected: l === locale.language, lang: l }, t(`language.${l}`))));
+}
+
+/** Switches at once and remembers the choice with the user's profile (a failed save keeps the switch for this visit). */
+async function changeLanguage(language: Language): Promise<void> {
+  setLanguage(language);
+  if (ctx.me) ctx.me = await patch<Me>('/api/v1/me', { language }).catch(() => ctx.me);
+  await route();
 }
 
 async function logout(): Promise<void> {
@@ -58,15 +72,23 @@ async function route(): Promise<void> {
   current?.dispose?.();
   current = null;
   const main = document.getElementById('page')!;
-  if (!ctx.me && path !== '/login') ctx.me = await loadMe();
+  if (!ctx.me && path !== '/login') {
+    ctx.me = await loadMe();
+    if (ctx.me?.language) setLanguage(ctx.me.language);
+  }
   if (!ctx.me && path !== '/login') return ctx.navigate('/login');
   renderHeader();
   if (path === '/login' && ctx.me) return ctx.navigate('/board');
   if (path === '/login') {
-    current = loginPage(ctx, async (me) => { ctx.me = me; ctx.navigate('/board'); });
+    current = loginPage(ctx, async (me) => {
+      ctx.me = me;
+      if (me.language) setLanguage(me.language);
+      else await patch<Me>('/api/v1/me', { language: locale.language }).then((saved) => { ctx.me = saved; }, () => undefined);
+      ctx.navigate('/board');
+    });
   } else {
     const match = routes.map(([re, page]) => [re.exec(path), page] as const).find(([m]) => m);
-    if (!match) current = { el: errorBox(new Error(`no page ${path}`)) };
+    if (!match) current = { el: errorBox(new Error(t('errors.noPage', { path }))) };
     else {
       try {
         current = await match[1](match[0]!.slice(1).filter((s): s is string => s !== undefined).map(decodeURIComponent), ctx);
@@ -85,4 +107,13 @@ setUnauthorizedHandler(() => {
   if (location.hash !== '#/login') ctx.navigate('/login');
 });
 window.addEventListener('hashchange', () => void route());
-void route();
+
+/** The laboratory's time zone before the first page, so every time shown is in it. */
+async function start(): Promise<void> {
+  setLanguage(locale.language);
+  try {
+    locale.timeZone = (await get<LabConfig>('/api/v1/config')).timeZone;
+  } catch { /* an older hub without /config: the browser's zone */ }
+  await route();
+}
+void start();

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { t } from './i18n.js';
 import type { Session, User } from '../../api/routes/auth/schemas.js';
 import type { EquipmentDetail as EquipmentDetailSchema, EquipmentSummary } from '../../api/routes/equipment/schemas.js';
 import type { History } from '../../api/routes/history/schemas.js';
@@ -10,6 +11,7 @@ import type { Run as RunSchema, RunList as RunListSchema } from '../../api/route
 import type { ProvenanceList, ServiceReport } from '../../api/service-report/model.js';
 import type { EquipmentStatus, LiveValues } from '../../api/routes/status/schemas.js';
 import type { ErrorBody as ErrorBodySchema } from '../../api/plugins/errors.js';
+import type { LabConfig as LabConfigSchema } from '../../api/routes/me/schemas.js';
 
 // Types come from the API's zod schemas (type-only imports: esbuild drops them, zod stays out of the bundle).
 export type Equipment = z.infer<typeof EquipmentSummary>;
@@ -35,6 +37,7 @@ export type ServiceRunList = z.infer<typeof ProvenanceList>;
 
 
 export type Me = z.infer<typeof User>;
+export type LabConfig = z.infer<typeof LabConfigSchema>;
 
 export interface AppContext {
   me: Me | null;
@@ -60,8 +63,8 @@ export function calendarSlots(list: BookingList, orgNames: Map<string, string>):
   return [
     ...list.items.filter(holdsSlot).map((b) => ({
       startsAt: b.startsAt, endsAt: b.endsAt, status: b.status, bookingId: b.id,
-      label: `${orgNames.get(b.orgId) ?? b.orgId}${b.purpose ? `: ${b.purpose}` : ''}`,
+      label: b.purpose ? t('calendar.slotLabel', { org: orgNames.get(b.orgId) ?? b.orgId, purpose: b.purpose }) : orgNames.get(b.orgId) ?? b.orgId,
     })),
-    ...list.busy.map((b) => ({ startsAt: b.startsAt, endsAt: b.endsAt, status: 'busy', bookingId: null, label: 'busy' })),
+    ...list.busy.map((b) => ({ startsAt: b.startsAt, endsAt: b.endsAt, status: 'busy', bookingId: null, label: t('booking.status.busy') })),
   ];
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Language } from '../../../common/i18n/index.js';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { ErrorBody } from '../../plugins/errors.js';
@@ -36,20 +37,20 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
       reply.header('retry-after', String(Math.ceil(wait / 1000)));
-      throw new ApiError(429, `too many failed sign-ins from your address ${request.ip}: ${LOGIN_FAILURES_PER_ADDRESS} within ${LOGIN_FAILURE_WINDOW_MS / 60_000} min, whatever the account; try again in ${minutes} min (after ${new Date(app.now() + wait).toISOString()})`);
+      throw new ApiError(429, { code: 'login_blocked', vars: { ip: request.ip, failures: LOGIN_FAILURES_PER_ADDRESS, window: LOGIN_FAILURE_WINDOW_MS / 60_000, minutes, after: new Date(app.now() + wait).toISOString() } });
     }
-    const row = app.db.prepare('SELECT id, email, name, role, org_id, password_hash, disabled FROM users WHERE email = ?').get(request.body.email) as
-      { id: string; email: string; name: string; role: 'admin'; org_id: string; password_hash: string | null; disabled: number } | undefined;
+    const row = app.db.prepare('SELECT id, email, name, role, org_id, language, password_hash, disabled FROM users WHERE email = ?').get(request.body.email) as
+      { id: string; email: string; name: string; role: 'admin'; org_id: string; language: Language | null; password_hash: string | null; disabled: number } | undefined;
     // The same answer, after the same work, for unknown email and wrong password: logins cannot probe for accounts.
     const ok = await verifyPassword(request.body.password, row?.password_hash ?? (await dummyHash()));
     if (!row || !ok || row.disabled) {
       failedLogins.recordFailure(request.ip, app.now());
-      throw new ApiError(401, 'email or password is wrong, or the account is disabled');
+      throw new ApiError(401, { code: 'login_failed' });
     }
     const token = newSecret('phs');
     const now = app.now();
     const session = { id: newId('ses'), user_id: row.id, token_hash: hashToken(token), created_at: now, expires_at: now + SESSION_MS };
-    const user = { id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id };
+    const user = { id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, language: row.language };
     app.db.transaction(() => {
       app.db.prepare('INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (@id, @user_id, @token_hash, @created_at, @expires_at)').run(session);
       audit(app.db, user, now, { action: 'session.create', entity: 'session', entityId: session.id, orgId: row.org_id, after: { userId: row.id, expiresAt: session.expires_at } });
@@ -65,7 +66,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = app.now();
     app.db.transaction(() => {
       const session = app.db.prepare('SELECT id FROM sessions WHERE token_hash = ? AND revoked_at IS NULL').pluck().get(hashToken(token)) as string | undefined;
-      if (!session) throw new ApiError(400, 'this request carries an API key, not a session token; revoke keys with DELETE /api/v1/api-keys/{id}');
+      if (!session) throw new ApiError(400, { code: 'logout_api_key' });
       app.db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ?').run(now, session);
       audit(app.db, user, now, { action: 'session.revoke', entity: 'session', entityId: session, orgId: user.orgId, after: { revokedAt: now } });
     })();
@@ -107,7 +108,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = app.now();
     return app.db.transaction(() => {
       const before = app.db.prepare('SELECT id, user_id, name, created_at, revoked_at FROM api_keys WHERE id = ?').get(request.params.id) as KeyRow | undefined;
-      if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw new ApiError(404, `API key "${request.params.id}" not found`);
+      if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw new ApiError(404, { code: 'api_key_not_found', vars: { id: request.params.id } });
       const after = { ...before, revoked_at: before.revoked_at ?? now };
       app.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(after.revoked_at, before.id);
       audit(app.db, user, now, { action: 'api_key.revoke', entity: 'api_key', entityId: before.id, orgId: getUser(app.db, before.user_id)?.orgId, before: toKey(before), after: toKey(after) });

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../../../common/i18n/index.js';
 import { Role } from '../../sharing/people.js';
+
+export const LanguageCode = z.enum(LANGUAGES).describe('en or zh-CN');
 
 export const User = z.object({
   id: z.string(), email: z.string(), name: z.string(), role: Role, orgId: z.string(),
+  language: LanguageCode.nullable().optional().describe('dashboard language the person chose; null until they choose (the browser\'s applies)'),
 }).meta({ id: 'User' });
 
 export const LoginBody = z.strictObject({ email: z.string().min(1).max(320), password: z.string().min(1).max(1000) });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ApiError, notFound } from '../../errors.js';
+import { ApiError, notFound, instant } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { freeIntervals, workingIntervals } from '../../sharing/booking-rules.js';
 import { assertNoMaintenance, BLOCKING, createBooking, getBooking, measuredMinutes, sweepNoShows, transitionBooking, type BookingRow } from '../../sharing/bookings-store.js';
@@ -23,7 +23,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   const visible = (user: AuthUser, id: string) => {
     sweepNoShows(app.db, app.now());
     const row = getBooking(app.db, id);
-    if (!row || !canSeeOrg(user, row.org_id)) throw notFound(`booking "${id}" not found`);
+    if (!row || !canSeeOrg(user, row.org_id)) throw notFound({ code: 'booking_not_found', vars: { id } });
     return row;
   };
 
@@ -33,7 +33,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const user = currentUser(request);
     const p = getEquipment(app.db, request.body.equipmentId);
-    if (!p) throw new ApiError(404, `equipment "${request.body.equipmentId}" is not known`);
+    if (!p) throw new ApiError(404, { code: 'equipment_unknown', vars: { id: request.body.equipmentId } });
     const row = createBooking(app.db, user, p, { startsAt: Date.parse(request.body.startsAt), endsAt: Date.parse(request.body.endsAt), purpose: request.body.purpose }, app.now());
     return reply.status(201).send(toBooking(row));
   });
@@ -91,7 +91,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
     const row = visible(user, request.params.id);
     // A cancelled booking is not billed: letting customers cancel one under way would wipe out its measured use.
     if (!isOperatorStaff(user) && row.starts_at <= app.now()) {
-      throw new ApiError(409, `booking "${row.id}" started at ${new Date(row.starts_at).toISOString()}; once it has started only operator staff can cancel it`);
+      throw new ApiError(409, { code: 'booking_started', vars: { id: row.id, at: instant(row.starts_at) } });
     }
     return toBooking(transitionBooking(app.db, user, request.params.id, ['requested', 'approved'], { status: 'cancelled', cancel_reason: request.body.reason }, 'booking.cancel', app.now()));
   });
@@ -105,7 +105,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
     return {
       items: q.equipment.map((id, i) => {
         const p = getEquipment(app.db, id);
-        if (!p) throw new ApiError(404, `equipment "${id}" is not known`, { field: `querystring.equipment.${i}` });
+        if (!p) throw new ApiError(404, { code: 'equipment_unknown', vars: { id } }, { field: `querystring.equipment.${i}` });
         const buffer = p.cleaningBufferMin * MIN;
         const bookings = app.db.prepare(`SELECT starts_at AS f, ends_at AS t FROM bookings WHERE equipment_id = ? AND ${BLOCKING} AND starts_at < ? AND ends_at > ?`)
           .all(id, to + buffer, from - buffer) as { f: number; t: number }[];

@@ -32,7 +32,7 @@ export const BookingQuery = z.strictObject({
     .describe(`the first this many bookings, and as many busy slots, by start (default and most ${LIST_MAX_LIMIT})`),
 }).superRefine(windowWithin(LIST_MAX_DAYS));
 
-export const ReasonBody = z.strictObject({ reason: z.string().min(1, 'a reason is required').max(1000) });
+export const ReasonBody = z.strictObject({ reason: z.string().min(1).max(1000) });
 
 export const FreeSlotQuery = z.strictObject({
   equipment: distinctList(Identifier, 'equipment ids', FREE_SLOTS_MAX_EQUIPMENT).describe(`comma-separated distinct equipment ids, at most ${FREE_SLOTS_MAX_EQUIPMENT}`),

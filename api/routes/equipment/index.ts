@@ -45,7 +45,7 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onClose', async () => unsubscribe());
   const found = (id: string) => {
     const p = getEquipment(app.db, id);
-    if (!p) throw notFound(`equipment "${id}" is not known: no gateway has announced it`);
+    if (!p) throw notFound({ code: 'equipment_not_announced_any', vars: { id } });
     return p;
   };
 
@@ -70,14 +70,14 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     const before = found(request.params.id);
     const patch = request.body;
     if (patch.requiredQualification && !app.db.prepare('SELECT 1 FROM qualifications WHERE id = ?').get(patch.requiredQualification)) {
-      throw new ApiError(400, `qualification "${patch.requiredQualification}" does not exist; create it with POST /api/v1/qualifications`, { field: 'body.requiredQualification' });
+      throw new ApiError(400, { code: 'qualification_unknown', vars: { id: patch.requiredQualification } }, { field: 'body.requiredQualification' });
     }
     for (const [i, org] of (patch.autoApproveOrgs ?? []).entries()) {
-      if (!app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw new ApiError(400, `organisation "${org}" does not exist`, { field: `body.autoApproveOrgs.${i}` });
+      if (!app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw new ApiError(400, { code: 'org_unknown', vars: { id: org } }, { field: `body.autoApproveOrgs.${i}` });
     }
     const minB = patch.minBookingMin ?? before.minBookingMin;
     const maxB = patch.maxBookingMin ?? before.maxBookingMin;
-    if (minB > maxB) throw new ApiError(400, `minBookingMin (${minB}) exceeds maxBookingMin (${maxB})`, { field: 'body.minBookingMin' });
+    if (minB > maxB) throw new ApiError(400, { code: 'min_exceeds_max', vars: { min: minB, max: maxB } }, { field: 'body.minBookingMin' });
     const now = app.now();
     const after = app.db.transaction(() => {
       updateEquipment(app.db, before.id, patch, now);
@@ -103,7 +103,7 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     const p = found(request.params.id);
     const startsAt = Date.parse(request.body.startsAt);
     const endsAt = Date.parse(request.body.endsAt);
-    if (endsAt <= startsAt) throw new ApiError(400, 'endsAt must be after startsAt', { field: 'body.endsAt' });
+    if (endsAt <= startsAt) throw new ApiError(400, { code: 'ends_before_start' }, { field: 'body.endsAt' });
     const row = { id: newId('mnt'), equipmentId: p.id, startsAt, endsAt, reason: request.body.reason };
     const now = app.now();
     const affectedBookings = app.db.transaction(() => {
@@ -125,7 +125,7 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = app.now();
     app.db.transaction(() => {
       const before = app.db.prepare('SELECT * FROM maintenance_windows WHERE id = ?').get(request.params.id);
-      if (!before) throw notFound(`maintenance window "${request.params.id}" not found`);
+      if (!before) throw notFound({ code: 'maintenance_not_found', vars: { id: request.params.id } });
       app.db.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(request.params.id);
       audit(app.db, currentUser(request), now, { action: 'maintenance.delete', entity: 'maintenance', entityId: request.params.id, before });
     }).immediate();

@@ -1,7 +1,8 @@
+import { spreadsheetCsv } from '../../../common/runtime/spreadsheet-csv.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredPoint } from '../../../common/influx/layout.js';
 import { queryAggregate, queryPlotPoints, queryQualityCounts, queryRawSeries, type AggregateFunction, type AggregateRow, type PlotBucket, type QualityCount } from '../../../common/influx/history-queries.js';
-import { badRequest, notFound } from '../../errors.js';
+import { badRequest, notFound, instant } from '../../errors.js';
 import { HISTORY_MAX_BUCKETS } from '../bounds.js';
 import { ErrorBody } from '../../plugins/errors.js';
 import { dataWindows } from '../../reports/access.js';
@@ -26,13 +27,13 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     const { id } = request.params;
     const q = request.query;
     const entry = app.registry.get(id);
-    if (!entry) throw notFound(`equipment "${id}" is not known: no gateway has announced it`);
+    if (!entry) throw notFound({ code: 'equipment_not_announced_any', vars: { id } });
     const units = new Map(entry.birth.parameters.map((p) => [p.id, p.unit]));
     const unknown = q.parameter.filter((p) => !units.has(p));
-    if (unknown.length) throw notFound(`equipment "${id}" has no parameter ${unknown.map((p) => `"${p}"`).join(', ')}; it has ${[...units.keys()].join(', ')}`);
+    if (unknown.length) throw notFound({ code: 'parameter_unknown', vars: { id, unknown: unknown.map((p) => `"${p}"`).join(', '), known: [...units.keys()].join(', ') } });
     const to = q.to ? Date.parse(q.to) : app.now();
     const from = q.from ? Date.parse(q.from) : to - HOUR_MS;
-    if (from > to) throw badRequest(`from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`, 'querystring.from');
+    if (from > to) throw badRequest({ code: 'from_after_to', vars: { from: instant(from), to: instant(to) } }, 'querystring.from');
     // The request's "to" is inclusive (a client asks for what it plots); the ranges read are half-open like the
     // run windows that clip them, so touching runs of two customers never both serve the reading at their hand-over.
     const ranges = clipToWindows(from, to + 1, dataWindows(app, request, id));
@@ -41,8 +42,8 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     let body: History;
 
     if (q.mode === 'aggregate') {
-      if (q.interval === undefined) throw badRequest('mode=aggregate needs an interval such as 1m', 'querystring.interval');
-      if ((to - from) / q.interval > HISTORY_MAX_BUCKETS) throw badRequest(`interval ${q.interval} ms gives more than ${HISTORY_MAX_BUCKETS} buckets over the range; choose a longer one`, 'querystring.interval');
+      if (q.interval === undefined) throw badRequest({ code: 'interval_required' }, 'querystring.interval');
+      if ((to - from) / q.interval > HISTORY_MAX_BUCKETS) throw badRequest({ code: 'interval_too_short', vars: { interval: q.interval, max: HISTORY_MAX_BUCKETS } }, 'querystring.interval');
       // Merging buckets split by tenancy windows needs each part's count to weight the means.
       const functions = ranges.length > 1 && !q.functions.includes('count') ? [...q.functions, 'count' as const] : q.functions;
       const [parts, qualities] = await Promise.all([
@@ -90,7 +91,7 @@ export const historyRoutes: FastifyPluginAsyncZod = async (app) => {
 
     if (q.format === 'csv' || (q.format === undefined && wantsCsv(request.headers.accept))) {
       // fastify sends a string with a non-JSON content type as it is, past the JSON response serializer.
-      const csv: unknown = historyToCsv(body);
+      const csv: unknown = spreadsheetCsv(historyToCsv(body));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${id}-history.csv"`).send(csv as History);
     }
     return body;

@@ -20,8 +20,8 @@ export const icalRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const user = currentUser(request);
     const { kind, equipmentId } = request.body;
-    if (kind === 'equipment' && !equipmentId) throw new ApiError(400, 'kind "equipment" needs equipmentId', { field: 'body.equipmentId' });
-    if (kind === 'equipment' && !getEquipment(app.db, equipmentId as string)) throw new ApiError(404, `equipment "${equipmentId}" is not known`);
+    if (kind === 'equipment' && !equipmentId) throw new ApiError(400, { code: 'ical_needs_equipment' }, { field: 'body.equipmentId' });
+    if (kind === 'equipment' && !getEquipment(app.db, equipmentId as string)) throw new ApiError(404, { code: 'equipment_unknown', vars: { id: equipmentId as string } });
     const token = newSecret('ical');
     const now = app.now();
     const row: TokenRow = { id: newId('cal'), user_id: user.id, kind, subject_id: kind === 'user' ? user.id : equipmentId as string, created_at: now, revoked_at: null };
@@ -41,7 +41,7 @@ export const icalRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = app.now();
     return app.db.transaction(() => {
       const before = app.db.prepare('SELECT * FROM ical_tokens WHERE id = ?').get(request.params.id) as TokenRow | undefined;
-      if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw notFound(`calendar token "${request.params.id}" not found`);
+      if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw notFound({ code: 'ical_token_not_found', vars: { id: request.params.id } });
       const after = { ...before, revoked_at: before.revoked_at ?? now };
       app.db.prepare('UPDATE ical_tokens SET revoked_at = ? WHERE id = ?').run(after.revoked_at, before.id);
       audit(app.db, user, now, { action: 'ical_token.revoke', entity: 'ical_token', entityId: before.id, orgId: getUser(app.db, before.user_id)?.orgId, before: toToken(before), after: toToken(after) });
@@ -57,7 +57,7 @@ export const icalRoutes: FastifyPluginAsyncZod = async (app) => {
     const row = app.db.prepare('SELECT * FROM ical_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(hashToken(token)) as TokenRow | undefined;
     const owner = row ? getUser(app.db, row.user_id) : null;
     const disabled = row ? app.db.prepare('SELECT disabled FROM users WHERE id = ?').pluck().get(row.user_id) === 1 : true;
-    if (!row || !owner || disabled) throw notFound('no calendar feed at this URL');
+    if (!row || !owner || disabled) throw notFound({ code: 'ical_feed_not_found' });
     const bookings = (row.kind === 'equipment'
       ? app.db.prepare(`SELECT * FROM bookings WHERE equipment_id = ? AND ${BLOCKING} ORDER BY starts_at`).all(row.subject_id)
       : app.db.prepare(`SELECT * FROM bookings WHERE user_id = ? AND status IN ('requested', 'approved', 'no_show', 'completed') ORDER BY starts_at`).all(row.subject_id)) as BookingRow[];

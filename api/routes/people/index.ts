@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Language } from '../../../common/i18n/index.js';
 import type { Db } from '../../db/index.js';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
@@ -6,11 +7,11 @@ import { audit } from '../../sharing/audit.js';
 import { hashPassword, isOperatorStaff, newId, OPERATOR_ORG_ID, type AuthUser, type Role } from '../../sharing/people.js';
 import { canSeeOrg } from '../../sharing/tenancy.js';
 import { errors, IdParams, Ok, withConflict } from '../common.js';
-import { Org, OrgBody, OrgList, UserBody, UserDetail, UserList, UserPatch } from './schemas.js';
+import { Org, OrgBody, OrgList, OrgPatch, UserBody, UserDetail, UserList, UserPatch } from './schemas.js';
 
-interface OrgRow { id: string; name: string; kind: 'operator' | 'customer'; created_at: number }
+interface OrgRow { id: string; name: string; kind: 'operator' | 'customer'; report_language: Language | null; created_at: number }
 interface UserRow { id: string; email: string; name: string; role: Role; org_id: string; disabled: number; created_at: number }
-const toOrg = (r: OrgRow) => ({ id: r.id, name: r.name, kind: r.kind, createdAt: r.created_at });
+const toOrg = (r: OrgRow) => ({ id: r.id, name: r.name, kind: r.kind, reportLanguage: r.report_language, createdAt: r.created_at });
 const toUser = (r: UserRow) => ({ id: r.id, email: r.email, name: r.name, role: r.role, orgId: r.org_id, disabled: r.disabled === 1, createdAt: r.created_at });
 
 const getUserRow = (db: Db, id: string) => db.prepare('SELECT id, email, name, role, org_id, disabled, created_at FROM users WHERE id = ?').get(id) as UserRow | undefined;
@@ -18,13 +19,13 @@ const getUserRow = (db: Db, id: string) => db.prepare('SELECT id, email, name, r
 /** Staff roles belong to the operator, customers to a customer organisation; viewers to either. */
 function checkRoleFits(role: Role, orgId: string, field: string): void {
   const staff = role === 'admin' || role === 'engineer';
-  if (staff && orgId !== OPERATOR_ORG_ID) throw new ApiError(400, `role ${role} is for operator staff; organisation "${orgId}" is a customer`, { field });
-  if (role === 'customer' && orgId === OPERATOR_ORG_ID) throw new ApiError(400, 'role customer is for members of a customer organisation, not the operator', { field });
+  if (staff && orgId !== OPERATOR_ORG_ID) throw new ApiError(400, { code: 'role_staff_only', vars: { role, org: orgId } }, { field });
+  if (role === 'customer' && orgId === OPERATOR_ORG_ID) throw new ApiError(400, { code: 'role_customer_only' }, { field });
 }
 
 function visibleUser(db: Db, viewer: AuthUser, id: string): UserRow {
   const row = getUserRow(db, id);
-  if (!row || !canSeeOrg(viewer, row.org_id)) throw new ApiError(404, `user "${id}" not found`);
+  if (!row || !canSeeOrg(viewer, row.org_id)) throw new ApiError(404, { code: 'user_not_found', vars: { id } });
   return row;
 }
 
@@ -39,19 +40,33 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/api/v1/orgs/:id', { schema: { tags: ['people'], summary: 'One organisation', params: IdParams, response: { 200: Org, ...errors } } }, async (request) => {
     const row = app.db.prepare('SELECT * FROM orgs WHERE id = ?').get(request.params.id) as OrgRow | undefined;
-    if (!row || !canSeeOrg(currentUser(request), row.id)) throw new ApiError(404, `organisation "${request.params.id}" not found`);
+    if (!row || !canSeeOrg(currentUser(request), row.id)) throw new ApiError(404, { code: 'org_not_found', vars: { id: request.params.id } });
     return toOrg(row);
   });
 
   app.post('/api/v1/orgs', { preHandler: admin, schema: { tags: ['people'], summary: 'Create a customer organisation', body: OrgBody, response: { 201: Org, ...withConflict } } }, async (request, reply) => {
     const now = app.now();
-    const row: OrgRow = { id: request.body.id, name: request.body.name, kind: 'customer', created_at: now };
+    const row: OrgRow = { id: request.body.id, name: request.body.name, kind: 'customer', report_language: request.body.reportLanguage, created_at: now };
     app.db.transaction(() => {
-      if (app.db.prepare('SELECT 1 FROM orgs WHERE id = ? OR name = ?').get(row.id, row.name)) throw new ApiError(409, `an organisation with id "${row.id}" or name "${row.name}" exists`);
-      app.db.prepare('INSERT INTO orgs (id, name, kind, created_at) VALUES (@id, @name, @kind, @created_at)').run(row);
+      if (app.db.prepare('SELECT 1 FROM orgs WHERE id = ? OR name = ?').get(row.id, row.name)) throw new ApiError(409, { code: 'org_exists', vars: { id: row.id, name: row.name } });
+      app.db.prepare('INSERT INTO orgs (id, name, kind, report_language, created_at) VALUES (@id, @name, @kind, @report_language, @created_at)').run(row);
       audit(app.db, currentUser(request), now, { action: 'org.create', entity: 'org', entityId: row.id, orgId: row.id, after: row });
     }).immediate();
     return reply.status(201).send(toOrg(row));
+  });
+
+  app.patch('/api/v1/orgs/:id', { preHandler: admin, schema: { tags: ['people'], summary: 'Rename an organisation or set its report language', params: IdParams, body: OrgPatch, response: { 200: Org, ...withConflict } } }, async (request) => {
+    const now = app.now();
+    return app.db.transaction(() => {
+      const before = app.db.prepare('SELECT * FROM orgs WHERE id = ?').get(request.params.id) as OrgRow | undefined;
+      if (!before) throw new ApiError(404, { code: 'org_not_found', vars: { id: request.params.id } });
+      const b = request.body;
+      const after: OrgRow = { ...before, name: b.name ?? before.name, report_language: b.reportLanguage === undefined ? before.report_language : b.reportLanguage };
+      if (after.name !== before.name && app.db.prepare('SELECT 1 FROM orgs WHERE name = ? AND id <> ?').get(after.name, after.id)) throw new ApiError(409, { code: 'org_name_exists', vars: { name: after.name } });
+      app.db.prepare('UPDATE orgs SET name = @name, report_language = @report_language WHERE id = @id').run(after);
+      audit(app.db, currentUser(request), now, { action: 'org.update', entity: 'org', entityId: after.id, orgId: after.id, before, after });
+      return toOrg(after);
+    }).immediate();
   });
 
   app.get('/api/v1/users', { schema: { tags: ['people'], summary: 'Users (customers see their organisation\'s)', response: { 200: UserList, ...errors } } }, async (request) => {
@@ -66,13 +81,13 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/v1/users', { preHandler: admin, schema: { tags: ['people'], summary: 'Create a user', body: UserBody, response: { 201: UserDetail, ...withConflict } } }, async (request, reply) => {
     const body = request.body;
-    if (!app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(body.orgId)) throw new ApiError(400, `organisation "${body.orgId}" does not exist`, { field: 'body.orgId' });
+    if (!app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(body.orgId)) throw new ApiError(400, { code: 'org_unknown', vars: { id: body.orgId } }, { field: 'body.orgId' });
     checkRoleFits(body.role, body.orgId, 'body.role');
     const hash = await hashPassword(body.password);
     const now = app.now();
     const row: UserRow = { id: newId('usr'), email: body.email, name: body.name, role: body.role, org_id: body.orgId, disabled: 0, created_at: now };
     app.db.transaction(() => {
-      if (app.db.prepare('SELECT 1 FROM users WHERE email = ?').get(body.email)) throw new ApiError(409, `a user with email ${body.email} exists`);
+      if (app.db.prepare('SELECT 1 FROM users WHERE email = ?').get(body.email)) throw new ApiError(409, { code: 'user_exists', vars: { email: body.email } });
       app.db.prepare('INSERT INTO users (id, email, name, role, org_id, password_hash, disabled, created_at) VALUES (@id, @email, @name, @role, @org_id, @hash, 0, @created_at)').run({ ...row, hash });
       audit(app.db, currentUser(request), now, { action: 'user.create', entity: 'user', entityId: row.id, orgId: row.org_id, after: toUser(row) });
     }).immediate();

@@ -17,7 +17,7 @@ export const qualificationRoutes: FastifyPluginAsyncZod = async (app) => {
   };
   const visibleUserOrg = (viewerId: Parameters<typeof canSeeOrg>[0], id: string) => {
     const org = app.db.prepare('SELECT org_id FROM users WHERE id = ?').pluck().get(id) as string | undefined;
-    if (!org || !canSeeOrg(viewerId, org)) throw notFound(`user "${id}" not found`);
+    if (!org || !canSeeOrg(viewerId, org)) throw notFound({ code: 'user_not_found', vars: { id } });
     return org;
   };
 
@@ -28,7 +28,7 @@ export const qualificationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/qualifications', { preHandler: app.requireRole('admin'), schema: { tags: ['qualifications'], summary: 'Define a qualification (admin)', body: QualificationBody, response: { 201: Qualification, ...withConflict } } }, async (request, reply) => {
     const q = request.body;
     app.db.transaction(() => {
-      if (app.db.prepare('SELECT 1 FROM qualifications WHERE id = ?').get(q.id)) throw new ApiError(409, `qualification "${q.id}" exists`);
+      if (app.db.prepare('SELECT 1 FROM qualifications WHERE id = ?').get(q.id)) throw new ApiError(409, { code: 'qualification_exists', vars: { id: q.id } });
       app.db.prepare('INSERT INTO qualifications (id, name, expires_after_days) VALUES (?, ?, ?)').run(q.id, q.name, q.expiresAfterDays);
       audit(app.db, currentUser(request), app.now(), { action: 'qualification.create', entity: 'qualification', entityId: q.id, after: q });
     }).immediate();
@@ -47,7 +47,7 @@ export const qualificationRoutes: FastifyPluginAsyncZod = async (app) => {
     const { id, qualificationId } = request.params;
     const org = visibleUserOrg(user, id);
     const days = app.db.prepare('SELECT expires_after_days FROM qualifications WHERE id = ?').pluck().get(qualificationId) as number | undefined;
-    if (days === undefined) throw notFound(`qualification "${qualificationId}" not found`);
+    if (days === undefined) throw notFound({ code: 'qualification_not_found', vars: { id: qualificationId } });
     const now = app.now();
     return app.db.transaction(() => {
       const before = app.db.prepare('SELECT * FROM user_qualifications WHERE user_id = ? AND qualification_id = ?').get(id, qualificationId);
@@ -65,7 +65,7 @@ export const qualificationRoutes: FastifyPluginAsyncZod = async (app) => {
     const org = visibleUserOrg(user, id);
     app.db.transaction(() => {
       const before = app.db.prepare('SELECT * FROM user_qualifications WHERE user_id = ? AND qualification_id = ?').get(id, qualificationId);
-      if (!before) throw notFound(`user "${id}" does not hold qualification "${qualificationId}"`);
+      if (!before) throw notFound({ code: 'qualification_not_held', vars: { user: id, id: qualificationId } });
       app.db.prepare('DELETE FROM user_qualifications WHERE user_id = ? AND qualification_id = ?').run(id, qualificationId);
       audit(app.db, user, app.now(), { action: 'qualification.withdraw', entity: 'user_qualification', entityId: `${id}/${qualificationId}`, orgId: org, before });
     }).immediate();

@@ -32,7 +32,7 @@ const withLinks = (s: Summary) => {
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
   const ctx: ReportsContext = {
-    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), parameters: new ParameterPool(), now: app.now, log: app.log,
+    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), parameters: new ParameterPool(), now: app.now, log: app.log, timeZone: app.timeZone,
     platform: { name: process.env.PILOTHUB_LAB_NAME ?? 'pilothub pilot platform', location: process.env.PILOTHUB_LAB_LOCATION ?? '' },
   };
   app.addHook('onClose', () => Promise.all([ctx.printer.close(), ctx.parameters.close()]));
@@ -41,7 +41,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   /** Another organisation's report answers 404, as if it did not exist (issue 6 tenancy). */
   const visible = (user: AuthUser, id: string) => {
     const s = getReportSummary(app.db, id);
-    if (!s || !canSeeOrg(user, s.orgId)) throw notFound(`report "${id}" not found`);
+    if (!s || !canSeeOrg(user, s.orgId)) throw notFound({ code: 'report_not_found', vars: { id } });
     return s;
   };
 
@@ -50,7 +50,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['reports'], summary: 'Issue the verification report of a closed run (staff)', body: IssueReportBody, response: { 201: ReportSummary, ...withConflict } },
   }, async (request, reply) => {
     const b = request.body;
-    const summary = await issueReport(ctx, currentUser(request), { runId: b.runId, method: b.method, recipe: b.recipe, parameters: b.parameters });
+    const summary = await issueReport(ctx, currentUser(request), { runId: b.runId, method: b.method, recipe: b.recipe, parameters: b.parameters, language: b.language });
     return reply.status(201).send(withLinks(summary));
   });
 
@@ -64,7 +64,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     const b = request.body;
     const summary = await issueReport(ctx, user, {
       runId: previous.runId, method: b.method ?? content.method, recipe: b.recipe === undefined ? content.recipe : b.recipe,
-      parameters: b.parameters ?? previous.parameters, amends: { id: previous.id, reason: b.reason },
+      parameters: b.parameters ?? previous.parameters, amends: { id: previous.id, reason: b.reason }, language: b.language ?? content.language,
     });
     return reply.status(201).send(withLinks(summary));
   });
@@ -107,12 +107,12 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const user = currentUser(request);
     const run = app.db.prepare('SELECT * FROM runs WHERE id = ?').get(request.params.id) as { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null } | undefined;
-    if (!run || !canSeeOrg(user, run.org_id)) throw notFound(`run "${request.params.id}" not found`);
+    if (!run || !canSeeOrg(user, run.org_id)) throw notFound({ code: 'run_not_found', vars: { id: request.params.id } });
     const entry = app.registry.get(run.equipment_id);
-    if (!entry) throw new ApiError(409, `equipment "${run.equipment_id}" has not been announced by a gateway since the API started; its parameters are unknown`);
+    if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: run.equipment_id } });
     const wanted = request.query.parameter;
     const bad = wanted?.filter((p) => !Identifier.safeParse(p).success || !entry.birth.parameters.some((m) => m.id === p));
-    if (bad?.length) throw badRequest(`equipment "${run.equipment_id}" has no parameter ${bad.join(', ')}`, 'querystring.parameter');
+    if (bad?.length) throw badRequest({ code: 'parameter_unknown_short', vars: { id: run.equipment_id, unknown: bad.join(', ') } }, 'querystring.parameter');
     const metas = entry.birth.parameters.filter((m) => !wanted || wanted.includes(m.id));
     const now = app.now();
     const to = run.ended_at ?? now;

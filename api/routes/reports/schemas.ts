@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
 import { CanonicalFormat } from '../../reports/canonical.js';
 import { distinctList, REPORT_MAX_PARAMETERS } from '../bounds.js';
+import { LanguageCode } from '../auth/schemas.js';
 
 const finite = z.number().finite();
 
@@ -35,6 +36,7 @@ export const IssueReportBody = z.strictObject({
   method: z.string().min(1).max(500).describe('method or recipe as it should appear on the report'),
   recipe: z.string().min(1).max(100).nullable().default(null).describe('selects recipe-specific specification limits'),
   parameters: parameterList.optional().describe('default: every parameter of the equipment'),
+  language: LanguageCode.optional().describe("the report's language; default: the customer organisation's report language, else en. The data CSV and its hash do not depend on it"),
 });
 
 export const AmendReportBody = z.strictObject({
@@ -42,6 +44,7 @@ export const AmendReportBody = z.strictObject({
   method: z.string().min(1).max(500).optional(),
   recipe: z.string().min(1).max(100).nullable().optional(),
   parameters: parameterList.optional(),
+  language: LanguageCode.optional().describe('default: the language of the version amended'),
 });
 
 export const ReportSummary = z.object({

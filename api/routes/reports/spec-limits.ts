@@ -22,7 +22,7 @@ export const specLimitRoutes: FastifyPluginAsyncZod = async (app) => {
     const user = currentUser(request);
     const b = request.body;
     const existing = findSpecLimit(app.db, b.equipmentId, b.parameter, b.recipe);
-    if (existing) throw new ApiError(409, `limits for ${b.equipmentId}/${b.parameter}${b.recipe ? ` recipe "${b.recipe}"` : ''} already exist as "${existing.id}"; change them with PATCH`);
+    if (existing) throw new ApiError(409, { code: 'spec_limit_exists', vars: { target: `${b.equipmentId}/${b.parameter}${b.recipe ? ` "${b.recipe}"` : ''}`, id: existing.id } });
     const now = app.now();
     const row = { id: newId('spec'), ...b, createdAt: now, updatedAt: now };
     app.db.transaction(() => {
@@ -38,10 +38,10 @@ export const specLimitRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const user = currentUser(request);
     const before = getSpecLimit(app.db, request.params.id);
-    if (!before) throw notFound(`spec limit "${request.params.id}" not found`);
+    if (!before) throw notFound({ code: 'spec_limit_not_found', vars: { id: request.params.id } });
     const after = { ...before, ...Object.fromEntries(Object.entries(request.body).filter(([, v]) => v !== undefined)), updatedAt: app.now() };
-    if (after.low === null && after.high === null) throw new ApiError(400, 'a spec limit needs low, high or both', { field: 'body.low' });
-    if (after.low !== null && after.high !== null && after.low > after.high) throw new ApiError(400, `low (${after.low}) must not exceed high (${after.high})`, { field: 'body.low' });
+    if (after.low === null && after.high === null) throw new ApiError(400, { code: 'spec_limit_empty' }, { field: 'body.low' });
+    if (after.low !== null && after.high !== null && after.low > after.high) throw new ApiError(400, { code: 'spec_limit_inverted', vars: { low: after.low, high: after.high } }, { field: 'body.low' });
     app.db.transaction(() => {
       saveSpecLimit(app.db, after);
       audit(app.db, user, after.updatedAt, { action: 'spec-limit.update', entity: 'spec-limit', entityId: after.id, before, after });
@@ -55,7 +55,7 @@ export const specLimitRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const user = currentUser(request);
     const before = getSpecLimit(app.db, request.params.id);
-    if (!before) throw notFound(`spec limit "${request.params.id}" not found`);
+    if (!before) throw notFound({ code: 'spec_limit_not_found', vars: { id: request.params.id } });
     app.db.transaction(() => {
       deleteSpecLimit(app.db, before.id);
       audit(app.db, user, app.now(), { action: 'spec-limit.delete', entity: 'spec-limit', entityId: before.id, before });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/index.js';
-import { ApiError, notFound } from '../../errors.js';
+import { ApiError, notFound, instant } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { audit } from '../../sharing/audit.js';
 import { getBooking } from '../../sharing/bookings-store.js';
@@ -28,14 +28,14 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   });
   const visible = (user: AuthUser, id: string) => {
     const row = getRun(app.db, id);
-    if (!row || !canSeeOrg(user, row.org_id)) throw notFound(`run "${id}" not found`);
+    if (!row || !canSeeOrg(user, row.org_id)) throw notFound({ code: 'run_not_found', vars: { id } });
     return row;
   };
   const bookingOf = (equipmentId: string, bookingId: string | null | undefined, field: string) => {
     if (!bookingId) return null;
     const b = getBooking(app.db, bookingId);
-    if (!b) throw new ApiError(400, `booking "${bookingId}" does not exist`, { field });
-    if (b.equipment_id !== equipmentId) throw new ApiError(400, `booking "${bookingId}" is for "${b.equipment_id}", not "${equipmentId}"`, { field });
+    if (!b) throw new ApiError(400, { code: 'booking_unknown', vars: { id: bookingId } }, { field });
+    if (b.equipment_id !== equipmentId) throw new ApiError(400, { code: 'booking_other_equipment', vars: { id: bookingId, booked: b.equipment_id, equipment: equipmentId } }, { field });
     return b;
   };
   /**
@@ -43,12 +43,11 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
    * of one piece of equipment may touch but not overlap: otherwise two organisations would see the same data.
    */
   const checkWindow = (run: RunRow, field: { start: string; end: string }) => {
-    const iso = (t: number) => new Date(t).toISOString();
-    if (run.ended_at !== null && run.ended_at < run.started_at) throw new ApiError(400, 'the run would end before it starts', { field: field.end });
+    if (run.ended_at !== null && run.ended_at < run.started_at) throw new ApiError(400, { code: 'run_ends_before_start' }, { field: field.end });
     const other = app.db.prepare('SELECT id, started_at, ended_at FROM runs WHERE equipment_id = ? AND id != ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at LIMIT 1')
       .get(run.equipment_id, run.id, run.ended_at ?? Number.MAX_SAFE_INTEGER, run.started_at) as Pick<RunRow, 'id' | 'started_at' | 'ended_at'> | undefined;
     if (other) {
-      throw new ApiError(409, `the run would overlap run "${other.id}" of "${run.equipment_id}" (${iso(other.started_at)} to ${other.ended_at === null ? 'open' : iso(other.ended_at)}); runs of one equipment may touch but not overlap`, { field: field.start });
+      throw new ApiError(409, { code: other.ended_at === null ? 'run_overlap_open' : 'run_overlap', vars: { id: other.id, equipment: run.equipment_id, from: instant(other.started_at), to: instant(other.ended_at ?? other.started_at) } }, { field: field.start });
     }
   };
   const update = (user: AuthUser, before: RunRow, after: RunRow, action: string) => {
@@ -79,7 +78,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/runs', { preHandler: staff, schema: { tags: ['runs'], summary: 'Open a run by hand (staff)', body: OpenRunBody, response: { 201: Run, ...withConflict } } }, async (request, reply) => {
     const user = currentUser(request);
     const body = request.body;
-    if (!getEquipment(app.db, body.equipmentId)) throw new ApiError(404, `equipment "${body.equipmentId}" is not known`);
+    if (!getEquipment(app.db, body.equipmentId)) throw new ApiError(404, { code: 'equipment_unknown', vars: { id: body.equipmentId } });
     const booking = bookingOf(body.equipmentId, body.bookingId, 'body.bookingId');
     const row: RunRow = {
       id: newId('run'), equipment_id: body.equipmentId, booking_id: booking?.id ?? null, org_id: booking?.org_id ?? user.orgId,
@@ -87,7 +86,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     };
     app.db.transaction(() => {
       const open = app.db.prepare('SELECT id FROM runs WHERE equipment_id = ? AND ended_at IS NULL').pluck().get(row.equipment_id);
-      if (open) throw new ApiError(409, `equipment "${row.equipment_id}" already has an open run "${String(open)}"; close it first`);
+      if (open) throw new ApiError(409, { code: 'run_already_open', vars: { equipment: row.equipment_id, id: String(open) } });
       checkWindow(row, { start: 'body.startedAt', end: 'body.startedAt' });
       app.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by, note) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by, @note)').run(row);
       if (booking) touchQualification(app.db, booking.user_id, getEquipment(app.db, row.equipment_id)?.requiredQualification ?? null, row.started_at);
@@ -99,7 +98,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/runs/:id/close', { preHandler: staff, schema: { tags: ['runs'], summary: 'Close an open run (staff)', params: IdParams, body: CloseRunBody, response: { 200: Run, ...withConflict } } }, async (request) => {
     const user = currentUser(request);
     const before = visible(user, request.params.id);
-    if (before.ended_at !== null) throw new ApiError(409, `run "${before.id}" is already closed; correct it with PATCH instead`);
+    if (before.ended_at !== null) throw new ApiError(409, { code: 'run_closed', vars: { id: before.id } });
     const endedAt = request.body.endedAt ? Date.parse(request.body.endedAt) : app.now();
     return update(user, before, { ...before, ended_at: endedAt, closed_by: user.id, note: request.body.note ?? before.note }, 'run.close');
   });

@@ -1,3 +1,4 @@
+import { spreadsheetCsv } from '../../../common/runtime/spreadsheet-csv.js';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -13,7 +14,7 @@ export const usageRoutes: FastifyPluginAsyncZod = async (app) => {
   const summarise = (request: FastifyRequest, query: z.infer<typeof UsageQuery>) => {
     const user = currentUser(request);
     const org = query.org ?? user.orgId;
-    if (!canSeeOrg(user, org) || !app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw notFound(`organisation "${org}" not found`);
+    if (!canSeeOrg(user, org) || !app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw notFound({ code: 'org_not_found', vars: { id: org } });
     sweepNoShows(app.db, app.now());
     return { org, month: query.month, ...usageSummary(app.db, org, query.month, app.now()), gapPolicy: GAP_POLICY };
   };
@@ -26,6 +27,6 @@ export const usageRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['usage'], summary: 'The usage summary as CSV', querystring: UsageQuery, produces: ['text/csv'], response: { 200: z.string(), ...errors } },
   }, async (request, reply) => {
     const u = summarise(request, request.query);
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="usage-${u.org}-${u.month}.csv"`).send(usageCsv(u.org, u.month, u.lines));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="usage-${u.org}-${u.month}.csv"`).send(spreadsheetCsv(usageCsv(u.org, u.month, u.lines)));
   });
 };

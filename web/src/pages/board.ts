@@ -1,6 +1,7 @@
 import { get, subscribe } from '../api.js';
 import { fmtValue, h, replace } from '../dom.js';
 import { errorBox } from '../form.js';
+import { t, term } from '../i18n.js';
 import { applyStatus, applyValues, initialState, type LiveState } from '../live.js';
 import type { AppContext, Equipment, Page, StatusEvent, ValuesEvent } from '../types.js';
 
@@ -11,7 +12,7 @@ export async function boardPage(_params: string[], _ctx: AppContext): Promise<Pa
   const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
   const states = new Map<string, LiveState>(list.items.map((e) => [e.id, initialState(e)]));
   const cards = new Map<string, HTMLElement>();
-  const connection = h('span', { class: 'stream-state', 'data-connected': 'false' }, 'connecting…');
+  const connection = h('span', { class: 'stream-state', 'data-connected': 'false' }, t('board.connecting'));
   const keyParameters = (e: Equipment) => e.parameters.filter((p) => p.datatype === 'number').slice(0, KEY_VALUES);
 
   const render = (e: Equipment) => {
@@ -20,7 +21,7 @@ export async function boardPage(_params: string[], _ctx: AppContext): Promise<Pa
     cards.set(e.id, card);
     card.dataset.status = state.status;
     replace(card,
-      h('div', { class: 'card-head' }, h('h2', null, e.name), h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, state.status)),
+      h('div', { class: 'card-head' }, h('h2', null, e.name), h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, term('status', state.status))),
       h('div', { class: 'muted' }, [e.kind, e.location || e.site].filter(Boolean).join(' · ')),
       h('dl', { class: 'values' }, keyParameters(e).map((p) => [
         h('dt', null, p.name),
@@ -40,11 +41,11 @@ export async function boardPage(_params: string[], _ctx: AppContext): Promise<Pa
     render(e);
   }, (connected) => {
     connection.dataset.connected = String(connected);
-    connection.textContent = connected ? 'live' : 'reconnecting…';
+    connection.textContent = t(connected ? 'board.live' : 'board.reconnecting');
   });
   const grid = h('div', { class: 'board' }, list.items.map(render));
   const el = h('section', null,
-    h('div', { class: 'page-head' }, h('h1', null, 'Equipment'), connection),
-    list.items.length ? grid : errorBox(new Error('No equipment yet: no gateway has announced any.')));
+    h('div', { class: 'page-head' }, h('h1', null, t('board.title')), connection),
+    list.items.length ? grid : h('p', { class: 'muted empty' }, t('board.empty')));
   return { el, dispose: () => { stopStream(); } };
 }

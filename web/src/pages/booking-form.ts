@@ -1,11 +1,17 @@
 import { post } from '../api.js';
-import { fmtTime, h, replace } from '../dom.js';
+import { fromWallClock, wallClock } from '../../../common/i18n/format.js';
+import { h, replace } from '../dom.js';
 import { clearFormError, field, showFormError } from '../form.js';
+import { fmtTime, locale, t, term } from '../i18n.js';
 import type { Booking, Equipment, Slot } from '../types.js';
 
-/** `datetime-local` works in local time without a zone; these convert both ways. */
-const toLocalInput = (t: number) => { const d = new Date(t - new Date(t).getTimezoneOffset() * 60_000); return d.toISOString().slice(0, 16); };
-const fromLocalInput = (s: string) => (s ? new Date(s).getTime() : NaN);
+/** `datetime-local` holds a wall time without a zone: it is read and written in the laboratory's zone. */
+const pad = (n: number) => String(n).padStart(2, '0');
+const toLocalInput = (at: number) => { const w = wallClock(at, locale.timeZone); return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}`; };
+function fromLocalInput(s: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s);
+  return m ? fromWallClock(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), locale.timeZone) : NaN;
+}
 /** An empty or unreadable input is sent as typed, so the API's field error names it rather than the UI guessing. */
 const isoOrRaw = (s: string) => (Number.isNaN(fromLocalInput(s)) ? s : new Date(fromLocalInput(s)).toISOString());
 
@@ -18,25 +24,25 @@ const isoOrRaw = (s: string) => (Number.isNaN(fromLocalInput(s)) ? s : new Date(
 export function bookingForm(e: Equipment, cleaningBufferMin: number, slots: () => Slot[], onBooked: () => Promise<void>) {
   const startsAt = h('input', { type: 'datetime-local', name: 'startsAt', required: true });
   const endsAt = h('input', { type: 'datetime-local', name: 'endsAt', required: true });
-  const purpose = h('input', { type: 'text', name: 'purpose', maxlength: 500, placeholder: 'what you will run' });
+  const purpose = h('input', { type: 'text', name: 'purpose', maxlength: 500, placeholder: t('booking.purposeHint') });
   const conflicts = h('div', { class: 'conflicts', 'data-role': 'conflicts', 'aria-live': 'polite' });
   const result = h('div', { 'aria-live': 'polite' });
-  const submit = h('button', { type: 'submit' }, 'Request booking');
+  const submit = h('button', { type: 'submit' }, t('booking.submit'));
   const form = h('form', { class: 'card', id: 'booking-form', novalidate: true },
-    h('h2', null, `Request ${e.name}`), h('div', { class: 'form-error', role: 'alert' }),
-    field('Start', startsAt), field('End', endsAt), field('Purpose', purpose), conflicts, submit, result);
+    h('h2', null, t('booking.formTitle', { name: e.name })), h('div', { class: 'form-error', role: 'alert' }),
+    field(t('booking.start'), startsAt), field(t('booking.end'), endsAt), field(t('booking.purpose'), purpose), conflicts, submit, result);
 
   const recheck = () => {
     const from = fromLocalInput(startsAt.value);
     const to = fromLocalInput(endsAt.value);
     replace(conflicts);
     if (Number.isNaN(from) || Number.isNaN(to)) return;
-    if (to <= from) return void conflicts.append(h('div', { class: 'warn' }, 'The end is not after the start.'));
+    if (to <= from) return void conflicts.append(h('div', { class: 'warn' }, t('booking.endBeforeStart')));
     const buffer = cleaningBufferMin * 60_000;
     const overlapping = slots().filter((b) => b.startsAt < to + buffer && b.endsAt > from - buffer);
-    if (overlapping.length) conflicts.append(h('div', { class: 'warn', 'data-role': 'conflict' }, `Conflicts${buffer ? ` (with the ${cleaningBufferMin} min cleaning buffer)` : ''} with `,
-      h('ul', null, overlapping.map((b) => h('li', null, `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)} (${b.status === 'busy' ? 'busy' : `${b.label}, ${b.status}`})`)))));
-    else conflicts.append(h('div', { class: 'ok' }, 'This slot is free on the calendar.'));
+    if (overlapping.length) conflicts.append(h('div', { class: 'warn', 'data-role': 'conflict' }, t(buffer ? 'booking.conflictsBuffer' : 'booking.conflicts', { minutes: cleaningBufferMin }),
+      h('ul', null, overlapping.map((b) => h('li', null, `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)} (${b.status === 'busy' ? t('booking.status.busy') : `${b.label}, ${term('booking.status', b.status)}`})`)))));
+    else conflicts.append(h('div', { class: 'ok' }, t('booking.free')));
   };
   startsAt.addEventListener('input', recheck);
   endsAt.addEventListener('input', recheck);
@@ -48,7 +54,7 @@ export function bookingForm(e: Equipment, cleaningBufferMin: number, slots: () =
     submit.disabled = true;
     try {
       const booking = await post<Booking>('/api/v1/bookings', { equipmentId: e.id, startsAt: isoOrRaw(startsAt.value), endsAt: isoOrRaw(endsAt.value), purpose: purpose.value });
-      result.append(h('div', { class: 'ok-box', 'data-role': 'booked' }, `Booking ${booking.status}: ${fmtTime(booking.startsAt)} – ${fmtTime(booking.endsAt)}`));
+      result.append(h('div', { class: 'ok-box', 'data-role': 'booked' }, t('booking.done', { status: term('booking.status', booking.status), from: fmtTime(booking.startsAt), to: fmtTime(booking.endsAt) })));
       await onBooked();
     } catch (err) {
       showFormError(form, err);

@@ -1,6 +1,7 @@
 import { get, post } from '../api.js';
-import { fmtMinutes, fmtTime, h, replace } from '../dom.js';
+import { fmtMinutes, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
+import { fmtTime, t, term } from '../i18n.js';
 import type { Booking, BookingList } from '../types.js';
 
 /**
@@ -31,11 +32,11 @@ const slot = (b: Booking) => `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)}`;
 /** Engineers' queue of requested bookings, each approved or rejected (with a reason) in place. */
 export function approvalQueue(orgs: Map<string, string>, onChange: () => void) {
   return bookingsCard({
-    role: 'approvals', title: 'Approval queue', path: '/api/v1/bookings?status=requested', empty: 'Nothing waiting for approval.',
-    columns: ['Equipment', 'Organisation', 'Slot', 'Purpose', ''],
+    role: 'approvals', title: t('approvals.title'), path: '/api/v1/bookings?status=requested', empty: t('approvals.empty'),
+    columns: [t('col.equipment'), t('col.organisation'), t('col.slot'), t('col.purpose'), ''],
     row: (b, refresh) => {
-      const reason = h('input', { name: 'reason', placeholder: 'reason to reject' });
-      const actions = h('form', { class: 'inline' }, h('button', { type: 'button', class: 'primary', 'data-action': 'approve' }, 'Approve'), reason, h('button', { type: 'submit', 'data-action': 'reject' }, 'Reject'));
+      const reason = h('input', { name: 'reason', placeholder: t('approvals.reasonHint') });
+      const actions = h('form', { class: 'inline' }, h('button', { type: 'button', class: 'primary', 'data-action': 'approve' }, t('approvals.approve')), reason, h('button', { type: 'submit', 'data-action': 'reject' }, t('approvals.reject')));
       const act = async (action: 'approve' | 'reject') => {
         try {
           await post(`/api/v1/bookings/${encodeURIComponent(b.id)}/${action}`, action === 'reject' ? { reason: reason.value } : {});
@@ -57,10 +58,10 @@ export function approvalQueue(orgs: Map<string, string>, onChange: () => void) {
 /** A customer's organisation's bookings with booked against measured time (the API shows them only their own). */
 export function myBookings() {
   return bookingsCard({
-    role: 'my-bookings', title: 'Our bookings', path: '/api/v1/bookings', empty: 'No bookings yet.',
-    columns: ['Equipment', 'Slot', 'Status', 'Booked', 'Measured'],
+    role: 'my-bookings', title: t('myBookings.title'), path: '/api/v1/bookings', empty: t('myBookings.empty'),
+    columns: [t('col.equipment'), t('col.slot'), t('col.status'), t('col.booked'), t('col.measured')],
     row: (b) => h('tr', { 'data-booking': b.id },
-      h('td', null, b.equipmentId), h('td', null, slot(b)), h('td', null, b.status),
+      h('td', null, b.equipmentId), h('td', null, slot(b)), h('td', null, term('booking.status', b.status)),
       h('td', null, fmtMinutes(b.bookedMinutes)), h('td', { 'data-role': 'measured' }, fmtMinutes(b.measuredMinutes))),
   });
 }

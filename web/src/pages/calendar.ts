@@ -1,6 +1,8 @@
 import { get } from '../api.js';
 import { h, replace } from '../dom.js';
+import { fromWallClock, wallClock } from '../../../common/i18n/format.js';
 import { errorBox } from '../form.js';
+import { fmtDate, fmtDay, locale, t } from '../i18n.js';
 import { orgNames } from '../orgs.js';
 import { calendarSlots, isStaff, type AppContext, type BookingList, type Equipment, type EquipmentDetail, type Page, type Slot } from '../types.js';
 import { approvalQueue, myBookings } from './booking-lists.js';
@@ -9,19 +11,23 @@ import { bookingForm } from './booking-form.js';
 const DAY = 86_400_000;
 const HOUR_PX = 22;
 
-/** Monday 00:00 local time of the week holding `t`. */
-export function weekStart(t: number): number {
-  const d = new Date(t);
-  d.setHours(0, 0, 0, 0);
-  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
-  return d.getTime();
+/** Midnight in the laboratory's zone of the day holding `at`, shifted by `days` (calendar days, so DST-safe). */
+function dayStartOf(at: number, days = 0): number {
+  const w = wallClock(at, locale.timeZone);
+  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + days));
+  return fromWallClock(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), 0, 0, locale.timeZone);
+}
+
+/** Monday 00:00 in the laboratory's zone of the week holding `at`. */
+export function weekStart(at: number): number {
+  return dayStartOf(at, -((wallClock(at, locale.timeZone).weekday + 6) % 7));
 }
 
 /** Week view per equipment, the request form (conflicts shown before submit), the approval queue and one's own bookings. */
 export async function calendarPage([equipmentId]: string[], ctx: AppContext): Promise<Page> {
   const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
   const e = list.items.find((x) => x.id === equipmentId) ?? list.items[0];
-  if (!e) return { el: errorBox(new Error('No equipment yet: no gateway has announced any.')) };
+  if (!e) return { el: h('p', { class: 'muted empty' }, t('board.empty')) };
   let week = weekStart(Date.now());
   let slots: Slot[] = [];
   const [orgs, detail] = await Promise.all([orgNames(), get<EquipmentDetail>(`/api/v1/equipment/${encodeURIComponent(e.id)}`)]);
@@ -34,9 +40,9 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
 
   const loadWeek = async () => {
     replace(gridError);
-    weekLabel.textContent = `${new Date(week).toLocaleDateString()} – ${new Date(week + 6 * DAY).toLocaleDateString()}`;
+    weekLabel.textContent = `${fmtDate(week)} – ${fmtDate(dayStartOf(week, 6))}`;
     try {
-      const q = new URLSearchParams({ equipment: e.id, from: new Date(week).toISOString(), to: new Date(week + 7 * DAY).toISOString() });
+      const q = new URLSearchParams({ equipment: e.id, from: new Date(week).toISOString(), to: new Date(dayStartOf(week, 7)).toISOString() });
       slots = calendarSlots(await get<BookingList>(`/api/v1/bookings?${q}`), orgs);
     } catch (err) {
       slots = [];
@@ -49,9 +55,9 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
   const renderWeek = () => replace(grid,
     h('div', { class: 'hours' }, h('div', { class: 'day-head' }), Array.from({ length: 24 }, (_, i) => h('div', { class: 'hour', style: `height:${HOUR_PX}px` }, `${String(i).padStart(2, '0')}:00`))),
     Array.from({ length: 7 }, (_, d) => {
-      const dayStart = new Date(week).setDate(new Date(week).getDate() + d);
-      const dayEnd = new Date(dayStart).setDate(new Date(dayStart).getDate() + 1);
-      const col = h('div', { class: 'day-body', style: `height:${24 * HOUR_PX}px`, title: 'click to start a request here' });
+      const dayStart = dayStartOf(week, d);
+      const dayEnd = dayStartOf(week, d + 1);
+      const col = h('div', { class: 'day-body', style: `height:${24 * HOUR_PX}px`, title: t('calendar.clickHint') });
       col.addEventListener('click', (ev) => {
         if ((ev.target as HTMLElement).closest('.slot')) return;
         const hour = Math.floor((ev as MouseEvent).offsetY / HOUR_PX);
@@ -61,9 +67,9 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
         if (b.endsAt <= dayStart || b.startsAt >= dayEnd) continue;
         const top = (Math.max(b.startsAt, dayStart) - dayStart) / 3_600_000 * HOUR_PX;
         const height = Math.max(8, (Math.min(b.endsAt, dayEnd) - Math.max(b.startsAt, dayStart)) / 3_600_000 * HOUR_PX);
-        col.append(h('div', { class: `slot status-${b.status}`, style: `top:${top}px;height:${height}px`, 'data-booking': b.bookingId ?? 'busy', title: `${b.label} (${b.status})` }, b.label));
+        col.append(h('div', { class: `slot status-${b.status}`, style: `top:${top}px;height:${height}px`, 'data-booking': b.bookingId ?? 'busy', title: b.status === 'busy' ? b.label : `${b.label} (${t(`booking.status.${b.status}`)})` }, b.label));
       }
-      return h('div', { class: 'day' }, h('div', { class: 'day-head' }, new Date(dayStart).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' })), col);
+      return h('div', { class: 'day' }, h('div', { class: 'day-head' }, fmtDay(dayStart)), col);
     }));
 
   const shift = (weeks: number) => { week = weekStart(week + weeks * 7 * DAY + DAY / 2); void loadWeek(); };
@@ -73,10 +79,10 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
   await loadWeek();
   await lists.refresh();
   const el = h('section', null,
-    h('div', { class: 'page-head' }, h('h1', null, 'Bookings'), select,
-      h('button', { onclick: () => shift(-1), 'aria-label': 'previous week' }, '← week'), weekLabel,
-      h('button', { onclick: () => shift(1), 'aria-label': 'next week' }, 'week →')),
-    h('div', { class: 'split' }, h('div', { class: 'main-col' }, gridError, grid), h('aside', { class: 'side-col' }, canBook ? form.el : h('div', { class: 'card muted' }, 'Viewers can look at the calendar; ask an engineer or your organisation to book.'))),
+    h('div', { class: 'page-head' }, h('h1', null, t('nav.bookings')), select,
+      h('button', { onclick: () => shift(-1), 'aria-label': t('calendar.previousWeek') }, t('calendar.previous')), weekLabel,
+      h('button', { onclick: () => shift(1), 'aria-label': t('calendar.nextWeek') }, t('calendar.next'))),
+    h('div', { class: 'split' }, h('div', { class: 'main-col' }, gridError, grid), h('aside', { class: 'side-col' }, canBook ? form.el : h('div', { class: 'card muted' }, t('calendar.viewerHint')))),
     lists.el);
   return { el };
 }

@@ -1,6 +1,7 @@
 import { get } from '../api.js';
-import { fmtTime, h } from '../dom.js';
+import { h } from '../dom.js';
 import { errorBox } from '../form.js';
+import { fmtDate, fmtTime, t, term } from '../i18n.js';
 import { orgNames } from '../orgs.js';
 import { calendarSlots, type AppContext, type BookingList, type Equipment, type EquipmentDetail, type EquipmentProfile, type Slot } from '../types.js';
 
@@ -22,22 +23,22 @@ export async function equipmentSidebar(e: Equipment, _ctx: AppContext): Promise<
     const currentBooking = live.find((b) => b.startsAt <= now && b.endsAt > now);
     const next = live.filter((b) => b.startsAt > now).slice(0, 3);
     bookingBlock = h('div', { 'data-role': 'bookings' },
-      h('h3', null, 'Current booking'), currentBooking ? bookingLine(currentBooking) : h('p', { class: 'muted' }, 'none'),
-      h('h3', null, 'Next bookings'), next.length ? h('ul', null, next.map((b) => h('li', null, bookingLine(b)))) : h('p', { class: 'muted' }, 'none'),
-      h('a', { href: `#/calendar/${encodeURIComponent(e.id)}` }, 'Open the calendar →'));
+      h('h3', null, t('equipment.currentBooking')), currentBooking ? bookingLine(currentBooking) : h('p', { class: 'muted' }, t('common.none')),
+      h('h3', null, t('equipment.nextBookings')), next.length ? h('ul', null, next.map((b) => h('li', null, bookingLine(b)))) : h('p', { class: 'muted' }, t('common.none')),
+      h('a', { href: `#/calendar/${encodeURIComponent(e.id)}` }, t('equipment.openCalendar')));
   }
-  return h('div', { class: 'card' }, h('h2', null, 'Calibration'), calibration, h('h2', null, 'Bookings'), bookingBlock);
+  return h('div', { class: 'card' }, h('h2', null, t('equipment.calibration')), calibration, h('h2', null, t('nav.bookings')), bookingBlock);
 }
 
 function calibrationBlock(p: EquipmentProfile, now: number): HTMLElement {
   const due = p.calibrationDue;
   const overdue = due !== null && due < now;
   return h('dl', { class: 'values', 'data-role': 'calibration' },
-    h('dt', null, 'Calibrated'), h('dd', null, p.calibrationDate ? new Date(p.calibrationDate).toLocaleDateString() : '—'),
-    h('dt', null, 'Due'), h('dd', { class: overdue ? 'overdue' : null, 'data-role': 'calibration-due' }, due ? `${new Date(due).toLocaleDateString()}${overdue ? ' (overdue)' : ''}` : '—'),
-    h('dt', null, 'Certificate'), h('dd', null, p.calibrationCertificate || '—'));
+    h('dt', null, t('equipment.calibrated')), h('dd', null, fmtDate(p.calibrationDate)),
+    h('dt', null, t('equipment.calibrationDue')), h('dd', { class: overdue ? 'overdue' : null, 'data-role': 'calibration-due' }, due ? `${fmtDate(due)}${overdue ? t('equipment.overdue') : ''}` : '—'),
+    h('dt', null, t('equipment.certificate')), h('dd', null, p.calibrationCertificate || '—'));
 }
 
 function bookingLine(b: Slot): HTMLElement {
-  return h('span', { class: 'booking-line' }, `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)} · ${b.label}${b.status === 'busy' ? '' : ` · ${b.status}`}`);
+  return h('span', { class: 'booking-line' }, `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)} · ${b.label}${b.status === 'busy' ? '' : ` · ${term('booking.status', b.status)}`}`);
 }

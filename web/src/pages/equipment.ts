@@ -1,18 +1,19 @@
 import { get, subscribe } from '../api.js';
 import { envelope, TimeChart } from '../chart.js';
-import { fmtTime, fmtValue, h, replace } from '../dom.js';
+import { fmtValue, h, replace } from '../dom.js';
 import { errorBox } from '../form.js';
+import { fmtTime, t, term } from '../i18n.js';
 import { applyStatus, every, initialState, latestValues, type LiveState } from '../live.js';
 import type { AppContext, Equipment, HistoryBody, Page, StatusEvent } from '../types.js';
 import { equipmentSidebar } from './equipment-info.js';
 
-const WINDOWS: [string, number][] = [['15 min', 15 * 60_000], ['1 h', 3_600_000], ['24 h', 86_400_000], ['7 d', 7 * 86_400_000]];
+const WINDOWS: [string, number][] = [['equipment.window.15m', 15 * 60_000], ['equipment.window.1h', 3_600_000], ['equipment.window.24h', 86_400_000], ['equipment.window.7d', 7 * 86_400_000]];
 
 /** Live charts of chosen parameters; zoom (drag) and pan refetch history in plot mode. */
 export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Page> {
   const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
   const e = list.items.find((x) => x.id === id);
-  if (!e) return { el: errorBox(new Error(`equipment "${id}" is not known: no gateway has announced it`)) };
+  if (!e) return { el: errorBox(new Error(t('equipment.unknown', { id }))) };
   const plottable = e.parameters.filter((p) => p.datatype !== 'string');
   const chosen = new Set(plottable.filter((p) => p.datatype === 'number').slice(0, 2).map((p) => p.id));
   let windowMs = WINDOWS[0]![1];
@@ -21,11 +22,11 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   let charts: TimeChart[] = [];
   let state: LiveState = initialState(e);
 
-  const badge = h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, state.status);
+  const badge = h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, term('status', state.status));
   const chartsEl = h('div', { class: 'charts' });
   const rangeLabel = h('span', { class: 'muted', 'data-role': 'range' });
   const chartError = h('div');
-  const liveButton = h('button', { class: 'toggle', 'aria-pressed': 'true', onclick: () => { follow = true; setRange(Date.now() - windowMs, Date.now()); } }, 'Live');
+  const liveButton = h('button', { class: 'toggle', 'aria-pressed': 'true', onclick: () => { follow = true; setRange(Date.now() - windowMs, Date.now()); } }, t('equipment.live'));
 
   const load = async () => {
     const maxPoints = Math.max(200, Math.min(2000, chartsEl.clientWidth || 1000));
@@ -58,16 +59,16 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
     if (chartsEl.isConnected) { charts.forEach((c) => c.mount()); void load(); }
   };
 
-  const picker = h('fieldset', { class: 'picker' }, h('legend', null, 'Parameters'), plottable.map((p) => h('label', null,
+  const picker = h('fieldset', { class: 'picker' }, h('legend', null, t('equipment.parameters')), plottable.map((p) => h('label', null,
     h('input', { type: 'checkbox', name: 'parameter', value: p.id, checked: chosen.has(p.id), onchange: (ev: Event) => {
       if ((ev.target as HTMLInputElement).checked) chosen.add(p.id); else chosen.delete(p.id);
       buildCharts();
     } }), ` ${p.name}`)));
   const pan = (dir: number) => { follow = false; const shift = (range.to - range.from) / 2 * dir; setRange(range.from + shift, range.to + shift); };
   const controls = h('div', { class: 'controls' },
-    WINDOWS.map(([label, ms]) => h('button', { onclick: () => { windowMs = ms; follow = true; setRange(Date.now() - ms, Date.now()); } }, label)),
-    h('button', { title: 'earlier', 'aria-label': 'earlier', onclick: () => pan(-1) }, '←'),
-    h('button', { title: 'later', 'aria-label': 'later', onclick: () => pan(1) }, '→'),
+    WINDOWS.map(([label, ms]) => h('button', { onclick: () => { windowMs = ms; follow = true; setRange(Date.now() - ms, Date.now()); } }, t(label))),
+    h('button', { title: t('equipment.earlier'), 'aria-label': t('equipment.earlier'), onclick: () => pan(-1) }, '←'),
+    h('button', { title: t('equipment.later'), 'aria-label': t('equipment.later'), onclick: () => pan(1) }, '→'),
     liveButton, rangeLabel);
   const valuesEl = h('dl', { class: 'values' });
   const renderValues = () => replace(valuesEl, e.parameters.filter((p) => p.datatype === 'number').map((p) => [h('dt', null, p.name), h('dd', { 'data-parameter': p.id }, fmtValue(state.values[p.id], p.unit))]));
@@ -78,7 +79,7 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
     if (event !== 'status' || update.equipmentId !== e.id) return;
     state = applyStatus(state, update);
     badge.className = `badge status-${state.status}`;
-    badge.textContent = state.status;
+    badge.textContent = term('status', state.status);
   }, () => undefined);
   const numericIds = e.parameters.filter((p) => p.datatype === 'number').map((p) => p.id);
   const stopValues = every(2000, async () => {
@@ -91,7 +92,7 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   const el = h('section', null,
     h('div', { class: 'page-head' }, h('h1', null, e.name), badge, h('span', { class: 'muted' }, [e.kind, e.location || e.site, e.id].filter(Boolean).join(" · "))),
     h('div', { class: 'split' },
-      h('div', { class: 'main-col' }, controls, picker, chartError, chartsEl, h('p', { class: 'muted small' }, 'Drag across a chart to zoom into that time; ← → pan; Live follows the newest values.')),
-      h('aside', { class: 'side-col' }, h('div', { class: 'card' }, h('h2', null, 'Current values'), valuesEl), await equipmentSidebar(e, ctx))));
+      h('div', { class: 'main-col' }, controls, picker, chartError, chartsEl, h('p', { class: 'muted small' }, t('equipment.chartHelp'))),
+      h('aside', { class: 'side-col' }, h('div', { class: 'card' }, h('h2', null, t('equipment.currentValues')), valuesEl), await equipmentSidebar(e, ctx))));
   return { el, mounted: buildCharts, dispose: () => { stopStream(); stopValues(); stopFollow(); charts.forEach((c) => c.destroy()); } };
 }

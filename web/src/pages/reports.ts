@@ -1,7 +1,8 @@
 import { download, get, post } from '../api.js';
 import { envelope, TimeChart } from '../chart.js';
-import { fmtTime, fmtValue, h, replace } from '../dom.js';
+import { fmtValue, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
+import { fmtDate, fmtTime, LANGUAGES, t, term } from '../i18n.js';
 import { orgNames } from '../orgs.js';
 import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
 
@@ -11,13 +12,16 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
   const byRun = new Map<string, ReportSummary[]>();
   for (const r of reports.items) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
   const rows = runs.items.map((run) => {
-    const cell = h('td', null, (byRun.get(run.id) ?? []).map((r) => h('a', { href: `#/reports/${encodeURIComponent(r.id)}`, class: 'report-link' }, `${r.id} v${r.version}`)));
+    const cell = h('td', null, (byRun.get(run.id) ?? []).map((r) => h('a', { href: `#/reports/${encodeURIComponent(r.id)}`, class: 'report-link' }, t('runs.reportLink', { id: r.id, version: r.version }))));
     if (isStaff(ctx.me) && run.endedAt !== null) {
-      const form = h('form', { class: 'inline', novalidate: true }, h('input', { name: 'method', placeholder: 'method / recipe', required: true }), h('button', { type: 'submit' }, 'Issue report'));
+      const language = h('select', { name: 'language', 'aria-label': t('runs.reportLanguage') }, h('option', { value: '' }, t('runs.languageDefault')),
+        LANGUAGES.map((l) => h('option', { value: l, lang: l }, t(`language.${l}`))));
+      const form = h('form', { class: 'inline', novalidate: true }, h('input', { name: 'method', placeholder: t('runs.methodHint'), required: true }), language, h('button', { type: 'submit' }, t('runs.issue')));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         try {
-          const report = await post<ReportSummary>('/api/v1/reports', { runId: run.id, method: (form.elements.namedItem('method') as HTMLInputElement).value });
+          const method = (form.elements.namedItem('method') as HTMLInputElement).value;
+          const report = await post<ReportSummary>('/api/v1/reports', { runId: run.id, method, ...(language.value ? { language: language.value } : {}) });
           ctx.navigate(`/reports/${encodeURIComponent(report.id)}`);
         } catch (err) {
           showFormError(form, err);
@@ -27,12 +31,12 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
     }
     return h('tr', { 'data-run': run.id },
       h('td', null, run.equipmentId), h('td', null, run.orgId ? orgs.get(run.orgId) ?? run.orgId : '—'), h('td', null, fmtTime(run.startedAt)),
-      h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, 'open') : fmtTime(run.endedAt)), cell);
+      h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, t('runs.open')) : fmtTime(run.endedAt)), cell);
   });
   return {
-    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, 'Runs & reports')),
-      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['Equipment', 'Organisation', 'Started', 'Ended', 'Reports'].map((c) => h('th', null, c)))), h('tbody', null, rows))
-        : h('p', { class: 'muted' }, 'No runs yet.')),
+    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))),
+      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))))), h('tbody', null, rows))
+        : h('p', { class: 'muted empty' }, t('runs.empty'))),
   };
 }
 
@@ -50,17 +54,18 @@ export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page
   const links = summary?.links ?? { self: base, html: `${base}/html`, pdf: `${base}/pdf`, csv: `${base}/data.csv`, verify: `${base}/verify` };
   const verifyOut = h('div', { 'data-role': 'verify-result', 'aria-live': 'polite' });
   const verify = async () => {
-    replace(verifyOut, h('span', { class: 'muted' }, 'Re-reading the run from InfluxDB…'));
+    replace(verifyOut, h('span', { class: 'muted' }, t('report.verifying')));
     try {
       const v = await get<VerifyResult>(links.verify);
       const d = v.firstDifference;
       replace(verifyOut, v.result === 'match'
-        ? h('div', { class: 'ok-box', 'data-result': 'match' }, `Match: the ${v.currentPointCount} points in InfluxDB still hash to ${v.issuedSha256} (checked ${fmtTime(v.checkedAt)}).`)
+        ? h('div', { class: 'ok-box', 'data-result': 'match' }, t('report.match', { count: v.currentPointCount, sha: v.issuedSha256, at: fmtTime(v.checkedAt) }))
         : h('div', { class: 'error-box', 'data-result': 'mismatch' },
-          h('strong', null, 'Mismatch: '), `the data now hashes to ${v.currentSha256}, not ${v.issuedSha256} (${v.currentPointCount} points now, ${v.issuedPointCount} issued).`,
-          d && h('div', null, `First difference at line ${d.line}${d.parameter ? `, ${d.parameter}` : ''}${d.epochMs !== null ? ` at ${new Date(d.epochMs).toISOString()}` : ''}: issued `,
-            h('code', null, d.issued ?? '(none)'), ', now ', h('code', null, d.current ?? '(gone)')),
-          !v.storedDataIntact && h('div', null, "The report's own stored copy of the data no longer matches its hash either.")));
+          h('strong', null, t('report.mismatch')), t('report.mismatchDetail', { current: v.currentSha256, issued: v.issuedSha256, now: v.currentPointCount, count: v.issuedPointCount }),
+          // The instant stays ISO UTC: it names a line of the canonical CSV, which is in UTC.
+          d && h('div', null, t('report.firstDifference', { line: d.line, parameter: d.parameter ?? '', at: d.epochMs !== null ? new Date(d.epochMs).toISOString() : '' }),
+            h('code', null, d.issued ?? t('report.noneIssued')), t('report.nowLabel'), h('code', null, d.current ?? t('report.gone'))),
+          !v.storedDataIntact && h('div', null, t('report.storedCopyBroken'))));
     } catch (err) {
       replace(verifyOut, errorBox(err));
     }
@@ -82,28 +87,28 @@ export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page
   const chartsEl = h('div', { class: 'charts' }, charts.map((c) => c.el));
   const e = r.equipment;
   const el = h('section', { class: 'report' },
-    h('div', { class: 'page-head' }, h('h1', null, r.title), h('span', { class: 'muted' }, `version ${r.version}${r.previousId ? `, amends ${r.previousId}` : ''}`),
-      h('button', { onclick: dl(links.pdf, `${r.id}.pdf`), 'data-download': 'pdf' }, 'Download PDF'), h('button', { onclick: dl(links.csv, `${r.id}-data.csv`), 'data-download': 'csv' }, 'Download CSV'),
-      h('button', { class: 'primary', id: 'verify', onclick: verify }, 'Verify data')),
+    h('div', { class: 'page-head' }, h('h1', null, t('report.title', { id: r.id })), h('span', { class: 'muted' }, t(r.previousId ? 'report.versionAmends' : 'report.version', { version: r.version, previous: r.previousId ?? '' })),
+      h('button', { onclick: dl(links.pdf, `${r.id}.pdf`), 'data-download': 'pdf' }, t('report.downloadPdf')), h('button', { onclick: dl(links.csv, `${r.id}-data.csv`), 'data-download': 'csv' }, t('report.downloadCsv')),
+      h('button', { class: 'primary', id: 'verify', onclick: verify }, t('report.verify'))),
     verifyOut,
     h('div', { class: 'card' }, h('dl', { class: 'facts' },
-      fact('Laboratory', `${r.platform.name}${r.platform.location ? `, ${r.platform.location}` : ''}`),
-      fact('Customer', r.customer?.name ?? '—'),
-      fact('Equipment', `${e.name} — ${[e.manufacturer, e.model].filter(Boolean).join(' ') || 'make not recorded'}, s/n ${e.serialNumber || '—'}, firmware ${e.firmware || '—'}`),
-      fact('Calibration', `${e.calibrationDate ? new Date(e.calibrationDate).toLocaleDateString() : '—'}, due ${e.calibrationDue ? new Date(e.calibrationDue).toLocaleDateString() : '—'}`),
-      fact('Run', `${fmtTime(r.run.from)} – ${fmtTime(r.run.to)}`),
-      fact('Method', r.method),
-      fact('Issued', `${fmtTime(r.issuedAt)} by ${r.authorisedBy.name}`),
-      fact('Data', h('span', null, `${r.integrity.pointCount} points, sha256 `, h('code', { class: 'hash' }, r.integrity.sha256))))),
+      fact(t('report.laboratory'), `${r.platform.name}${r.platform.location ? `, ${r.platform.location}` : ''}`),
+      fact(t('report.customer'), r.customer?.name ?? '—'),
+      fact(t('report.equipment'), t('report.equipmentLine', { name: e.name, make: [e.manufacturer, e.model].filter(Boolean).join(' ') || t('report.notRecorded'), serial: e.serialNumber || '—', firmware: e.firmware || '—' })),
+      fact(t('report.calibration'), t('report.calibrationLine', { date: fmtDate(e.calibrationDate), due: fmtDate(e.calibrationDue) })),
+      fact(t('report.run'), `${fmtTime(r.run.from)} – ${fmtTime(r.run.to)}`),
+      fact(t('report.method'), r.method),
+      fact(t('report.issued'), t('report.issuedLine', { at: fmtTime(r.issuedAt), name: r.authorisedBy.name })),
+      fact(t('report.data'), h('span', null, t('report.points', { count: r.integrity.pointCount }), ' sha256 ', h('code', { class: 'hash' }, r.integrity.sha256))))),
     h('table', { 'data-role': 'statistics' },
-      h('thead', null, h('tr', null, ['Parameter', 'Unit', 'Count', 'Min', 'Max', 'Mean', 'Std dev', 'Time-weighted', 'Good %', 'Spec', 'Verdict'].map((c) => h('th', null, c)))),
+      h('thead', null, h('tr', null, ['parameter', 'unit', 'count', 'min', 'max', 'mean', 'stdDev', 'timeWeighted', 'goodPercent', 'spec', 'verdict'].map((c) => h('th', null, t(`stats.${c}`))))),
       h('tbody', null, r.parameters.map((p) => h('tr', { 'data-parameter': p.id },
         h('td', null, p.name), h('td', null, p.unit), h('td', null, String(p.stats.count)), h('td', null, num(p.stats.min)), h('td', null, num(p.stats.max)),
         h('td', null, num(p.stats.mean)), h('td', null, num(p.stats.stdDev)), h('td', null, num(p.stats.timeWeightedMean)), h('td', null, num(p.stats.goodPercent)),
-        h('td', null, p.spec ? `${num(p.spec.low)} … ${num(p.spec.high)}` : '—'), h('td', { class: p.verdict === 'not met' ? 'overdue' : null }, p.verdict))))),
-    r.parameters.some((p) => p.excursions.length) && h('div', null, h('h3', null, 'Excursions'), h('ul', null, r.parameters.flatMap((p) => p.excursions.map((x) =>
-      h('li', null, `${p.name}: ${x.side} ${fmtTime(x.start)} – ${fmtTime(x.end)} (${Math.round(x.durationMs / 1000)} s), peak ${fmtValue(x.peak, p.unit)}`))))),
-    h('h3', null, 'Charts'), chartsEl,
-    h('p', { class: 'muted small' }, r.statement));
+        h('td', null, p.spec ? `${num(p.spec.low)} … ${num(p.spec.high)}` : '—'), h('td', { class: p.verdict === 'not met' ? 'overdue' : null }, term('verdict', p.verdict.replace(' ', '_'))))))),
+    r.parameters.some((p) => p.excursions.length) && h('div', null, h('h3', null, t('report.excursions')), h('ul', null, r.parameters.flatMap((p) => p.excursions.map((x) =>
+      h('li', null, t('report.excursionLine', { name: p.name, side: t(`side.${x.side}`), from: fmtTime(x.start), to: fmtTime(x.end), seconds: Math.round(x.durationMs / 1000), peak: fmtValue(x.peak, p.unit) })))))),
+    h('h3', null, t('report.charts')), chartsEl,
+    h('p', { class: 'muted small' }, t('pdf.statement')));
   return { el, mounted: () => void mounted(), dispose: () => charts.forEach((c) => c.destroy()) };
 }
