@@ -100,7 +100,7 @@ describe('web dashboard in zh-CN', () => {
     }, 30_000);
     await api('POST', `/api/v1/runs/${run.id}/close`, {});
     // Everything an API answer holds is data (names, ids, units, emails); a Latin word outside it is UI text.
-    dataWords = new Set(['pilothub', 'pdf', 'csv', 'sha', 'influxdb', 'utc', 'rpm']);
+    dataWords = new Set(['pilothub', 'pdf', 'csv', 'xlsx', 'sha', 'influxdb', 'utc', 'rpm']);
     await learnData('/api/v1/equipment', '/api/v1/equipment/dryer-1', '/api/v1/bookings', '/api/v1/runs', '/api/v1/orgs', '/api/v1/users', '/api/v1/auth/me', '/api/v1/config');
     admin = await newZhPage();
   }, 180_000);
@@ -184,6 +184,18 @@ describe('web dashboard in zh-CN', () => {
     await admin.click('#verify');
     await admin.locator('[data-result=match]').waitFor();
     expect(await englishOn(admin)).toEqual([]);
+  });
+
+  it('shows the Platform service figures in Chinese, the period on the lab clock', async () => {
+    await admin.goto('/#/platform');
+    await admin.waitForSelector('table[data-role=equipment-figures] tr[data-equipment="dryer-1"]');
+    expect(await admin.locator('h1').textContent()).toBe('平台服务成效');
+    // The default period is the lab's calendar year: it starts at 00:00 Shanghai time, not Los Angeles midnight.
+    const window = new URLSearchParams((await admin.locator('[data-window]').getAttribute('data-window'))!);
+    const year = wallClock(Date.now(), LAB_ZONE).year;
+    expect(Date.parse(window.get('from')!)).toBe(fromWallClock(year, 1, 1, 0, 0, LAB_ZONE));
+    expect(await englishOn(admin)).toEqual([]);
+    await shot(admin, 'platform');
   });
 
   it("shows a customer's calendar and bookings in Chinese", async () => {
