@@ -194,6 +194,9 @@ describe('web dashboard in zh-CN', () => {
     const window = new URLSearchParams((await admin.locator('[data-window]').getAttribute('data-window'))!);
     const year = wallClock(Date.now(), LAB_ZONE).year;
     expect(Date.parse(window.get('from')!)).toBe(fromWallClock(year, 1, 1, 0, 0, LAB_ZONE));
+    // …and the server groups its months in the same zone: no stray month before January.
+    expect(await admin.locator('[data-window] > p').first().textContent()).toContain(LAB_ZONE);
+    expect(await admin.locator('[data-chart=monthly]').textContent()).not.toContain(`${year - 1}-12`);
     expect(await englishOn(admin)).toEqual([]);
     await shot(admin, 'platform');
   });

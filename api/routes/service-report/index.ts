@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { labTimeZone } from '../../../common/runtime/time-zone.js';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { PdfPrinter } from '../../reports/render-pdf.js';
@@ -21,7 +20,8 @@ import { AnnualQuery, ProvenanceList, ServiceReport, ServiceReportQuery, Service
  * exports and the printable annual report. Operator staff see the platform; a customer only its own organisation.
  */
 export const serviceReportRoutes: FastifyPluginAsyncZod = async (app) => {
-  const timeZone = labTimeZone();
+  // The API's one laboratory zone (PILOTHUB_TIME_ZONE, or what the API was started with), as every other page.
+  const timeZone = app.timeZone;
   const settings = serviceSettings();
   const printer = new PdfPrinter();
   app.addHook('onClose', () => printer.close());
