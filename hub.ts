@@ -17,6 +17,7 @@ import { loadGatewayConfig } from './gateway/config.js';
 import { buildWeb } from './web/build.js';
 import { startDemoSimulators } from './simulators/demo.js';
 import { demoCustomerLogin, setUpDemo, type DemoLogin } from './demo/setup.js';
+import { fillDemoHistory, type HistoryResult } from './demo/backfill.js';
 
 
 export interface HubOptions {
@@ -30,6 +31,8 @@ export interface HubOptions {
   demo: boolean;
   /** Demo campaign speed: 1 is real time; PILOTHUB_DEMO_SPEED=10 plays a 4-minute dryer cycle in 24 s. */
   demoSpeed: number;
+  /** Hours of history the first demo start fills in (PILOTHUB_DEMO_HISTORY_HOURS, default 24; 0: none). */
+  demoHistoryHours: number;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
   /** Its credentials, when it has authentication on. */
@@ -47,6 +50,8 @@ export interface RunningHub {
   createdAdmin: RunningApi['createdAdmin'];
   /** Demo mode: the demo customer's login. */
   demoCustomer?: DemoLogin;
+  /** First demo start: the history being filled in the background (demo/README.md), and its hours. */
+  demoHistory?: { hours: number; done: Promise<HistoryResult | undefined> };
   stop(): Promise<void>;
 }
 
@@ -57,6 +62,13 @@ function demoFromEnv(raw: string | undefined, example: boolean): boolean {
   if (raw === undefined || raw === '') return example;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new Error(`PILOTHUB_DEMO="${raw}" must be true or false`);
+}
+
+function demoHistoryHoursFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 24;
+  const hours = Number(raw);
+  if (!Number.isFinite(hours) || hours < 0 || hours > 168) throw new Error(`PILOTHUB_DEMO_HISTORY_HOURS="${raw}" must be a number of hours from 0 (none) to 168`);
+  return hours;
 }
 
 function demoSpeedFromEnv(raw: string | undefined): number {
@@ -87,6 +99,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     gatewayConfig,
     demo: demoFromEnv(env.PILOTHUB_DEMO, gatewayConfig === EXAMPLE_GATEWAY_CONFIG),
     demoSpeed: demoSpeedFromEnv(env.PILOTHUB_DEMO_SPEED),
+    demoHistoryHours: demoHistoryHoursFromEnv(env.PILOTHUB_DEMO_HISTORY_HOURS),
   };
 }
 
@@ -148,6 +161,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     });
     stops.push(() => api.stop());
     // Demo mode only: simulated equipment for the example config. Any other config talks to real devices.
+    // The first start's history ends where the simulators' live data begins.
+    const historyTo = Date.now();
     const simulators = options.demo ? await startDemoSimulators(options.dataDir, options.demoSpeed) : undefined;
     if (simulators) stops.push(() => simulators.stop());
     // A fixed number, not 0: a reload that restarts the gateway must serve /metrics on the same port again.
@@ -168,8 +183,19 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       : api.createdAdmin ? await setUpDemo({ apiUrl: api.url, admin: api.createdAdmin, secretsDir: secrets, logger, speed: options.demoSpeed })
         .catch((err: Error) => { logger.error({ err: err.message }, 'demo setup failed; the hub runs without the demo customer and equipment settings'); return undefined; })
         : demoCustomerLogin(secrets);
+    // ...and its past hours, in the background: the hub is ready meanwhile (the banner says so).
+    const history = demoCustomer && api.createdAdmin && options.demoHistoryHours > 0
+      ? fillDemoHistory({
+        gatewayConfig: options.gatewayConfig, mqttUrl, username: gatewayAccount.username, password: gatewayAccount.password,
+        dbFile: join(options.dataDir, 'api', 'pilothub.db'), operatorEmail: api.createdAdmin.email, to: historyTo, hours: options.demoHistoryHours, logger,
+      })
+      : undefined;
+    if (history) stops.push(() => history.stop());
     logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, brokerMetricsUrl: `http://127.0.0.1:${broker.metricsPort}/metrics`, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
-    return { apiUrl: api.url, mqttUrl, influxUrl, createdAdmin: api.createdAdmin, demoCustomer, stop: stopAll };
+    return {
+      apiUrl: api.url, mqttUrl, influxUrl, createdAdmin: api.createdAdmin, demoCustomer, stop: stopAll,
+      demoHistory: history && { hours: options.demoHistoryHours, done: history.done },
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -8,6 +8,8 @@ export interface ReadyFacts {
   /** The demo customer's login, in demo mode. */
   demoCustomer?: DemoLogin;
   demoSpeed?: number;
+  /** First demo start: the past hours being filled in the background. */
+  demoHistory?: { hours: number };
 }
 
 /**
@@ -29,6 +31,7 @@ export function readyBanner(facts: ReadyFacts): string {
     lines.push(
       `  Demo customer  ${facts.demoCustomer.email}  password ${facts.demoCustomer.password}`,
       `  Demo mode      three simulated machines follow a campaign${speed}: runs open and close by themselves`,
+      ...(facts.demoHistory ? [`  History        the past ${facts.demoHistory.hours} h of readings, bookings and runs are being filled in the background (log: "demo history filled")`] : []),
       '',
       '  Try next',
       '    1. Log in as admin: the spray dryer shows RUNNING; its run (the customer\'s booking) closes when it stops, every 6 minutes.',
