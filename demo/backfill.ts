@@ -101,7 +101,11 @@ export function fillDemoHistory(o: Omit<HistoryOptions, 'signal'>): FillingHisto
   o.logger.info({ hours: o.hours, to: new Date(o.to).toISOString() }, 'demo history: filling the past hours in the background');
   const done = backfillDemoHistory({ ...o, signal: abort.signal }).then(
     (result) => { o.logger.info(result, 'demo history filled'); return result; },
-    (err: Error) => { o.logger.error({ err: err.message }, 'demo history failed; the hub runs on with what was written and no past runs'); return undefined; },
+    (err: Error) => {
+      if (abort.signal.aborted) o.logger.info('demo history stopped with the hub; readings sent stay, no past bookings or runs recorded, not resumed');
+      else o.logger.error({ err: err.message }, 'demo history failed; the hub runs on with what was written and no past runs');
+      return undefined;
+    },
   );
   return { done, stop: async () => { abort.abort(); await done; } };
 }
