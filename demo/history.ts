@@ -1,5 +1,6 @@
 import type { Reading, ReadingValue } from '../common/contracts/index.js';
 import type { GatewayConfig } from '../gateway/config.js';
+import { convertValue } from '../gateway/drivers/opcua/values.js';
 import { demoCampaignSteps, type CampaignStep } from '../simulators/campaign.js';
 import { EXTRUDER_MATERIAL } from '../simulators/extruder/index.js';
 import { initialExtruderState, stepExtruder, type ExtruderState } from '../simulators/extruder/model.js';
@@ -81,10 +82,16 @@ function acquisitions(device: Device, values: Values): Acquired[] {
       return { id: p.id, read, everyMs: device.pollIntervalMs, encode: asRegisters(m.type, m.scale ?? 1, m.offset ?? 0) };
     }
     if (device.protocol === 'opcua') {
-      const o = p as { poll?: boolean; pollIntervalMs?: number; samplingIntervalMs?: number; deadband?: { type: string; value: number } };
-      if (o.poll) return { id: p.id, read, everyMs: o.pollIntervalMs ?? device.publishingIntervalMs, encode: (v) => v };
+      const o = p as typeof device.parameters[number];
+      // The gateway's own conversion to the parameter's declared datatype.
+      const encode = (v: ReadingValue): ReadingValue => {
+        const converted = convertValue(v, o.datatype);
+        if ('error' in converted) throw new Error(`demo history: "${device.id}" parameter "${p.id}": ${converted.error}`);
+        return converted.v;
+      };
+      if (o.poll) return { id: p.id, read, everyMs: o.pollIntervalMs ?? device.publishingIntervalMs, encode };
       return {
-        id: p.id, read, everyMs: Math.max(1, o.samplingIntervalMs ?? device.samplingIntervalMs), encode: (v) => v,
+        id: p.id, read, everyMs: Math.max(1, o.samplingIntervalMs ?? device.samplingIntervalMs), encode,
         subscription: { deadband: o.deadband?.type === 'absolute' ? o.deadband.value : 0, repeatMs: device.heartbeatIntervalMs },
       };
     }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ReadingBatch } from '../common/contracts/index.js';
+import { demoHistory } from '../demo/history.js';
+import { loadGatewayConfig } from '../gateway/config.js';
 import { eventually, tempDir } from './helpers/servers.js';
 import { startHubProcess } from './helpers/hub-process.js';
+import { EXAMPLE_GATEWAY_CONFIG } from './helpers/stack.js';
 
 const ADMIN = { email: 'admin@history.test', password: 'history-admin-password' };
 const HOURS = 3;
@@ -8,6 +12,35 @@ const HOUR = 3_600_000;
 
 interface Run { id: string; equipmentId: string; bookingId: string | null; orgId: string | null; openedBy: string; closedBy: string | null; startedAt: number; endedAt: number | null }
 interface Point { t: number; v: number | boolean | string | null }
+
+describe('the demo history\'s readings', () => {
+  it('are exactly the example gateway config\'s parameters, of their declared datatypes, in valid batches, following the campaign', () => {
+    const config = loadGatewayConfig(EXAMPLE_GATEWAY_CONFIG);
+    const to = Date.now();
+    const seen = new Map<string, Map<string, Set<unknown>>>();
+    for (const tick of demoHistory(config, to - 15 * 60_000, to)) {
+      for (const [equipment, readings] of tick.readings) {
+        ReadingBatch.parse({ gateway: config.gateway.id, seq: 0, readings });
+        const params = seen.get(equipment) ?? new Map<string, Set<unknown>>();
+        for (const r of readings) params.set(r.p, (params.get(r.p) ?? new Set()).add(r.v));
+        seen.set(equipment, params);
+      }
+    }
+    expect([...seen.keys()].sort()).toEqual(config.devices.map((d) => d.id).sort());
+    for (const device of config.devices) {
+      const params = seen.get(device.id)!;
+      expect([...params.keys()].sort(), device.id).toEqual(device.parameters.map((p) => p.id).sort());
+      for (const p of device.parameters) {
+        const declared = 'datatype' in p ? p.datatype : p.type === 'bool' || p.type === 'bit' ? 'boolean' : p.type === 'string' ? 'string' : 'number';
+        expect([...params.get(p.id)!].map((v) => typeof v), `${device.id} ${p.id}`).toContain(declared);
+        expect(new Set([...params.get(p.id)!].map((v) => typeof v)).size, `${device.id} ${p.id}`).toBe(1);
+      }
+    }
+    // 15 minutes hold a dryer on/off cycle and a whole reactor batch.
+    expect([...seen.get('dryer-1')!.get('running')!].sort()).toEqual([false, true]);
+    expect([...seen.get('reactor-1')!.get('batch_state')!]).toEqual(expect.arrayContaining(['charge', 'heat', 'react', 'cool', 'discharge', 'idle']));
+  });
+});
 
 /**
  * Issue 15: the first demo start fills in past hours of history through the normal write path (readings published as
