@@ -18,6 +18,8 @@ Environment:
   PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)
   PILOTHUB_DEMO            true or false: as --demo
   PILOTHUB_DEMO_SPEED      play the demo campaign this many times faster (1-1000, default 1)
+  PILOTHUB_DEMO_HISTORY_HOURS
+                           hours of history the first demo start fills in the background (0-168, default 24)
   PILOTHUB_LOG_LEVEL       pino level (default info)
   PILOTHUB_ADMIN_EMAIL     first admin's email, used when the user store is empty
   PILOTHUB_ADMIN_PASSWORD  first admin's password (default: a random one, printed once)`)
