@@ -18,6 +18,7 @@ import { buildWeb } from './web/build.js';
 import { startDemoSimulators } from './simulators/demo.js';
 import { demoLogins, demoSetUp, keepDemoBooked, setUpDemo, type DemoLogins } from './demo/setup.js';
 import { labTimeZone } from './common/runtime/time-zone.js';
+import { fillDemoHistory, type HistoryResult } from './demo/backfill.js';
 
 
 export interface HubOptions {
@@ -33,6 +34,8 @@ export interface HubOptions {
   demoSpeed: number;
   /** The laboratory's IANA time zone (PILOTHUB_TIME_ZONE, default the machine's): every time a person reads. */
   timeZone?: string;
+  /** Hours of history the first demo start fills in (PILOTHUB_DEMO_HISTORY_HOURS, default 24; 0: none). */
+  demoHistoryHours: number;
   /** An existing InfluxDB (v1 API); when absent the hub runs its own private influxd. */
   influxUrl?: string;
   /** Its credentials, when it has authentication on. */
@@ -50,6 +53,8 @@ export interface RunningHub {
   createdAdmin: RunningApi['createdAdmin'];
   /** Demo mode: the demo people's logins, or why there are none. */
   demo?: { logins?: DemoLogins; problem?: string };
+  /** First demo start: the history being filled in the background (demo/README.md), and its hours. */
+  demoHistory?: { hours: number; done: Promise<HistoryResult | undefined> };
   stop(): Promise<void>;
 }
 
@@ -60,6 +65,13 @@ function demoFromEnv(raw: string | undefined, example: boolean): boolean {
   if (raw === undefined || raw === '') return example;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new Error(`PILOTHUB_DEMO="${raw}" must be true or false`);
+}
+
+function demoHistoryHoursFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 24;
+  const hours = Number(raw);
+  if (!Number.isFinite(hours) || hours < 0 || hours > 168) throw new Error(`PILOTHUB_DEMO_HISTORY_HOURS="${raw}" must be a number of hours from 0 (none) to 168`);
+  return hours;
 }
 
 function demoSpeedFromEnv(raw: string | undefined): number {
@@ -92,6 +104,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     demoSpeed: demoSpeedFromEnv(env.PILOTHUB_DEMO_SPEED),
     // Checked with the other settings, so a misspelt zone stops the start before anything runs.
     timeZone: labTimeZone(env),
+    demoHistoryHours: demoHistoryHoursFromEnv(env.PILOTHUB_DEMO_HISTORY_HOURS),
   };
 }
 
@@ -161,6 +174,8 @@ export async function startHub(options: HubOptions, signal?: AbortSignal): Promi
     printCreatedAdmin(api.createdAdmin);
     signal?.throwIfAborted();
     // Demo mode only: simulated equipment for the example config. Any other config talks to real devices.
+    // The first start's history ends where the simulators' live data begins.
+    const historyTo = Date.now();
     const simulators = options.demo ? await startDemoSimulators(options.dataDir, options.demoSpeed) : undefined;
     if (simulators) stops.push(() => simulators.stop());
     signal?.throwIfAborted();
@@ -178,8 +193,19 @@ export async function startHub(options: HubOptions, signal?: AbortSignal): Promi
       if (result.ok) void syncGatewayAccount().catch((err: Error) => logger.error({ err: err.message }, 'could not update the gateway account after a reload'));
     });
     const demo = options.demo ? await prepareDemo(api, secrets, options.demoSpeed, logger, signal) : undefined;
+    // The first demo start's past hours, in the background, once its setup worked: the hub is ready meanwhile (the banner says so).
+    const history = demo?.logins && !demo.problem && api.createdAdmin && options.demoHistoryHours > 0
+      ? fillDemoHistory({
+        gatewayConfig: options.gatewayConfig, mqttUrl, username: gatewayAccount.username, password: gatewayAccount.password,
+        dbFile: join(options.dataDir, 'api', 'pilothub.db'), operatorEmail: demo.logins.engineer.email, to: historyTo, hours: options.demoHistoryHours, logger,
+      })
+      : undefined;
+    if (history) stops.push(() => history.stop());
     logger.info({ apiUrl: api.url, mqttUrl, influxUrl: influxUrl, brokerMetricsUrl: `http://127.0.0.1:${broker.metricsPort}/metrics`, gatewayMetricsUrl: gateway.metricsUrl, ingestMetricsUrl: `http://127.0.0.1:${ingest.metricsPort}/metrics` }, 'hub started');
-    return { apiUrl: api.url, mqttUrl, influxUrl, createdAdmin: api.createdAdmin, demo, stop: stopAll };
+    return {
+      apiUrl: api.url, mqttUrl, influxUrl, createdAdmin: api.createdAdmin, demo, stop: stopAll,
+      demoHistory: history && { hours: options.demoHistoryHours, done: history.done },
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -8,6 +8,8 @@ export interface ReadyFacts {
   /** Demo mode: the demo people's logins, or why there are none. */
   demo?: { logins?: DemoLogins; problem?: string };
   demoSpeed?: number;
+  /** First demo start: the past hours being filled in the background. */
+  demoHistory?: { hours: number };
 }
 
 /**
@@ -36,6 +38,7 @@ export function readyBanner(facts: ReadyFacts): string {
     const speed = facts.demoSpeed && facts.demoSpeed !== 1 ? ` at ${facts.demoSpeed}x speed` : '';
     lines.push(
       `  Demo mode      three simulated machines follow a campaign${speed}: runs open and close by themselves`,
+      ...(facts.demoHistory ? [`  History        the past ${facts.demoHistory.hours} h of readings, bookings and runs are being filled in the background (log: "demo history filled")`] : []),
       '',
       '  Try next',
       '    1. Log in as admin: the spray dryer shows RUNNING; its run (the customer\'s booking) closes when it stops, every 6 minutes.',

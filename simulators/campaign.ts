@@ -19,7 +19,7 @@ export interface RunningCampaign {
  * The reactor's batch recipe: charge, heat, react (dosing the reagent), cool, discharge, then idle until the next
  * batch. BatchState reports the phase, so a run condition `batch_state != 'idle'` opens one run per batch.
  */
-export function reactorBatch(reactor: ReactorSim): CampaignStep[] {
+export function reactorBatch(reactor: Pick<ReactorSim, 'setSetpoint' | 'setPhase'>): CampaignStep[] {
   const phase = (name: string, minutes: number, setpoints: { temperature?: number; agitator?: number; dosing?: number }): CampaignStep => ({
     name, minutes,
     apply: () => {
@@ -40,7 +40,7 @@ export function reactorBatch(reactor: ReactorSim): CampaignStep[] {
 }
 
 /** A machine switched on for a production slot and off for cleaning or changeover, over and over. */
-export function onOff(machine: SprayDryerSim | ExtruderSim, onMinutes: number, offMinutes: number): CampaignStep[] {
+export function onOff(machine: Pick<SprayDryerSim | ExtruderSim, 'setRunning'>, onMinutes: number, offMinutes: number): CampaignStep[] {
   return [
     { name: 'running', minutes: onMinutes, apply: () => machine.setRunning(true) },
     { name: 'stopped', minutes: offMinutes, apply: () => machine.setRunning(false) },
@@ -48,7 +48,7 @@ export function onOff(machine: SprayDryerSim | ExtruderSim, onMinutes: number, o
 }
 
 /** Off first, then on: the extruder heats its barrel before it turns the screws (a cold melt trips the torque alarm). */
-export function offOn(machine: SprayDryerSim | ExtruderSim, offMinutes: number, onMinutes: number): CampaignStep[] {
+export function offOn(machine: Pick<SprayDryerSim | ExtruderSim, 'setRunning'>, offMinutes: number, onMinutes: number): CampaignStep[] {
   return onOff(machine, onMinutes, offMinutes).reverse();
 }
 
@@ -79,7 +79,19 @@ export function startCampaign(machines: Record<string, CampaignStep[]>, speed = 
   };
 }
 
-/** The demo's campaign: dryer 4 min on / 2 off, extruder 3 min heating or changeover / 7 on, a reactor batch every 11 min. */
-export function demoCampaign(sims: { dryer: SprayDryerSim; extruder: ExtruderSim; reactor: ReactorSim }, speed = 1): RunningCampaign {
-  return startCampaign({ dryer: onOff(sims.dryer, 4, 2), extruder: offOn(sims.extruder, 3, 7), reactor: reactorBatch(sims.reactor) }, speed);
+/** What the campaign drives: the simulators, or the models the demo's history is computed from (demo/history.ts). */
+export interface CampaignMachines {
+  dryer: Pick<SprayDryerSim, 'setRunning'>;
+  extruder: Pick<ExtruderSim, 'setRunning'>;
+  reactor: Pick<ReactorSim, 'setSetpoint' | 'setPhase'>;
+}
+
+/** The demo's steps: dryer 4 min on / 2 off, extruder 3 min heating or changeover / 7 on, a reactor batch every 11 min. */
+export function demoCampaignSteps(machines: CampaignMachines): Record<keyof CampaignMachines, CampaignStep[]> {
+  return { dryer: onOff(machines.dryer, 4, 2), extruder: offOn(machines.extruder, 3, 7), reactor: reactorBatch(machines.reactor) };
+}
+
+/** The demo's campaign, played on the simulators. */
+export function demoCampaign(sims: CampaignMachines, speed = 1): RunningCampaign {
+  return startCampaign(demoCampaignSteps(sims), speed);
 }

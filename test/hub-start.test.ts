@@ -36,7 +36,7 @@ describe('pilothub start: the whole hub as `npm start` runs it', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
         ...process.env, PILOTHUB_DATA_DIR: dataDir, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(await freePort()),
-        PILOTHUB_GATEWAY_CONFIG: configFile, PILOTHUB_DEMO: 'true', PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password, PILOTHUB_LOG_LEVEL: 'error',
+        PILOTHUB_GATEWAY_CONFIG: configFile, PILOTHUB_DEMO: 'true', PILOTHUB_DEMO_HISTORY_HOURS: '0', PILOTHUB_ADMIN_EMAIL: ADMIN.email, PILOTHUB_ADMIN_PASSWORD: ADMIN.password, PILOTHUB_LOG_LEVEL: 'error',
       },
     });
     stopAtEnd(hub, 'SIGKILL');

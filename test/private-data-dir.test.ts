@@ -34,7 +34,7 @@ async function startHub(dataDir: string, configFile: string): Promise<{ hub: Chi
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env, PILOTHUB_DATA_DIR: dataDir, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(await freePort()),
-      PILOTHUB_GATEWAY_CONFIG: configFile, PILOTHUB_DEMO: 'true', PILOTHUB_ADMIN_PASSWORD: 'hub-admin-password', PILOTHUB_LOG_LEVEL: 'warn',
+      PILOTHUB_GATEWAY_CONFIG: configFile, PILOTHUB_DEMO: 'true', PILOTHUB_DEMO_HISTORY_HOURS: '0', PILOTHUB_ADMIN_PASSWORD: 'hub-admin-password', PILOTHUB_LOG_LEVEL: 'warn',
     },
   });
   stopAtEnd(hub, 'SIGKILL');

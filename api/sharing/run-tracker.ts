@@ -101,21 +101,51 @@ export class RunTracker {
   private open(equipmentId: string, now: number, qualification: string | null, startedAt = now): void {
     const booking = this.activeBooking(equipmentId, now);
     if (!booking) return;
-    const run = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: startedAt, ended_at: null, opened_by: 'auto' };
-    this.db.transaction(() => {
-      this.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by)').run(run);
-      touchQualification(this.db, booking.user_id, qualification, now);
-      audit(this.db, null, now, { action: 'run.open', entity: 'run', entityId: run.id, orgId: run.org_id, after: run });
-    }).immediate();
-    this.logger.info({ equipmentId, runId: run.id, bookingId: booking.id }, 'run opened: run condition became true');
+    const runId = recordRunOpen(this.db, equipmentId, booking, startedAt, qualification, now);
+    this.logger.info({ equipmentId, runId, bookingId: booking.id }, 'run opened: run condition became true');
   }
 
   private close(run: OpenRun, endedAt: number, now: number): void {
-    this.db.transaction(() => {
-      const before = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(run.id) as Record<string, unknown>;
-      this.db.prepare("UPDATE runs SET ended_at = ?, closed_by = 'auto' WHERE id = ?").run(endedAt, run.id);
-      audit(this.db, null, now, { action: 'run.close', entity: 'run', entityId: run.id, orgId: before.org_id as string | null, before, after: { ...before, ended_at: endedAt, closed_by: 'auto' } });
-    }).immediate();
+    recordRunClose(this.db, run.id, endedAt, now);
     this.logger.info({ runId: run.id, bookingId: run.booking_id }, 'run closed');
   }
+}
+
+/**
+ * A run opened by its run condition within a booking, with its audit entry. Returns the run's id.
+ */
+export function recordRunOpen(db: Db, equipmentId: string, booking: { id: string; org_id: string; user_id: string }, startedAt: number, qualification: string | null, now: number): string {
+  const run = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: startedAt, ended_at: null, opened_by: 'auto' };
+  db.transaction(() => {
+    db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by)').run(run);
+    touchQualification(db, booking.user_id, qualification, now);
+    audit(db, null, now, { action: 'run.open', entity: 'run', entityId: run.id, orgId: run.org_id, after: run });
+  }).immediate();
+  return run.id;
+}
+
+/**
+ * A run that opened and closed in the past (the demo's history, demo/seed-records.ts), inserted closed so it never
+ * counts as the equipment's one open run, with the audit entries the tracker writes when it opens (at `startedAt`)
+ * and closes it (at `closedAt`, `runCloseAfterS` after it ended).
+ */
+export function recordClosedRun(db: Db, equipmentId: string, booking: { id: string; org_id: string; user_id: string }, times: { startedAt: number; endedAt: number; closedAt: number }, qualification: string | null): string {
+  const open = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: times.startedAt, ended_at: null, opened_by: 'auto' };
+  const closed = { ...open, ended_at: times.endedAt, closed_by: 'auto' };
+  db.transaction(() => {
+    db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by)').run(closed);
+    touchQualification(db, booking.user_id, qualification, times.startedAt);
+    audit(db, null, times.startedAt, { action: 'run.open', entity: 'run', entityId: open.id, orgId: open.org_id, after: open });
+    audit(db, null, times.closedAt, { action: 'run.close', entity: 'run', entityId: open.id, orgId: open.org_id, before: open, after: closed });
+  }).immediate();
+  return open.id;
+}
+
+/** Closes a run because its condition ended (`endedAt`: when it turned false), with its audit entry. */
+export function recordRunClose(db: Db, runId: string, endedAt: number, now: number): void {
+  db.transaction(() => {
+    const before = db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as Record<string, unknown>;
+    db.prepare("UPDATE runs SET ended_at = ?, closed_by = 'auto' WHERE id = ?").run(endedAt, runId);
+    audit(db, null, now, { action: 'run.close', entity: 'run', entityId: runId, orgId: before.org_id as string | null, before, after: { ...before, ended_at: endedAt, closed_by: 'auto' } });
+  }).immediate();
 }

@@ -23,6 +23,8 @@ Environment:
   PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)
   PILOTHUB_DEMO            true or false: as --demo
   PILOTHUB_DEMO_SPEED      play the demo campaign this many times faster (1-1000, default 1)
+  PILOTHUB_DEMO_HISTORY_HOURS
+                           hours of history the first demo start fills in the background (0-168, default 24)
   PILOTHUB_LOG_LEVEL       pino level (default info)
   PILOTHUB_LOG_FORMAT      json or pretty (default: pretty on a terminal, else json)
   PILOTHUB_LOG_FILE        also append JSON log lines here (default DATA_DIR/logs/pilothub.log)

@@ -22,7 +22,8 @@ export async function startHubProcess(env: Record<string, string>): Promise<HubP
   const mqttPort = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(mqttPort), PILOTHUB_LOG_LEVEL: 'error', ...env },
+    // No demo history unless a test asks for it (test/demo-history.test.ts): a day of it is a minute of CPU the suite shares.
+    env: { ...process.env, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(mqttPort), PILOTHUB_LOG_LEVEL: 'error', PILOTHUB_DEMO_HISTORY_HOURS: '0', ...env },
   });
   stopAtEnd(child, 'SIGKILL');
   const output: string[] = [];
