@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { labTimeZone } from '../../../common/runtime/time-zone.js';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
-import { PdfPrinter } from '../../reports/render-pdf.js';
 import { escapeXml } from '../../reports/svg-chart.js';
 import { sweepNoShows } from '../../sharing/bookings-store.js';
 import { isOperatorStaff, type AuthUser } from '../../sharing/people.js';
@@ -12,7 +10,6 @@ import { serviceReport } from '../../service-report/figures.js';
 import { yearWindow } from '../../service-report/periods.js';
 import { provenance } from '../../service-report/provenance.js';
 import { annualHtml } from '../../service-report/render-html.js';
-import { serviceSettings } from '../../service-report/settings.js';
 import { errors } from '../common.js';
 import { AnnualQuery, ProvenanceList, ServiceReport, ServiceReportQuery, ServiceRunsQuery } from './schemas.js';
 
@@ -21,11 +18,7 @@ import { AnnualQuery, ProvenanceList, ServiceReport, ServiceReportQuery, Service
  * exports and the printable annual report. Operator staff see the platform; a customer only its own organisation.
  */
 export const serviceReportRoutes: FastifyPluginAsyncZod = async (app) => {
-  const timeZone = labTimeZone();
-  const settings = serviceSettings();
-  const printer = new PdfPrinter();
-  app.addHook('onClose', () => printer.close());
-  const platform = { name: process.env.PILOTHUB_LAB_NAME ?? 'pilothub pilot platform', location: process.env.PILOTHUB_LAB_LOCATION ?? '' };
+  const { timeZone, platform, service: settings } = app.lab;
 
   const known = (ids: string[] | undefined) => {
     if (!ids) return null;
@@ -91,7 +84,7 @@ export const serviceReportRoutes: FastifyPluginAsyncZod = async (app) => {
     const html = annualHtml({ year: q.year, lang: q.lang, platform, report: year, months });
     const name = `service-report-${q.year}`;
     if (q.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="${name}.html"`).send(html);
-    const pdf = await printer.print(html, `${escapeXml(platform.name)} · ${q.year}`);
+    const pdf = await app.printer.print(html, `${escapeXml(platform.name)} · ${q.year}`);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}.pdf"`).send(pdf as unknown as string);
   });
 };
