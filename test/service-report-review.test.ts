@@ -1,0 +1,38 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HOUR, sharingStack, testClock } from './sharing-fixture.js';
+
+type Stack = Awaited<ReturnType<typeof sharingStack>>;
+type Person = Awaited<ReturnType<Stack['user']>>;
+
+// The laboratory is in Shanghai (UTC+8): set before the API starts (it reads PILOTHUB_TIME_ZONE once).
+process.env.PILOTHUB_TIME_ZONE = 'Asia/Shanghai';
+
+/** Shanghai wall time: `day` of 2026 month `month` (1-based) at `h`:00 local. */
+const local = (month: number, day: number, h = 0) => Date.UTC(2026, month - 1, day, h) - 8 * HOUR;
+
+/** Review of issue #16's service report: income follows usage billing's months, bounded provenance, settings, exports. */
+describe('service report review', () => {
+  let s: Stack;
+  let gina: Person; // globex
+  const clock = testClock(local(11, 29));
+
+  beforeAll(async () => {
+    s = await sharingStack({ clock });
+    await s.org('globex');
+    gina = await s.user('customer', 'globex', 'gina');
+    await s.announce('eq-m');
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/eq-m', { bookable: true, autoApproveAll: true, rateExternal: 100, billingPolicy: 'booked' });
+    // 02:00-04:00 on 1 December in Shanghai is 18:00-20:00 on 30 November UTC.
+    await s.ok(gina.token, 'POST', '/api/v1/bookings', { equipmentId: 'eq-m', startsAt: s.iso(local(12, 1, 2)), endsAt: s.iso(local(12, 1, 4)) });
+    clock.set(local(12, 3));
+  });
+
+  it('bills a booking at 02:00 on 1 December (Shanghai) in December, in usage and in the report\'s income alike', async () => {
+    const december = await s.ok<{ total: number }>(gina.token, 'GET', '/api/v1/usage?month=2026-12');
+    const november = await s.ok<{ total: number }>(gina.token, 'GET', '/api/v1/usage?month=2026-11');
+    expect([november.total, december.total]).toEqual([0, 200]);
+    const report = await s.ok<{ equipment: { period: string; equipmentId: string; incomeExternal: number }[] }>(
+      s.admin, 'GET', `/api/v1/service-report?from=${s.iso(local(11, 1))}&to=${s.iso(local(12, 31))}&groupBy=month&equipment=eq-m`);
+    expect(report.equipment.map((e) => [e.period, e.incomeExternal])).toEqual([['2026-11', 0], ['2026-12', december.total]]);
+  });
+});
