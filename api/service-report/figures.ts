@@ -3,7 +3,7 @@ import { OPERATOR_ORG_ID } from '../sharing/people.js';
 import { billedMinutes } from '../sharing/usage.js';
 import { heatmap } from './heatmap.js';
 import type { EquipmentFigures, OrgFigures, Period, ServiceReport, ServiceSettings, TotalFigures, ValueBand } from './model.js';
-import { overlap, periodIndex, periodsOf, yearsCovered, type GroupBy } from './periods.js';
+import { overlap, periodIndex, periodsOf, union, yearsCovered, type GroupBy, type Span } from './periods.js';
 import { bookingsOf, equipmentOf, maintenanceOf, orgNames, outagesOf, reportsOf, runsOf, type EquipmentRecord, type Scope } from './sources.js';
 
 const H = 3_600_000;
@@ -26,11 +26,11 @@ export interface ReportRequest {
 interface Acc {
   runs: number; corrected: number; effective: number; external: number; bookedRuns: number; booked: number;
   bookings: number; cancellations: number; noShows: number; incomeInternal: number; incomeExternal: number;
-  orgs: Set<string>; reports: number; maintenance: number; offline: number;
+  orgs: Set<string>; reports: number; maintenance: number; offline: number; down: number;
 }
 const acc = (): Acc => ({
   runs: 0, corrected: 0, effective: 0, external: 0, bookedRuns: 0, booked: 0, bookings: 0, cancellations: 0, noShows: 0,
-  incomeInternal: 0, incomeExternal: 0, orgs: new Set(), reports: 0, maintenance: 0, offline: 0,
+  incomeInternal: 0, incomeExternal: 0, orgs: new Set(), reports: 0, maintenance: 0, offline: 0, down: 0,
 });
 interface OrgAcc { runs: number; ms: number; booked: number; bookings: number; cancellations: number; noShows: number; charges: number }
 
@@ -123,8 +123,23 @@ export function serviceReport(db: Db, req: ReportRequest): ServiceReport {
   const query = new URLSearchParams({ from: new Date(req.from).toISOString(), to: new Date(req.to).toISOString(), ...(req.equipment ? { equipment: req.equipment.join(',') } : {}) }).toString();
   if (!platform) return { ...base, scope: 'organisation', equipment: [], totals: [], links: links(query) };
 
-  for (const m of maintenanceOf(db, scope)) each(m.starts_at, m.ends_at, (ms, p) => { cell(m.equipment_id, p).maintenance += ms; });
-  for (const g of outagesOf(db, scope)) each(g.starts_at, g.ends_at, (ms, p) => { cell(g.equipment_id, p).offline += ms; });
+  // Overlapping maintenance windows, and outages during maintenance, are one stretch of downtime: each is summed as
+  // the union of its spans per equipment, and availability subtracts the union of both.
+  const downtime = new Map<string, { maintenance: Span[]; offline: Span[] }>();
+  const downOf = (eq: string) => {
+    let d = downtime.get(eq);
+    if (!d) downtime.set(eq, (d = { maintenance: [], offline: [] }));
+    return d;
+  };
+  for (const m of maintenanceOf(db, scope)) downOf(m.equipment_id).maintenance.push({ from: m.starts_at, to: m.ends_at });
+  for (const g of outagesOf(db, scope)) downOf(g.equipment_id).offline.push({ from: g.starts_at, to: g.ends_at });
+  for (const [eq, d] of downtime) {
+    const maintenance = union(d.maintenance);
+    const offline = union(d.offline);
+    for (const x of maintenance) each(x.from, x.to, (ms, p) => { cell(eq, p).maintenance += ms; });
+    for (const x of offline) each(x.from, x.to, (ms, p) => { cell(eq, p).offline += ms; });
+    for (const x of union([...maintenance, ...offline])) each(x.from, x.to, (ms, p) => { cell(eq, p).down += ms; });
+  }
   for (const r of reportsOf(db, scope)) {
     const p = periodIndex(periods, r.issued_at);
     if (p >= 0) cell(r.equipment_id, p).reports += 1;
@@ -149,7 +164,7 @@ function figures(e: EquipmentRecord, period: Period, years: number, c: Acc, req:
     yield: ratio(incomeInternal + incomeExternal * req.settings.externalWeight, e.original_value),
     orgsServed: c.orgs.size, orgsServedList: [...c.orgs].sort(), reportsIssued: c.reports,
     maintenanceHours: hours(c.maintenance), offlineHours: hours(c.offline),
-    availability: ratio(Math.max(0, span - c.maintenance - c.offline), span),
+    availability: ratio(span - c.down, span),
     hoursNorm: Math.round(norm * 100) / 100, meetsNorm: c.effective / H >= norm,
   };
 }

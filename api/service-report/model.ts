@@ -28,9 +28,9 @@ export const EquipmentFigures = z.object({
   yield: ratio('(incomeInternal + incomeExternal × externalWeight) ÷ originalValue'),
   orgsServed: z.number().int(), orgsServedList: z.array(z.string()),
   reportsIssued: z.number().int(),
-  maintenanceHours: hours('maintenance windows clipped to the period'),
-  offlineHours: hours('device outages recorded during runs, clipped to the period'),
-  availability: ratio('(period − maintenance − offline) ÷ period'),
+  maintenanceHours: hours('maintenance windows clipped to the period, overlapping ones counted once'),
+  offlineHours: hours('device outages recorded during runs, clipped to the period, overlapping ones counted once'),
+  availability: ratio('(period − the union of maintenance and outages) ÷ period'),
   hoursNorm: hours('the yearly norm pro-rated to the period'), meetsNorm: z.boolean(),
 }).meta({ id: 'ServiceEquipmentFigures' });
 export type EquipmentFigures = z.infer<typeof EquipmentFigures>;

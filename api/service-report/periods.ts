@@ -32,6 +32,19 @@ export function periodsOf(from: number, to: number, groupBy: GroupBy, timeZone: 
 /** Overlap in ms of [a, b) with [c, d). */
 export const overlap = (a: number, b: number, c: number, d: number) => Math.max(0, Math.min(b, d) - Math.max(a, c));
 
+export interface Span { from: number; to: number }
+
+/** [from, to) spans merged where they overlap or touch, in time order: their lengths sum each instant once. */
+export function union(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const s of spans.filter((x) => x.to > x.from).sort((a, b) => a.from - b.from)) {
+    const last = out[out.length - 1];
+    if (last && s.from <= last.to) last.to = Math.max(last.to, s.to);
+    else out.push({ from: s.from, to: s.to });
+  }
+  return out;
+}
+
 /** The index of the period holding instant t, or -1. Periods are few (at most a few dozen): a scan is enough. */
 export function periodIndex(periods: Period[], t: number): number {
   return periods.findIndex((p) => t >= p.from && t < p.to);
