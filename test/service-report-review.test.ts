@@ -21,7 +21,7 @@ describe('service report review', () => {
     await s.org('globex');
     gina = await s.user('customer', 'globex', 'gina');
     await s.announce('eq-m');
-    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/eq-m', { bookable: true, autoApproveAll: true, rateExternal: 100, billingPolicy: 'booked' });
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/eq-m', { bookable: true, autoApproveAll: true, rateExternal: 100, billingPolicy: 'booked', originalValue: 987_654, originalValueCurrency: 'EUR', yearlyHoursNorm: 321 });
     // 02:00-04:00 on 1 December in Shanghai is 18:00-20:00 on 30 November UTC.
     await s.ok(gina.token, 'POST', '/api/v1/bookings', { equipmentId: 'eq-m', startsAt: s.iso(local(12, 1, 2)), endsAt: s.iso(local(12, 1, 4)) });
     clock.set(local(12, 3));
@@ -34,5 +34,17 @@ describe('service report review', () => {
     const report = await s.ok<{ equipment: { period: string; equipmentId: string; incomeExternal: number }[] }>(
       s.admin, 'GET', `/api/v1/service-report?from=${s.iso(local(11, 1))}&to=${s.iso(local(12, 31))}&groupBy=month&equipment=eq-m`);
     expect(report.equipment.map((e) => [e.period, e.incomeExternal])).toEqual([['2026-11', 0], ['2026-12', december.total]]);
+  });
+
+  it('shows a customer neither the equipment\'s original value, its currency nor its hours norm; staff see them', async () => {
+    const theirs = await s.call<{ profile: Record<string, unknown> }>(gina.token, 'GET', '/api/v1/equipment/eq-m');
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.profile).toMatchObject({ originalValue: null, originalValueCurrency: null, yearlyHoursNorm: null, rateInternal: null });
+    expect(theirs.text).not.toContain('987654');
+    expect(theirs.text).not.toContain('EUR');
+    const list = await s.call(gina.token, 'GET', '/api/v1/equipment');
+    expect(list.text).not.toContain('987654');
+    const staff = await s.ok<{ profile: Record<string, unknown> }>(s.admin, 'GET', '/api/v1/equipment/eq-m');
+    expect(staff.profile).toMatchObject({ originalValue: 987_654, originalValueCurrency: 'EUR', yearlyHoursNorm: 321 });
   });
 });
