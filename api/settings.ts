@@ -17,6 +17,7 @@ const Env = z.object({
   PILOTHUB_LAB_LOCATION: z.string().optional(),
   PILOTHUB_SERVICE_EXTERNAL_WEIGHT: NonNegative,
   PILOTHUB_SERVICE_HOURS_NORM: NonNegative,
+  PILOTHUB_BILLING_CURRENCY: z.string().optional().refine((v) => !v || /^[A-Z]{3}$/.test(v), 'must be an ISO 4217 code such as CNY'),
 });
 
 /** What the laboratory states about itself, read from the environment once when the API is built (`app.lab`). */
@@ -31,7 +32,8 @@ export interface LabSettings {
 /**
  * Every laboratory setting in one place, validated: a bad value stops the start with the variable named, so every
  * report of one deployment agrees. External income's weight in yield (university rules use 1.5), the platform-wide
- * yearly hours norm (800 h is a common rule; each equipment may set its own).
+ * yearly hours norm (800 h is a common rule; each equipment may set its own), and the currency equipment rates are
+ * billed in (usage amounts carry none; yield is only computed for values in it).
  */
 export function labSettings(env: NodeJS.ProcessEnv = process.env): LabSettings {
   const parsed = Env.safeParse(env);
@@ -40,6 +42,6 @@ export function labSettings(env: NodeJS.ProcessEnv = process.env): LabSettings {
   return {
     timeZone: labTimeZone(env),
     platform: { name: e.PILOTHUB_LAB_NAME || 'pilothub pilot platform', location: e.PILOTHUB_LAB_LOCATION ?? '' },
-    service: { externalWeight: e.PILOTHUB_SERVICE_EXTERNAL_WEIGHT ?? 1.5, hoursNorm: e.PILOTHUB_SERVICE_HOURS_NORM ?? 800 },
+    service: { externalWeight: e.PILOTHUB_SERVICE_EXTERNAL_WEIGHT ?? 1.5, hoursNorm: e.PILOTHUB_SERVICE_HOURS_NORM ?? 800, currency: e.PILOTHUB_BILLING_CURRENCY || 'CNY' },
   };
 }

@@ -25,7 +25,7 @@ describe('service report downtime', () => {
   gap.run(T(14, 30), T(15)); // overlaps the previous outage
 
   const report = () => serviceReport(db, {
-    from: T(0), to: T(24), groupBy: 'window', equipment: null, org: null, now: T(23), timeZone: 'UTC', settings: { externalWeight: 1.5, hoursNorm: 800 },
+    from: T(0), to: T(24), groupBy: 'window', equipment: null, org: null, now: T(23), timeZone: 'UTC', settings: { externalWeight: 1.5, hoursNorm: 800, currency: 'CNY' },
   }).equipment[0]!;
 
   it('counts overlapping maintenance windows once: 10-12 and 11-13 are 3 h', () => {

@@ -36,6 +36,13 @@ describe('service report review', () => {
     expect(report.equipment.map((e) => [e.period, e.incomeExternal])).toEqual([['2026-11', 0], ['2026-12', december.total]]);
   });
 
+  it('gives no yield when the original value is in another currency than income (no exchange rate is assumed)', async () => {
+    const report = await s.ok<{ settings: { currency: string }; equipment: { incomeExternal: number; currency: string; yield: number | null }[] }>(
+      s.admin, 'GET', `/api/v1/service-report?from=${s.iso(local(12, 1))}&to=${s.iso(local(12, 31))}&equipment=eq-m`);
+    expect(report.settings.currency).toBe('CNY');
+    expect(report.equipment[0]).toMatchObject({ incomeExternal: 200, currency: 'EUR', yield: null });
+  });
+
   it('shows a customer neither the equipment\'s original value, its currency nor its hours norm; staff see them', async () => {
     const theirs = await s.call<{ profile: Record<string, unknown> }>(gina.token, 'GET', '/api/v1/equipment/eq-m');
     expect(theirs.status).toBe(200);

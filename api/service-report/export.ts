@@ -31,7 +31,7 @@ export async function reportXlsx(r: ServiceReport): Promise<Buffer> {
   const about = book.addWorksheet('report');
   for (const row of [
     ['scope', r.scope], ['organisation', r.org ?? ''], ['from', new Date(r.from).toISOString()], ['to', new Date(r.to).toISOString()],
-    ['timeZone', r.timeZone], ['groupBy', r.groupBy], ['externalWeight', r.settings.externalWeight], ['hoursNorm', r.settings.hoursNorm],
+    ['timeZone', r.timeZone], ['groupBy', r.groupBy], ['externalWeight', r.settings.externalWeight], ['hoursNorm', r.settings.hoursNorm], ['currency', r.settings.currency],
     ['definitions', 'docs/service-report.md'],
   ]) about.addRow(row).commit();
   about.commit();

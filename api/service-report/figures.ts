@@ -161,7 +161,8 @@ function figures(e: EquipmentRecord, period: Period, years: number, c: Acc, req:
     sharingRate: ratio(c.external, c.effective), bookedHours: hours(c.booked), bookings: c.bookings, cancellations: c.cancellations,
     noShows: c.noShows, measuredToBooked: ratio(c.bookedRuns, c.booked), incomeInternal, incomeExternal,
     originalValue: e.original_value, currency: e.original_value_currency, valueBand: valueBand(e),
-    yield: ratio(incomeInternal + incomeExternal * req.settings.externalWeight, e.original_value),
+    // Income is in the billing currency: no exchange rate is assumed, so a value in another currency has no yield.
+    yield: e.original_value_currency === req.settings.currency ? ratio(incomeInternal + incomeExternal * req.settings.externalWeight, e.original_value) : null,
     orgsServed: c.orgs.size, orgsServedList: [...c.orgs].sort(), reportsIssued: c.reports,
     maintenanceHours: hours(c.maintenance), offlineHours: hours(c.offline),
     availability: ratio(span - c.down, span),

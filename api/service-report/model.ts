@@ -25,7 +25,7 @@ export const EquipmentFigures = z.object({
   measuredToBooked: ratio('hours of booked runs ÷ bookedHours'),
   incomeInternal: z.number(), incomeExternal: z.number(),
   originalValue: z.number().nullable(), currency: z.string(), valueBand: ValueBand,
-  yield: ratio('(incomeInternal + incomeExternal × externalWeight) ÷ originalValue'),
+  yield: ratio('(incomeInternal + incomeExternal × externalWeight) ÷ originalValue; null when the value is in another currency than income (settings.currency)'),
   orgsServed: z.number().int(), orgsServedList: z.array(z.string()),
   reportsIssued: z.number().int(),
   maintenanceHours: hours('maintenance windows clipped to the period, overlapping ones counted once'),
@@ -58,6 +58,7 @@ export type OrgFigures = z.infer<typeof OrgFigures>;
 export const ServiceSettings = z.object({
   externalWeight: z.number().describe('weight of external income in yield (PILOTHUB_SERVICE_EXTERNAL_WEIGHT)'),
   hoursNorm: z.number().describe('platform-wide yearly hours norm (PILOTHUB_SERVICE_HOURS_NORM); equipment may set its own'),
+  currency: z.string().describe('the currency rates and income are in (PILOTHUB_BILLING_CURRENCY, default CNY)'),
 });
 export type ServiceSettings = z.infer<typeof ServiceSettings>;
 
