@@ -24,6 +24,11 @@ describe('service report review', () => {
     await s.ok(s.admin, 'PATCH', '/api/v1/equipment/eq-m', { bookable: true, autoApproveAll: true, rateExternal: 100, billingPolicy: 'booked', originalValue: 987_654, originalValueCurrency: 'EUR', yearlyHoursNorm: 321 });
     // 02:00-04:00 on 1 December in Shanghai is 18:00-20:00 on 30 November UTC.
     await s.ok(gina.token, 'POST', '/api/v1/bookings', { equipmentId: 'eq-m', startsAt: s.iso(local(12, 1, 2)), endsAt: s.iso(local(12, 1, 4)) });
+    const erin = await s.user('engineer', 'operator', 'erin');
+    for (const [from, to] of [[10, 11], [12, 14], [15, 18]] as const) {
+      const r = await s.ok<{ id: string }>(erin.token, 'POST', '/api/v1/runs', { equipmentId: 'eq-m', startedAt: s.iso(local(12, 2, from)) });
+      await s.ok(erin.token, 'POST', `/api/v1/runs/${r.id}/close`, { endedAt: s.iso(local(12, 2, to)) });
+    }
     clock.set(local(12, 3));
   });
 
@@ -53,5 +58,20 @@ describe('service report review', () => {
     expect(list.text).not.toContain('987654');
     const staff = await s.ok<{ profile: Record<string, unknown> }>(s.admin, 'GET', '/api/v1/equipment/eq-m');
     expect(staff.profile).toMatchObject({ originalValue: 987_654, originalValueCurrency: 'EUR', yearlyHoursNorm: 321 });
+  });
+
+  it('pages the runs a figure sums, each page stating totalHours over all of them, and bounds the page size', async () => {
+    const window = `from=${s.iso(local(12, 2))}&to=${s.iso(local(12, 3))}&equipment=eq-m`;
+    const report = await s.ok<{ equipment: { effectiveHours: number }[] }>(s.admin, 'GET', `/api/v1/service-report?${window}`);
+    type Page = { totalHours: number; total: number; next: number | null; items: { hours: number }[] };
+    const first = await s.ok<Page>(s.admin, 'GET', `/api/v1/service-report/runs?${window}&limit=2`);
+    expect(first).toMatchObject({ totalHours: 6, total: 3, next: 2 });
+    expect(first.items.map((r) => r.hours)).toEqual([1, 2]);
+    const second = await s.ok<Page>(s.admin, 'GET', `/api/v1/service-report/runs?${window}&limit=2&offset=${first.next}`);
+    expect(second).toMatchObject({ totalHours: 6, total: 3, next: null });
+    expect([...first.items, ...second.items].reduce((sum, r) => sum + r.hours, 0)).toBe(report.equipment[0]!.effectiveHours);
+    const big = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report/runs?${window}&limit=10001`);
+    expect(big.status).toBe(400);
+    expect(big.body.message).toContain('querystring.limit');
   });
 });

@@ -86,4 +86,11 @@ export const ProvenanceRun = z.object({
   }),
 }).meta({ id: 'ServiceRun' });
 export type ProvenanceRun = z.infer<typeof ProvenanceRun>;
-export const ProvenanceList = z.object({ from: z.number().int(), to: z.number().int(), totalHours: z.number(), items: z.array(ProvenanceRun) });
+export const ProvenanceList = z.object({
+  from: z.number().int(), to: z.number().int(),
+  totalHours: z.number().describe('hours of every matching run, on every page: the figure the pages reproduce'),
+  total: z.number().int().describe('matching runs, on every page'),
+  offset: z.number().int(), limit: z.number().int(),
+  next: z.number().int().nullable().describe('offset of the next page; null on the last'),
+  items: z.array(ProvenanceRun).describe('this page of the runs, by start then id'),
+});

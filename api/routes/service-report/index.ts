@@ -66,7 +66,7 @@ export const serviceReportRoutes: FastifyPluginAsyncZod = async (app) => {
     const from = Date.parse(q.from);
     const to = Date.parse(q.to);
     const org = orgOf(user) ?? q.org ?? null;
-    return { from, to, ...provenance(app.db, { from, to, now: app.now(), equipment: known(q.equipment), org }, q.kind) };
+    return { from, to, ...provenance(app.db, { from, to, now: app.now(), equipment: known(q.equipment), org }, q.kind, { offset: q.offset, limit: q.limit }) };
   });
 
   app.get('/api/v1/service-report/annual', {

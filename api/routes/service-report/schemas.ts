@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
-import { distinctList, LIST_MAX_DAYS, windowWithin } from '../bounds.js';
+import { distinctList, LIST_MAX_DAYS, LIST_MAX_LIMIT, windowWithin } from '../bounds.js';
 import { IsoTime } from '../common.js';
 
 export { ProvenanceList, ServiceReport } from '../../service-report/model.js';
@@ -24,6 +24,11 @@ export const ServiceRunsQuery = z.strictObject({
   ...Window,
   kind: z.enum(['all', 'internal', 'external']).default('all').describe('external: the runs externalHours sums; internal: internalHours'),
   org: z.string().min(1).max(100).optional().describe('staff: one organisation\'s runs'),
+  limit: z.string().regex(/^\d{1,5}$/, 'must be a whole number').transform(Number)
+    .pipe(z.number().min(1).max(LIST_MAX_LIMIT, `at most ${LIST_MAX_LIMIT} runs per request`)).default(LIST_MAX_LIMIT)
+    .describe(`runs per page, by start (default and most ${LIST_MAX_LIMIT}); totalHours always sums every matching run`),
+  offset: z.string().regex(/^\d{1,9}$/, 'must be a whole number').transform(Number).default(0)
+    .describe('runs to skip: the previous answer\'s `next`'),
 }).superRefine(windowWithin(LIST_MAX_DAYS));
 
 export const AnnualQuery = z.strictObject({
