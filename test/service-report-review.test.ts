@@ -1,4 +1,7 @@
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { csvField } from '../api/routes/history/csv.js';
 import { HOUR, sharingStack, testClock } from './sharing-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof sharingStack>>;
@@ -9,6 +12,8 @@ process.env.PILOTHUB_TIME_ZONE = 'Asia/Shanghai';
 
 /** Shanghai wall time: `day` of 2026 month `month` (1-based) at `h`:00 local. */
 const local = (month: number, day: number, h = 0) => Date.UTC(2026, month - 1, day, h) - 8 * HOUR;
+
+const EVIL = '=HYPERLINK("http://evil.test","click")';
 
 /** Review of issue #16's service report: income follows usage billing's months, bounded provenance, settings, exports. */
 describe('service report review', () => {
@@ -24,6 +29,12 @@ describe('service report review', () => {
     await s.ok(s.admin, 'PATCH', '/api/v1/equipment/eq-m', { bookable: true, autoApproveAll: true, rateExternal: 100, billingPolicy: 'booked', originalValue: 987_654, originalValueCurrency: 'EUR', yearlyHoursNorm: 321 });
     // 02:00-04:00 on 1 December in Shanghai is 18:00-20:00 on 30 November UTC.
     await s.ok(gina.token, 'POST', '/api/v1/bookings', { equipmentId: 'eq-m', startsAt: s.iso(local(12, 1, 2)), endsAt: s.iso(local(12, 1, 4)) });
+    // An organisation whose name a spreadsheet would run as a formula, with a booking so it is in the report.
+    await s.ok(s.admin, 'POST', '/api/v1/orgs', { id: 'evil', name: EVIL });
+    const mallory = await s.user('customer', 'evil', 'mallory');
+    await s.announce('eq-n');
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/eq-n', { bookable: true, autoApproveAll: true, rateExternal: 10 });
+    await s.ok(mallory.token, 'POST', '/api/v1/bookings', { equipmentId: 'eq-n', startsAt: s.iso(local(11, 30, 10)), endsAt: s.iso(local(11, 30, 11)) });
     const erin = await s.user('engineer', 'operator', 'erin');
     for (const [from, to] of [[10, 11], [12, 14], [15, 18]] as const) {
       const r = await s.ok<{ id: string }>(erin.token, 'POST', '/api/v1/runs', { equipmentId: 'eq-m', startedAt: s.iso(local(12, 2, from)) });
@@ -73,5 +84,22 @@ describe('service report review', () => {
     const big = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report/runs?${window}&limit=10001`);
     expect(big.status).toBe(400);
     expect(big.body.message).toContain('querystring.limit');
+  });
+
+  it('exports text that a spreadsheet would run as a formula with a leading apostrophe, in CSV and XLSX', async () => {
+    expect([csvField('=1+1'), csvField('+1'), csvField('-1'), csvField('@SUM(A1)'), csvField('\t=1'), csvField('\r=1')])
+      .toEqual(['"\'=1+1"', '"\'+1"', '"\'-1"', '"\'@SUM(A1)"', '"\'\t=1"', '"\'\r=1"']);
+    expect([csvField(-1), csvField('a=b'), csvField('Org 1')]).toEqual(['-1', '"a=b"', '"Org 1"']);
+    const window = `from=${s.iso(local(11, 1))}&to=${s.iso(local(12, 31))}`;
+    const csv = await s.call(s.admin, 'GET', `/api/v1/service-report?${window}&format=csv&table=organisations`);
+    const rows = parse(csv.text, { bom: true, columns: true }) as Record<string, string>[];
+    expect(rows.find((r) => r.orgId === 'evil')?.orgName).toBe(`'${EVIL}`);
+    const res = await fetch(`${s.api.url}/api/v1/service-report?${window}&format=xlsx`, { headers: { authorization: `Bearer ${s.admin}` } });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await res.arrayBuffer());
+    const sheet = book.getWorksheet('organisations')!;
+    const names = sheet.getColumn(3).values.slice(2);
+    expect(names).toContain(`'${EVIL}`);
+    expect(names).not.toContain(EVIL);
   });
 });
