@@ -102,4 +102,20 @@ describe('service report review', () => {
     expect(names).toContain(`'${EVIL}`);
     expect(names).not.toContain(EVIL);
   });
+
+  it('refuses years outside 2000-2100 and a table without format=csv, naming the parameter', async () => {
+    for (const year of ['0099', '1999', '2101']) {
+      const r = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report/annual?year=${year}`);
+      expect([year, r.status]).toEqual([year, 400]);
+      expect(r.body.message).toContain('querystring.year');
+    }
+    expect((await s.call(s.admin, 'GET', '/api/v1/service-report/annual?year=2000')).status).toBe(200);
+    const window = `from=${s.iso(local(12, 1))}&to=${s.iso(local(12, 2))}`;
+    for (const format of ['json', 'xlsx']) {
+      const r = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report?${window}&format=${format}&table=totals`);
+      expect([format, r.status]).toEqual([format, 400]);
+      expect(r.body.message).toContain('querystring.table');
+    }
+    expect((await s.call(s.admin, 'GET', `/api/v1/service-report?${window}&format=csv&table=totals`)).status).toBe(200);
+  });
 });
