@@ -1,15 +1,11 @@
 import type { Db } from '../db/index.js';
 import { OPERATOR_ORG_ID } from '../sharing/people.js';
-import { billedMinutes } from '../sharing/usage.js';
+import { billedMinutes, round2 as money } from '../sharing/usage.js';
 import { heatmap } from './heatmap.js';
 import type { EquipmentFigures, OrgFigures, Period, ServiceReport, ServiceSettings, TotalFigures, ValueBand } from './model.js';
-import { overlap, periodIndex, periodsOf, union, yearsCovered, type GroupBy, type Span } from './periods.js';
+import { HOUR_MS as H, hours, overlap, periodIndex, periodsOf, union, yearsCovered, type GroupBy, type Span } from './periods.js';
 import { bookingsOf, equipmentOf, maintenanceOf, orgNames, outagesOf, reportsOf, runsOf, type EquipmentRecord, type Scope } from './sources.js';
 
-const H = 3_600_000;
-const hours = (ms: number) => Math.round((ms / H) * 1e4) / 1e4;
-// Money to the cent as usage billing rounds it: binary noise trimmed first.
-const money = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
 const ratio = (a: number, b: number | null) => (b ? Math.round((a / b) * 1e4) / 1e4 : null);
 const HELD = new Set(['approved', 'no_show', 'completed']);
 

@@ -1,6 +1,10 @@
 import { localInstant, localParts } from '../sharing/local-time.js';
 import type { Period } from './model.js';
 
+export const HOUR_MS = 3_600_000;
+/** Milliseconds as hours to 4 decimals (0.36 s): every hours figure and provenance total is rounded this one way. */
+export const hours = (ms: number) => Math.round((ms / HOUR_MS) * 1e4) / 1e4;
+
 export type GroupBy = 'window' | 'month' | 'quarter' | 'year';
 const STEP: Record<Exclude<GroupBy, 'window'>, number> = { month: 1, quarter: 3, year: 12 };
 

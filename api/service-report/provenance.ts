@@ -1,9 +1,8 @@
 import type { Db } from '../db/index.js';
 import { isInternal } from './figures.js';
 import type { ProvenanceRun } from './model.js';
+import { HOUR_MS as H, hours } from './periods.js';
 import { runsOf, type RunRecord, type Scope } from './sources.js';
-
-const H = 3_600_000;
 
 /**
  * The runs an hours figure sums, each with the part inside the window: summing `hours` (of the external ones, for
@@ -33,5 +32,5 @@ export function provenance(db: Db, scope: Scope, kind: 'all' | 'internal' | 'ext
     };
   });
   const next = page.offset + page.limit < runs.length ? page.offset + page.limit : null;
-  return { totalHours: Math.round((totalMs / H) * 1e4) / 1e4, total: runs.length, offset: page.offset, limit: page.limit, next, items };
+  return { totalHours: hours(totalMs), total: runs.length, offset: page.offset, limit: page.limit, next, items };
 }

@@ -15,8 +15,8 @@ export interface UsageLine {
  */
 export const GAP_POLICY = 'Device outages during a run count as used time (the equipment stayed held for the run); gapMinutes is the part of usedMinutes the device did not answer. Staff may credit it by correcting the run.';
 
-// Money and minutes to the cent: trim binary noise first, or 90 min at 2.01/h (3.0149999…) would lose a cent.
-const round2 = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
+/** Money and minutes to the cent: trim binary noise first, or 90 min at 2.01/h (3.0149999…) would lose a cent. */
+export const round2 = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
 
 /** Minutes billed for one booking under its equipment's policy: booked time, measured time, or the larger. */
 export function billedMinutes(policy: UsageLine['policy'], booked: number, used: number): number {
