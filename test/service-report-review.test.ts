@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ describe('service report review', () => {
   let s: Stack;
   let gina: Person; // globex
   const clock = testClock(local(11, 29));
+  let runId = '';
 
   beforeAll(async () => {
     s = await sharingStack({ clock });
@@ -39,6 +41,7 @@ describe('service report review', () => {
     for (const [from, to] of [[10, 11], [12, 14], [15, 18]] as const) {
       const r = await s.ok<{ id: string }>(erin.token, 'POST', '/api/v1/runs', { equipmentId: 'eq-m', startedAt: s.iso(local(12, 2, from)) });
       await s.ok(erin.token, 'POST', `/api/v1/runs/${r.id}/close`, { endedAt: s.iso(local(12, 2, to)) });
+      runId = r.id;
     }
     clock.set(local(12, 3));
   });
@@ -117,5 +120,19 @@ describe('service report review', () => {
       expect(r.body.message).toContain('querystring.table');
     }
     expect((await s.call(s.admin, 'GET', `/api/v1/service-report?${window}&format=csv&table=totals`)).status).toBe(200);
+  });
+
+  it('prints verification and service report PDFs with one Chromium for the whole API', async () => {
+    const pdf = async (path: string) => {
+      const res = await fetch(`${s.api.url}${path}`, { headers: { authorization: `Bearer ${s.admin}` } });
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 200, 'application/pdf']);
+      await res.arrayBuffer();
+    };
+    const report = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/reports', { runId, method: 'review' });
+    await pdf(`/api/v1/reports/${report.id}/pdf`);
+    await pdf('/api/v1/service-report/annual?year=2026&format=pdf');
+    // The API runs in this process: each browser it launched is a direct child (its helpers are the browser's).
+    const browsers = execFileSync('ps', ['-o', 'comm=', '--ppid', String(process.pid)]).toString().split('\n').filter((c) => /chrom/i.test(c));
+    expect(browsers).toHaveLength(1);
   });
 });
