@@ -5,12 +5,12 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { InfluxV1Client } from '../common/influx/v1-client.js';
 import type { Logger } from '../common/runtime/logger.js';
-import { labTimeZone } from '../common/runtime/time-zone.js';
 import type { Db } from './db/index.js';
 import type { EquipmentRegistry } from './live/equipment-registry.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { webPlugin } from './plugins/web.js';
+import { PdfPrinter } from './reports/render-pdf.js';
 import { auditRoutes } from './routes/audit/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { bookingRoutes } from './routes/bookings/index.js';
@@ -26,6 +26,7 @@ import { runRoutes } from './routes/runs/index.js';
 import { serviceReportRoutes } from './routes/service-report/index.js';
 import { statusRoutes } from './routes/status/index.js';
 import { usageRoutes } from './routes/usage/index.js';
+import { labSettings, type LabSettings } from './settings.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,6 +39,10 @@ declare module 'fastify' {
     timeZone: string;
     /** State of the ingest running beside the API (npm start), for /health; absent when ingest runs elsewhere. */
     ingestHealth: IngestHealthProbe | undefined;
+    /** The laboratory's settings (zone, name, service report policy), read and checked once (api/settings.ts). */
+    lab: LabSettings;
+    /** The one PDF printer (one Chromium) of this process, shared by verification and service reports. */
+    printer: PdfPrinter;
   }
 }
 
@@ -65,7 +70,11 @@ export async function buildApi(deps: ApiDependencies) {
   app.decorate('db', deps.db);
   app.decorate('now', deps.now ?? Date.now);
   app.decorate('ingestHealth', deps.ingestHealth);
-  app.decorate('timeZone', deps.timeZone ?? labTimeZone());
+  // One laboratory zone for the whole API: the one it was started with, else PILOTHUB_TIME_ZONE (api/settings.ts).
+  app.decorate('lab', labSettings(process.env, deps.timeZone));
+  app.decorate('timeZone', app.lab.timeZone);
+  app.decorate('printer', new PdfPrinter());
+  app.addHook('onClose', () => app.printer.close());
   await app.register(errorsPlugin);
   // Only routes that opt in are limited (login); counted after body parsing so the key can name the account.
   await app.register(rateLimit, { global: false, hook: 'preValidation' });

@@ -66,7 +66,7 @@ try {
   console.log(`yearly report JSON as one year: ${spread(yearly)}`);
   console.log(`yearly report XLSX by month: ${spread(xlsx)} (target < 5 000 ms), ${((await get(`/api/v1/service-report?${window}&groupBy=month&format=xlsx`)).length / 1024).toFixed(0)} KiB`);
   console.log(`yearly report CSV by month: ${spread(csv)}`);
-  console.log(`provenance list of all 20 000 runs: ${spread(runs)}`);
+  console.log(`provenance list, first page (10 000 of the 20 000 runs; totalHours over all): ${spread(runs)}`);
   const report = JSON.parse((await get(`/api/v1/service-report?${window}&groupBy=year`)).toString('utf8')) as { totals: { band: string; equipment: number; effectiveHours: number; externalHours: number; sharingRate: number; averageEffectiveHours: number; averageExternalHours: number; incomeInternal: number; incomeExternal: number; orgsServed: number; reportsIssued: number; meetingNorm: number }[] };
   for (const t of report.totals) {
     console.log(`figures 2025, ${t.band}: ${t.equipment} equipment, effective ${t.effectiveHours.toFixed(0)} h (avg ${t.averageEffectiveHours.toFixed(1)} h), external ${t.externalHours.toFixed(0)} h (avg ${t.averageExternalHours.toFixed(1)} h), sharing rate ${(t.sharingRate * 100).toFixed(1)} %, income ${t.incomeInternal.toFixed(0)} + ${t.incomeExternal.toFixed(0)}, ${t.orgsServed} organisations served, ${t.reportsIssued} reports, ${t.meetingNorm} meeting the 800 h norm`);

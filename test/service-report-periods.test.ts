@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heatmap } from '../api/service-report/heatmap.js';
 import { periodsOf, yearsCovered } from '../api/service-report/periods.js';
-import { serviceSettings } from '../api/service-report/settings.js';
+import { labSettings } from '../api/settings.js';
 import { labTimeZone } from '../common/runtime/time-zone.js';
 
 
@@ -39,9 +39,12 @@ describe('service report periods and heatmap in the laboratory zone', () => {
     expect(labTimeZone({})).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 
-  it('reads the external weight and hours norm from the environment, naming a bad one', () => {
-    expect(serviceSettings({})).toEqual({ externalWeight: 1.5, hoursNorm: 800 });
-    expect(serviceSettings({ PILOTHUB_SERVICE_EXTERNAL_WEIGHT: '2', PILOTHUB_SERVICE_HOURS_NORM: '1200' })).toEqual({ externalWeight: 2, hoursNorm: 1200 });
-    expect(() => serviceSettings({ PILOTHUB_SERVICE_HOURS_NORM: '800h' })).toThrow('PILOTHUB_SERVICE_HOURS_NORM must be a number ≥ 0, got "800h"');
+  it('reads the laboratory settings once, naming a bad variable', () => {
+    expect(labSettings({ PILOTHUB_TIME_ZONE: 'UTC' })).toEqual({ timeZone: 'UTC', platform: { name: 'pilothub pilot platform', location: '' }, service: { externalWeight: 1.5, hoursNorm: 800, currency: 'CNY' } });
+    expect(labSettings({ PILOTHUB_TIME_ZONE: 'Asia/Shanghai', PILOTHUB_LAB_NAME: '中试平台', PILOTHUB_SERVICE_EXTERNAL_WEIGHT: '2', PILOTHUB_SERVICE_HOURS_NORM: '1200' }))
+      .toMatchObject({ timeZone: 'Asia/Shanghai', platform: { name: '中试平台' }, service: { externalWeight: 2, hoursNorm: 1200 } });
+    expect(() => labSettings({ PILOTHUB_SERVICE_HOURS_NORM: '800h' })).toThrow('PILOTHUB_SERVICE_HOURS_NORM must be a number ≥ 0, got "800h"');
+    expect(() => labSettings({ PILOTHUB_BILLING_CURRENCY: 'yuan' })).toThrow('PILOTHUB_BILLING_CURRENCY must be an ISO 4217 code such as CNY');
+    expect(() => labSettings({ PILOTHUB_TIME_ZONE: 'Mars/Olympus' })).toThrow(/PILOTHUB_TIME_ZONE "Mars\/Olympus"/);
   });
 });

@@ -1,15 +1,11 @@
 import type { Db } from '../db/index.js';
 import { OPERATOR_ORG_ID } from '../sharing/people.js';
-import { billedMinutes } from '../sharing/usage.js';
+import { billedMinutes, round2 as money } from '../sharing/usage.js';
 import { heatmap } from './heatmap.js';
 import type { EquipmentFigures, OrgFigures, Period, ServiceReport, ServiceSettings, TotalFigures, ValueBand } from './model.js';
-import { overlap, periodIndex, periodsOf, yearsCovered, type GroupBy } from './periods.js';
+import { HOUR_MS as H, hours, overlap, periodIndex, periodsOf, union, yearsCovered, type GroupBy, type Span } from './periods.js';
 import { bookingsOf, equipmentOf, maintenanceOf, orgNames, outagesOf, reportsOf, runsOf, type EquipmentRecord, type Scope } from './sources.js';
 
-const H = 3_600_000;
-const hours = (ms: number) => Math.round((ms / H) * 1e4) / 1e4;
-// Money to the cent as usage billing rounds it: binary noise trimmed first.
-const money = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
 const ratio = (a: number, b: number | null) => (b ? Math.round((a / b) * 1e4) / 1e4 : null);
 const HELD = new Set(['approved', 'no_show', 'completed']);
 
@@ -26,11 +22,11 @@ export interface ReportRequest {
 interface Acc {
   runs: number; corrected: number; effective: number; external: number; bookedRuns: number; booked: number;
   bookings: number; cancellations: number; noShows: number; incomeInternal: number; incomeExternal: number;
-  orgs: Set<string>; reports: number; maintenance: number; offline: number;
+  orgs: Set<string>; reports: number; maintenance: number; offline: number; down: number;
 }
 const acc = (): Acc => ({
   runs: 0, corrected: 0, effective: 0, external: 0, bookedRuns: 0, booked: 0, bookings: 0, cancellations: 0, noShows: 0,
-  incomeInternal: 0, incomeExternal: 0, orgs: new Set(), reports: 0, maintenance: 0, offline: 0,
+  incomeInternal: 0, incomeExternal: 0, orgs: new Set(), reports: 0, maintenance: 0, offline: 0, down: 0,
 });
 interface OrgAcc { runs: number; ms: number; booked: number; bookings: number; cancellations: number; noShows: number; charges: number }
 
@@ -123,8 +119,23 @@ export function serviceReport(db: Db, req: ReportRequest): ServiceReport {
   const query = new URLSearchParams({ from: new Date(req.from).toISOString(), to: new Date(req.to).toISOString(), ...(req.equipment ? { equipment: req.equipment.join(',') } : {}) }).toString();
   if (!platform) return { ...base, scope: 'organisation', equipment: [], totals: [], links: links(query) };
 
-  for (const m of maintenanceOf(db, scope)) each(m.starts_at, m.ends_at, (ms, p) => { cell(m.equipment_id, p).maintenance += ms; });
-  for (const g of outagesOf(db, scope)) each(g.starts_at, g.ends_at, (ms, p) => { cell(g.equipment_id, p).offline += ms; });
+  // Overlapping maintenance windows, and outages during maintenance, are one stretch of downtime: each is summed as
+  // the union of its spans per equipment, and availability subtracts the union of both.
+  const downtime = new Map<string, { maintenance: Span[]; offline: Span[] }>();
+  const downOf = (eq: string) => {
+    let d = downtime.get(eq);
+    if (!d) downtime.set(eq, (d = { maintenance: [], offline: [] }));
+    return d;
+  };
+  for (const m of maintenanceOf(db, scope)) downOf(m.equipment_id).maintenance.push({ from: m.starts_at, to: m.ends_at });
+  for (const g of outagesOf(db, scope)) downOf(g.equipment_id).offline.push({ from: g.starts_at, to: g.ends_at });
+  for (const [eq, d] of downtime) {
+    const maintenance = union(d.maintenance);
+    const offline = union(d.offline);
+    for (const x of maintenance) each(x.from, x.to, (ms, p) => { cell(eq, p).maintenance += ms; });
+    for (const x of offline) each(x.from, x.to, (ms, p) => { cell(eq, p).offline += ms; });
+    for (const x of union([...maintenance, ...offline])) each(x.from, x.to, (ms, p) => { cell(eq, p).down += ms; });
+  }
   for (const r of reportsOf(db, scope)) {
     const p = periodIndex(periods, r.issued_at);
     if (p >= 0) cell(r.equipment_id, p).reports += 1;
@@ -146,10 +157,11 @@ function figures(e: EquipmentRecord, period: Period, years: number, c: Acc, req:
     sharingRate: ratio(c.external, c.effective), bookedHours: hours(c.booked), bookings: c.bookings, cancellations: c.cancellations,
     noShows: c.noShows, measuredToBooked: ratio(c.bookedRuns, c.booked), incomeInternal, incomeExternal,
     originalValue: e.original_value, currency: e.original_value_currency, valueBand: valueBand(e),
-    yield: ratio(incomeInternal + incomeExternal * req.settings.externalWeight, e.original_value),
+    // Income is in the billing currency: no exchange rate is assumed, so a value in another currency has no yield.
+    yield: e.original_value_currency === req.settings.currency ? ratio(incomeInternal + incomeExternal * req.settings.externalWeight, e.original_value) : null,
     orgsServed: c.orgs.size, orgsServedList: [...c.orgs].sort(), reportsIssued: c.reports,
     maintenanceHours: hours(c.maintenance), offlineHours: hours(c.offline),
-    availability: ratio(Math.max(0, span - c.maintenance - c.offline), span),
+    availability: ratio(span - c.down, span),
     hoursNorm: Math.round(norm * 100) / 100, meetsNorm: c.effective / H >= norm,
   };
 }

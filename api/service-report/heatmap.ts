@@ -1,6 +1,6 @@
 import { localParts } from '../sharing/local-time.js';
+import { HOUR_MS as HOUR } from './periods.js';
 
-const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 /**

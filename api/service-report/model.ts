@@ -25,12 +25,12 @@ export const EquipmentFigures = z.object({
   measuredToBooked: ratio('hours of booked runs ÷ bookedHours'),
   incomeInternal: z.number(), incomeExternal: z.number(),
   originalValue: z.number().nullable(), currency: z.string(), valueBand: ValueBand,
-  yield: ratio('(incomeInternal + incomeExternal × externalWeight) ÷ originalValue'),
+  yield: ratio('(incomeInternal + incomeExternal × externalWeight) ÷ originalValue; null when the value is in another currency than income (settings.currency)'),
   orgsServed: z.number().int(), orgsServedList: z.array(z.string()),
   reportsIssued: z.number().int(),
-  maintenanceHours: hours('maintenance windows clipped to the period'),
-  offlineHours: hours('device outages recorded during runs, clipped to the period'),
-  availability: ratio('(period − maintenance − offline) ÷ period'),
+  maintenanceHours: hours('maintenance windows clipped to the period, overlapping ones counted once'),
+  offlineHours: hours('device outages recorded during runs, clipped to the period, overlapping ones counted once'),
+  availability: ratio('(period − the union of maintenance and outages) ÷ period'),
   hoursNorm: hours('the yearly norm pro-rated to the period'), meetsNorm: z.boolean(),
 }).meta({ id: 'ServiceEquipmentFigures' });
 export type EquipmentFigures = z.infer<typeof EquipmentFigures>;
@@ -58,6 +58,7 @@ export type OrgFigures = z.infer<typeof OrgFigures>;
 export const ServiceSettings = z.object({
   externalWeight: z.number().describe('weight of external income in yield (PILOTHUB_SERVICE_EXTERNAL_WEIGHT)'),
   hoursNorm: z.number().describe('platform-wide yearly hours norm (PILOTHUB_SERVICE_HOURS_NORM); equipment may set its own'),
+  currency: z.string().describe('the currency rates and income are in (PILOTHUB_BILLING_CURRENCY, default CNY)'),
 });
 export type ServiceSettings = z.infer<typeof ServiceSettings>;
 
@@ -85,4 +86,11 @@ export const ProvenanceRun = z.object({
   }),
 }).meta({ id: 'ServiceRun' });
 export type ProvenanceRun = z.infer<typeof ProvenanceRun>;
-export const ProvenanceList = z.object({ from: z.number().int(), to: z.number().int(), totalHours: z.number(), items: z.array(ProvenanceRun) });
+export const ProvenanceList = z.object({
+  from: z.number().int(), to: z.number().int(),
+  totalHours: z.number().describe('hours of every matching run, on every page: the figure the pages reproduce'),
+  total: z.number().int().describe('matching runs, on every page'),
+  offset: z.number().int(), limit: z.number().int(),
+  next: z.number().int().nullable().describe('offset of the next page; null on the last'),
+  items: z.array(ProvenanceRun).describe('this page of the runs, by start then id'),
+});

@@ -1,6 +1,10 @@
 import { localInstant, localParts } from '../sharing/local-time.js';
 import type { Period } from './model.js';
 
+export const HOUR_MS = 3_600_000;
+/** Milliseconds as hours to 4 decimals (0.36 s): every hours figure and provenance total is rounded this one way. */
+export const hours = (ms: number) => Math.round((ms / HOUR_MS) * 1e4) / 1e4;
+
 export type GroupBy = 'window' | 'month' | 'quarter' | 'year';
 const STEP: Record<Exclude<GroupBy, 'window'>, number> = { month: 1, quarter: 3, year: 12 };
 
@@ -31,6 +35,19 @@ export function periodsOf(from: number, to: number, groupBy: GroupBy, timeZone: 
 
 /** Overlap in ms of [a, b) with [c, d). */
 export const overlap = (a: number, b: number, c: number, d: number) => Math.max(0, Math.min(b, d) - Math.max(a, c));
+
+export interface Span { from: number; to: number }
+
+/** [from, to) spans merged where they overlap or touch, in time order: their lengths sum each instant once. */
+export function union(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const s of spans.filter((x) => x.to > x.from).sort((a, b) => a.from - b.from)) {
+    const last = out[out.length - 1];
+    if (last && s.from <= last.to) last.to = Math.max(last.to, s.to);
+    else out.push({ from: s.from, to: s.to });
+  }
+  return out;
+}
 
 /** The index of the period holding instant t, or -1. Periods are few (at most a few dozen): a scan is enough. */
 export function periodIndex(periods: Period[], t: number): number {

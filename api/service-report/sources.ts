@@ -20,13 +20,13 @@ const params = (s: Scope) => ({ from: s.from, to: s.to, now: s.now, eq: s.equipm
 const EQ = (col: string) => `(@eq IS NULL OR ${col} IN (SELECT value FROM json_each(@eq)))`;
 const ORG = (col: string) => `(@org IS NULL OR ${col} = @org)`;
 
-/** Runs overlapping the window, open ones included; `corrected` when the audit log holds a correction of them. */
+/** Runs overlapping the window, open ones included, by start then id (a stable order to page through); `corrected` when the audit log holds a correction of them. */
 export function runsOf(db: Db, s: Scope): RunRecord[] {
   const cols = `r.id, r.equipment_id, r.org_id, r.booking_id, r.started_at, r.ended_at,
     EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'run' AND a.entity_id = r.id AND a.action = 'run.correct') AS corrected`;
   const where = `r.started_at < @to AND ${EQ('r.equipment_id')} AND ${ORG('r.org_id')}`;
   return db.prepare(`SELECT ${cols} FROM runs r WHERE r.ended_at > @from AND ${where}
-    UNION ALL SELECT ${cols} FROM runs r WHERE r.ended_at IS NULL AND ${where} ORDER BY 5`).all(params(s)) as RunRecord[];
+    UNION ALL SELECT ${cols} FROM runs r WHERE r.ended_at IS NULL AND ${where} ORDER BY 5, 1`).all(params(s)) as RunRecord[];
 }
 
 /** Bookings overlapping the window, any status, with their equipment's billing terms and their runs' measured time. */

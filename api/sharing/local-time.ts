@@ -18,14 +18,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// One check for every zone setting and field (PILOTHUB_TIME_ZONE, an equipment's working-hours zone).
+export { isTimeZone } from '../../common/runtime/time-zone.js';
 
 export interface LocalParts {
   /** The local calendar date as the epoch ms of its UTC midnight: equal for instants on the same local day. */

@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.js';
+import { localInstant } from './local-time.js';
 
 const MIN = 60_000;
 
@@ -14,27 +15,30 @@ export interface UsageLine {
  */
 export const GAP_POLICY = 'Device outages during a run count as used time (the equipment stayed held for the run); gapMinutes is the part of usedMinutes the device did not answer. Staff may credit it by correcting the run.';
 
-// Money and minutes to the cent: trim binary noise first, or 90 min at 2.01/h (3.0149999…) would lose a cent.
-const round2 = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
+/** Money and minutes to the cent: trim binary noise first, or 90 min at 2.01/h (3.0149999…) would lose a cent. */
+export const round2 = (n: number) => Math.round(Number((n * 100).toPrecision(12))) / 100;
 
 /** Minutes billed for one booking under its equipment's policy: booked time, measured time, or the larger. */
 export function billedMinutes(policy: UsageLine['policy'], booked: number, used: number): number {
   return policy === 'booked' ? booked : policy === 'used' ? used : Math.max(booked, used);
 }
 
-/** Month bounds in UTC for "YYYY-MM". */
-export function monthRange(month: string): { from: number; to: number } {
+/**
+ * Bounds of the calendar month "YYYY-MM" in the laboratory's zone (local midnight on the first, daylight saving
+ * included): a booking at 02:00 on 1 December in Shanghai is December's, as the service report's months count it.
+ */
+export function monthRange(month: string, timeZone: string): { from: number; to: number } {
   const [y, m] = month.split('-').map(Number) as [number, number];
-  return { from: Date.UTC(y, m - 1, 1), to: Date.UTC(y, m, 1) };
+  return { from: localInstant(Date.UTC(y, m - 1, 1), 0, timeZone), to: localInstant(Date.UTC(y, m, 1), 0, timeZone) };
 }
 
 /**
- * Usage of one organisation in one month, per equipment: bookings that started in the month and
+ * Usage of one organisation in one month of the laboratory's zone, per equipment: bookings that started in the month and
  * were not cancelled, rejected or left unapproved; measured minutes from their runs; billed minutes
  * under the equipment's policy at the internal (operator) or external (customer) hourly rate.
  */
-export function usageSummary(db: Db, orgId: string, month: string, now: number): { lines: UsageLine[]; total: number } {
-  const { from, to } = monthRange(month);
+export function usageSummary(db: Db, orgId: string, month: string, now: number, timeZone: string): { lines: UsageLine[]; total: number } {
+  const { from, to } = monthRange(month, timeZone);
   const orgKind = db.prepare('SELECT kind FROM orgs WHERE id = ?').pluck().get(orgId) as string;
   const rows = db.prepare(`SELECT b.id, b.equipment_id, b.starts_at, b.ends_at, b.status, e.rate_internal, e.rate_external, e.billing_policy,
       (SELECT COALESCE(SUM(COALESCE(r.ended_at, @now) - r.started_at), 0) FROM runs r WHERE r.booking_id = b.id) AS used_ms,

@@ -58,8 +58,12 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const p = found(request.params.id);
     const user = currentUser(request);
-    // Which other customers enjoy auto-approval, and what the operator charges itself, are not this caller's business.
-    const profile = isOperatorStaff(user) ? p : { ...p, rateInternal: null, autoApproveOrgs: p.autoApproveOrgs.filter((o) => o === user.orgId) };
+    // Which other customers enjoy auto-approval, what the operator charges itself, what the equipment cost and how
+    // many hours the operator expects of it are not this caller's business.
+    const profile = isOperatorStaff(user) ? p : {
+      ...p, rateInternal: null, originalValue: null, originalValueCurrency: null, yearlyHoursNorm: null,
+      autoApproveOrgs: p.autoApproveOrgs.filter((o) => o === user.orgId),
+    };
     return { profile, live: summary(app, p) };
   });
 

@@ -41,6 +41,10 @@ export const EquipmentList = z.object({ items: z.array(EquipmentSummary) });
 export const EquipmentDetail = z.object({
   profile: EquipmentProfile.extend({
     rateInternal: EquipmentProfile.shape.rateInternal.nullable().describe('per hour, for the operator organisation; null for customers (the operator\'s internal price is not theirs to see)'),
+    // The operator's asset value and utilisation target are its own business, as its internal rate is.
+    originalValue: EquipmentProfile.shape.originalValue.describe('设备原值 (operator staff; null for customers)'),
+    originalValueCurrency: EquipmentProfile.shape.originalValueCurrency.nullable().describe('currency of originalValue (operator staff; null for customers)'),
+    yearlyHoursNorm: EquipmentProfile.shape.yearlyHoursNorm.describe('yearly effective hours target (operator staff; null for customers)'),
   }),
   live: EquipmentSummary,
 }).meta({ id: 'EquipmentDetail' });

@@ -1,10 +1,17 @@
 import type { ReadingValue } from '../../../common/contracts/index.js';
 import type { History } from './schemas.js';
 
-/** RFC 4180 field: strings are always quoted (so "5" and 5 stay distinct), quotes doubled. */
+/**
+ * Text a spreadsheet would run as a formula (= + - @, or a tab or carriage return before one) gets a leading
+ * apostrophe, the OWASP "CSV injection" rule: names come from gateway births and admins, and a cell such as
+ * =HYPERLINK(...) must open as text. Numbers are never text here, so negative values are untouched.
+ */
+export const formulaSafe = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
+/** RFC 4180 field: strings are always quoted (so "5" and 5 stay distinct), quotes doubled, formulas defused. */
 export function csvField(v: ReadingValue | null | undefined): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return `"${v.replace(/"/g, '""')}"`;
+  if (typeof v === 'string') return `"${formulaSafe(v).replace(/"/g, '""')}"`;
   return String(v);
 }
 

@@ -8,7 +8,6 @@ import { currentUser } from '../../plugins/auth.js';
 import { detectExcursions } from '../../reports/excursions.js';
 import { ExcursionBody, ReportContent, SpecBody, Stats } from '../../reports/model.js';
 import { ParameterPool } from '../../reports/parameter-pool.js';
-import { PdfPrinter } from '../../reports/render-pdf.js';
 import { issueReport, reportCsv, verifyReport, type ReportsContext } from '../../reports/service.js';
 import { computeStats } from '../../reports/statistics.js';
 import { getReportSummary, limitsFor, listReportSummaries, reportColumn, type ReportSummary as Summary } from '../../reports/store.js';
@@ -32,10 +31,10 @@ const withLinks = (s: Summary) => {
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
   const ctx: ReportsContext = {
-    db: app.db, influx: app.influx, registry: app.registry, printer: new PdfPrinter(), parameters: new ParameterPool(), now: app.now, log: app.log, timeZone: app.timeZone,
-    platform: { name: process.env.PILOTHUB_LAB_NAME ?? 'pilothub pilot platform', location: process.env.PILOTHUB_LAB_LOCATION ?? '' },
+    db: app.db, influx: app.influx, registry: app.registry, printer: app.printer, parameters: new ParameterPool(), now: app.now, log: app.log, timeZone: app.timeZone,
+    platform: app.lab.platform,
   };
-  app.addHook('onClose', () => Promise.all([ctx.printer.close(), ctx.parameters.close()]));
+  app.addHook('onClose', () => ctx.parameters.close());
   await app.register(specLimitRoutes);
 
   /** Another organisation's report answers 404, as if it did not exist (issue 6 tenancy). */

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
-import { PdfPrinter } from '../../reports/render-pdf.js';
 import { escapeXml } from '../../reports/svg-chart.js';
 import { sweepNoShows } from '../../sharing/bookings-store.js';
 import { isOperatorStaff, type AuthUser } from '../../sharing/people.js';
@@ -11,7 +10,6 @@ import { serviceReport } from '../../service-report/figures.js';
 import { yearWindow } from '../../service-report/periods.js';
 import { provenance } from '../../service-report/provenance.js';
 import { annualHtml } from '../../service-report/render-html.js';
-import { serviceSettings } from '../../service-report/settings.js';
 import { errors } from '../common.js';
 import { AnnualQuery, ProvenanceList, ServiceReport, ServiceReportQuery, ServiceRunsQuery } from './schemas.js';
 
@@ -20,12 +18,7 @@ import { AnnualQuery, ProvenanceList, ServiceReport, ServiceReportQuery, Service
  * exports and the printable annual report. Operator staff see the platform; a customer only its own organisation.
  */
 export const serviceReportRoutes: FastifyPluginAsyncZod = async (app) => {
-  // The API's one laboratory zone (PILOTHUB_TIME_ZONE, or what the API was started with), as every other page.
-  const timeZone = app.timeZone;
-  const settings = serviceSettings();
-  const printer = new PdfPrinter();
-  app.addHook('onClose', () => printer.close());
-  const platform = { name: process.env.PILOTHUB_LAB_NAME ?? 'pilothub pilot platform', location: process.env.PILOTHUB_LAB_LOCATION ?? '' };
+  const { timeZone, platform, service: settings } = app.lab;
 
   const known = (ids: string[] | undefined) => {
     if (!ids) return null;
@@ -73,7 +66,7 @@ export const serviceReportRoutes: FastifyPluginAsyncZod = async (app) => {
     const from = Date.parse(q.from);
     const to = Date.parse(q.to);
     const org = orgOf(user) ?? q.org ?? null;
-    return { from, to, ...provenance(app.db, { from, to, now: app.now(), equipment: known(q.equipment), org }, q.kind) };
+    return { from, to, ...provenance(app.db, { from, to, now: app.now(), equipment: known(q.equipment), org }, q.kind, { offset: q.offset, limit: q.limit }) };
   });
 
   app.get('/api/v1/service-report/annual', {
@@ -91,7 +84,7 @@ export const serviceReportRoutes: FastifyPluginAsyncZod = async (app) => {
     const html = annualHtml({ year: q.year, lang: q.lang, platform, report: year, months });
     const name = `service-report-${q.year}`;
     if (q.format === 'html') return reply.type('text/html; charset=utf-8').header('content-disposition', `inline; filename="${name}.html"`).send(html);
-    const pdf = await printer.print(html, `${escapeXml(platform.name)} · ${q.year}`);
+    const pdf = await app.printer.print(html, `${escapeXml(platform.name)} · ${q.year}`);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}.pdf"`).send(pdf as unknown as string);
   });
 };

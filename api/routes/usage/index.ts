@@ -16,7 +16,7 @@ export const usageRoutes: FastifyPluginAsyncZod = async (app) => {
     const org = query.org ?? user.orgId;
     if (!canSeeOrg(user, org) || !app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw notFound({ code: 'org_not_found', vars: { id: org } });
     sweepNoShows(app.db, app.now());
-    return { org, month: query.month, ...usageSummary(app.db, org, query.month, app.now()), gapPolicy: GAP_POLICY };
+    return { org, month: query.month, ...usageSummary(app.db, org, query.month, app.now(), app.lab.timeZone), gapPolicy: GAP_POLICY };
   };
 
   app.get('/api/v1/usage', {
