@@ -8,8 +8,6 @@ import { HOUR, sharingStack, testClock } from './sharing-fixture.js';
 type Stack = Awaited<ReturnType<typeof sharingStack>>;
 type Person = Awaited<ReturnType<Stack['user']>>;
 
-// The laboratory is in Shanghai (UTC+8): set before the API starts (it reads PILOTHUB_TIME_ZONE once).
-process.env.PILOTHUB_TIME_ZONE = 'Asia/Shanghai';
 
 /** Shanghai wall time: `day` of 2026 month `month` (1-based) at `h`:00 local. */
 const local = (month: number, day: number, h = 0) => Date.UTC(2026, month - 1, day, h) - 8 * HOUR;
@@ -24,7 +22,8 @@ describe('service report review', () => {
   let runId = '';
 
   beforeAll(async () => {
-    s = await sharingStack({ clock });
+    // The laboratory is in Shanghai (UTC+8): the API's one zone (PILOTHUB_TIME_ZONE in production).
+    s = await sharingStack({ clock, timeZone: 'Asia/Shanghai' });
     await s.org('globex');
     gina = await s.user('customer', 'globex', 'gina');
     await s.announce('eq-m');
@@ -84,9 +83,9 @@ describe('service report review', () => {
     const second = await s.ok<Page>(s.admin, 'GET', `/api/v1/service-report/runs?${window}&limit=2&offset=${first.next}`);
     expect(second).toMatchObject({ totalHours: 6, total: 3, next: null });
     expect([...first.items, ...second.items].reduce((sum, r) => sum + r.hours, 0)).toBe(report.equipment[0]!.effectiveHours);
-    const big = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report/runs?${window}&limit=10001`);
+    const big = await s.call<{ message: string; issues: { field: string }[] }>(s.admin, 'GET', `/api/v1/service-report/runs?${window}&limit=10001`);
     expect(big.status).toBe(400);
-    expect(big.body.message).toContain('querystring.limit');
+    expect(big.body.issues[0]!.field).toBe('querystring.limit');
   });
 
   it('exports text that a spreadsheet would run as a formula with a leading apostrophe, in CSV and XLSX', async () => {
@@ -108,16 +107,16 @@ describe('service report review', () => {
 
   it('refuses years outside 2000-2100 and a table without format=csv, naming the parameter', async () => {
     for (const year of ['0099', '1999', '2101']) {
-      const r = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report/annual?year=${year}`);
+      const r = await s.call<{ message: string; issues: { field: string }[] }>(s.admin, 'GET', `/api/v1/service-report/annual?year=${year}`);
       expect([year, r.status]).toEqual([year, 400]);
-      expect(r.body.message).toContain('querystring.year');
+      expect(r.body.issues[0]!.field).toBe('querystring.year');
     }
     expect((await s.call(s.admin, 'GET', '/api/v1/service-report/annual?year=2000')).status).toBe(200);
     const window = `from=${s.iso(local(12, 1))}&to=${s.iso(local(12, 2))}`;
     for (const format of ['json', 'xlsx']) {
-      const r = await s.call<{ message: string }>(s.admin, 'GET', `/api/v1/service-report?${window}&format=${format}&table=totals`);
+      const r = await s.call<{ message: string; issues: { field: string }[] }>(s.admin, 'GET', `/api/v1/service-report?${window}&format=${format}&table=totals`);
       expect([format, r.status]).toEqual([format, 400]);
-      expect(r.body.message).toContain('querystring.table');
+      expect(r.body.issues[0]!.field).toBe('querystring.table');
     }
     expect((await s.call(s.admin, 'GET', `/api/v1/service-report?${window}&format=csv&table=totals`)).status).toBe(200);
   });
