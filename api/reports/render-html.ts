@@ -25,7 +25,7 @@ const rows = (pairs: [string, string][]) => pairs.map(([k, v]) => `<tr><th>${esc
 const STYLE = `body{font-family:sans-serif,"Noto Sans CJK SC","Noto Serif CJK SC";font-size:11px;color:#111;margin:24px}h1{font-size:18px;margin:0 0 4px}h2{font-size:13px;margin:18px 0 6px;border-bottom:1px solid #999}
 table{border-collapse:collapse;width:100%;margin-bottom:6px}th,td{border:1px solid #bbb;padding:3px 5px;text-align:left;vertical-align:top}
 table.kv th{width:28%;background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}.none{color:#888}.met{color:#1e7b34}.notmet{color:#b3261e;font-weight:bold}
-.chart{page-break-inside:avoid;margin:6px 0}.statement{border:1px solid #333;padding:8px;margin-top:14px}.hash{font-family:monospace;word-break:break-all}`;
+.chart{page-break-inside:avoid;margin:6px 0}tr{break-inside:avoid;page-break-inside:avoid}thead{display:table-header-group}.statement{border:1px solid #333;padding:8px;margin-top:14px}.hash{font-family:monospace;word-break:break-all}`;
 
 /**
  * Chart SVGs are drawn beside the data (in the report's worker threads) with UTC labels; their two time labels and

@@ -11,7 +11,7 @@ export interface AnnualInput {
 
 const STYLE = `body{font-family:sans-serif;font-size:10px;color:#111;margin:20px}h1{font-size:18px;margin:0 0 4px}h2{font-size:13px;margin:16px 0 6px;border-bottom:1px solid #999}
 table{border-collapse:collapse;width:100%;margin-bottom:6px}th,td{border:1px solid #bbb;padding:2px 4px;text-align:left;vertical-align:top}
-table.kv th{width:22%;background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}.chart{page-break-inside:avoid;margin:6px 0}dt{font-weight:bold;margin-top:4px}dd{margin:0 0 2px 12px}`;
+table.kv th{width:22%;background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}tr{break-inside:avoid;page-break-inside:avoid}.chart{page-break-inside:avoid;margin:6px 0}dt{font-weight:bold;margin-top:4px}dd{margin:0 0 2px 12px}`;
 
 const num = (v: number | null, digits = 1) => (v === null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
