@@ -113,6 +113,9 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
  * wired to them. Started in dependency order; stopped in reverse, whatever failed half-way.
  */
 export async function startHub(options: HubOptions, signal?: AbortSignal): Promise<RunningHub> {
+  // Before the first log line: the log file lives in the data dir, and making the logger tightens it, so the count of
+  // what an older install left readable must be taken first.
+  const tightened = privateDataDir(options.dataDir);
   const logger = createLogger('hub');
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -120,7 +123,6 @@ export async function startHub(options: HubOptions, signal?: AbortSignal): Promi
     stops.length = 0;
   };
   try {
-    const tightened = privateDataDir(options.dataDir);
     if (tightened.changed.length) logger.warn({ dataDir: options.dataDir, count: tightened.changed.length, paths: tightened.changed.slice(0, 20) }, 'took group and other access away from files an older install left readable');
     if (tightened.failed.length) logger.warn({ dataDir: options.dataDir, failed: tightened.failed.slice(0, 20) }, 'could not make these files owner-only; they may be readable by other users');
     recordGatewayConfig(options.dataDir, options.gatewayConfig);
