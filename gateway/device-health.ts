@@ -20,6 +20,7 @@ export class DeviceHealth implements DeviceHealthReporter {
   private driverProblem: string | undefined;
   /** Whether each parameter's latest reading was bad: drivers may emit only what changed (OPC UA). */
   private readonly bad = new Map<string, boolean>();
+  private badCount = 0;
   private readonly faults = new Map<string, { reason: string; since: number }>();
   private published: DeviceState | undefined;
 
@@ -48,7 +49,14 @@ export class DeviceHealth implements DeviceHealthReporter {
    */
   observe(readings: readonly Reading[]): void {
     if (readings.length === 0) return;
-    for (const r of readings) this.bad.set(r.p, r.q === 'bad');
+    for (const r of readings) {
+      const bad = r.q === 'bad';
+      const before = this.bad.get(r.p);
+      if (before === bad) continue;
+      this.bad.set(r.p, bad);
+      if (before) this.badCount--;
+      if (bad) this.badCount++;
+    }
     this.update();
   }
 
@@ -57,7 +65,7 @@ export class DeviceHealth implements DeviceHealthReporter {
   }
 
   private update(): void {
-    const allBad = this.bad.size > 0 && [...this.bad.values()].every(Boolean);
+    const allBad = this.bad.size > 0 && this.badCount === this.bad.size;
     const problem = this.driverProblem ?? (allBad ? ALL_BAD_REASON : undefined);
     const reason = problem === undefined ? undefined : clip(problem, MAX_REASON);
     const state: DeviceState['state'] = reason === undefined ? 'reachable' : 'unreachable';

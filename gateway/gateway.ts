@@ -49,6 +49,7 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
   const publisher = new Publisher(config, logger, outbox, metrics);
   await publisher.start();
   const drivers = new Map<string, DeviceDriver>();
+  let acquired = 0;
 
   const startDevice = async (device: DeviceConfig) => {
     const birth: Birth = {
@@ -68,6 +69,7 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
       health,
       emit: (readings) => {
         if (readings.length === 0) return;
+        acquired += readings.length;
         health.observe(readings);
         let bad = 0;
         for (const r of readings) if (r.q === 'bad') bad++;
@@ -130,6 +132,8 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
       if (drainMs > 0 && !(await publisher.drain(drainMs))) logger.warn(outbox.depth(), 'stopping with batches still queued; they are sent on the next start');
       await metricsServer?.close();
       await publisher.stop();
+      // The totals let an operator (and the gateway-scale bench) check that everything read was delivered or kept.
+      logger.info({ readingsAcquired: acquired, queuedMessages: outbox.depth().messages }, 'gateway stopped');
       outbox.close();
     },
   };

@@ -1,6 +1,6 @@
 import type { ParameterMeta, Reading } from '../../../common/contracts/index.js';
 import type { DeviceDriver, DriverContext, DriverModule } from '../driver.js';
-import { decodeRegisters, registerCount } from './codec.js';
+import { decodeRegisters } from './codec.js';
 import { ModbusDevice, type ModbusParameter } from './config.js';
 import { connectProblem, endpointOf, exceptionCode, isConnectionError, openClient, readBlock, type Client } from './link.js';
 import { planReads, type ReadRequest } from './plan.js';
@@ -249,8 +249,7 @@ class ModbusDriver implements DeviceDriver {
 function decode(values: ArrayLike<number> | boolean[], request: ReadRequest, p: ModbusParameter): Reading['v'] {
   const offset = p.address - request.address;
   if (request.table === 'coil' || request.table === 'discrete') return Boolean((values as boolean[])[offset]);
-  const registers = Array.prototype.slice.call(values, offset, offset + registerCount(p)) as number[];
-  return decodeRegisters(registers, p);
+  return decodeRegisters(values as ArrayLike<number>, p, offset);
 }
 
 function badReading(p: ModbusParameter, t: number): Reading {
