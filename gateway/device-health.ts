@@ -1,4 +1,4 @@
-import type { DeviceFault, DeviceState, Reading } from '../common/contracts/index.js';
+import type { DeviceFault, DeviceLag, DeviceState, Reading } from '../common/contracts/index.js';
 import type { Logger } from '../common/runtime/logger.js';
 import type { DeviceHealthReporter } from './drivers/driver.js';
 
@@ -23,6 +23,7 @@ export class DeviceHealth implements DeviceHealthReporter {
   private badCount = 0;
   private readonly faults = new Map<string, { reason: string; since: number }>();
   private published: DeviceState | undefined;
+  private lagging: DeviceLag | undefined;
 
   constructor(
     private readonly gateway: string,
@@ -40,6 +41,12 @@ export class DeviceHealth implements DeviceHealthReporter {
     const current = this.faults.get(part);
     if (problem === undefined) this.faults.delete(part);
     else if (current?.reason !== problem) this.faults.set(part, { reason: problem, since: current?.since ?? this.now() });
+    this.update();
+  }
+
+  /** The device is polled less often than configured (see poll-lag.ts); undefined when it keeps up again. */
+  lag(lag: DeviceLag | undefined): void {
+    this.lagging = lag;
     this.update();
   }
 
@@ -75,11 +82,11 @@ export class DeviceHealth implements DeviceHealthReporter {
     const faults: DeviceFault[] = shown.map(([part, f]) => ({ part: clip(part, MAX_PART), reason: clip(f.reason, MAX_REASON), since: f.since }));
     if (shown.length < all.length) faults.push({ part: `${all.length - shown.length} more parts`, reason: 'not listed: too many faults for one state message', since: Math.min(...all.slice(shown.length).map(([, f]) => f.since)) });
     const before = this.published;
-    if (before && before.state === state && before.reason === reason && sameFaults(before.faults, faults)) return;
+    if (before && before.state === state && before.reason === reason && sameFaults(before.faults, faults) && before.lag === this.lagging) return;
     const now = this.now();
     const next: DeviceState = {
       gateway: this.gateway, state, ...(reason === undefined ? {} : { reason }),
-      since: before?.state === state ? before.since : now, faults, t: now,
+      since: before?.state === state ? before.since : now, faults, ...(this.lagging ? { lag: this.lagging } : {}), t: now,
     };
     this.published = next;
     if (before?.state !== state) {

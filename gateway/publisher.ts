@@ -14,6 +14,8 @@ const MAX_READINGS_PER_BATCH = 10_000;
  * finish their cycles a few milliseconds apart, so this is about one write per poll cycle instead of one per device.
  */
 const QUEUE_WINDOW_MS = 20;
+/** A batch queued on a live connection that waits longer than this for its PUBACK means publishing falls behind. */
+const PUBLISH_LAG_MS = 10_000;
 /** ...unless this many readings are waiting already. */
 const QUEUE_MAX_PENDING_READINGS = 100_000;
 
@@ -40,6 +42,8 @@ export class Publisher {
   private pending: OutboxItem[] = [];
   private pendingReadings = 0;
   private queueTimer: NodeJS.Timeout | undefined;
+  private connectedAt = Infinity;
+  private publishLagging = false;
 
   constructor(
     private readonly config: Pick<GatewayConfig, 'gateway' | 'mqtt' | 'buffer'>,
@@ -69,6 +73,7 @@ export class Publisher {
       this.logger.info({ url: m.url, queued }, queued ? `connected to broker; sending ${queued} queued batch(es) first` : 'connected to broker');
       this.metrics.connected.set(1);
       this.connection++;
+      this.connectedAt = Date.now();
       this.unacknowledgedAnnouncements = 0;
       this.announceOnline();
       for (const birth of this.births.values()) this.publishBirth(birth);
@@ -205,9 +210,27 @@ export class Publisher {
     }
     this.outbox.remove(id);
     this.metrics.published.inc();
-    this.metrics.publishLatency.observe((Date.now() - created) / 1000);
+    const waited = Date.now() - created;
+    this.metrics.publishLatency.observe(waited / 1000);
+    this.notePublishLag(waited, created);
     this.updateQueueGauges();
     this.pump();
+  }
+
+  /**
+   * Publishing is overloaded when a batch queued on this connection (not a backlog from an outage) waited longer than
+   * PUBLISH_LAG_MS: the queue grows on disk (counted in the queue metrics) instead of anything being dropped.
+   */
+  private notePublishLag(waited: number, created: number): void {
+    if (!this.publishLagging && waited > PUBLISH_LAG_MS && created >= this.connectedAt) {
+      this.publishLagging = true;
+      this.metrics.publishLagging.set(1);
+      this.logger.warn({ waitedMs: waited, ...this.outbox.depth() }, `publishing falls behind: a batch waited ${waited} ms for the broker's acknowledgement; the queue grows on disk`);
+    } else if (this.publishLagging && waited < PUBLISH_LAG_MS / 10) {
+      this.publishLagging = false;
+      this.metrics.publishLagging.set(0);
+      this.logger.info({ waitedMs: waited, ...this.outbox.depth() }, 'publishing keeps up again');
+    }
   }
 
   private updateQueueGauges(): void {

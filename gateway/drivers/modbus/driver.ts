@@ -44,13 +44,19 @@ class ModbusDriver implements DeviceDriver {
     await this.disconnect();
   }
 
-  /** Polls on a fixed grid (not "interval after the last poll") so timestamps do not drift. */
+  /**
+   * Polls on a fixed grid (not "interval after the last poll") so timestamps do not drift. A cycle longer than the
+   * interval skips the slots it overran (the cycle stretches) and says so through metrics.cycle.
+   */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const started = Date.now();
       this.polling = this.poll().finally(() => {
         const interval = this.device.pollIntervalMs;
-        this.schedule(interval - (Date.now() % interval));
+        const now = Date.now();
+        if (!this.stopped) this.ctx.metrics?.cycle?.(now - started, interval, Math.floor(now / interval) - Math.floor(started / interval));
+        this.schedule(interval - (now % interval));
       });
     }, delayMs);
   }
