@@ -13,7 +13,7 @@ import { printCase, type CaseResult } from './lib/scale-report.js';
 /**
  * `npm run bench -- gateway-scale [A] [B] [C] [overload]` (default: all), each case BENCH_RUNS times (default 3):
  *  A  10 000 Modbus parameters at 1 Hz: 10 simulated PLCs (one TCP port, one unit each),
- *  B 100 000 Modbus parameters at 1 Hz: 25 ports x 4 unit ids, one gateway device per port,
+ *  B 100 000 Modbus parameters at 1 Hz: 25 ports x 4 unit ids, one gateway device (and connection) per unit,
  *  C  10 000 OPC UA monitored items at 1 Hz from one server whose 10 000 variables all change every second,
  *  overload: case B polled every 250 ms (4x the rate B offers): what the gateway does above its capacity.
  * Modbus units hold float32 CDAB, int32 CDAB, bits and coils with gaps between blocks (bench/lib/modbus-layout.ts).
@@ -116,7 +116,6 @@ async function opcuaCase(name: string, count: number, windowS: number): Promise<
     endpointUrl: opc.tcp://127.0.0.1:${ready.port as number}
     publishingIntervalMs: 1000
     samplingIntervalMs: 0
-    queueSize: 1
     parameters:
 ${Array.from({ length: count }, (_, i) => `      - { id: v${i}, name: V${i}, nodeId: "ns=1;s=V${i}" }`).join('\n')}`,
     }, farm, windowS);

@@ -31,22 +31,28 @@ export interface FarmLayout {
   unitsPerPort: number;
 }
 
-/** The gateway YAML of one device per port, each parameter on its unit id. */
+
+/**
+ * The gateway YAML: one device per unit, each with its own connection (a Modbus TCP gateway in front of several
+ * controllers routes by unit id and takes a connection per client), so the units of a port are read in parallel.
+ */
 export function modbusDevicesYaml(ports: number[], unitsPerPort: number, pollIntervalMs: number): string {
-  return ports.map((port, d) => {
-    const lines: string[] = [];
+  const devices: string[] = [];
+  ports.forEach((port, d) => {
     for (let u = 1; u <= unitsPerPort; u++) {
-      for (let i = 0; i < FLOATS.count; i++) lines.push(`      - { id: u${u}_f${i}, name: F${i}, table: input, address: ${floatAddress(i)}, type: float32, order: CDAB, unitId: ${u} }`);
-      for (let i = 0; i < INTS.count; i++) lines.push(`      - { id: u${u}_i${i}, name: I${i}, table: holding, address: ${intAddress(i)}, type: int32, order: CDAB, scale: 0.1, unitId: ${u} }`);
-      for (let i = 0; i < BITS.count; i++) lines.push(`      - { id: u${u}_b${i}, name: B${i}, table: holding, address: ${BITS.register + Math.floor(i / 16)}, type: bit, bit: ${i % 16}, unitId: ${u} }`);
-      for (let i = 0; i < COILS.count; i++) lines.push(`      - { id: u${u}_c${i}, name: C${i}, table: coil, address: ${coilAddress(i)}, type: bool, unitId: ${u} }`);
-    }
-    return `  - id: plc-${d}
-    name: Bench PLC ${d}
+      const lines: string[] = [];
+      for (let i = 0; i < FLOATS.count; i++) lines.push(`      - { id: f${i}, name: F${i}, table: input, address: ${floatAddress(i)}, type: float32, order: CDAB }`);
+      for (let i = 0; i < INTS.count; i++) lines.push(`      - { id: i${i}, name: I${i}, table: holding, address: ${intAddress(i)}, type: int32, order: CDAB, scale: 0.1 }`);
+      for (let i = 0; i < BITS.count; i++) lines.push(`      - { id: b${i}, name: B${i}, table: holding, address: ${BITS.register + Math.floor(i / 16)}, type: bit, bit: ${i % 16} }`);
+      for (let i = 0; i < COILS.count; i++) lines.push(`      - { id: c${i}, name: C${i}, table: coil, address: ${coilAddress(i)}, type: bool }`);
+      devices.push(`  - id: plc-${d}-${u}
+    name: Bench PLC ${d} unit ${u}
     protocol: modbus
-    connection: { transport: tcp, host: 127.0.0.1, port: ${port}, unitId: 1 }
+    connection: { transport: tcp, host: 127.0.0.1, port: ${port}, unitId: ${u} }
     pollIntervalMs: ${pollIntervalMs}
     parameters:
-${lines.join('\n')}`;
-  }).join('\n');
+${lines.join('\n')}`);
+    }
+  });
+  return devices.join('\n');
 }
