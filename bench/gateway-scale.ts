@@ -52,8 +52,17 @@ async function measure(spec: RunSpec, farm: Farm & { ready: Record<string, unkno
   const configFile = join(dir, 'gateway.yaml');
   writeFileSync(configFile, `gateway: { id: gw-scale, site: ${SITE} }\nmqtt: { url: "${url}" }\ndevices:\n${spec.devicesYaml(farm.ready)}\n`);
   const gateway = await GatewayChild.start(dir, configFile);
+  // Peak over the whole life (config load included) and in the measuring window (running).
   let peakRss = 0;
-  const rssTimer = setInterval(() => { try { peakRss = Math.max(peakRss, gateway.rssMb()); } catch { /* exited */ } }, 250);
+  let windowRss = 0;
+  let measuring = false;
+  const rssTimer = setInterval(() => {
+    try {
+      const rss = gateway.rssMb();
+      peakRss = Math.max(peakRss, rss);
+      if (measuring) windowRss = Math.max(windowRss, rss);
+    } catch { /* exited */ }
+  }, 250);
   const started = Date.now();
   while (counter.readings < spec.tags && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 200));
   const startupS = (Date.now() - started) / 1000;
@@ -63,9 +72,11 @@ async function measure(spec: RunSpec, farm: Farm & { ready: Record<string, unkno
     return { requests: m.requests, cpu: (m.cpu.user + m.cpu.system) / 1e6 };
   };
   counter.takeP99();
+  measuring = true;
   const begin = { cpu: gateway.cpuSeconds(), delivered: counter.readings, farm: await farmAt(), t: performance.now() };
   await new Promise((r) => setTimeout(r, windowS * 1000));
   const end = { cpu: gateway.cpuSeconds(), delivered: counter.readings, farm: await farmAt(), t: performance.now() };
+  measuring = false;
   const p99 = counter.takeP99();
   const metrics = await gateway.metrics();
   const totals = await gateway.stop();
@@ -75,7 +86,7 @@ async function measure(spec: RunSpec, farm: Farm & { ready: Record<string, unkno
   const deliveredPerS = (end.delivered - begin.delivered) / elapsed;
   const lagLines = gateway.logLines().filter((l) => typeof l.msg === 'string' && /falls behind|poll cycle/.test(l.msg));
   const result: CaseResult = {
-    name: spec.name, startupS, cores: (end.cpu - begin.cpu) / elapsed, simulatorCores: (end.farm.cpu - begin.farm.cpu) / elapsed, peakRssMb: peakRss,
+    name: spec.name, startupS, cores: (end.cpu - begin.cpu) / elapsed, simulatorCores: (end.farm.cpu - begin.farm.cpu) / elapsed, peakRssMb: peakRss, windowRssMb: windowRss,
     offeredPerS: spec.offeredPerS, deliveredPerS,
     requestsRatio: spec.optimalPerS ? (end.farm.requests - begin.farm.requests) / elapsed / (spec.optimalPerS * (deliveredPerS / spec.offeredPerS)) : undefined,
     p99Ms: p99, acquired: totals.acquired, delivered: counter.readings, queuedAtExit: totals.queued, duplicates: counter.duplicates,

@@ -34,7 +34,7 @@ class ModbusDriver implements DeviceDriver {
   async start(): Promise<void> {
     const requests = this.units.reduce((n, u) => n + u.entries.length, 0);
     this.ctx.logger.info({ requests, parameters: this.device.parameters.length, transport: this.device.connection.transport }, 'modbus polling planned');
-    this.schedule(0);
+    this.schedule(Date.now());
   }
 
   async stop(): Promise<void> {
@@ -45,20 +45,23 @@ class ModbusDriver implements DeviceDriver {
   }
 
   /**
-   * Polls on a fixed grid (not "interval after the last poll") so timestamps do not drift. A cycle longer than the
-   * interval skips the slots it overran (the cycle stretches) and says so through metrics.cycle.
+   * Polls on a fixed grid (not "interval after the last poll") so timestamps do not drift. A cycle is measured from
+   * the time it was due (a late timer counts: the gateway itself may be the overloaded part); one that takes longer
+   * than the interval skips the slots it overran (the cycle stretches) and says so through metrics.cycle.
    */
-  private schedule(delayMs: number): void {
+  private schedule(dueAt: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      const started = Date.now();
       this.polling = this.poll().finally(() => {
         const interval = this.device.pollIntervalMs;
         const now = Date.now();
-        if (!this.stopped) this.ctx.metrics?.cycle?.(now - started, interval, Math.floor(now / interval) - Math.floor(started / interval));
-        this.schedule(interval - (now % interval));
+        const cycleMs = now - dueAt;
+        // Slots between the one after dueAt and now were skipped; only an overrun counts (the first poll starts off the grid).
+        const missed = cycleMs > interval ? Math.floor((now - (dueAt - (dueAt % interval) + interval)) / interval) + 1 : 0;
+        if (!this.stopped) this.ctx.metrics?.cycle?.(cycleMs, interval, missed);
+        this.schedule(now - (now % interval) + interval);
       });
-    }, delayMs);
+    }, Math.max(0, dueAt - Date.now()));
   }
 
   private async poll(): Promise<void> {
