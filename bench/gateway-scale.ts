@@ -17,7 +17,7 @@ import { printCase, type CaseResult } from './lib/scale-report.js';
  *  C  10 000 OPC UA monitored items at 1 Hz from one server whose 10 000 variables all change every second,
  *  overload: case B polled every 250 ms (4x the rate B offers): what the gateway does above its capacity.
  * Modbus units hold float32 CDAB, int32 CDAB, bits and coils with gaps between blocks (bench/lib/modbus-layout.ts).
- * The gateway is the real `pilothub gateway` in a child process (store-and-forward outbox on disk as in production)
+ * The gateway is the real `pilothub gateway` (compiled dist/, as installed) in a child process (store-and-forward outbox on disk as in production)
  * publishing to aedes as the hub starts it; a subscriber counts what arrives. Simulators run in another child.
  * Prints per run and the spread over runs; never asserts. BENCH_WARMUP_S (default 5), BENCH_WINDOW_S (default 20).
  */
@@ -143,6 +143,7 @@ const CASES: Record<string, () => Promise<CaseResult>> = {
   overload: () => modbusCase('overload: 100 000 Modbus tags polled every 250 ms', 25, 4, 250, Math.min(WINDOW_S, 15)),
 };
 const chosen = process.argv.slice(2).filter((a) => a in CASES);
+await GatewayChild.build();
 process.stdout.write(`gateway-scale bench: ${RUNS} run(s) per case, warm-up ${WARMUP_S} s, window ${WINDOW_S} s\n`);
 for (const key of chosen.length ? chosen : Object.keys(CASES)) {
   const runs: CaseResult[] = [];

@@ -7,8 +7,8 @@ import { freePort } from '../../common/runtime/ports.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * The real gateway component (`pilothub gateway FILE`, cli/main.ts) as a child process, so its CPU time and RSS are
- * its own and not the simulators' or the broker's. Its pino log goes to `<dir>/gateway.log` for the overload lines.
+ * The real gateway component as installed, `pilothub gateway FILE` (bin/pilothub.js: the compiled dist/, no
+ * TypeScript loader), as a child process, so its CPU time and RSS are its own and not the simulators' or the broker's. Its pino log goes to `<dir>/gateway.log` for the overload lines.
  * BENCH_CPU_PROF=1 adds `--cpu-prof` (profile written to `dir` at exit).
  */
 export class GatewayChild {
@@ -20,13 +20,19 @@ export class GatewayChild {
     this.logFile = join(dir, 'gateway.log');
     const log = createWriteStream(this.logFile);
     const prof = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR ?? dir] : [];
-    this.child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'cli/main.ts'), 'gateway', configFile], {
+    this.child = spawn(process.execPath, [...prof, join(ROOT, 'bin/pilothub.js'), 'gateway', configFile], {
       cwd: ROOT,
       env: { ...process.env, PILOTHUB_DATA_DIR: dir, PILOTHUB_LOG_LEVEL: 'info', PILOTHUB_GATEWAY_METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child.stdout!.pipe(log);
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Compiles dist/ when the sources are newer, before any measurement. */
+  static async build(): Promise<void> {
+    const { ensureBuilt } = (await import(join(ROOT, 'scripts/build.mjs'))) as { ensureBuilt(): Promise<void> };
+    await ensureBuilt();
   }
 
   static async start(dir: string, configFile: string): Promise<GatewayChild> {
