@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startBroker } from '../broker/broker.js';
 import { freePort } from '../common/runtime/ports.js';
 import { DeliveryCounter } from './lib/delivery-counter.js';
-import { GatewayChild, sum } from './lib/gateway-child.js';
+import { bucketQuantile, GatewayChild, sum } from './lib/gateway-child.js';
 import { modbusDevicesYaml, OPTIMAL_REQUESTS_PER_UNIT, TAGS_PER_UNIT } from './lib/modbus-layout.js';
 import { printCase, type CaseResult } from './lib/scale-report.js';
 
@@ -89,7 +89,7 @@ async function measure(spec: RunSpec, farm: Farm & { ready: Record<string, unkno
     name: spec.name, startupS, cores: (end.cpu - begin.cpu) / elapsed, simulatorCores: (end.farm.cpu - begin.farm.cpu) / elapsed, peakRssMb: peakRss, windowRssMb: windowRss,
     offeredPerS: spec.offeredPerS, deliveredPerS,
     requestsRatio: spec.optimalPerS ? (end.farm.requests - begin.farm.requests) / elapsed / (spec.optimalPerS * (deliveredPerS / spec.offeredPerS)) : undefined,
-    p99Ms: p99, acquired: totals.acquired, delivered: counter.readings, queuedAtExit: totals.queued, duplicates: counter.duplicates,
+    p99Ms: p99, publishP99S: bucketQuantile(metrics, 'pilothub_gateway_publish_latency_seconds', 0.99), acquired: totals.acquired, delivered: counter.readings, queuedAtExit: totals.queued, duplicates: counter.duplicates,
     dropped: sum(metrics, 'pilothub_gateway_queue_dropped_total'),
     missedCycles: sum(metrics, 'pilothub_gateway_poll_cycles_missed_total'),
     laggingDevices: sum(metrics, 'pilothub_gateway_device_lagging'),

@@ -77,3 +77,11 @@ export class GatewayChild {
 
 export const sum = (metrics: Map<string, number>, name: string): number =>
   [...metrics].reduce((n, [key, v]) => (key === name || key.startsWith(`${name}{`) ? n + v : n), 0);
+
+/** Upper bound of the histogram bucket holding quantile `q` (Prometheus text buckets are cumulative). */
+export function bucketQuantile(metrics: Map<string, number>, name: string, q: number): number {
+  const buckets = [...metrics].filter(([key]) => key.startsWith(`${name}_bucket{`))
+    .map(([key, count]) => ({ le: Number(/le="([^"]+)"/.exec(key)![1]), count })).sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  return buckets.find((b) => b.count >= q * total)?.le ?? NaN;
+}

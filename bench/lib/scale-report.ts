@@ -14,6 +14,8 @@ export interface CaseResult {
   /** Modbus requests issued ÷ the fewest the layout allows, for what was delivered. */
   requestsRatio: number | undefined;
   p99Ms: number;
+  /** The gateway's own publish latency (queued -> PUBACK), p99 as the upper bound of its histogram bucket, whole run. */
+  publishP99S: number;
   /** Readings the gateway acquired over its whole life (its own count, logged at stop). */
   acquired: number;
   /** Distinct readings the subscriber received over the same life. */
@@ -48,6 +50,7 @@ export function printCase(runs: CaseResult[]): void {
   row('readings per CPU-second', pick((r) => r.deliveredPerS / r.cores));
   if (runs[0]!.requestsRatio !== undefined) row('requests / optimal', pick((r) => r.requestsRatio!, 2));
   row('latency poll start -> subscriber, p99 (ms)', pick((r) => r.p99Ms));
+  row('publish latency queued -> PUBACK, p99 (s, bucket <=)', pick((r) => r.publishP99S, 3));
   row('acquired - delivered (whole run)', pick((r) => r.acquired - r.delivered), `queued on disk at exit: ${pick((r) => r.queuedAtExit)} batch(es); dropped (counted): ${pick((r) => r.dropped)}; duplicates: ${pick((r) => r.duplicates)}`);
   row('poll cycles missed (metric)', pick((r) => r.missedCycles), `devices lagging at end: ${pick((r) => r.laggingDevices)}; lag log lines: ${pick((r) => r.lagLogLines)}`);
   const line = runs.find((r) => r.firstLagLine)?.firstLagLine;
