@@ -1,4 +1,4 @@
-import type { DeviceFault, DeviceState, Reading } from '../common/contracts/index.js';
+import type { DeviceFault, DeviceLag, DeviceState, Reading } from '../common/contracts/index.js';
 import type { Logger } from '../common/runtime/logger.js';
 import type { DeviceHealthReporter } from './drivers/driver.js';
 
@@ -20,8 +20,10 @@ export class DeviceHealth implements DeviceHealthReporter {
   private driverProblem: string | undefined;
   /** Whether each parameter's latest reading was bad: drivers may emit only what changed (OPC UA). */
   private readonly bad = new Map<string, boolean>();
+  private badCount = 0;
   private readonly faults = new Map<string, { reason: string; since: number }>();
   private published: DeviceState | undefined;
+  private lagging: DeviceLag | undefined;
 
   constructor(
     private readonly gateway: string,
@@ -42,13 +44,26 @@ export class DeviceHealth implements DeviceHealthReporter {
     this.update();
   }
 
+  /** The device is polled less often than configured (see poll-lag.ts); undefined when it keeps up again. */
+  lag(lag: DeviceLag | undefined): void {
+    this.lagging = lag;
+    this.update();
+  }
+
   /**
    * What the readings say, parameter by parameter: the device delivers nothing while every parameter's latest reading
    * is bad. A problem the driver reported stays until the driver clears it: it knows the cause, the readings do not.
    */
   observe(readings: readonly Reading[]): void {
     if (readings.length === 0) return;
-    for (const r of readings) this.bad.set(r.p, r.q === 'bad');
+    for (const r of readings) {
+      const bad = r.q === 'bad';
+      const before = this.bad.get(r.p);
+      if (before === bad) continue;
+      this.bad.set(r.p, bad);
+      if (before) this.badCount--;
+      if (bad) this.badCount++;
+    }
     this.update();
   }
 
@@ -57,7 +72,7 @@ export class DeviceHealth implements DeviceHealthReporter {
   }
 
   private update(): void {
-    const allBad = this.bad.size > 0 && [...this.bad.values()].every(Boolean);
+    const allBad = this.bad.size > 0 && this.badCount === this.bad.size;
     const problem = this.driverProblem ?? (allBad ? ALL_BAD_REASON : undefined);
     const reason = problem === undefined ? undefined : clip(problem, MAX_REASON);
     const state: DeviceState['state'] = reason === undefined ? 'reachable' : 'unreachable';
@@ -67,11 +82,11 @@ export class DeviceHealth implements DeviceHealthReporter {
     const faults: DeviceFault[] = shown.map(([part, f]) => ({ part: clip(part, MAX_PART), reason: clip(f.reason, MAX_REASON), since: f.since }));
     if (shown.length < all.length) faults.push({ part: `${all.length - shown.length} more parts`, reason: 'not listed: too many faults for one state message', since: Math.min(...all.slice(shown.length).map(([, f]) => f.since)) });
     const before = this.published;
-    if (before && before.state === state && before.reason === reason && sameFaults(before.faults, faults)) return;
+    if (before && before.state === state && before.reason === reason && sameFaults(before.faults, faults) && before.lag === this.lagging) return;
     const now = this.now();
     const next: DeviceState = {
       gateway: this.gateway, state, ...(reason === undefined ? {} : { reason }),
-      since: before?.state === state ? before.since : now, faults, t: now,
+      since: before?.state === state ? before.since : now, faults, ...(this.lagging ? { lag: this.lagging } : {}), t: now,
     };
     this.published = next;
     if (before?.state !== state) {

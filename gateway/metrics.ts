@@ -18,6 +18,10 @@ export class GatewayMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600], registers: [this.registry],
   });
   readonly deviceReachable = new Gauge({ name: 'pilothub_gateway_device_reachable', help: '1 while the device answers, 0 while it is unreachable (the retained device state says why)', labelNames: ['device'], registers: [this.registry] });
+  readonly pollCycleSeconds = new Gauge({ name: 'pilothub_gateway_poll_cycle_seconds', help: 'How long the device\'s last acquisition cycle took', labelNames: ['device'], registers: [this.registry] });
+  readonly cyclesMissed = new Counter({ name: 'pilothub_gateway_poll_cycles_missed_total', help: 'Poll slots skipped because the cycle before took longer than the poll interval (overload: readings come less often, none is dropped)', labelNames: ['device'], registers: [this.registry] });
+  readonly deviceLagging = new Gauge({ name: 'pilothub_gateway_device_lagging', help: '1 while the device is polled less often than configured (its retained state carries "lag")', labelNames: ['device'], registers: [this.registry] });
+  readonly publishLagging = new Gauge({ name: 'pilothub_gateway_publish_lagging', help: '1 while batches wait longer than 10 s for the broker\'s PUBACK on a live connection (publishing falls behind)', registers: [this.registry] });
   readonly connected = new Gauge({ name: 'pilothub_gateway_broker_connected', help: '1 while the MQTT connection is up', registers: [this.registry] });
   readonly configReloads = new Counter({ name: 'pilothub_gateway_config_reloads_total', help: 'Config file reloads, by result', labelNames: ['result'], registers: [this.registry] });
 }

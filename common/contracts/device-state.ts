@@ -10,6 +10,18 @@ export const DeviceFault = z.strictObject({
 export type DeviceFault = z.infer<typeof DeviceFault>;
 
 /**
+ * The device cannot be polled as often as configured (issue #20): each acquisition cycle takes longer than the
+ * interval, so cycles are stretched to the next slot. Readings come less often than configured; none is dropped.
+ */
+export const DeviceLag = z.strictObject({
+  since: EpochMs.describe('when the first cycle overran'),
+  intervalMs: z.number().int().positive().describe('the configured poll interval'),
+  cycleMs: z.number().int().nonnegative().describe('how long the cycle that overran took'),
+  missedCycles: z.number().int().nonnegative().describe('poll slots skipped since `since`, as of this state'),
+});
+export type DeviceLag = z.infer<typeof DeviceLag>;
+
+/**
  * Retained payload of `pilothub/v1/{site}/{equipment}/state`: whether the gateway reaches the device itself.
  * The gateway's own status says only that the gateway is connected; this says whether the instrument behind it
  * answers. Published on every change and on every (re)connect, so a new subscriber always knows the current state.
@@ -20,6 +32,7 @@ export const DeviceState = z.strictObject({
   reason: z.string().min(1).max(500).optional().describe('why the device is unreachable; present exactly when it is'),
   since: EpochMs.describe('when the device entered this state'),
   faults: z.array(DeviceFault).max(200).default([]).describe('parts that do not answer while the device as a whole does'),
+  lag: DeviceLag.optional().describe('present while the gateway polls the device less often than configured (overload)'),
   t: EpochMs.describe('when this state was published'),
 }).refine((s) => (s.state === 'unreachable') === (s.reason !== undefined), { message: 'reason is required when unreachable and only then', path: ['reason'] });
 export type DeviceState = z.infer<typeof DeviceState>;

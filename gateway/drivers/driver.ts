@@ -41,6 +41,11 @@ export interface DriverMetrics {
   request(): void;
   /** One request that failed (timeout, exception response, lost connection). */
   error(): void;
+  /**
+   * One acquisition cycle of a polling driver finished after `cycleMs`; it overran `missed` slots of `intervalMs`
+   * (the driver skipped them: overload, reported by the gateway as lag).
+   */
+  cycle?(cycleMs: number, intervalMs: number, missed: number): void;
 }
 
 /** A running connection to one device. */

@@ -12,27 +12,41 @@ export function registerCount(p: Pick<ModbusParameter, 'type' | 'registers' | 'l
   }
 }
 
-/** Decodes a parameter's registers (as read, wire order) into its engineering value. */
-export function decodeRegisters(registers: ArrayLike<number>, p: ModbusParameter): ReadingValue {
-  const wire = Buffer.alloc(registers.length * 2);
-  for (let i = 0; i < registers.length; i++) wire.writeUInt16BE(registers[i]!, i * 2);
+/** Scratch space for one value's bytes in big-endian order: decoding allocates nothing per reading (issue #20). */
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * Decodes a parameter's registers (as read, wire order), starting at `offset` of a block's values, into its
+ * engineering value.
+ */
+export function decodeRegisters(registers: ArrayLike<number>, p: ModbusParameter, offset = 0): ReadingValue {
   if (p.type === 'string') {
+    const count = registerCount(p);
+    const wire = Buffer.alloc(count * 2);
+    for (let i = 0; i < count; i++) wire.writeUInt16BE(registers[offset + i] ?? 0, i * 2);
     const text = reorderBytes(wire, p.order === 'BADC' || p.order === 'DCBA' ? 'BADC' : 'ABCD').toString('latin1');
     // An odd lengthChars leaves one byte of the last register that is not part of the text.
     return text.slice(0, p.lengthChars ?? text.length).replace(/\0+$/, '').trimEnd();
   }
-  if (p.type === 'bit') return ((registers[0]! >> (p.bit ?? 0)) & 1) === 1;
-  const be = reorderBytes(wire, p.order);
+  if (p.type === 'bit') return ((registers[offset]! >> (p.bit ?? 0)) & 1) === 1;
+  // The orders of common/encoding/byte-order.ts: CDAB reverses the words, BADC swaps the bytes of each, DCBA both.
+  const words = registerCount(p);
+  const reverse = p.order === 'CDAB' || p.order === 'DCBA';
+  const swap = p.order === 'BADC' || p.order === 'DCBA';
+  for (let i = 0; i < words; i++) {
+    const w = registers[offset + (reverse ? words - 1 - i : i)] ?? 0;
+    scratch.setUint16(i * 2, swap ? ((w & 0xff) << 8) | (w >> 8) : w);
+  }
   const raw = ((): number => {
     switch (p.type) {
-      case 'int16': return be.readInt16BE();
-      case 'uint16': return be.readUInt16BE();
-      case 'int32': return be.readInt32BE();
-      case 'uint32': return be.readUInt32BE();
-      case 'float32': return be.readFloatBE();
-      case 'float64': return be.readDoubleBE();
-      case 'int64': return Number(be.readBigInt64BE());
-      case 'uint64': return Number(be.readBigUInt64BE());
+      case 'int16': return scratch.getInt16(0);
+      case 'uint16': return scratch.getUint16(0);
+      case 'int32': return scratch.getInt32(0);
+      case 'uint32': return scratch.getUint32(0);
+      case 'float32': return scratch.getFloat32(0);
+      case 'float64': return scratch.getFloat64(0);
+      case 'int64': return Number(scratch.getBigInt64(0));
+      case 'uint64': return Number(scratch.getBigUint64(0));
       default: throw new Error(`type ${p.type} is not a register type`);
     }
   })();

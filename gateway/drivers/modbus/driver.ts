@@ -1,6 +1,6 @@
 import type { ParameterMeta, Reading } from '../../../common/contracts/index.js';
 import type { DeviceDriver, DriverContext, DriverModule } from '../driver.js';
-import { decodeRegisters, registerCount } from './codec.js';
+import { decodeRegisters } from './codec.js';
 import { ModbusDevice, type ModbusParameter } from './config.js';
 import { connectProblem, endpointOf, exceptionCode, isConnectionError, openClient, readBlock, type Client } from './link.js';
 import { planReads, type ReadRequest } from './plan.js';
@@ -34,7 +34,7 @@ class ModbusDriver implements DeviceDriver {
   async start(): Promise<void> {
     const requests = this.units.reduce((n, u) => n + u.entries.length, 0);
     this.ctx.logger.info({ requests, parameters: this.device.parameters.length, transport: this.device.connection.transport }, 'modbus polling planned');
-    this.schedule(0);
+    this.schedule(Date.now());
   }
 
   async stop(): Promise<void> {
@@ -44,15 +44,24 @@ class ModbusDriver implements DeviceDriver {
     await this.disconnect();
   }
 
-  /** Polls on a fixed grid (not "interval after the last poll") so timestamps do not drift. */
-  private schedule(delayMs: number): void {
+  /**
+   * Polls on a fixed grid (not "interval after the last poll") so timestamps do not drift. A cycle is measured from
+   * the time it was due (a late timer counts: the gateway itself may be the overloaded part); one that takes longer
+   * than the interval skips the slots it overran (the cycle stretches) and says so through metrics.cycle.
+   */
+  private schedule(dueAt: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.polling = this.poll().finally(() => {
         const interval = this.device.pollIntervalMs;
-        this.schedule(interval - (Date.now() % interval));
+        const now = Date.now();
+        const cycleMs = now - dueAt;
+        // Slots between the one after dueAt and now were skipped; only an overrun counts (the first poll starts off the grid).
+        const missed = cycleMs > interval ? Math.floor((now - (dueAt - (dueAt % interval) + interval)) / interval) + 1 : 0;
+        if (!this.stopped) this.ctx.metrics?.cycle?.(cycleMs, interval, missed);
+        this.schedule(now - (now % interval) + interval);
       });
-    }, delayMs);
+    }, Math.max(0, dueAt - Date.now()));
   }
 
   private async poll(): Promise<void> {
@@ -249,8 +258,7 @@ class ModbusDriver implements DeviceDriver {
 function decode(values: ArrayLike<number> | boolean[], request: ReadRequest, p: ModbusParameter): Reading['v'] {
   const offset = p.address - request.address;
   if (request.table === 'coil' || request.table === 'discrete') return Boolean((values as boolean[])[offset]);
-  const registers = Array.prototype.slice.call(values, offset, offset + registerCount(p)) as number[];
-  return decodeRegisters(registers, p);
+  return decodeRegisters(values as ArrayLike<number>, p, offset);
 }
 
 function badReading(p: ModbusParameter, t: number): Reading {
