@@ -26,7 +26,8 @@ export class PdfPrinter {
     this.spare = spare;
   }
 
-  async print(html: string, footer: string): Promise<Buffer> {
+  /** `ms`, when given, receives how long loading the page and printing it took. */
+  async print(html: string, footer: string, ms?: { load: number; print: number }): Promise<Buffer> {
     if (this.closed) throw new Error('the PDF printer is closed (the API is stopping)');
     const spare = this.spare;
     this.spare = undefined;
@@ -37,13 +38,17 @@ export class PdfPrinter {
     });
     try {
       // The HTML is self-contained; nothing may be fetched while printing.
+      const started = performance.now();
       await page.route('**/*', (route) => route.abort());
       await page.setContent(html, { waitUntil: 'load' });
-      return await page.pdf({
+      const loaded = performance.now();
+      const pdf = await page.pdf({
         format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
         displayHeaderFooter: true, headerTemplate: '<span></span>',
         footerTemplate: `<div style="font-size:8px;width:100%;text-align:center">${footer} — page <span class="pageNumber"></span> of <span class="totalPages"></span></div>`,
       });
+      if (ms) Object.assign(ms, { load: loaded - started, print: performance.now() - loaded });
+      return pdf;
     } finally {
       await page.close();
     }
