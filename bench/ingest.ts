@@ -9,6 +9,7 @@ import { readingToLine } from '../common/influx/layout.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { startPrivateInfluxd } from '../common/runtime/influxd.js';
 import { freePort } from '../common/runtime/ports.js';
+import { cpuSeconds, cpuBetween, treeCpu } from './lib/cpu.js';
 import { median, withSpread } from './lib/figures.js';
 import { forkBroker, forkIngest } from './lib/pipeline.js';
 
@@ -62,19 +63,24 @@ for (let b = 0; b < RAW_POINTS / 5000; b++) {
   }
   rawBodies.push(lines.join('\n'));
 }
-async function rawLimit(writers: number): Promise<number> {
+/** influxd's CPU seconds per million points between two snapshots of this process tree (one influxd runs at a time). */
+const influxdCpu = (before: Map<string, number>, points: number) => ((cpuBetween(before, treeCpu()).influxd ?? 0) * 1e6) / points;
+
+async function rawLimit(writers: number): Promise<{ rate: number; influxdCpu: number }> {
   const { server, client: influx, count } = await freshInflux();
   servers++;
+  const cpuBefore = treeCpu();
   const started = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: writers }, async () => {
     while (next < rawBodies.length) await influx.write(rawBodies[next++]!);
   }));
   const rate = RAW_POINTS / ((performance.now() - started) / 1000);
+  const cpu = influxdCpu(cpuBefore, RAW_POINTS);
   const stored = await count('raw');
   await server.stop();
   if (stored !== RAW_POINTS) throw new Error(`raw write: ${stored} of ${RAW_POINTS} points stored`);
-  return rate;
+  return { rate, influxdCpu: cpu };
 }
 
 // (2) Sustained throughput. The publisher is its own process, as a gateway is.
@@ -128,7 +134,8 @@ async function startPipeline() {
   return { ...influx, mqttUrl, broker, ingest, stop };
 }
 
-interface EndToEnd { rate: number; lost: number; seconds: number; brokerCpu: number; ingestCpu: number }
+/** Readings per second, and CPU seconds per million readings of each program; the publisher is the gateway's share. */
+interface EndToEnd { rate: number; lost: number; seconds: number; brokerCpu: number; ingestCpu: number; influxdCpu: number; publisherCpu: number }
 
 async function endToEnd(): Promise<EndToEnd> {
   const { mqttUrl, broker, ingest, count, stop } = await startPipeline();
@@ -136,26 +143,34 @@ async function endToEnd(): Promise<EndToEnd> {
   const publisher = spawn(process.execPath, ['-e', PUBLISHER, mqttUrl, topics.data('bench', 'e2e'), String(E2E_MESSAGES), String(E2E_PER_MESSAGE), String(T0)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => publisher.stdout!.once('data', () => resolve()));
   const started = performance.now();
-  const cpuBefore = [broker.cpu(), ingest.cpu()];
+  const cpuBefore = [broker.cpu(), ingest.cpu(), cpuSeconds(publisher.pid!)];
+  const treeBefore = treeCpu();
   // The clock stops when ingest has had every write acknowledged by InfluxDB; then one count query verifies every
   // reading is there. A reading that never arrives shows as lost after the deadline.
   const written = ingest.whenWritten(e2eTotal);
+  // The publisher's CPU is read as it says done, before it exits and its /proc entry goes.
+  let publisherCpu = cpuBefore[2]!;
+  publisher.stdout!.on('data', () => { publisherCpu = cpuSeconds(publisher.pid!) || publisherCpu; });
   const exited = new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited with ${code}`)))));
   await Promise.race([Promise.all([exited, written]), new Promise((r) => setTimeout(r, 120_000))]);
   const seconds = (performance.now() - started) / 1000;
-  const [brokerCpu, ingestCpu] = [broker.cpu() - cpuBefore[0]!, ingest.cpu() - cpuBefore[1]!];
+  const perMillion = (s: number) => (s * 1e6) / e2eTotal;
+  const cpu = { brokerCpu: perMillion(broker.cpu() - cpuBefore[0]!), ingestCpu: perMillion(ingest.cpu() - cpuBefore[1]!), influxdCpu: influxdCpu(treeBefore, e2eTotal) };
   const stored = await count('e2e');
   await stop();
-  return { rate: stored / seconds, lost: e2eTotal - stored, seconds, brokerCpu: (brokerCpu * 1e6) / e2eTotal, ingestCpu: (ingestCpu * 1e6) / e2eTotal };
+  return { rate: stored / seconds, lost: e2eTotal - stored, seconds, ...cpu, publisherCpu: perMillion(publisherCpu - cpuBefore[2]!) };
 }
 
 const raw: Record<number, number[]> = { 2: [], 4: [] };
 const e2e: EndToEnd[] = [];
 for (let round = 0; round <= ROUNDS; round++) {
-  const rates = { 2: await rawLimit(2), 4: await rawLimit(4) };
+  const two = await rawLimit(2);
+  const four = await rawLimit(4);
+  const rates = { 2: two.rate, 4: four.rate };
   const last = await endToEnd();
-  const what = `raw /write ${fmt(rates[2])} points/s with 2 writers, ${fmt(rates[4])} with 4; end to end ${fmt(last.rate)} readings/s, ${fmt(last.lost)} lost; `
-    + `CPU per million readings: broker ${last.brokerCpu.toFixed(2)} s, ingest ${last.ingestCpu.toFixed(2)} s (${last.seconds.toFixed(1)} s)`;
+  const what = `raw /write ${fmt(rates[2])} points/s with 2 writers, ${fmt(rates[4])} with 4 (influxd ${two.influxdCpu.toFixed(2)}/${four.influxdCpu.toFixed(2)} CPU s per million); `
+    + `end to end ${fmt(last.rate)} readings/s, ${fmt(last.lost)} lost in ${last.seconds.toFixed(1)} s; CPU s per million readings: broker ${last.brokerCpu.toFixed(2)}, `
+    + `ingest ${last.ingestCpu.toFixed(2)}, influxd ${last.influxdCpu.toFixed(2)}, publisher ${last.publisherCpu.toFixed(2)}`;
   if (round === 0) {
     console.log(`warm-up (not counted): ${what}`);
     continue;
@@ -205,7 +220,8 @@ const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q
 console.log(`(3) latency publish -> queryable at ${fmt(LAT_MESSAGES_PER_S * LAT_PER_MESSAGE)} readings/s: p50 ${pct(0.5).toFixed(0)} ms, p99 ${pct(0.99).toFixed(0)} ms, ${total - latencies.length} of ${total} markers never seen`);
 console.log(`raw limit over ${ROUNDS} rounds, median (min-max): 2 writers ${withSpread(raw[2]!.map((r) => r / 1000))} k points/s, 4 writers ${withSpread(raw[4]!.map((r) => r / 1000))} k points/s`);
 console.log(`end to end over ${ROUNDS} rounds: ${withSpread(e2e.map((r) => r.rate / 1000))} k readings/s; CPU seconds per million readings: `
-  + `broker ${withSpread(e2e.map((r) => r.brokerCpu), 2)}, ingest ${withSpread(e2e.map((r) => r.ingestCpu), 2)}`);
+  + `broker ${withSpread(e2e.map((r) => r.brokerCpu), 2)}, ingest ${withSpread(e2e.map((r) => r.ingestCpu), 2)}, influxd ${withSpread(e2e.map((r) => r.influxdCpu), 2)}, `
+  + `publisher ${withSpread(e2e.map((r) => r.publisherCpu), 2)}`);
 console.log(`ratio end-to-end / raw limit: ${(e2eRate / rawBest).toFixed(2)} (target >= 0.6; per round ${e2e.map((r) => (r.rate / rawBest).toFixed(2)).join(', ')}; `
   + `medians: ${fmt(e2eRate)} / ${fmt(rawBest)}), ${fmt(lost)} readings lost in all rounds`);
 

@@ -11,6 +11,7 @@ import { writeReadings } from '../common/influx/rollups.js';
 import { InfluxV1Client, influxString } from '../common/influx/v1-client.js';
 import { startPrivateInfluxd } from '../common/runtime/influxd.js';
 import { freePort } from '../common/runtime/ports.js';
+import { cpuBetween, treeCpu } from './lib/cpu.js';
 import { median, phaseTable, withSpread } from './lib/figures.js';
 
 /**
@@ -133,9 +134,12 @@ try {
   const [coldMs, first] = await timed(() => call('POST', '/api/v1/reports', { runId: run.id, method: 'bench' }));
   let previous = first.id as string;
   const warm: number[] = [];
+  const cpu: Record<string, number>[] = [];
   phases.length = 0;
   for (let i = 0; i < TRIES; i++) {
+    const before = treeCpu();
     const [ms, next] = await timed(() => call('POST', `/api/v1/reports/${previous}/amendments`, { reason: `bench ${i}` }));
+    cpu.push(cpuBetween(before, treeCpu()));
     warm.push(ms);
     previous = next.id as string;
     console.log(`amendment ${i + 1}: ${(ms / 1000).toFixed(2)} s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
@@ -157,6 +161,8 @@ try {
     ['join', 'sha256 of the CSV'], ['html', 'assemble + HTML'], ['pdf', 'PDF'], ['pdfLoad', '  load the HTML into the page'], ['pdfPrint', '  print'], ['gzip', '  gzip of the CSV (beside the PDF)'],
     ['store', 'store (SQLite)'], ['total', 'total in the API'],
   ]));
+  const programs = [...new Set(cpu.flatMap((c) => Object.keys(c)))].sort();
+  console.log(`CPU seconds per report by program (median (min-max); node is the API with its worker threads): ${programs.map((p) => `${p} ${withSpread(cpu.map((c) => c[p] ?? 0), 2)}`).join(', ')}`);
   console.log(`verify (re-read and re-hash): ${withSpread(verifies.map((ms) => ms / 1000), 2)} s over 3 tries, match`);
   console.log(phaseTable(verified, [
     ['read', 'read, wall clock'], ['influx', '  InfluxDB serving (workers waiting)'], ['decode', '  decode (workers busy)'],
