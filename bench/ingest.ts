@@ -26,14 +26,14 @@ import { forkBroker, forkIngest } from './lib/pipeline.js';
  * pipeline). Then (1) and (2) run in ROUNDS interleaved rounds, so drift of the shared machine touches both alike;
  * the raw limit is the better of the medians over rounds with 2 and with 4 writers, the ratio the median of (2) over
  * it (target >= 0.6, 0 lost); p99 target < 1 s. Prints, never asserts. BENCH_BATCH (lines per write, default 5000),
- * BENCH_WRITES (writes in flight, default 2) and BENCH_ROUNDS (default 5) try other settings; BENCH_CPU_PROF=DIR
+ * BENCH_WRITES (writes in flight, default 2) and BENCH_ROUNDS (default 4) try other settings; BENCH_CPU_PROF=DIR
  * writes CPU profiles of broker and ingest there.
  */
 const E2E_MESSAGES = 3000;
 const E2E_PER_MESSAGE = 500;
 /** As many points as the end-to-end run writes: InfluxDB slows down as a shard fills, so equal volumes compare fairly. */
 const RAW_POINTS = E2E_MESSAGES * E2E_PER_MESSAGE;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const LAT_SECONDS = 10;
 const LAT_MESSAGES_PER_S = 100;
 const LAT_PER_MESSAGE = 100;
