@@ -11,6 +11,8 @@ import { startIngest } from '../../ingest/ingest.js';
  */
 const [role, ...args] = process.argv.slice(2);
 const send = (message: unknown) => process.send!(message);
+// A benchmark that dies leaves no broker or ingest behind.
+process.on('disconnect', () => process.exit(1));
 
 if (role === 'broker') {
   const users = new UserStore(args[0]!);
