@@ -9,13 +9,14 @@ export interface PipelinePart { child: ChildProcess; cpu(): number; stop(): Prom
 
 /**
  * Forks broker or ingest (pipeline-child.ts) and waits for it to be ready. BENCH_CPU_PROF=DIR runs it under
- * `node --cpu-prof`, the profiles written into DIR/broker and DIR/ingest when it stops.
+ * `node --cpu-prof`, the profiles written into DIR/broker and DIR/ingest when it stops; BENCH_CHILD_FLAGS adds Node
+ * options to both (e.g. `--max-semi-space-size=64`).
  */
 async function forkPart(args: string[]): Promise<{ part: PipelinePart; ready: Record<string, unknown> }> {
   // A folder per part: each of its threads (tsx runs a loader thread) writes a profile of its own.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, args[0]!)}`] : [];
   const child = fork(CHILD, args, {
-    execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--import', 'tsx', ...profile, ...(process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, PILOTHUB_LOG_LEVEL: process.env.PILOTHUB_LOG_LEVEL ?? 'warn' },
   });
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
