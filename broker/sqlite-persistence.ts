@@ -66,6 +66,11 @@ export class SqlitePersistence extends MemoryPersistenceClass {
     super();
     // WAL + synchronous=NORMAL: a commit survives the broker process dying; only an OS crash may lose the last ones.
     this.db = openSqlite(file, { synchronous: 'NORMAL' });
+    // Every QoS 1 message goes through the queue (~80 kB of WAL pages, written and freed again), so the default
+    // checkpoint every 1000 pages ran every ~50 messages, each copying the same few hot pages into the file and
+    // syncing it. Every 10 000 pages (a WAL of up to 40 MB) costs the broker ~17% less CPU on that work (measured
+    // with this file's statements, issue #19); commits are as durable as before, checkpoints only move them.
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.transaction(() => {
       this.db.exec(SCHEMA);
       if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outgoing'").get()) this.db.exec(FROM_ONE_TABLE_QUEUE);

@@ -16,6 +16,8 @@ export interface ParameterAnalysis {
   chunk: { bytes: Buffer; count: number };
   configured: Acquisition | null;
   medianIntervalMs: number | null;
+  /** Where the parameter's analysis spent its time (ms), for the report's breakdown (service.ts). */
+  ms: { statistics: number; chart: number; canonical: number };
 }
 
 export interface BuiltReport { content: ReportContent; charts: Map<string, string>; data: Canonical }
@@ -31,22 +33,28 @@ function medianInterval(points: StoredPoint[]): number | null {
 
 /** Statistics, spec verdict, excursions, chart and canonical lines of one parameter over the run window. */
 export function analyseParameter(meta: ParameterMeta, series: StoredPoint[], limit: SpecLimitRow | undefined, run: { from: number; to: number }): ParameterAnalysis {
+  const t0 = performance.now();
   const stats = computeStats(series, run.to);
   const spec = limit ? { id: limit.id, recipe: limit.recipe, low: limit.low, high: limit.high, target: limit.target } : null;
   const excursions = spec && meta.datatype === 'number' ? detectExcursions(series, spec, run.to) : [];
   const verdict = !spec ? 'no spec' as const : stats.mean === null ? 'no data' as const : excursions.length ? 'not met' as const : 'met' as const;
+  const medianIntervalMs = medianInterval(series);
+  const t1 = performance.now();
+  const chart = meta.datatype === 'number' ? svgChart(series, { title: meta.name, unit: meta.unit, from: run.from, to: run.to, low: spec?.low, high: spec?.high }) : null;
+  const t2 = performance.now();
+  const bytes = canonicalChunk(meta.id, series);
   return {
     entry: { id: meta.id, name: meta.name, unit: meta.unit, datatype: meta.datatype, stats, spec, excursions, verdict },
-    chart: meta.datatype === 'number' ? svgChart(series, { title: meta.name, unit: meta.unit, from: run.from, to: run.to, low: spec?.low, high: spec?.high }) : null,
-    chunk: { bytes: canonicalChunk(meta.id, series), count: series.length },
+    chart,
+    chunk: { bytes, count: series.length },
     configured: meta.acquisition ?? null,
-    medianIntervalMs: medianInterval(series),
+    medianIntervalMs,
+    ms: { statistics: t1 - t0, chart: t2 - t1, canonical: performance.now() - t2 },
   };
 }
 
 /** The report content from its head and every parameter's analysis, in the order the parameters were asked for. */
-export function assembleReport(head: ReportHead, source: string, analyses: ParameterAnalysis[]): BuiltReport {
-  const data = canonicalJoin(new Map(analyses.map((a) => [a.entry.id, a.chunk])));
+export function assembleReport(head: ReportHead, source: string, analyses: ParameterAnalysis[], data: Canonical = canonicalJoin(new Map(analyses.map((a) => [a.entry.id, a.chunk])))): BuiltReport {
   const content: ReportContent = {
     ...head,
     title: `Verification report ${head.id}${head.version > 1 ? ` (version ${head.version})` : ''}`,

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
 import type { ReadingValue } from '../../common/contracts/index.js';
 import { ByteWriter, isAscii } from '../../common/encoding/byte-writer.js';
@@ -67,7 +70,12 @@ export function canonicalChunk(parameter: string, points: readonly StoredPoint[]
   return out.bytes();
 }
 
-export interface Canonical { csv: Buffer; sha256: string; pointCount: number }
+/**
+ * The serialisation as its parts (header, then each parameter's chunk) with their hash: never joined into one
+ * buffer unless asked (`csv`), since copying 65 MB (8 h × 50 parameters at 1 Hz) into a fresh allocation cost
+ * a report a quarter of a second and more under memory pressure (bench/reports.ts); gzip and sha256 take the parts.
+ */
+export interface Canonical { parts: readonly Buffer[]; bytes: number; sha256: string; pointCount: number; readonly csv: Buffer }
 
 /** Joins per-parameter chunks (from canonicalChunk) into the serialisation and hashes it. */
 export function canonicalJoin(chunks: Map<string, { bytes: Buffer; count: number }>): Canonical {
@@ -78,8 +86,36 @@ export function canonicalJoin(chunks: Map<string, { bytes: Buffer; count: number
     parts.push(chunk.bytes);
     pointCount += chunk.count;
   }
-  const csv = Buffer.concat(parts);
-  return { csv, sha256: createHash('sha256').update(csv).digest('hex'), pointCount };
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const part of parts) {
+    hash.update(part);
+    bytes += part.length;
+  }
+  return { parts, bytes, sha256: hash.digest('hex'), pointCount, get csv() { return Buffer.concat(parts, bytes); } };
+}
+
+/** The serialisation gzipped at level 1 (fastest; it is stored, not shipped), streamed from its parts. */
+export async function gzipParts(parts: readonly Buffer[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(parts), createGzip({ level: 1 }), async (compressed: AsyncIterable<Buffer>) => {
+    for await (const chunk of compressed) out.push(chunk);
+  });
+  return Buffer.concat(out);
+}
+
+/** A stored gzipped serialisation, unzipped as a stream into its sha256; its text only when `keepText` (to locate a difference). */
+export async function gunzipHash(gz: Buffer, keepText: boolean): Promise<{ sha256: string; text: string | null }> {
+  const hash = createHash('sha256');
+  const kept: Buffer[] = [];
+  // 1 MB pieces: with zlib's default 16 kB, the stream's per-piece overhead was three times the unzipping (bench/reports.ts).
+  await pipeline(Readable.from([gz]), createGunzip({ chunkSize: 1 << 20 }), async (plain: AsyncIterable<Buffer>) => {
+    for await (const chunk of plain) {
+      hash.update(chunk);
+      if (keepText) kept.push(chunk);
+    }
+  });
+  return { sha256: hash.digest('hex'), text: keepText ? Buffer.concat(kept).toString('utf8') : null };
 }
 
 export interface Difference { line: number; parameter: string | null; epochMs: number | null; issued: string | null; current: string | null }

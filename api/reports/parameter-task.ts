@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ParameterMeta } from '../../common/contracts/index.js';
 import { queryAllPoints } from '../../common/influx/history-queries.js';
 import { InfluxV1Client, type InfluxAuth } from '../../common/influx/v1-client.js';
@@ -22,18 +23,28 @@ export interface ParameterResult {
   count: number;
   bytes: Uint8Array;
   analysis?: Omit<ParameterAnalysis, 'chunk'>;
+  /**
+   * Where the read's time went (ms): `read` from query to last point; `decode` the part of it this thread was busy
+   * (event-loop utilisation: decoding MessagePack into points), the rest is waiting on InfluxDB; `canonical` when
+   * only serialising (verify).
+   */
+  ms: { read: number; decode: number; canonical?: number };
 }
 
 export async function parameterTask(task: ParameterTask): Promise<ParameterResult> {
   const client = new InfluxV1Client(task.influx.url, task.influx.database, undefined, { auth: task.influx.auth });
   let result: ParameterResult | undefined;
+  const started = performance.now();
+  const busy = performance.eventLoopUtilization();
   await queryAllPoints(client, { equipment: task.equipment, parameters: [task.parameter], ...task.window }, (parameter, series) => {
+    const ms = { read: performance.now() - started, decode: performance.eventLoopUtilization(busy).active };
     if (!task.analyse) {
-      result = { parameter, count: series.length, bytes: exactCopy(canonicalChunk(parameter, series)) };
+      const bytes = exactCopy(canonicalChunk(parameter, series));
+      result = { parameter, count: series.length, bytes, ms: { ...ms, canonical: performance.now() - started - ms.read } };
       return;
     }
     const { chunk, ...analysis } = analyseParameter(task.analyse.meta, series, task.analyse.limit, task.window);
-    result = { parameter, count: chunk.count, bytes: exactCopy(chunk.bytes), analysis };
+    result = { parameter, count: chunk.count, bytes: exactCopy(chunk.bytes), analysis, ms };
   }, 1);
   return result!;
 }

@@ -26,8 +26,11 @@ export class PdfPrinter {
     this.spare = spare;
   }
 
-  /** `footer`: HTML of the page footer, with Chromium's pageNumber and totalPages spans where the numbers go. */
-  async print(html: string, footer: string): Promise<Buffer> {
+  /**
+   * `footer`: HTML of the page footer, with Chromium's pageNumber and totalPages spans where the numbers go; `ms`, when
+   * given, receives how long loading the page and printing it took.
+   */
+  async print(html: string, footer: string, ms?: { load: number; print: number }): Promise<Buffer> {
     if (this.closed) throw new Error('the PDF printer is closed (the API is stopping)');
     const spare = this.spare;
     this.spare = undefined;
@@ -38,13 +41,17 @@ export class PdfPrinter {
     });
     try {
       // The HTML is self-contained; nothing may be fetched while printing.
+      const started = performance.now();
       await page.route('**/*', (route) => route.abort());
       await page.setContent(html, { waitUntil: 'load' });
-      return await page.pdf({
+      const loaded = performance.now();
+      const pdf = await page.pdf({
         format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
         displayHeaderFooter: true, headerTemplate: '<span></span>',
         footerTemplate: `<div style="font-size:8px;width:100%;text-align:center;font-family:sans-serif,'Noto Sans CJK SC'">${footer}</div>`,
       });
+      if (ms) Object.assign(ms, { load: loaded - started, print: performance.now() - loaded });
+      return pdf;
     } finally {
       await page.close();
     }

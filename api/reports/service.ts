@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip } from 'node:zlib';
 import type { ParameterMeta } from '../../common/contracts/index.js';
 import type { InfluxV1Client } from '../../common/influx/v1-client.js';
 import type { Db } from '../db/index.js';
@@ -10,9 +9,10 @@ import { audit } from '../sharing/audit.js';
 import { getEquipment } from '../sharing/equipment-store.js';
 import { newId, OPERATOR_ORG_ID, type AuthUser } from '../sharing/people.js';
 import { assembleReport, type ParameterAnalysis } from './build.js';
-import { CANONICAL_FORMAT, canonicalJoin, canonicalWindow, firstDifference, type Difference } from './canonical.js';
+import { CANONICAL_FORMAT, canonicalJoin, canonicalWindow, firstDifference, gunzipHash, gzipParts, type Difference } from './canonical.js';
 import { asBuffer, type ParameterPool } from './parameter-pool.js';
-import type { ParameterTask } from './parameter-task.js';
+import type { ParameterResult, ParameterTask } from './parameter-task.js';
+import { reportPhases, workerPhases, type ReportPhases } from './phases.js';
 import type { PdfPrinter } from './render-pdf.js';
 import { renderHtml, reportFormat } from './render-html.js';
 import { assertCjkFont } from './cjk-font.js';
@@ -21,7 +21,6 @@ import { escapeXml } from './svg-chart.js';
 import { amendmentOf, getReportSummary, insertReport, limitsFor, nextVersionOf, reportColumn, type ReportSummary } from './store.js';
 import { runGaps } from '../sharing/run-gaps.js';
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 export interface ReportsContext {
@@ -96,13 +95,18 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const budget = pointBudget(run.id);
   const read = canonicalWindow(CANONICAL_FORMAT, window);
   const tasks = metas.map((meta) => ({ ...parameterTask(ctx, run.equipment_id, meta.id, read), analyse: { meta, limit: limits.get(meta.id) } }));
-  await ctx.parameters.runAll(tasks, ({ parameter, count, bytes, analysis }) => {
-    budget(count);
-    analyses.set(parameter, { ...analysis!, chunk: { bytes: asBuffer(bytes), count } });
+  const results: ParameterResult[] = [];
+  await ctx.parameters.runAll(tasks, (result) => {
+    budget(result.count);
+    results.push(result);
+    analyses.set(result.parameter, { ...result.analysis!, chunk: { bytes: asBuffer(result.bytes), count: result.count } });
   });
   const readMs = performance.now() - started;
   const id = newId('rpt');
   const issuedAt = ctx.now();
+  const ordered = metas.map((m) => analyses.get(m.id)!);
+  const data = canonicalJoin(new Map(ordered.map((a) => [a.entry.id, a.chunk])));
+  const joinedMs = performance.now() - started;
   const built = assembleReport({
     id, version, previousId: req.amends?.id ?? null, amendmentReason: req.amends?.reason ?? null, issuedAt,
     authorisedBy: { id: user.id, name: user.name, email: user.email, role: user.role },
@@ -118,7 +122,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     // The window is closed, so every gap in it has an end.
     dataGaps: runGaps(ctx.db, { id: run.id, startedAt: window.from, endedAt: window.to }).map((g) => ({ ...g, to: g.to ?? window.to })),
     method: req.method, recipe: req.recipe,
-  }, format.t('sourceLine', source), metas.map((m) => analyses.get(m.id)!));
+  }, format.t('sourceLine', source), ordered, data);
   // The words of the report in its language; the data, its CSV and hash are the same in every language.
   Object.assign(built.content, {
     title: format.t(version > 1 ? 'titleVersion' : 'title', { id, version }), statement: format.t('statement'),
@@ -127,9 +131,11 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const html = renderHtml(built.content, built.charts, format);
   await assertCjkFont(html);
   const computedMs = performance.now() - started;
+  let gzipMs = 0;
+  const pdfMs = { load: 0, print: 0 };
   const [pdf, dataCsvGz] = await Promise.all([
-    ctx.printer.print(html, format.t('footer', { title: escapeXml(`${built.content.title} — ${ctx.platform.name}`), page: '<span class="pageNumber"></span>', pages: '<span class="totalPages"></span>' })),
-    gzipAsync(built.data.csv, { level: 1 }),
+    ctx.printer.print(html, format.t('footer', { title: escapeXml(`${built.content.title} — ${ctx.platform.name}`), page: '<span class="pageNumber"></span>', pages: '<span class="totalPages"></span>' }), pdfMs),
+    gzipParts(built.data.parts).finally(() => { gzipMs = performance.now() - started - computedMs; }),
   ]);
   const renderedMs = performance.now() - started;
   const row = {
@@ -144,8 +150,13 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     const after = { id, runId: row.runId, version: row.version, previousId: row.previousId, method: req.method, recipe: req.recipe, parameters: row.parameters, dataSha256: row.dataSha256, pointCount: row.pointCount, reason: req.amends?.reason ?? null };
     audit(ctx.db, user, issuedAt, { action: req.amends ? 'report.amend' : 'report.issue', entity: 'report', entityId: id, orgId: run.org_id, before: req.amends ? { id: req.amends.id } : undefined, after });
   }).immediate();
-  ctx.log.info({ reportId: id, runId: run.id, equipmentId: run.equipment_id, points: row.pointCount, readAndAnalyseMs: Math.round(readMs),
-    assembleMs: Math.round(computedMs - readMs), pdfMs: Math.round(renderedMs - computedMs), totalMs: Math.round(performance.now() - started) }, 'report issued');
+  const totalMs = performance.now() - started;
+  const phases: ReportPhases = {
+    kind: 'issue', id, points: row.pointCount, parameters: metas.length,
+    ms: { read: readMs, ...workerPhases(results), join: joinedMs - readMs, html: computedMs - joinedMs, pdf: renderedMs - computedMs, pdfLoad: pdfMs.load, pdfPrint: pdfMs.print, gzip: gzipMs, store: totalMs - renderedMs, total: totalMs },
+  };
+  if (reportPhases.hasSubscribers) reportPhases.publish(phases);
+  ctx.log.info({ reportId: id, runId: run.id, equipmentId: run.equipment_id, points: row.pointCount, ms: roundAll(phases.ms) }, 'report issued');
   return getReportSummary(ctx.db, id)!;
 }
 
@@ -167,27 +178,41 @@ export interface Verification {
  * points are those the report's own format holds, so reports issued before windows became half-open still match.
  */
 export async function verifyReport(ctx: ReportsContext, report: ReportSummary): Promise<Verification> {
+  const started = performance.now();
   const chunks = new Map<string, { bytes: Buffer; count: number }>();
+  const results: ParameterResult[] = [];
   const budget = pointBudget(report.runId);
   const window = canonicalWindow(report.dataFormat, { from: report.windowFrom, to: report.windowTo });
-  await ctx.parameters.runAll(report.parameters.map((p) => parameterTask(ctx, report.equipmentId, p, window)), ({ parameter, count, bytes }) => {
-    budget(count);
-    chunks.set(parameter, { bytes: asBuffer(bytes), count });
+  await ctx.parameters.runAll(report.parameters.map((p) => parameterTask(ctx, report.equipmentId, p, window)), (result) => {
+    budget(result.count);
+    results.push(result);
+    chunks.set(result.parameter, { bytes: asBuffer(result.bytes), count: result.count });
   });
+  const readMs = performance.now() - started;
   const current = canonicalJoin(chunks);
-  const issued = await gunzipAsync(reportColumn(ctx.db, report.id, 'data_csv_gz') as Buffer);
-  const storedDataIntact = createHash('sha256').update(issued).digest('hex') === report.dataSha256;
+  const joinedMs = performance.now() - started;
   const match = current.sha256 === report.dataSha256;
+  const issued = await gunzipHash(reportColumn(ctx.db, report.id, 'data_csv_gz') as Buffer, !match);
+  const storedDataIntact = issued.sha256 === report.dataSha256;
+  if (reportPhases.hasSubscribers) {
+    const totalMs = performance.now() - started;
+    reportPhases.publish({
+      kind: 'verify', id: report.id, points: current.pointCount, parameters: report.parameters.length,
+      ms: { read: readMs, ...workerPhases(results), join: joinedMs - readMs, html: 0, pdf: 0, pdfLoad: 0, pdfPrint: 0, gzip: totalMs - joinedMs, store: 0, total: totalMs },
+    } satisfies ReportPhases);
+  }
   return {
     reportId: report.id, result: match ? 'match' : 'mismatch', issuedSha256: report.dataSha256, currentSha256: current.sha256,
     issuedPointCount: report.pointCount, currentPointCount: current.pointCount, storedDataIntact,
-    firstDifference: match ? null : firstDifference(issued.toString('utf8'), current.csv.toString('utf8')), checkedAt: ctx.now(),
+    firstDifference: match ? null : firstDifference(issued.text!, current.csv.toString('utf8')), checkedAt: ctx.now(),
   };
 }
 
 function parameterTask(ctx: ReportsContext, equipment: string, parameter: string, window: { from: number; to: number }): ParameterTask {
   return { influx: { url: ctx.influx.url, database: ctx.influx.database, auth: ctx.influx.auth }, equipment, parameter, window };
 }
+
+const roundAll = (ms: Record<string, number>) => Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)]));
 
 export async function reportCsv(ctx: ReportsContext, id: string): Promise<string> {
   return (await gunzipAsync(reportColumn(ctx.db, id, 'data_csv_gz') as Buffer)).toString('utf8');

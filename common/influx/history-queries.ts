@@ -162,12 +162,10 @@ export async function queryParameterPoints(client: InfluxV1Client, w: { equipmen
     if (!lists) bySite.set(name, (lists = { numeric: [], other: [], flagged: new Map() }));
     return lists;
   };
-  const read = (fields: string, extra: string, onRow: (lists: ReturnType<typeof site>, row: unknown[]) => void) =>
-    client.queryChunks(`SELECT ${fields} FROM "${MEASUREMENT}" WHERE ${where}${extra} GROUP BY "site"`, (chunk) => {
-      for (const series of chunk) {
-        const lists = site(series.tags?.site ?? '');
-        for (const row of series.values) onRow(lists, row);
-      }
+  const read = (fields: string, extra: string, onRow: (lists: ReturnType<typeof site>, row: readonly unknown[]) => void) =>
+    client.queryRows(`SELECT ${fields} FROM "${MEASUREMENT}" WHERE ${where}${extra} GROUP BY "site"`, (series) => {
+      const lists = site(series.tags?.site ?? '');
+      return (row) => onRow(lists, row);
     });
   await Promise.all([
     read('"value"', '', (l, row) => l.numeric.push({ t: row[0] as number, v: row[1] as number, q: 'good' })),

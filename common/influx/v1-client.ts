@@ -2,6 +2,7 @@ import { decode, decodeMultiStream } from '@msgpack/msgpack';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeAnswers, type RowSink, type SeriesHead } from './msgpack-rows.js';
 
 /** A result series of an InfluxQL query, as the v1 `/query` endpoint returns it. */
 export interface Series {
@@ -141,6 +142,36 @@ export class InfluxV1Client {
     await this.readBody(res, async () => {
       const bodies = isMsgpack(res) ? decodeMultiStream(res) : jsonBodies(await readText(res));
       for await (const body of bodies) onChunk(seriesOf(status, body as QueryBody));
+    });
+  }
+
+  /**
+   * Runs one statement (chunked) and hands each series' rows to the handler `open` returns for it, one reused row
+   * array at a time: no array per row (msgpack-rows.ts). For large raw reads in worker threads (report points).
+   */
+  async queryRows(q: string, open: (head: SeriesHead) => RowSink, chunkSize = 10_000, signal?: AbortSignal): Promise<void> {
+    const askedMsgpack = this.msgpack;
+    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }), 'GET', signal);
+    const status = res.statusCode ?? 0;
+    if (status === 406 && askedMsgpack) {
+      res.resume();
+      this.msgpack = false;
+      return this.queryRows(q, open, chunkSize, signal);
+    }
+    if (status < 200 || status >= 300) seriesOf(status, await this.readBody(res, () => readQueryBody(res)));
+    await this.readBody(res, async () => {
+      if (!isMsgpack(res)) {
+        for (const body of jsonBodies(await readText(res))) {
+          for (const series of seriesOf(status, body as QueryBody)) {
+            const sink = open(series);
+            for (const row of series.values ?? []) sink(row);
+          }
+        }
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      for (const body of decodeAnswers(Buffer.concat(chunks), open)) seriesOf(status, body as QueryBody);
     });
   }
 
