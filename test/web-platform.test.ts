@@ -11,12 +11,13 @@ describe('web dashboard: platform service page', () => {
   let s: Stack;
   let chrome: Browser;
   let page: Page;
+  let alice: { email: string; token: string };
   const D = (day: number, hour = 0) => Date.UTC(2026, 10, day, hour);
 
   beforeAll(async () => {
     [s, chrome] = await Promise.all([sharingStack({ clock: testClock(D(23, 8)) }), browser()]);
     await s.org('acme');
-    const alice = await s.user('customer', 'acme', 'alice');
+    alice = await s.user('customer', 'acme', 'alice');
     await s.announce('mixer-1');
     await s.ok(s.admin, 'PATCH', '/api/v1/equipment/mixer-1', { bookable: true, autoApproveAll: true, name: 'Pilot mixer' });
     const booking = await s.ok<{ id: string }>(alice.token, 'POST', '/api/v1/bookings', { equipmentId: 'mixer-1', startsAt: s.iso(D(24, 8)), endsAt: s.iso(D(24, 12)) });
@@ -54,6 +55,21 @@ describe('web dashboard: platform service page', () => {
   });
 
   it('offers the Platform page to operator staff in the header', async () => {
-    expect(await page.locator('nav a[href="#/platform"]').count()).toBe(1);
+    expect(await page.locator('nav a[href="#/platform"]').textContent()).toBe('Platform');
+  });
+
+  it('shows a customer its own organisation\'s hours from its own header link, and no platform figures', async () => {
+    const customer = await newPage(chrome, s.api.url);
+    await login(customer, alice.email, 'correct horse battery');
+    await customer.click('nav a[href="#/platform"]');
+    expect(await customer.locator('nav a[href="#/platform"]').textContent()).toBe('My usage');
+    await customer.fill('input[name=from]', '2026-11-01');
+    await customer.fill('input[name=to]', '2026-12-01');
+    await customer.click('#platform-form button[type=submit]');
+    const row = customer.locator('[data-role=org-figures] tr[data-equipment="mixer-1"]');
+    await row.waitFor();
+    expect(await row.locator('td').nth(1).textContent()).toBe('3.0');
+    expect(await customer.locator('[data-stat], [data-role=equipment-figures]').count()).toBe(0);
+    await customer.context().close();
   });
 });

@@ -41,7 +41,7 @@ function renderHeader(): void {
   const link = (path: string, label: string) => h('a', { href: `#${path}`, class: location.hash.startsWith(`#${path}`) ? 'active' : null }, label);
   replace(top,
     h('a', { class: 'brand', href: '#/board' }, 'pilothub'),
-    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), me.orgId === 'operator' && link('/platform', t('nav.platform'))),
+    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), link('/platform', t(me.orgId === 'operator' ? 'nav.platform' : 'nav.myUsage'))),
     h('span', { class: 'who' }, me && `${me.name} · ${term('role', me.role)} · ${me.orgId}`, languageSwitch(),
       me && h('button', { class: 'link', id: 'logout', onclick: logout }, t('nav.logout'))),
   );
