@@ -129,16 +129,7 @@ export class InfluxV1Client {
    * without MessagePack) the chunks are one object per line, or one object from a server that does not chunk.
    */
   async queryChunks(q: string, onChunk: (series: Series[]) => void, chunkSize = 10_000, signal?: AbortSignal): Promise<void> {
-    const askedMsgpack = this.msgpack;
-    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }), 'GET', signal);
-    const status = res.statusCode ?? 0;
-    if (status === 406 && askedMsgpack) {
-      res.resume();
-      this.msgpack = false;
-      return this.queryChunks(q, onChunk, chunkSize, signal);
-    }
-    // An error answer is one body with InfluxDB's reason, which seriesOf throws.
-    if (status < 200 || status >= 300) seriesOf(status, await this.readBody(res, () => readQueryBody(res)));
+    const { res, status } = await this.sendChunked(q, chunkSize, signal);
     await this.readBody(res, async () => {
       const bodies = isMsgpack(res) ? decodeMultiStream(res) : jsonBodies(await readText(res));
       for await (const body of bodies) onChunk(seriesOf(status, body as QueryBody));
@@ -150,15 +141,7 @@ export class InfluxV1Client {
    * array at a time: no array per row (msgpack-rows.ts). For large raw reads in worker threads (report points).
    */
   async queryRows(q: string, open: (head: SeriesHead) => RowSink, chunkSize = 10_000, signal?: AbortSignal): Promise<void> {
-    const askedMsgpack = this.msgpack;
-    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }), 'GET', signal);
-    const status = res.statusCode ?? 0;
-    if (status === 406 && askedMsgpack) {
-      res.resume();
-      this.msgpack = false;
-      return this.queryRows(q, open, chunkSize, signal);
-    }
-    if (status < 200 || status >= 300) seriesOf(status, await this.readBody(res, () => readQueryBody(res)));
+    const { res, status } = await this.sendChunked(q, chunkSize, signal);
     await this.readBody(res, async () => {
       if (!isMsgpack(res)) {
         for (const body of jsonBodies(await readText(res))) {
@@ -173,6 +156,23 @@ export class InfluxV1Client {
       for await (const chunk of res) chunks.push(chunk as Buffer);
       for (const body of decodeAnswers(Buffer.concat(chunks), open)) seriesOf(status, body as QueryBody);
     });
+  }
+
+  /**
+   * Sends one chunked query: a server that refuses MessagePack (406) is asked again in JSON, and an error answer
+   * (one body with InfluxDB's reason) throws through seriesOf; a success is handed back unread.
+   */
+  private async sendChunked(q: string, chunkSize: number, signal?: AbortSignal): Promise<{ res: IncomingMessage; status: number }> {
+    const askedMsgpack = this.msgpack;
+    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }), 'GET', signal);
+    const status = res.statusCode ?? 0;
+    if (status === 406 && askedMsgpack) {
+      res.resume();
+      this.msgpack = false;
+      return this.sendChunked(q, chunkSize, signal);
+    }
+    if (status < 200 || status >= 300) seriesOf(status, await this.readBody(res, () => readQueryBody(res)));
+    return { res, status };
   }
 
   /** Reads an answer, turning a broken connection or an undecodable body into an InfluxError. */
