@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../common/runtime/sqlite.js';
+import { openSqlite, writeTransaction } from '../common/runtime/sqlite.js';
 import { Account } from './accounts.js';
 
 /** Where the MQTT accounts live under a data dir. */
@@ -47,7 +47,7 @@ export class UserStore {
     this.owner = this.db.prepare('SELECT username, site, gateway FROM equipment_bindings WHERE equipment = ?');
     // Rebuilt from the accounts on every open, so a store written before ids were unique gets its index too: the
     // account stored first keeps a doubly bound equipment id, the other's binding is reported and refused.
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.db.exec('DELETE FROM equipment_bindings');
       for (const account of this.list('rowid')) {
         if (account.role !== 'gateway') continue;
@@ -57,7 +57,7 @@ export class UserStore {
           else this.bind(equipment, account);
         }
       }
-    }).immediate();
+    });
   }
 
   /** Creates the account or replaces its bindings and password; refuses equipment bound to another account. */
@@ -67,7 +67,7 @@ export class UserStore {
     this.checkFree(valid);
     const salt = randomBytes(16);
     const key = await hash(password, salt, SCRYPT);
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       // Again inside the transaction: another process may have bound the equipment while the password was hashed.
       this.checkFree(valid);
       this.db.prepare(`INSERT INTO users (username, account, salt, hash, params) VALUES (?, ?, ?, ?, ?)
@@ -76,14 +76,14 @@ export class UserStore {
         .run(valid.username, JSON.stringify(valid), salt, key, JSON.stringify(SCRYPT));
       this.db.prepare('DELETE FROM equipment_bindings WHERE username = ?').run(valid.username);
       if (valid.role === 'gateway') for (const equipment of valid.equipment) this.bind(equipment, valid);
-    }).immediate();
+    });
   }
 
   remove(username: string): boolean {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       this.db.prepare('DELETE FROM equipment_bindings WHERE username = ?').run(username);
       return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
-    }).immediate();
+    });
   }
 
   /** The gateway account bound to this equipment id, if any. */

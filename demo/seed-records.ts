@@ -6,6 +6,7 @@ import { getUser, type AuthUser } from '../api/sharing/people.js';
 import { recordClosedRun } from '../api/sharing/run-tracker.js';
 import { DEMO_CUSTOMER } from './setup.js';
 import type { PastBooking, PastRun } from './past-runs.js';
+import { writeTransaction } from '../common/runtime/sqlite.js';
 
 /** How long before its start a past booking is recorded as made: the demo profiles ask for no lead time. */
 const BOOKED_AHEAD_MS = 3_600_000;
@@ -41,7 +42,7 @@ export function seedPastRecords(options: { dbFile: string; operatorEmail: string
       return user;
     };
     const people = { customer: userByEmail(DEMO_CUSTOMER.email), operator: userByEmail(options.operatorEmail) };
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       const ids = new Map<PastBooking, { id: string; org_id: string; user_id: string }>();
       for (const b of options.bookings) {
         const profile = getEquipment(db, b.equipmentId);
@@ -56,7 +57,7 @@ export function seedPastRecords(options: { dbFile: string; operatorEmail: string
       }
       audit(db, null, options.now, { action: 'demo.history', entity: 'demo', entityId: 'history', after: { bookings: options.bookings.length, runs: options.runs.length } });
       return { bookings: options.bookings.length, runs: options.runs.length };
-    }).immediate();
+    });
   } finally {
     db.close();
   }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../common/runtime/sqlite.js';
+import { openSqlite, writeTransaction } from '../common/runtime/sqlite.js';
 
 export interface OutboxMessage {
   id: number;
@@ -79,7 +79,7 @@ export class Outbox {
    * messages were dropped to stay within the size limit.
    */
   enqueueMany(items: readonly OutboxItem[]): number {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       this.deleteAcknowledged();
       let seq = this.getMeta.get('seq')?.value ?? 0;
       const created = Date.now();
@@ -105,7 +105,7 @@ export class Outbox {
       }
       if (dropped) this.setMeta.run('dropped', (this.droppedTotal += dropped));
       return dropped;
-    })();
+    });
   }
 
   /**
@@ -148,7 +148,7 @@ export class Outbox {
 
   /** Commits the pending deletes of acknowledged messages now. */
   flushRemovals(): void {
-    if (this.acked.length) this.db.transaction(() => this.deleteAcknowledged())();
+    if (this.acked.length) writeTransaction(this.db, () => this.deleteAcknowledged());
   }
 
   depth(): { messages: number; bytes: number } {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
-import { openSqlite } from '../../common/runtime/sqlite.js';
+import { openSqlite, writeTransaction } from '../../common/runtime/sqlite.js';
 
 export type Db = Database.Database;
 
@@ -33,11 +33,11 @@ export function migrate(db: Db, dir = MIGRATIONS_DIR): void {
   for (const [version, file] of [...seen.entries()].sort((a, b) => a[0] - b[0])) {
     if (isApplied.get(version)) continue;
     const sql = readFileSync(`${dir}${file}`, 'utf8');
-    db.transaction(() => {
+    writeTransaction(db, () => {
       // Checked again under the write lock: another process starting at the same moment may have just applied it.
       if (isApplied.get(version)) return;
       db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, file, Date.now());
-    }).immediate();
+    });
   }
 }

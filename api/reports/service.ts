@@ -20,6 +20,7 @@ import { DEFAULT_LANGUAGE, type Language } from '../../common/i18n/index.js';
 import { escapeXml } from './svg-chart.js';
 import { amendmentOf, getReportSummary, insertReport, limitsFor, nextVersionOf, reportColumn, type ReportSummary } from './store.js';
 import { runGaps } from '../sharing/run-gaps.js';
+import { writeTransaction } from '../../common/runtime/sqlite.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -143,13 +144,13 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     windowFrom: window.from, windowTo: window.to, issuedAt, issuedBy: user.id, parameters: metas.map((m) => m.id),
     content: built.content, html, pdf, dataCsvGz, dataSha256: built.data.sha256, pointCount: built.data.pointCount, dataFormat: CANONICAL_FORMAT,
   };
-  ctx.db.transaction(() => {
+  writeTransaction(ctx.db, () => {
     if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, { code: 'report_amended', vars: { id: req.amends.id, by: amendmentOf(ctx.db, req.amends.id) ?? '' } });
     insertReport(ctx.db, row);
     // The audit entry records what identifies the report, not its rendered bodies (kept immutable in `reports`).
     const after = { id, runId: row.runId, version: row.version, previousId: row.previousId, method: req.method, recipe: req.recipe, parameters: row.parameters, dataSha256: row.dataSha256, pointCount: row.pointCount, reason: req.amends?.reason ?? null };
     audit(ctx.db, user, issuedAt, { action: req.amends ? 'report.amend' : 'report.issue', entity: 'report', entityId: id, orgId: run.org_id, before: req.amends ? { id: req.amends.id } : undefined, after });
-  }).immediate();
+  });
   const totalMs = performance.now() - started;
   const phases: ReportPhases = {
     kind: 'issue', id, points: row.pointCount, parameters: metas.length,

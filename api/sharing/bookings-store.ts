@@ -5,6 +5,7 @@ import { checkBookingRules } from './booking-rules.js';
 import type { EquipmentProfile } from './equipment-store.js';
 import { isOperatorStaff, newId, type AuthUser } from './people.js';
 import { qualificationState } from './qualifications.js';
+import { writeTransaction } from '../../common/runtime/sqlite.js';
 
 const MIN = 60_000;
 
@@ -40,7 +41,7 @@ export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: 
     if (q !== 'valid') throw new ApiError(403, { code: q === 'expired' ? 'qualification_expired' : 'qualification_missing', vars: { equipment: p.id, qualification: p.requiredQualification, email: user.email } });
   }
   const autoApproved = isOperatorStaff(user) || p.autoApproveAll || p.autoApproveOrgs.includes(user.orgId);
-  return db.transaction((): BookingRow => {
+  return writeTransaction(db, (): BookingRow => {
     const buffer = p.cleaningBufferMin * MIN;
     const conflict = db.prepare(`SELECT starts_at, ends_at FROM bookings WHERE equipment_id = ? AND ${BLOCKING}
       AND starts_at < ? AND ends_at > ? ORDER BY starts_at LIMIT 1`).get(p.id, req.endsAt + buffer, req.startsAt - buffer) as { starts_at: number; ends_at: number } | undefined;
@@ -59,7 +60,7 @@ export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: 
       VALUES (@id, @equipment_id, @org_id, @user_id, @starts_at, @ends_at, @status, @slot_released, @purpose, @cancel_reason, @decided_by, @created_at, @updated_at)`).run(row);
     audit(db, user, now, { action: 'booking.create', entity: 'booking', entityId: row.id, orgId: row.org_id, after: row });
     return row;
-  }).immediate();
+  });
 }
 
 /** Throws 409 naming the maintenance window that overlaps the slot, if any. */
@@ -74,7 +75,7 @@ export function assertNoMaintenance(db: Db, equipmentId: string, startsAt: numbe
 
 /** Moves a booking to a new status in one audited transaction; `allowed` lists the statuses it may come from. */
 export function transitionBooking(db: Db, actor: AuthUser | null, id: string, allowed: BookingRow['status'][], change: Partial<BookingRow>, action: string, now: number): BookingRow {
-  return db.transaction((): BookingRow => {
+  return writeTransaction(db, (): BookingRow => {
     const before = getBooking(db, id);
     if (!before) throw new ApiError(404, { code: 'booking_not_found', vars: { id } });
     if (!allowed.includes(before.status)) throw new ApiError(409, { code: 'booking_state', vars: { id, status: terms('booking.status', before.status), allowed: terms('booking.status', ...allowed), action } });
@@ -82,7 +83,7 @@ export function transitionBooking(db: Db, actor: AuthUser | null, id: string, al
     db.prepare('UPDATE bookings SET status = @status, slot_released = @slot_released, cancel_reason = @cancel_reason, decided_by = @decided_by, updated_at = @updated_at WHERE id = @id').run(after);
     audit(db, actor, now, { action, entity: 'booking', entityId: id, orgId: before.org_id, before, after });
     return after;
-  }).immediate();
+  });
 }
 
 /**
@@ -91,7 +92,7 @@ export function transitionBooking(db: Db, actor: AuthUser | null, id: string, al
  */
 export function sweepNoShows(db: Db, now: number): number {
   // One write transaction: another process sweeping at the same moment waits, then finds nothing left to do.
-  return db.transaction(() => sweep(db, now)).immediate();
+  return writeTransaction(db, () => sweep(db, now));
 }
 
 function sweep(db: Db, now: number): number {

@@ -2,6 +2,7 @@ import type { Language } from '../../common/i18n/index.js';
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
+import { writeTransaction } from '../../common/runtime/sqlite.js';
 
 export const Role = z.enum(['admin', 'engineer', 'customer', 'viewer']);
 export type Role = z.infer<typeof Role>;
@@ -83,7 +84,7 @@ export async function bootstrapPeople(db: Db, now: number, admin: { email?: stri
   const password = admin.password || randomBytes(12).toString('base64url');
   const hash = await hashPassword(password);
   // Several hub processes may start on one database at once: check and insert under the write lock.
-  const created = db.transaction(() => {
+  const created = writeTransaction(db, () => {
     db.prepare("INSERT OR IGNORE INTO orgs (id, name, kind, created_at) VALUES (?, 'Platform operator', 'operator', ?)").run(OPERATOR_ORG_ID, now);
     if ((db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number) > 0) return false;
     const id = newId('usr');
@@ -92,6 +93,6 @@ export async function bootstrapPeople(db: Db, now: number, admin: { email?: stri
     db.prepare("INSERT INTO audit_log (at, actor_id, actor_email, action, entity, entity_id, org_id, after_json) VALUES (?, NULL, 'system', 'user.bootstrap_admin', 'user', ?, ?, ?)")
       .run(now, id, OPERATOR_ORG_ID, JSON.stringify({ email, role: 'admin' }));
     return true;
-  }).immediate();
+  });
   return created ? { email, password, generated } : null;
 }

@@ -8,6 +8,7 @@ import { conditionNow } from './live.js';
 import { newId } from './people.js';
 import { closeGapsOfClosedRuns, recordGap } from './run-gaps.js';
 import { touchQualification } from './qualifications.js';
+import { writeTransaction } from '../../common/runtime/sqlite.js';
 
 interface OpenRun { id: string; booking_id: string | null; started_at: number }
 
@@ -116,11 +117,11 @@ export class RunTracker {
  */
 export function recordRunOpen(db: Db, equipmentId: string, booking: { id: string; org_id: string; user_id: string }, startedAt: number, qualification: string | null, now: number): string {
   const run = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: startedAt, ended_at: null, opened_by: 'auto' };
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by)').run(run);
     touchQualification(db, booking.user_id, qualification, now);
     audit(db, null, now, { action: 'run.open', entity: 'run', entityId: run.id, orgId: run.org_id, after: run });
-  }).immediate();
+  });
   return run.id;
 }
 
@@ -132,20 +133,20 @@ export function recordRunOpen(db: Db, equipmentId: string, booking: { id: string
 export function recordClosedRun(db: Db, equipmentId: string, booking: { id: string; org_id: string; user_id: string }, times: { startedAt: number; endedAt: number; closedAt: number }, qualification: string | null): string {
   const open = { id: newId('run'), equipment_id: equipmentId, booking_id: booking.id, org_id: booking.org_id, started_at: times.startedAt, ended_at: null, opened_by: 'auto' };
   const closed = { ...open, ended_at: times.endedAt, closed_by: 'auto' };
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by)').run(closed);
     touchQualification(db, booking.user_id, qualification, times.startedAt);
     audit(db, null, times.startedAt, { action: 'run.open', entity: 'run', entityId: open.id, orgId: open.org_id, after: open });
     audit(db, null, times.closedAt, { action: 'run.close', entity: 'run', entityId: open.id, orgId: open.org_id, before: open, after: closed });
-  }).immediate();
+  });
   return open.id;
 }
 
 /** Closes a run because its condition ended (`endedAt`: when it turned false), with its audit entry. */
 export function recordRunClose(db: Db, runId: string, endedAt: number, now: number): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const before = db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as Record<string, unknown>;
     db.prepare("UPDATE runs SET ended_at = ?, closed_by = 'auto' WHERE id = ?").run(endedAt, runId);
     audit(db, null, now, { action: 'run.close', entity: 'run', entityId: runId, orgId: before.org_id as string | null, before, after: { ...before, ended_at: endedAt, closed_by: 'auto' } });
-  }).immediate();
+  });
 }

@@ -1,3 +1,4 @@
+import { writeTransaction } from '../../common/runtime/sqlite.js';
 import type { Db } from '../../api/db/index.js';
 
 const HOUR = 3_600_000;
@@ -39,7 +40,7 @@ export function loadHistory(db: Db, shape: HistoryShape): { runs: number; bookin
       VALUES (?, ?, ?, ?, 1, ?, ?, ?, 'bench', '[]', '{}', '', x'', x'', '', 0)`),
   };
   let bookings = 0;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (let o = 0; o < shape.orgs; o++) {
       ins.org.run(`org-${o}`, `Customer ${o}`, shape.from);
       ins.user.run(`user-${o}`, `org-${o}`, `u${o}@bench.test`, `User ${o}`, shape.from);
@@ -83,6 +84,6 @@ export function loadHistory(db: Db, shape: HistoryShape): { runs: number; bookin
         bookings++;
       }
     }
-  })();
+  });
   return { runs: shape.runs, bookings };
 }

@@ -22,3 +22,13 @@ export function openSqlite(file: string, options: { synchronous?: 'NORMAL' | 'FU
   if (options.synchronous) db.pragma(`synchronous = ${options.synchronous}`);
   return db;
 }
+
+/**
+ * Runs `fn` in a transaction that takes the write lock at its start (BEGIN IMMEDIATE). Every pilothub transaction
+ * writes, and a deferred one that reads first fails at once with SQLITE_BUSY_SNAPSHOT ("database is locked") when
+ * another connection (the API thread, the run tracker, a `pilothub` command, a second hub) committed since that read:
+ * SQLite's busy timeout does not cover that upgrade. Taking the lock first makes the other writer wait instead.
+ */
+export function writeTransaction<T>(db: Database.Database, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -9,6 +9,7 @@ import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_PER_ADDRESS } from '../bounds.j
 import { errors, IdParams, Ok } from '../common.js';
 import { FailedLogins } from './failed-logins.js';
 import { ApiKey, ApiKeyBody, ApiKeyList, LoginBody, NewApiKey, Session, User } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 const SESSION_MS = 7 * 86_400_000;
 export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
@@ -51,10 +52,10 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     const now = app.now();
     const session = { id: newId('ses'), user_id: row.id, token_hash: hashToken(token), created_at: now, expires_at: now + SESSION_MS };
     const user = { id: row.id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, language: row.language };
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       app.db.prepare('INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (@id, @user_id, @token_hash, @created_at, @expires_at)').run(session);
       audit(app.db, user, now, { action: 'session.create', entity: 'session', entityId: session.id, orgId: row.org_id, after: { userId: row.id, expiresAt: session.expires_at } });
-    })();
+    });
     return { token, expiresAt: session.expires_at, user };
   });
 
@@ -64,12 +65,12 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     const user = currentUser(request);
     const token = request.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '';
     const now = app.now();
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       const session = app.db.prepare('SELECT id FROM sessions WHERE token_hash = ? AND revoked_at IS NULL').pluck().get(hashToken(token)) as string | undefined;
       if (!session) throw new ApiError(400, { code: 'logout_api_key' });
       app.db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ?').run(now, session);
       audit(app.db, user, now, { action: 'session.revoke', entity: 'session', entityId: session, orgId: user.orgId, after: { revokedAt: now } });
-    })();
+    });
     return { ok: true as const };
   });
 
@@ -94,10 +95,10 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     const key = newSecret('phk');
     const now = app.now();
     const row: KeyRow = { id: newId('key'), user_id: user.id, name: request.body.name, created_at: now, revoked_at: null };
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       app.db.prepare('INSERT INTO api_keys (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(row.id, user.id, row.name, hashToken(key), now);
       audit(app.db, user, now, { action: 'api_key.create', entity: 'api_key', entityId: row.id, orgId: user.orgId, after: toKey(row) });
-    })();
+    });
     return reply.status(201).send({ ...toKey(row), key });
   });
 
@@ -106,13 +107,13 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const user = currentUser(request);
     const now = app.now();
-    return app.db.transaction(() => {
+    return writeTransaction(app.db, () => {
       const before = app.db.prepare('SELECT id, user_id, name, created_at, revoked_at FROM api_keys WHERE id = ?').get(request.params.id) as KeyRow | undefined;
       if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw new ApiError(404, { code: 'api_key_not_found', vars: { id: request.params.id } });
       const after = { ...before, revoked_at: before.revoked_at ?? now };
       app.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(after.revoked_at, before.id);
       audit(app.db, user, now, { action: 'api_key.revoke', entity: 'api_key', entityId: before.id, orgId: getUser(app.db, before.user_id)?.orgId, before: toKey(before), after: toKey(after) });
       return toKey(after);
-    })();
+    });
   });
 };

@@ -8,6 +8,7 @@ import { liveState } from '../../sharing/live.js';
 import { isOperatorStaff, newId } from '../../sharing/people.js';
 import { errors, Ok } from '../common.js';
 import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceCreated, MaintenanceList, MaintenanceParams } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 /** Registers every announced equipment, so the registry lists what the gateways' births describe. */
 function syncRegistry(app: FastifyInstance): void {
@@ -83,12 +84,12 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     const maxB = patch.maxBookingMin ?? before.maxBookingMin;
     if (minB > maxB) throw new ApiError(400, { code: 'min_exceeds_max', vars: { min: minB, max: maxB } }, { field: 'body.minBookingMin' });
     const now = app.now();
-    const after = app.db.transaction(() => {
+    const after = writeTransaction(app.db, () => {
       updateEquipment(app.db, before.id, patch, now);
       const updated = getEquipment(app.db, before.id) as EquipmentProfile;
       audit(app.db, currentUser(request), now, { action: 'equipment.update', entity: 'equipment', entityId: before.id, before, after: updated });
       return updated;
-    }).immediate();
+    });
     return { profile: after, live: summary(app, after) };
   });
 
@@ -110,14 +111,14 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     if (endsAt <= startsAt) throw new ApiError(400, { code: 'ends_before_start' }, { field: 'body.endsAt' });
     const row = { id: newId('mnt'), equipmentId: p.id, startsAt, endsAt, reason: request.body.reason };
     const now = app.now();
-    const affectedBookings = app.db.transaction(() => {
+    const affectedBookings = writeTransaction(app.db, () => {
       app.db.prepare('INSERT INTO maintenance_windows (id, equipment_id, starts_at, ends_at, reason) VALUES (@id, @equipmentId, @startsAt, @endsAt, @reason)').run(row);
       // Bookings already granted or asked for are not cancelled behind the customer's back: staff get the list.
       const affected = app.db.prepare(`SELECT id, org_id AS orgId, starts_at AS startsAt, ends_at AS endsAt, status FROM bookings
         WHERE equipment_id = ? AND status IN ('requested', 'approved') AND starts_at < ? AND ends_at > ? ORDER BY starts_at`).all(p.id, endsAt, startsAt) as MaintenanceCreated['affectedBookings'];
       audit(app.db, currentUser(request), now, { action: 'maintenance.create', entity: 'maintenance', entityId: row.id, after: { ...row, affectedBookings: affected.map((b) => b.id) } });
       return affected;
-    }).immediate();
+    });
     if (affectedBookings.length) request.log.warn({ equipmentId: p.id, maintenanceId: row.id, bookings: affectedBookings.map((b) => b.id) }, 'maintenance planned over existing bookings');
     return reply.status(201).send({ ...row, affectedBookings });
   });
@@ -127,12 +128,12 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['equipment'], summary: 'Remove a maintenance window (staff)', params: MaintenanceParams, response: { 200: Ok, ...errors } },
   }, async (request) => {
     const now = app.now();
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       const before = app.db.prepare('SELECT * FROM maintenance_windows WHERE id = ?').get(request.params.id);
       if (!before) throw notFound({ code: 'maintenance_not_found', vars: { id: request.params.id } });
       app.db.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(request.params.id);
       audit(app.db, currentUser(request), now, { action: 'maintenance.delete', entity: 'maintenance', entityId: request.params.id, before });
-    }).immediate();
+    });
     return { ok: true as const };
   });
 };

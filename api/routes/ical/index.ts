@@ -10,6 +10,7 @@ import { getUser, hashToken, newId, newSecret } from '../../sharing/people.js';
 import { canSeeOrg } from '../../sharing/tenancy.js';
 import { errors, IdParams } from '../common.js';
 import { FeedParams, IcalToken, IcalTokenBody, IcalTokenList, NewIcalToken } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 interface TokenRow { id: string; user_id: string; kind: 'equipment' | 'user'; subject_id: string; created_at: number; revoked_at: number | null }
 const toToken = (r: TokenRow) => ({ id: r.id, kind: r.kind, subjectId: r.subject_id, createdAt: r.created_at, revokedAt: r.revoked_at });
@@ -25,10 +26,10 @@ export const icalRoutes: FastifyPluginAsyncZod = async (app) => {
     const token = newSecret('ical');
     const now = app.now();
     const row: TokenRow = { id: newId('cal'), user_id: user.id, kind, subject_id: kind === 'user' ? user.id : equipmentId as string, created_at: now, revoked_at: null };
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       app.db.prepare('INSERT INTO ical_tokens (id, token_hash, user_id, kind, subject_id, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(row.id, hashToken(token), user.id, kind, row.subject_id, now);
       audit(app.db, user, now, { action: 'ical_token.create', entity: 'ical_token', entityId: row.id, orgId: user.orgId, after: toToken(row) });
-    })();
+    });
     return reply.status(201).send({ ...toToken(row), url: `${request.protocol}://${request.host}/api/v1/ical/${token}.ics` });
   });
 
@@ -39,14 +40,14 @@ export const icalRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete('/api/v1/ical-tokens/:id', { schema: { tags: ['calendar'], summary: 'Revoke a calendar feed URL', params: IdParams, response: { 200: IcalToken, ...errors } } }, async (request) => {
     const user = currentUser(request);
     const now = app.now();
-    return app.db.transaction(() => {
+    return writeTransaction(app.db, () => {
       const before = app.db.prepare('SELECT * FROM ical_tokens WHERE id = ?').get(request.params.id) as TokenRow | undefined;
       if (!before || (before.user_id !== user.id && user.role !== 'admin')) throw notFound({ code: 'ical_token_not_found', vars: { id: request.params.id } });
       const after = { ...before, revoked_at: before.revoked_at ?? now };
       app.db.prepare('UPDATE ical_tokens SET revoked_at = ? WHERE id = ?').run(after.revoked_at, before.id);
       audit(app.db, user, now, { action: 'ical_token.revoke', entity: 'ical_token', entityId: before.id, orgId: getUser(app.db, before.user_id)?.orgId, before: toToken(before), after: toToken(after) });
       return toToken(after);
-    })();
+    });
   });
 
   app.get('/api/v1/ical/:token', {

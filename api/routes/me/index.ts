@@ -5,6 +5,7 @@ import { audit } from '../../sharing/audit.js';
 import { User } from '../auth/schemas.js';
 import { errors } from '../common.js';
 import { LabConfig, MePatch } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 /** What the dashboard needs before its first page (the lab's zone), and the signed-in person's own settings. */
 export const meRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -18,10 +19,10 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const user = currentUser(request);
     const { language } = request.body;
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       app.db.prepare('UPDATE users SET language = ? WHERE id = ?').run(language, user.id);
       audit(app.db, user, app.now(), { action: 'user.update', entity: 'user', entityId: user.id, orgId: user.orgId, before: { language: user.language ?? null }, after: { language } });
-    })();
+    });
     return { ...user, language };
   });
 };

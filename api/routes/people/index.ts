@@ -8,6 +8,7 @@ import { hashPassword, isOperatorStaff, newId, OPERATOR_ORG_ID, type AuthUser, t
 import { canSeeOrg } from '../../sharing/tenancy.js';
 import { errors, IdParams, Ok, withConflict } from '../common.js';
 import { Org, OrgBody, OrgList, OrgPatch, UserBody, UserDetail, UserList, UserPatch } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 interface OrgRow { id: string; name: string; kind: 'operator' | 'customer'; report_language: Language | null; created_at: number }
 interface UserRow { id: string; email: string; name: string; role: Role; org_id: string; disabled: number; created_at: number }
@@ -47,17 +48,17 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/orgs', { preHandler: admin, schema: { tags: ['people'], summary: 'Create a customer organisation', body: OrgBody, response: { 201: Org, ...withConflict } } }, async (request, reply) => {
     const now = app.now();
     const row: OrgRow = { id: request.body.id, name: request.body.name, kind: 'customer', report_language: request.body.reportLanguage, created_at: now };
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       if (app.db.prepare('SELECT 1 FROM orgs WHERE id = ? OR name = ?').get(row.id, row.name)) throw new ApiError(409, { code: 'org_exists', vars: { id: row.id, name: row.name } });
       app.db.prepare('INSERT INTO orgs (id, name, kind, report_language, created_at) VALUES (@id, @name, @kind, @report_language, @created_at)').run(row);
       audit(app.db, currentUser(request), now, { action: 'org.create', entity: 'org', entityId: row.id, orgId: row.id, after: row });
-    }).immediate();
+    });
     return reply.status(201).send(toOrg(row));
   });
 
   app.patch('/api/v1/orgs/:id', { preHandler: admin, schema: { tags: ['people'], summary: 'Rename an organisation or set its report language', params: IdParams, body: OrgPatch, response: { 200: Org, ...withConflict } } }, async (request) => {
     const now = app.now();
-    return app.db.transaction(() => {
+    return writeTransaction(app.db, () => {
       const before = app.db.prepare('SELECT * FROM orgs WHERE id = ?').get(request.params.id) as OrgRow | undefined;
       if (!before) throw new ApiError(404, { code: 'org_not_found', vars: { id: request.params.id } });
       const b = request.body;
@@ -66,7 +67,7 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
       app.db.prepare('UPDATE orgs SET name = @name, report_language = @report_language WHERE id = @id').run(after);
       audit(app.db, currentUser(request), now, { action: 'org.update', entity: 'org', entityId: after.id, orgId: after.id, before, after });
       return toOrg(after);
-    }).immediate();
+    });
   });
 
   app.get('/api/v1/users', { schema: { tags: ['people'], summary: 'Users (customers see their organisation\'s)', response: { 200: UserList, ...errors } } }, async (request) => {
@@ -86,11 +87,11 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
     const hash = await hashPassword(body.password);
     const now = app.now();
     const row: UserRow = { id: newId('usr'), email: body.email, name: body.name, role: body.role, org_id: body.orgId, disabled: 0, created_at: now };
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       if (app.db.prepare('SELECT 1 FROM users WHERE email = ?').get(body.email)) throw new ApiError(409, { code: 'user_exists', vars: { email: body.email } });
       app.db.prepare('INSERT INTO users (id, email, name, role, org_id, password_hash, disabled, created_at) VALUES (@id, @email, @name, @role, @org_id, @hash, 0, @created_at)').run({ ...row, hash });
       audit(app.db, currentUser(request), now, { action: 'user.create', entity: 'user', entityId: row.id, orgId: row.org_id, after: toUser(row) });
-    }).immediate();
+    });
     return reply.status(201).send(toUser(row));
   });
 
@@ -101,25 +102,25 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
     const hash = body.password ? await hashPassword(body.password) : null;
     const after: UserRow = { ...before, name: body.name ?? before.name, role: body.role ?? before.role, disabled: body.disabled === undefined ? before.disabled : body.disabled ? 1 : 0 };
     const now = app.now();
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       app.db.prepare('UPDATE users SET name = ?, role = ?, disabled = ?, password_hash = COALESCE(?, password_hash) WHERE id = ?').run(after.name, after.role, after.disabled, hash, after.id);
       // A new password is usually set because the old one leaked: sessions signed in with it end too (API keys stay).
       const sessionsEnded = hash ? app.db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, after.id).changes : 0;
       audit(app.db, currentUser(request), now, { action: 'user.update', entity: 'user', entityId: after.id, orgId: after.org_id, before: toUser(before), after: { ...toUser(after), passwordChanged: hash !== null, sessionsEnded } });
-    })();
+    });
     return toUser(after);
   });
 
   app.post('/api/v1/users/:id/revoke-tokens', { preHandler: admin, schema: { tags: ['people'], summary: 'Revoke every session, API key and calendar feed URL of a user', params: IdParams, response: { 200: Ok, ...errors } } }, async (request) => {
     const target = visibleUser(app.db, currentUser(request), request.params.id);
     const now = app.now();
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       const sessions = app.db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, target.id).changes;
       const keys = app.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, target.id).changes;
       // A feed URL is a credential too: it shows the user's bookings to whoever holds it.
       const feeds = app.db.prepare('UPDATE ical_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, target.id).changes;
       audit(app.db, currentUser(request), now, { action: 'user.revoke_tokens', entity: 'user', entityId: target.id, orgId: target.org_id, after: { sessions, keys, feeds } });
-    })();
+    });
     return { ok: true as const };
   });
 };

@@ -6,6 +6,7 @@ import { expiresAt } from '../../sharing/qualifications.js';
 import { canSeeOrg } from '../../sharing/tenancy.js';
 import { errors, IdParams, Ok, withConflict } from '../common.js';
 import { GrantParams, HeldList, HeldQualification, Qualification, QualificationBody, QualificationList } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 interface HeldRow { user_id: string; qualification_id: string; granted_at: number; granted_by: string; last_used_at: number | null; expires_after_days: number }
 
@@ -27,11 +28,11 @@ export const qualificationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/api/v1/qualifications', { preHandler: app.requireRole('admin'), schema: { tags: ['qualifications'], summary: 'Define a qualification (admin)', body: QualificationBody, response: { 201: Qualification, ...withConflict } } }, async (request, reply) => {
     const q = request.body;
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       if (app.db.prepare('SELECT 1 FROM qualifications WHERE id = ?').get(q.id)) throw new ApiError(409, { code: 'qualification_exists', vars: { id: q.id } });
       app.db.prepare('INSERT INTO qualifications (id, name, expires_after_days) VALUES (?, ?, ?)').run(q.id, q.name, q.expiresAfterDays);
       audit(app.db, currentUser(request), app.now(), { action: 'qualification.create', entity: 'qualification', entityId: q.id, after: q });
-    }).immediate();
+    });
     return reply.status(201).send(q);
   });
 
@@ -49,26 +50,26 @@ export const qualificationRoutes: FastifyPluginAsyncZod = async (app) => {
     const days = app.db.prepare('SELECT expires_after_days FROM qualifications WHERE id = ?').pluck().get(qualificationId) as number | undefined;
     if (days === undefined) throw notFound({ code: 'qualification_not_found', vars: { id: qualificationId } });
     const now = app.now();
-    return app.db.transaction(() => {
+    return writeTransaction(app.db, () => {
       const before = app.db.prepare('SELECT * FROM user_qualifications WHERE user_id = ? AND qualification_id = ?').get(id, qualificationId);
       app.db.prepare(`INSERT INTO user_qualifications (user_id, qualification_id, granted_at, granted_by, last_used_at) VALUES (?, ?, ?, ?, NULL)
         ON CONFLICT (user_id, qualification_id) DO UPDATE SET granted_at = excluded.granted_at, granted_by = excluded.granted_by, last_used_at = NULL`).run(id, qualificationId, now, user.id);
       const after = { user_id: id, qualification_id: qualificationId, granted_at: now, granted_by: user.id, last_used_at: null, expires_after_days: days };
       audit(app.db, user, now, { action: 'qualification.grant', entity: 'user_qualification', entityId: `${id}/${qualificationId}`, orgId: org, before, after });
       return toHeld(after);
-    }).immediate();
+    });
   });
 
   app.delete('/api/v1/users/:id/qualifications/:qualificationId', { preHandler: staff, schema: { tags: ['qualifications'], summary: 'Withdraw a qualification (staff)', params: GrantParams, response: { 200: Ok, ...errors } } }, async (request) => {
     const user = currentUser(request);
     const { id, qualificationId } = request.params;
     const org = visibleUserOrg(user, id);
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       const before = app.db.prepare('SELECT * FROM user_qualifications WHERE user_id = ? AND qualification_id = ?').get(id, qualificationId);
       if (!before) throw notFound({ code: 'qualification_not_held', vars: { user: id, id: qualificationId } });
       app.db.prepare('DELETE FROM user_qualifications WHERE user_id = ? AND qualification_id = ?').run(id, qualificationId);
       audit(app.db, user, app.now(), { action: 'qualification.withdraw', entity: 'user_qualification', entityId: `${id}/${qualificationId}`, orgId: org, before });
-    }).immediate();
+    });
     return { ok: true as const };
   });
 };

@@ -6,6 +6,7 @@ import { audit } from '../../sharing/audit.js';
 import { newId } from '../../sharing/people.js';
 import { errors, IdParams, Ok, withConflict } from '../common.js';
 import { SpecLimit, SpecLimitBody, SpecLimitList, SpecLimitPatch, SpecLimitQuery } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 /** Specification limits per equipment parameter, optionally per recipe (issue 7); staff write, everyone signed in reads. */
 export const specLimitRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -25,10 +26,10 @@ export const specLimitRoutes: FastifyPluginAsyncZod = async (app) => {
     if (existing) throw new ApiError(409, { code: 'spec_limit_exists', vars: { target: `${b.equipmentId}/${b.parameter}${b.recipe ? ` "${b.recipe}"` : ''}`, id: existing.id } });
     const now = app.now();
     const row = { id: newId('spec'), ...b, createdAt: now, updatedAt: now };
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       saveSpecLimit(app.db, row);
       audit(app.db, user, now, { action: 'spec-limit.create', entity: 'spec-limit', entityId: row.id, after: row });
-    }).immediate();
+    });
     return reply.status(201).send(row);
   });
 
@@ -42,10 +43,10 @@ export const specLimitRoutes: FastifyPluginAsyncZod = async (app) => {
     const after = { ...before, ...Object.fromEntries(Object.entries(request.body).filter(([, v]) => v !== undefined)), updatedAt: app.now() };
     if (after.low === null && after.high === null) throw new ApiError(400, { code: 'spec_limit_empty' }, { field: 'body.low' });
     if (after.low !== null && after.high !== null && after.low > after.high) throw new ApiError(400, { code: 'spec_limit_inverted', vars: { low: after.low, high: after.high } }, { field: 'body.low' });
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       saveSpecLimit(app.db, after);
       audit(app.db, user, after.updatedAt, { action: 'spec-limit.update', entity: 'spec-limit', entityId: after.id, before, after });
-    }).immediate();
+    });
     return after;
   });
 
@@ -56,10 +57,10 @@ export const specLimitRoutes: FastifyPluginAsyncZod = async (app) => {
     const user = currentUser(request);
     const before = getSpecLimit(app.db, request.params.id);
     if (!before) throw notFound({ code: 'spec_limit_not_found', vars: { id: request.params.id } });
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       deleteSpecLimit(app.db, before.id);
       audit(app.db, user, app.now(), { action: 'spec-limit.delete', entity: 'spec-limit', entityId: before.id, before });
-    }).immediate();
+    });
     return { ok: true as const };
   });
 };

@@ -11,6 +11,7 @@ import { touchQualification } from '../../sharing/qualifications.js';
 import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
 import { errors, IdParams, withConflict } from '../common.js';
 import { CloseRunBody, CorrectRunBody, OpenRunBody, Run, RunList, RunQuery } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 interface RunRow {
   id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null;
@@ -51,11 +52,11 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   };
   const update = (user: AuthUser, before: RunRow, after: RunRow, action: string) => {
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       checkWindow(after, { start: 'body.startedAt', end: 'body.endedAt' });
       app.db.prepare('UPDATE runs SET booking_id = @booking_id, org_id = @org_id, started_at = @started_at, ended_at = @ended_at, closed_by = @closed_by, note = @note WHERE id = @id').run(after);
       audit(app.db, user, app.now(), { action, entity: 'run', entityId: after.id, orgId: after.org_id, before, after });
-    }).immediate();
+    });
     return toRun(after);
   };
 
@@ -84,14 +85,14 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       id: newId('run'), equipment_id: body.equipmentId, booking_id: booking?.id ?? null, org_id: booking?.org_id ?? user.orgId,
       started_at: body.startedAt ? Date.parse(body.startedAt) : app.now(), ended_at: null, opened_by: user.id, closed_by: null, note: body.note,
     };
-    app.db.transaction(() => {
+    writeTransaction(app.db, () => {
       const open = app.db.prepare('SELECT id FROM runs WHERE equipment_id = ? AND ended_at IS NULL').pluck().get(row.equipment_id);
       if (open) throw new ApiError(409, { code: 'run_already_open', vars: { equipment: row.equipment_id, id: String(open) } });
       checkWindow(row, { start: 'body.startedAt', end: 'body.startedAt' });
       app.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by, note) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by, @note)').run(row);
       if (booking) touchQualification(app.db, booking.user_id, getEquipment(app.db, row.equipment_id)?.requiredQualification ?? null, row.started_at);
       audit(app.db, user, app.now(), { action: 'run.open', entity: 'run', entityId: row.id, orgId: row.org_id, after: row });
-    }).immediate();
+    });
     return reply.status(201).send(toRun(row));
   });
 
