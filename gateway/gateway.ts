@@ -86,6 +86,7 @@ export async function startGateway(initial: GatewayConfig, options: GatewayOptio
         request: () => metrics.requests.inc({ device: device.id }),
         error: () => metrics.errors.inc({ device: device.id }),
         cycle: (cycleMs, intervalMs, missed) => lag.cycle(cycleMs, intervalMs, missed),
+        published: (intervalMs, overflows) => lag.published(intervalMs, overflows),
       },
     });
     drivers.set(device.id, driver);

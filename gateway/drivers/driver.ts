@@ -46,6 +46,12 @@ export interface DriverMetrics {
    * (the driver skipped them: overload, reported by the gateway as lag).
    */
   cycle?(cycleMs: number, intervalMs: number, missed: number): void;
+  /**
+   * One publish response of a subscribing driver arrived (publishing interval `intervalMs`); the server flagged
+   * `overflows` of its values as overflowed: samples discarded before the gateway fetched them (overload, or a queue
+   * too small for the sampling rate), reported by the gateway as lag. Keep-alives count too, with 0.
+   */
+  published?(intervalMs: number, overflows: number): void;
 }
 
 /** A running connection to one device. */

@@ -2,7 +2,7 @@ import type { ClientSession, ClientSubscription, OPCUAClient } from 'node-opcua'
 import type { ParameterMeta, Reading } from '../../../common/contracts/index.js';
 import type { DeviceDriver, DriverContext, DriverModule } from '../driver.js';
 import { OpcuaDevice, type OpcuaParameter } from './config.js';
-import { loadOpcua, monitorParameters, readParameters, type Opcua } from './monitoring.js';
+import { loadOpcua, monitorParameters, overflowedValues, readParameters, type Opcua } from './monitoring.js';
 import { resolveNodes, type ResolvedNode } from './nodes.js';
 import { createClient, createSubscription, openSession, sleep } from './session.js';
 import { acquireCertificateManager, checkServerCertificate, pkiFolder, releaseCertificateManager, UntrustedServerCertificateError } from './pki.js';
@@ -121,6 +121,8 @@ class OpcuaDriver implements DeviceDriver {
     if (subscribed.length === 0) return this.setRefused(refused);
     const subscription = await createSubscription(session, d);
     this.subscription = subscription;
+    // Each publish response (keep-alives too) tells whether the server had to discard samples: overload is never silent.
+    subscription.on('raw_notification', (message) => this.ctx.metrics?.published?.(subscription.publishingInterval, overflowedValues(message)));
     refused.push(...await monitorParameters(opcua, subscription, subscribed, this.nodes, d, (p, dv) => this.onValue(p, dv)));
     this.setRefused(refused);
   }

@@ -70,6 +70,19 @@ export async function monitorParameters(
   return refused;
 }
 
+/** InfoType DataValue (0x0400) with its Overflow bit (0x0080): the server discarded samples of this item (Part 4 §7.39.1). */
+const OVERFLOW_BITS = 0x0480;
+
+/** How many values of one publish response (a NotificationMessage) carry the Overflow bit; 0 for a keep-alive. */
+export function overflowedValues(message: { notificationData?: unknown[] | null }): number {
+  let overflowed = 0;
+  for (const data of message.notificationData ?? []) {
+    const items = (data as { monitoredItems?: { value?: { statusCode?: { value: number } } }[] | null }).monitoredItems;
+    for (const item of items ?? []) if (((item.value?.statusCode?.value ?? 0) & OVERFLOW_BITS) === OVERFLOW_BITS) overflowed++;
+  }
+  return overflowed;
+}
+
 /** One Read request for all `parameters` (Part 4 §5.10.2), maxAge 0 so the server reads the device. */
 export async function readParameters(ua: Opcua, session: ClientSession, parameters: OpcuaParameter[], nodes: Map<string, ResolvedNode>): Promise<DataValue[]> {
   return session.read(parameters.map((p) => ({ ...nodes.get(p.id)!, attributeId: ua.AttributeIds.Value })), 0);
