@@ -46,6 +46,20 @@ describe('API in Chinese and in the laboratory time zone', () => {
     expect(noRoute.body).toMatchObject({ code: 'no_route', message: '不存在接口 GET /api/v1/nothing。' });
   });
 
+  it('words the schemas\' own rules in Chinese too: a window backwards, limits inverted, a bad date', async () => {
+    const zh = { 'accept-language': 'zh-CN' };
+    const backwards = await send('GET', '/api/v1/bookings?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z', undefined, zh);
+    expect(backwards.body.issues).toEqual([{ field: 'querystring.to', code: 'custom', message: '截止时间必须晚于起始时间' }]);
+    const inverted = await send('POST', '/api/v1/spec-limits', { equipmentId: 'dryer-1', parameter: 'inlet_temp', low: 9, high: 1 }, zh);
+    expect(inverted.body.issues).toEqual([{ field: 'body.low', code: 'custom', message: '下限不能大于上限' }]);
+    const badDate = await send('GET', '/api/v1/bookings?from=yesterday', undefined, zh);
+    expect(badDate.body.issues?.[0]?.message).toBe('起始时间必须是 ISO 8601 日期时间，例如 2026-11-23T10:00:00Z');
+    const condition = await send('PATCH', '/api/v1/equipment/dryer-1', { runCondition: 'a > > 1' }, zh);
+    expect(condition.body.issues).toEqual([{ field: 'body.runCondition', code: 'custom', message: expect.stringMatching(/：第 5 个字符处不应出现“>”$/) }]);
+    const english = await send('GET', '/api/v1/bookings?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z', undefined, { 'accept-language': 'en' });
+    expect(english.body.message).toBe('To must be after from');
+  });
+
   it('names a conflicting booking in the laboratory zone, in the reader language', async () => {
     await s.org('acme');
     const alice = await s.user('customer', 'acme');

@@ -5,8 +5,8 @@ interface ZodValidation { keyword: string; instancePath: string; message?: strin
 
 /**
  * zod's own wording ("Too small: expected string to have >=1 characters", "Invalid input: expected string, received
- * undefined"): such issues are reworded from the catalog by kind. Any other message was written in a schema for
- * people (a refine, a custom bound) and is kept, after the field's name.
+ * undefined"): such issues are reworded from the catalog by kind. A schema's own message (a refine, a custom bound, a
+ * pattern) is a catalog key, worded in the reader's language; any other text is kept, after the field's name.
  */
 const ZOD_DEFAULT = /^(Too small|Too big|Invalid input|Invalid (string|option|type|element|key|union)|Unrecognized key|Invalid$|Required$)/;
 
@@ -14,6 +14,13 @@ const ZOD_DEFAULT = /^(Too small|Too big|Invalid input|Invalid (string|option|ty
 function fieldName(lang: Language, path: string[]): string {
   const name = [...path].reverse().find((s) => !/^\d+$/.test(s)) ?? '';
   return hasKey(`fields.${name}`, lang) ? t(lang, `fields.${name}`) : name;
+}
+
+/** The values a schema's custom issue passed for its message (`ctx.addIssue({ ..., params: { maxDays } })`). */
+function schemaVars(p: Record<string, unknown>): Record<string, string | number> {
+  const vars = p.params;
+  if (!vars || typeof vars !== 'object') return {};
+  return Object.fromEntries(Object.entries(vars).filter((e): e is [string, string | number] => typeof e[1] === 'string' || typeof e[1] === 'number'));
 }
 
 export function validationIssue(lang: Language, context: string, v: ZodValidation): { field: string; code: string; message: string } {
@@ -24,6 +31,8 @@ export function validationIssue(lang: Language, context: string, v: ZodValidatio
   const own = v.message && !ZOD_DEFAULT.test(v.message) ? v.message : undefined;
   const say = (code: string, vars: Record<string, string | number> = {}) => ({ field, code, message: t(lang, `validation.${code}`, { field: name, ...vars }) });
   if (v.keyword === 'unrecognized_keys') return say('unrecognized_keys', { keys: ((p.keys as string[] | undefined) ?? []).join(', ') });
+  // Schemas name their own messages by catalog key (`validation.afterFrom`), with values in a custom issue's params.
+  if (own && hasKey(own, 'en')) return { field, code: v.keyword, message: t(lang, own, { field: name, ...schemaVars(p) }) };
   if (own) return { field, code: v.keyword, message: t(lang, 'validation.custom', { field: name, message: own }) };
   const missing = v.keyword === 'invalid_type' && /received undefined/.test(v.message ?? '');
   const minimum = Number(p.minimum);

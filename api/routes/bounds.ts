@@ -28,16 +28,15 @@ export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 /**
  * For routes other people change, to apply there (issue #12): GET /api/v1/runs takes `.superRefine(windowWithin(LIST_MAX_DAYS))`
  * on RunQuery; history's aggregate check (its literal 100_000) becomes HISTORY_MAX_BUCKETS; run statistics' `parameter`
- * list becomes `distinctList(Identifier, 'parameters', REPORT_MAX_PARAMETERS)` like the report body's.
+ * list becomes `distinctList(Identifier, REPORT_MAX_PARAMETERS)` like the report body's.
  */
 export const HISTORY_MAX_BUCKETS = 100_000;
 export const REPORT_MAX_PARAMETERS = 200;
 
 /** `a,b,c` → ["a","b","c"]: each checked by `item`, distinct (a repeat costs the same work twice), at most `max`. */
-export function distinctList<T extends z.ZodType<string, string>>(item: T, what: string, max: number) {
-  return z.string().min(1).transform((s) => s.split(',')).pipe(z.array(item).min(1)
-    .max(max, `at most ${max} ${what} per request`)
-    .refine((xs) => new Set(xs).size === xs.length, `${what} must not repeat`));
+export function distinctList<T extends z.ZodType<string, string>>(item: T, max: number) {
+  return z.string().min(1).transform((s) => s.split(',')).pipe(z.array(item).min(1).max(max)
+    .refine((xs) => new Set(xs).size === xs.length, 'validation.noRepeats'));
 }
 
 const days = (ms: number) => Math.round(ms / DAY_MS * 100) / 100;
@@ -51,9 +50,9 @@ export function windowWithin(maxDays: number) {
     if (q.from === undefined || q.to === undefined) return;
     const span = Date.parse(q.to) - Date.parse(q.from);
     if (Number.isNaN(span)) return;
-    if (span <= 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    if (span <= 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'validation.afterFrom' });
     else if (span > maxDays * DAY_MS) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `the window from..to may span at most ${maxDays} days; this one spans ${days(span)} days` });
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'validation.windowTooLong', params: { maxDays, days: days(span) } });
     }
   };
 }

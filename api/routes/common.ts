@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorBody } from '../plugins/errors.js';
 
 /** ISO 8601 date-time with an offset, turned into epoch ms (inputs are ISO; outputs are epoch ms, like history). */
-export const IsoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-11-23T10:00:00Z' });
+export const IsoTime = z.iso.datetime({ offset: true, message: 'validation.isoDateTime' });
 
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 

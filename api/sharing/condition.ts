@@ -12,8 +12,11 @@ export type Node =
   | { kind: 'not'; arg: Node }
   | { kind: 'bin'; op: '||' | '&&' | '==' | '!=' | '>' | '>=' | '<' | '<='; left: Node; right: Node };
 
+/** What went wrong, for the catalogs (`validation.condition_*`): a token out of place, a missing ")", an early end. */
+export type ConditionProblem = { code: 'unexpected'; token: string } | { code: 'expected_close' } | { code: 'unexpected_end' };
+
 export class ConditionError extends Error {
-  constructor(readonly position: number, reason: string) {
+  constructor(readonly position: number, reason: string, readonly problem: ConditionProblem) {
     super(`${reason} at position ${position + 1}`);
   }
 }
@@ -30,7 +33,10 @@ function tokenize(source: string): Token[] {
     if (/^\s*$/.test(source.slice(pos))) break;
     TOKEN.lastIndex = pos;
     const m = TOKEN.exec(source);
-    if (!m) throw new ConditionError(pos + (source.slice(pos).length - source.slice(pos).trimStart().length), `unexpected "${source.slice(pos).trim()[0]}"`);
+    if (!m) {
+      const token = source.slice(pos).trim()[0] ?? '';
+      throw new ConditionError(pos + (source.slice(pos).length - source.slice(pos).trimStart().length), `unexpected "${token}"`, { code: 'unexpected', token });
+    }
     const start = m.index + m[0].length - m[0].trimStart().length;
     if (m[1] !== undefined) tokens.push({ text: m[1], pos: start, kind: 'num' });
     else if (m[2] !== undefined || m[3] !== undefined) tokens.push({ text: m[2] ?? m[3] ?? '', pos: start, kind: 'str' });
@@ -73,7 +79,7 @@ export function parseCondition(source: string): Node {
     if (t.kind === 'op' && t.text === '(') {
       const inner = expr();
       const close = next();
-      if (close.kind !== 'op' || close.text !== ')') throw new ConditionError(close.pos, 'expected ")"');
+      if (close.kind !== 'op' || close.text !== ')') throw new ConditionError(close.pos, 'expected ")"', { code: 'expected_close' });
       return inner;
     }
     if (t.kind === 'num') return { kind: 'lit', value: Number(t.text) };
@@ -82,11 +88,11 @@ export function parseCondition(source: string): Node {
       if (t.text === 'true' || t.text === 'false') return { kind: 'lit', value: t.text === 'true' };
       return { kind: 'param', id: t.text };
     }
-    throw new ConditionError(t.pos, t.kind === 'end' ? 'unexpected end of condition' : `unexpected "${t.text}"`);
+    throw new ConditionError(t.pos, t.kind === 'end' ? 'unexpected end of condition' : `unexpected "${t.text}"`, t.kind === 'end' ? { code: 'unexpected_end' } : { code: 'unexpected', token: t.text });
   };
 
   const tree = expr();
-  if (peek().kind !== 'end') throw new ConditionError(peek().pos, `unexpected "${peek().text}"`);
+  if (peek().kind !== 'end') throw new ConditionError(peek().pos, `unexpected "${peek().text}"`, { code: 'unexpected', token: peek().text });
   return tree;
 }
 

@@ -3,21 +3,22 @@ import type { Db } from '../db/index.js';
 import { ConditionError, parseCondition } from './condition.js';
 import { isTimeZone } from './local-time.js';
 
-const condition = (what: string) => z.string().max(500).superRefine((source, ctx) => {
+const condition = () => z.string().max(500).superRefine((source, ctx) => {
   try { parseCondition(source); } catch (err) {
-    if (err instanceof ConditionError) ctx.addIssue({ code: 'custom', message: `${what}: ${err.message}` });
-    else throw err;
+    if (!(err instanceof ConditionError)) throw err;
+    const { code, ...vars } = err.problem;
+    ctx.addIssue({ code: 'custom', message: `validation.condition_${code}`, params: { position: err.position + 1, ...vars } });
   }
 });
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h, local time of timeZone)');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'validation.hhmm');
 
 export const WorkingHours = z.strictObject({
   days: z.array(z.number().int().min(0).max(6)).min(1).describe('0 = Sunday … 6 = Saturday, in timeZone'),
   from: hhmm,
   to: hhmm,
-  timeZone: z.string().default('UTC').refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or Asia/Shanghai')
+  timeZone: z.string().default('UTC').refine(isTimeZone, 'validation.timeZone')
     .describe("the lab's time zone: working hours and the multi-day rule follow its local days, daylight saving included"),
-}).refine((w) => w.from < w.to, { message: 'from must be before to', path: ['from'] });
+}).refine((w) => w.from < w.to, { message: 'validation.fromBeforeTo', path: ['from'] });
 
 /** What an admin records about a piece of equipment beyond its birth; also its booking and run rules. */
 export const EquipmentProfile = z.object({
@@ -38,8 +39,8 @@ export const EquipmentProfile = z.object({
   billingPolicy: z.enum(['booked', 'used', 'max']).describe('bill booked time, measured time, or the larger'),
   bookable: z.boolean(),
   requiredQualification: z.string().nullable(),
-  runCondition: condition('runCondition').nullable().describe('e.g. `running == true` or `feed_rate > 0.1 && !alarm`'),
-  alarmCondition: condition('alarmCondition').nullable().describe('default: `alarm == true` when the equipment has an "alarm" parameter'),
+  runCondition: condition().nullable().describe('e.g. `running == true` or `feed_rate > 0.1 && !alarm`'),
+  alarmCondition: condition().nullable().describe('default: `alarm == true` when the equipment has an "alarm" parameter'),
   runCloseAfterS: z.number().int().min(0).max(86_400).describe('a run closes after its condition has been false this long'),
   minBookingMin: z.number().int().min(1),
   maxBookingMin: z.number().int().min(1),
@@ -52,14 +53,14 @@ export const EquipmentProfile = z.object({
   noShowRelease: z.boolean().describe('a no-show frees the rest of its slot'),
   autoApproveAll: z.boolean(),
   originalValue: z.number().nonnegative().nullable().describe('设备原值: the purchase value, for the service report\'s value band and yield (docs/service-report.md); null when not recorded'),
-  originalValueCurrency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').describe('currency of originalValue (value bands are in CNY)'),
+  originalValueCurrency: z.string().regex(/^[A-Z]{3}$/, 'validation.currency').describe('currency of originalValue (value bands are in CNY)'),
   yearlyHoursNorm: z.number().nonnegative().nullable().describe('effective hours a year this equipment should reach; null: the platform-wide norm (PILOTHUB_SERVICE_HOURS_NORM)'),
   autoApproveOrgs: z.array(z.string()),
 }).meta({ id: 'EquipmentProfile' });
 export type EquipmentProfile = z.infer<typeof EquipmentProfile>;
 
 export const EquipmentPatch = EquipmentProfile.omit({ id: true }).partial().strict()
-  .refine((p) => p.minBookingMin === undefined || p.maxBookingMin === undefined || p.minBookingMin <= p.maxBookingMin, { message: 'minBookingMin must not exceed maxBookingMin', path: ['minBookingMin'] });
+  .refine((p) => p.minBookingMin === undefined || p.maxBookingMin === undefined || p.minBookingMin <= p.maxBookingMin, { message: 'validation.minAboveMax', path: ['minBookingMin'] });
 export type EquipmentPatch = z.infer<typeof EquipmentPatch>;
 
 type Column = { col: string; type: 'text' | 'num' | 'bool' | 'json' };

@@ -5,8 +5,8 @@ import { IsoTime } from '../common.js';
 export const AuditQuery = z.strictObject({
   entity: z.string().max(64).optional(), entityId: z.string().max(200).optional(), actor: z.string().max(320).optional().describe('user id or email'),
   action: z.string().max(64).optional(), org: z.string().max(100).optional(), from: IsoTime.optional(), to: IsoTime.optional(),
-  limit: z.string().regex(/^\d{1,5}$/, 'must be a whole number').transform(Number)
-    .pipe(z.number().min(1).max(LIST_MAX_LIMIT, `at most ${LIST_MAX_LIMIT} entries per request`)).optional(),
+  limit: z.string().regex(/^\d{1,5}$/, 'validation.wholeNumber').transform(Number)
+    .pipe(z.number().min(1).max(LIST_MAX_LIMIT)).optional(),
 }).superRefine(windowWithin(LIST_MAX_DAYS));
 
 export const AuditEntry = z.object({

@@ -27,17 +27,17 @@ export const BookingQuery = z.strictObject({
   from: IsoTime.optional().describe('bookings ending after this time'),
   to: IsoTime.optional().describe('bookings starting before this time'),
   status: BookingStatus.optional(),
-  limit: z.string().regex(/^\d{1,5}$/, 'must be a whole number').transform(Number)
-    .pipe(z.number().min(1).max(LIST_MAX_LIMIT, `at most ${LIST_MAX_LIMIT} bookings per request`)).default(LIST_MAX_LIMIT)
+  limit: z.string().regex(/^\d{1,5}$/, 'validation.wholeNumber').transform(Number)
+    .pipe(z.number().min(1).max(LIST_MAX_LIMIT)).default(LIST_MAX_LIMIT)
     .describe(`the first this many bookings, and as many busy slots, by start (default and most ${LIST_MAX_LIMIT})`),
 }).superRefine(windowWithin(LIST_MAX_DAYS));
 
 export const ReasonBody = z.strictObject({ reason: z.string().min(1).max(1000) });
 
 export const FreeSlotQuery = z.strictObject({
-  equipment: distinctList(Identifier, 'equipment ids', FREE_SLOTS_MAX_EQUIPMENT).describe(`comma-separated distinct equipment ids, at most ${FREE_SLOTS_MAX_EQUIPMENT}`),
+  equipment: distinctList(Identifier, FREE_SLOTS_MAX_EQUIPMENT).describe(`comma-separated distinct equipment ids, at most ${FREE_SLOTS_MAX_EQUIPMENT}`),
   from: IsoTime, to: IsoTime.describe(`after from, at most ${FREE_SLOTS_MAX_DAYS} days later`),
-  minMinutes: z.string().regex(/^\d{1,5}$/, 'must be a whole number of minutes').transform(Number).optional(),
+  minMinutes: z.string().regex(/^\d{1,5}$/, 'validation.wholeMinutes').transform(Number).optional(),
 }).superRefine(windowWithin(FREE_SLOTS_MAX_DAYS));
 export const FreeSlots = z.object({
   items: z.array(z.object({ equipmentId: z.string(), free: z.array(z.object({ from: z.number().int(), to: z.number().int() })) })),

@@ -4,33 +4,33 @@ import { AGGREGATE_FUNCTIONS } from '../../../common/influx/history-queries.js';
 
 export const HistoryParams = z.object({ id: Identifier });
 
-const isoTime = (what: string) => z.iso.datetime({ offset: true, message: `${what} must be an ISO 8601 date-time such as 2026-11-23T10:00:00Z` });
+const isoTime = () => z.iso.datetime({ offset: true, message: 'validation.isoDateTime' });
 
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `500ms`, `10s`, `1m`, `2h`, `1d` → milliseconds. */
-export const Duration = z.string().regex(/^[1-9][0-9]{0,8}(ms|s|m|h|d)$/, 'must be a positive duration such as 500ms, 10s, 1m, 2h or 1d')
+export const Duration = z.string().regex(/^[1-9][0-9]{0,8}(ms|s|m|h|d)$/, 'validation.duration')
   .transform((s) => {
     const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(s)!;
     return Number(n) * DURATION_MS[unit as keyof typeof DURATION_MS];
   });
 
 /** `a,b,c` or the parameter repeated → ["a","b","c"], each checked by `item`, at most 50, no repeats. */
-function commaList<T extends z.ZodType>(item: T, what: string) {
+function commaList<T extends z.ZodType>(item: T) {
   return z.preprocess(
     (v) => (v === undefined ? v : (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()) : [x]))),
-    z.array(item).min(1).max(50, `at most 50 ${what}`).refine((xs) => new Set(xs).size === xs.length, `${what} must not repeat`),
+    z.array(item).min(1).max(50).refine((xs) => new Set(xs).size === xs.length, 'validation.noRepeats'),
   );
 }
 
 export const HistoryQuery = z.object({
-  parameter: commaList(Identifier, 'parameters').describe('parameter id, or several separated by commas (at most 50), answered aligned on time'),
-  from: isoTime('from').optional().describe('start, inclusive; default one hour before "to"'),
-  to: isoTime('to').optional().describe('end, inclusive; default now'),
+  parameter: commaList(Identifier).describe('parameter id, or several separated by commas (at most 50), answered aligned on time'),
+  from: isoTime().optional().describe('start, inclusive; default one hour before "to"'),
+  to: isoTime().optional().describe('end, inclusive; default now'),
   mode: z.enum(['raw', 'aggregate', 'plot']).default('raw').describe('raw: stored points; aggregate: functions per interval; plot: min and max per bucket, at most maxPoints values'),
   limit: z.coerce.number().int().min(1).max(100_000).default(10_000).describe('raw: most points per parameter; "truncated" says when more exist'),
   interval: Duration.optional().describe('aggregate: bucket length such as 1m; buckets start at "from"'),
-  functions: commaList(z.enum(AGGREGATE_FUNCTIONS), 'functions').default(['mean']).describe('aggregate: any of mean,min,max,first,last,count'),
+  functions: commaList(z.enum(AGGREGATE_FUNCTIONS)).default(['mean']).describe('aggregate: any of mean,min,max,first,last,count'),
   quality: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('aggregate and plot: add each bucket\'s share of good-quality points (goodPercent) and its point count (points)'),
   exact: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('plot: also return each bucket\'s extremes as points at their own times, in time order (about twice the cost)'),
   maxPoints: z.coerce.number().int().min(2).max(20_000).default(1000).describe('plot: most values per parameter (each bucket gives its min and max); buckets of a minute or more are whole minutes on the clock, the first one holding "from"'),

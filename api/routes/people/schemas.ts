@@ -3,7 +3,7 @@ import { Identifier } from '../../../common/contracts/index.js';
 import { MIN_PASSWORD, Role } from '../../sharing/people.js';
 import { LanguageCode } from '../auth/schemas.js';
 
-const Password = z.string().min(MIN_PASSWORD, `must be at least ${MIN_PASSWORD} characters`).max(1000);
+const Password = z.string().min(MIN_PASSWORD).max(1000);
 
 const ReportLanguage = LanguageCode.nullable().describe('language of the reports issued to this organisation unless the issuer picks one; null: en');
 export const Org = z.object({ id: z.string(), name: z.string(), kind: z.enum(['operator', 'customer']), reportLanguage: ReportLanguage, createdAt: z.number().int() }).meta({ id: 'Org' });

@@ -13,8 +13,8 @@ export const SpecLimitBody = z.strictObject({
   low: finite.nullable().default(null),
   high: finite.nullable().default(null),
   target: finite.nullable().default(null),
-}).refine((b) => b.low !== null || b.high !== null, { message: 'set low, high or both', path: ['low'] })
-  .refine((b) => b.low === null || b.high === null || b.low <= b.high, { message: 'low must not exceed high', path: ['low'] });
+}).refine((b) => b.low !== null || b.high !== null, { message: 'validation.lowOrHigh', path: ['low'] })
+  .refine((b) => b.low === null || b.high === null || b.low <= b.high, { message: 'validation.lowAboveHigh', path: ['low'] });
 
 export const SpecLimitPatch = z.strictObject({
   low: finite.nullable().optional(), high: finite.nullable().optional(), target: finite.nullable().optional(),
@@ -29,7 +29,7 @@ export const SpecLimit = z.object({
 export const SpecLimitList = z.object({ items: z.array(SpecLimit) });
 export const SpecLimitQuery = z.object({ equipment: Identifier.optional() });
 
-const parameterList = z.array(Identifier).min(1).max(200).refine((xs) => new Set(xs).size === xs.length, 'parameters must not repeat');
+const parameterList = z.array(Identifier).min(1).max(200).refine((xs) => new Set(xs).size === xs.length, 'validation.noRepeats');
 
 export const IssueReportBody = z.strictObject({
   runId: z.string().min(1).max(100),
@@ -74,6 +74,6 @@ export const Verification = z.object({
 }).meta({ id: 'ReportVerification' });
 
 export const RunStatsQuery = z.object({
-  parameter: distinctList(Identifier, 'parameters', REPORT_MAX_PARAMETERS).optional().describe('comma-separated parameter ids; default all'),
+  parameter: distinctList(Identifier, REPORT_MAX_PARAMETERS).optional().describe('comma-separated parameter ids; default all'),
   recipe: z.string().min(1).max(100).optional(),
 });

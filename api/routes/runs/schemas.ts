@@ -26,5 +26,5 @@ export const OpenRunBody = z.strictObject({
 export const CloseRunBody = z.strictObject({ endedAt: IsoTime.optional().describe('default now'), note: z.string().max(1000).optional() });
 export const CorrectRunBody = z.strictObject({
   startedAt: IsoTime.optional(), endedAt: IsoTime.optional(), bookingId: z.string().max(100).nullable().optional(),
-  note: z.string().min(1, 'say why the run is corrected').max(1000),
+  note: z.string().min(1, 'validation.correctionNote').max(1000),
 });

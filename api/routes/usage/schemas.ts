@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const UsageQuery = z.strictObject({
   org: z.string().min(1).max(100).optional().describe('default: your organisation'),
-  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM').describe('calendar month in the laboratory time zone (PILOTHUB_TIME_ZONE)'),
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'validation.yearMonth').describe('calendar month in the laboratory time zone (PILOTHUB_TIME_ZONE)'),
 });
 
 export const UsageLine = z.object({
