@@ -6,22 +6,26 @@ import type { EquipmentPatch } from '../api/sharing/equipment-store.js';
 
 export const DEMO_CUSTOMER = { orgId: 'demo-materials', orgName: '示范新材料有限公司 Demo Materials Co.', email: 'customer@demo.pilothub.local', name: 'Demo customer' };
 
-/** What demo mode makes of the simulated equipment: bookable, with run and alarm conditions, rates and calibration. */
+/** What demo mode makes of the simulated equipment: bookable, with run and alarm conditions, rates, calibration and key parameters. */
 export const DEMO_PROFILES: Record<string, EquipmentPatch> = {
   'dryer-1': {
     location: 'Pilot hall A, bay 1', manufacturer: 'Simulated', model: 'SD-1', serialNumber: 'SIM-SD-0001',
     runCondition: 'running == true', alarmCondition: 'alarm == true',
     rateInternal: 300, rateExternal: 600, billingPolicy: 'max', calibrationCertificate: 'DEMO-CAL-SD1',
+    keyParameters: ['outlet_temp', 'inlet_temp', 'feed_rate', 'atomizer_speed', 'running'],
   },
   'extruder-1': {
     location: 'Pilot hall A, bay 2', manufacturer: 'Simulated', model: 'TSE-25', serialNumber: 'SIM-TSE-0001',
     runCondition: 'running == true && screw_speed > 10', alarmCondition: 'pressure_alarm || torque_alarm',
     rateInternal: 400, rateExternal: 800, billingPolicy: 'used', calibrationCertificate: 'DEMO-CAL-TSE25',
+    // What an extrusion operator watches: the die pressure and screw speed first, then the melt and two barrel zones.
+    keyParameters: ['melt_pressure', 'screw_speed', 'melt_temp', 'zone1_temp', 'zone8_temp'],
   },
   'reactor-1': {
     location: 'Pilot hall A, bay 3', manufacturer: 'Simulated', model: 'R-101', serialNumber: 'SIM-R-0101',
     runCondition: "batch_state != 'idle'", alarmCondition: 'high_temp_alarm == true',
     rateInternal: 500, rateExternal: 1000, billingPolicy: 'booked', calibrationCertificate: 'DEMO-CAL-R101',
+    keyParameters: ['batch_state', 'reactor_temp', 'jacket_temp', 'pressure', 'agitator_speed'],
   },
 };
 

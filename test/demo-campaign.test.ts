@@ -8,7 +8,7 @@ import { startHubProcess } from './helpers/hub-process.js';
 const ADMIN = { email: 'admin@demo.test', password: 'demo-admin-password' };
 
 interface Run { id: string; equipmentId: string; orgId: string | null; bookingId: string | null; openedBy: string; closedBy: string | null; endedAt: number | null; startedAt: number }
-interface Equipment { id: string; status: string; bookable: boolean }
+interface Equipment { id: string; status: string; bookable: boolean; keyParameters: string[] }
 
 describe('the demo campaign', () => {
   it('plays each machine\'s steps in order and starts over', async () => {
@@ -44,6 +44,8 @@ describe('pilothub start in demo mode, first start', () => {
 
     const equipment = (await get<{ items: Equipment[] }>(customer, '/api/v1/equipment')).items;
     expect(equipment.filter((e) => e.bookable).map((e) => e.id).sort()).toEqual(['dryer-1', 'extruder-1', 'reactor-1']);
+    // The board shows what an extrusion operator watches, not the first five barrel zones.
+    expect(equipment.find((e) => e.id === 'extruder-1')?.keyParameters.slice(0, 2)).toEqual(['melt_pressure', 'screw_speed']);
     await eventually('the dryer RUNNING', async () => {
       const list = (await get<{ items: Equipment[] }>(admin, '/api/v1/equipment')).items;
       return list.find((e) => e.id === 'dryer-1')?.status === 'running' ? true : undefined;

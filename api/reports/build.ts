@@ -31,8 +31,8 @@ function medianInterval(points: StoredPoint[]): number | null {
   return gaps.sort()[Math.floor(gaps.length / 2)]!;
 }
 
-/** Statistics, spec verdict, excursions, chart and canonical lines of one parameter over the run window. */
-export function analyseParameter(meta: ParameterMeta, series: StoredPoint[], limit: SpecLimitRow | undefined, run: { from: number; to: number }): ParameterAnalysis {
+/** Statistics, spec verdict, excursions, chart (time ticks in the lab's `timeZone`) and canonical lines of one parameter over the run window. */
+export function analyseParameter(meta: ParameterMeta, series: StoredPoint[], limit: SpecLimitRow | undefined, run: { from: number; to: number }, timeZone = 'UTC'): ParameterAnalysis {
   const t0 = performance.now();
   const stats = computeStats(series, run.to);
   const spec = limit ? { id: limit.id, recipe: limit.recipe, low: limit.low, high: limit.high, target: limit.target } : null;
@@ -40,7 +40,7 @@ export function analyseParameter(meta: ParameterMeta, series: StoredPoint[], lim
   const verdict = !spec ? 'no spec' as const : stats.mean === null ? 'no data' as const : excursions.length ? 'not met' as const : 'met' as const;
   const medianIntervalMs = medianInterval(series);
   const t1 = performance.now();
-  const chart = meta.datatype === 'number' ? svgChart(series, { title: meta.name, unit: meta.unit, from: run.from, to: run.to, low: spec?.low, high: spec?.high }) : null;
+  const chart = meta.datatype === 'number' ? svgChart(series, { title: meta.name, unit: meta.unit, from: run.from, to: run.to, low: spec?.low, high: spec?.high, timeZone }) : null;
   const t2 = performance.now();
   const bytes = canonicalChunk(meta.id, series);
   return {

@@ -14,7 +14,7 @@ export interface ParameterTask {
   /** The half-open range of points read (canonicalWindow); when issuing, its end is also the run's end. */
   window: { from: number; to: number };
   /** Present when issuing a report (statistics, chart, ...); absent when verifying (serialisation only). */
-  analyse?: { meta: ParameterMeta; limit: SpecLimitRow | undefined };
+  analyse?: { meta: ParameterMeta; limit: SpecLimitRow | undefined; timeZone: string };
 }
 
 /** What comes back: statistics, chart and the parameter's lines of the serialisation (about 45 bytes a point). */
@@ -43,7 +43,7 @@ export async function parameterTask(task: ParameterTask): Promise<ParameterResul
       result = { parameter, count: series.length, bytes, ms: { ...ms, canonical: performance.now() - started - ms.read } };
       return;
     }
-    const { chunk, ...analysis } = analyseParameter(task.analyse.meta, series, task.analyse.limit, task.window);
+    const { chunk, ...analysis } = analyseParameter(task.analyse.meta, series, task.analyse.limit, task.window, task.analyse.timeZone);
     result = { parameter, count: chunk.count, bytes: exactCopy(chunk.bytes), analysis, ms };
   }, 1);
   return result!;

@@ -1,7 +1,7 @@
 import { t as translate, type Language } from '../../common/i18n/index.js';
 import { utcOffset, wallClock } from '../../common/i18n/format.js';
 import type { ReportContent } from './model.js';
-import { chartClock, escapeXml as esc } from './svg-chart.js';
+import { escapeXml as esc } from './svg-chart.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 /** The report's words and times: its language's catalog (`pdf.*`), times in the laboratory's zone. */
@@ -28,12 +28,11 @@ table.kv th{width:28%;background:#f3f3f3}td.n{text-align:right;font-variant-nume
 .chart{page-break-inside:avoid;margin:6px 0}tr{break-inside:avoid;page-break-inside:avoid}thead{display:table-header-group}.statement{border:1px solid #333;padding:8px;margin-top:14px}.hash{font-family:monospace;word-break:break-all}`;
 
 /**
- * Chart SVGs are drawn beside the data (in the report's worker threads) with UTC labels; their two time labels and
- * limit words are put into the report's zone and language here, so the data pipeline needs no language.
+ * Chart SVGs are drawn beside the data (in the report's worker threads), their time ticks already in the lab's zone
+ * (svg-chart.ts); their limit words are put into the report's language here, so the data pipeline needs no language.
  */
-function localiseChart(svg: string, c: ReportContent, f: Format): string {
-  return svg.replaceAll(`>${chartClock(c.run.from)} UTC<`, `>${f.clock(c.run.from)}<`).replaceAll(`>${chartClock(c.run.to)} UTC<`, `>${f.clock(c.run.to)}<`)
-    .replace(/(fill="#c0392b">)low /g, `$1${esc(f.t('chartLow'))} `).replace(/(fill="#c0392b">)high /g, `$1${esc(f.t('chartHigh'))} `).replace('>no numeric data<', `>${esc(f.t('chartNoData'))}<`);
+function localiseChart(svg: string, f: Format): string {
+  return svg.replace(/(fill="#c0392b">)low /g, `$1${esc(f.t('chartLow'))} `).replace(/(fill="#c0392b">)high /g, `$1${esc(f.t('chartHigh'))} `).replace('>no numeric data<', `>${esc(f.t('chartNoData'))}<`);
 }
 
 /** The issued report as one self-contained HTML page (inline CSS and SVG), in its language: the PDF is printed from it. */
@@ -88,7 +87,7 @@ ${specRows ? `<table>${th('parameter', 'low', 'high', 'target', 'appliesTo', 're
 <h2>${esc(t('excursions'))}</h2>
 ${excursionRows ? `<table>${th('parameter', 'side', 'start', 'end', 'duration', 'peak', 'peakAt')}${excursionRows}</table>` : `<p>${esc(t('noExcursions'))}</p>`}
 <h2>${esc(t('charts'))}</h2>
-${[...charts.values()].map((svg) => `<div class="chart">${localiseChart(svg, c, f)}</div>`).join('')}
+${[...charts.values()].map((svg) => `<div class="chart">${localiseChart(svg, f)}</div>`).join('')}
 <h2>${esc(t('integrity'))}</h2>
 <p>${esc(t('integrityLine', { count: c.integrity.pointCount, format: c.integrity.format }))}</p>
 <p class="hash">${esc(c.integrity.sha256)}</p>

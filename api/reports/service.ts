@@ -95,7 +95,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const analyses = new Map<string, ParameterAnalysis>();
   const budget = pointBudget(run.id);
   const read = canonicalWindow(CANONICAL_FORMAT, window);
-  const tasks = metas.map((meta) => ({ ...parameterTask(ctx, run.equipment_id, meta.id, read), analyse: { meta, limit: limits.get(meta.id) } }));
+  const tasks = metas.map((meta) => ({ ...parameterTask(ctx, run.equipment_id, meta.id, read), analyse: { meta, limit: limits.get(meta.id), timeZone: ctx.timeZone } }));
   const results: ParameterResult[] = [];
   await ctx.parameters.runAll(tasks, (result) => {
     budget(result.count);

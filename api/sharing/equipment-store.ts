@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Identifier } from '../../common/contracts/index.js';
 import type { Db } from '../db/index.js';
 import { ConditionError, parseCondition } from './condition.js';
 import { isTimeZone } from './local-time.js';
@@ -56,6 +57,8 @@ export const EquipmentProfile = z.object({
   originalValueCurrency: z.string().regex(/^[A-Z]{3}$/, 'validation.currency').describe('currency of originalValue (value bands are in CNY)'),
   yearlyHoursNorm: z.number().nonnegative().nullable().describe('effective hours a year this equipment should reach; null: the platform-wide norm (PILOTHUB_SERVICE_HOURS_NORM)'),
   autoApproveOrgs: z.array(z.string()),
+  keyParameters: z.array(Identifier).min(1).max(12).refine((ids) => new Set(ids).size === ids.length, 'parameters must not repeat').nullable()
+    .describe('parameter ids the board shows, in this order; null: the first five numeric parameters of the birth'),
 }).meta({ id: 'EquipmentProfile' });
 export type EquipmentProfile = z.infer<typeof EquipmentProfile>;
 
@@ -82,6 +85,7 @@ const COLUMNS: Record<Exclude<keyof EquipmentProfile, 'id' | 'autoApproveOrgs'>,
   autoApproveAll: { col: 'auto_approve_all', type: 'bool' },
   originalValue: { col: 'original_value', type: 'num' }, originalValueCurrency: { col: 'original_value_currency', type: 'text' },
   yearlyHoursNorm: { col: 'yearly_hours_norm', type: 'num' },
+  keyParameters: { col: 'key_parameters', type: 'json' },
 };
 
 function fromRow(db: Db, row: Record<string, unknown>): EquipmentProfile {

@@ -3,6 +3,11 @@ import { h } from './dom.js';
 import { fmtTime, locale, t } from './i18n.js';
 
 export interface ChartSeries { id: string; name: string; unit: string; boolean: boolean }
+/** A parameter's specification limits (GET /api/v1/spec-limits, those without a recipe); null where none is set. */
+export interface ChartLimits { low: number | null; high: number | null; target: number | null }
+
+const LIMIT_COLOUR = '#dc2626';
+const TARGET_COLOUR = '#16a34a';
 
 /**
  * One uPlot chart per parameter (units differ), cursors synced across them. Dragging across a chart
@@ -14,9 +19,50 @@ export class TimeChart {
   private plot: uPlot | null = null;
   private xs: number[] = [];
   private ys: (number | null)[] = [];
+  private readonly noData: HTMLElement;
 
-  constructor(readonly series: ChartSeries, private readonly onRange: (from: number, to: number) => void) {
-    this.el = h('div', { class: 'chart', 'data-parameter': series.id });
+  constructor(readonly series: ChartSeries, private readonly onRange: (from: number, to: number) => void, private readonly limits: ChartLimits | null = null) {
+    // Said in words rather than left as an empty frame, which reads as "still loading" or "broken".
+    this.noData = h('div', { class: 'no-data', 'data-role': 'no-data', hidden: true }, t('equipmentPage.noData'));
+    this.el = h('div', { class: 'chart', 'data-parameter': series.id }, this.noData);
+    if (limits) for (const key of ['low', 'high', 'target'] as const) if (limits[key] !== null) this.el.dataset[`limit${key[0]!.toUpperCase()}${key.slice(1)}`] = String(limits[key]);
+  }
+
+  /** The limits as lines across the plot (dashed red low/high, dotted green target), labelled at the right. */
+  private drawLimits(u: uPlot): void {
+    if (!this.limits) return;
+    const { ctx, bbox } = u;
+    ctx.save();
+    ctx.lineWidth = 1;
+    ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+    ctx.textAlign = 'right';
+    for (const [key, colour, dash] of [['low', LIMIT_COLOUR, [6, 4]], ['high', LIMIT_COLOUR, [6, 4]], ['target', TARGET_COLOUR, [2, 3]]] as const) {
+      const v = this.limits[key];
+      if (v === null) continue;
+      // Whole pixels plus a half: a 1 px line then covers one row in its own colour, not two blended rows.
+      const y = Math.round(u.valToPos(v, 'y', true)) + 0.5;
+      if (y < bbox.top || y > bbox.top + bbox.height) continue;
+      ctx.strokeStyle = colour;
+      ctx.fillStyle = colour;
+      ctx.setLineDash(dash.map((d) => d * devicePixelRatio));
+      ctx.beginPath();
+      ctx.moveTo(bbox.left, y);
+      ctx.lineTo(bbox.left + bbox.width, y);
+      ctx.stroke();
+      ctx.fillText(`${t(`equipmentPage.limit.${key}`)} ${v}`, bbox.left + bbox.width - 4, y - 3);
+    }
+    ctx.restore();
+  }
+
+  /** The y range holds the data and the limits, so a limit far from the values is still drawn. */
+  private yRange(min: number | null, max: number | null): [number, number] {
+    const values = [min, max, this.limits?.low, this.limits?.high, this.limits?.target].filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    if (!values.length) return [0, 1];
+    let lo = Math.min(...values);
+    let hi = Math.max(...values);
+    if (lo === hi) { lo -= 1; hi += 1; }
+    const margin = (hi - lo) * 0.05;
+    return [lo - margin, hi + margin];
   }
 
   /** Creates the plot once the element is in the document, so it can take the container's width. */
@@ -29,7 +75,7 @@ export class TimeChart {
       fmtDate: dateFormatter,
       title: `${this.series.name}${this.series.unit ? ` (${this.series.unit})` : ''}`,
       cursor: { sync: { key: 'equipment' }, drag: { x: true, y: false } },
-      scales: { x: { time: true }, y: this.series.boolean ? { range: [-0.1, 1.1] } : {} },
+      scales: { x: { time: true }, y: this.series.boolean ? { range: [-0.1, 1.1] } : { range: (_u: uPlot, min: number | null, max: number | null) => this.yRange(min, max) } },
       series: [{ label: t('chart.time'), value: (_u: uPlot, ts: number | null) => (ts === null ? '—' : fmtTime(ts)) }, {
         label: this.series.name, stroke: '#2563eb', width: 1.5, spanGaps: false,
         ...(this.series.boolean ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
@@ -37,6 +83,7 @@ export class TimeChart {
       }],
       axes: [{}, { size: 60 }],
       hooks: {
+        draw: [(u: uPlot) => this.drawLimits(u)],
         setSelect: [(u: uPlot) => {
           if (u.select.width < 5) return;
           const from = u.posToVal(u.select.left, 'x');
@@ -51,6 +98,7 @@ export class TimeChart {
   setData(points: { t: number; v: unknown }[], from: number, to: number): void {
     this.xs = points.map((p) => p.t);
     this.ys = points.map((p) => toNumber(p.v));
+    this.noData.hidden = this.ys.some((v) => v !== null);
     this.redraw(from, to);
   }
 

@@ -1,20 +1,50 @@
 import { get } from './api.js';
+import { formatDateTime } from '../../common/i18n/format.js';
+import { h } from './dom.js';
+import { locale, t } from './i18n.js';
 import type { Equipment, HistoryBody, StatusEvent, ValuesEvent } from './types.js';
 
 export interface LiveState {
   status: string;
-  values: Record<string, number | null | undefined>;
+  values: Record<string, number | boolean | string | null | undefined>;
+  /** Time of the newest good reading (epoch ms): what "updated" on the board says; null before any. */
+  updatedAt: number | null;
+  offline: { reason: string | null; since: number | null } | null;
 }
 
-export const initialState = (e: Equipment): LiveState => ({ status: e.status, values: {} });
+export const initialState = (e: Equipment): LiveState => ({ status: e.status, values: {}, updatedAt: e.lastSeen, offline: e.offline });
 
-export const applyStatus = (state: LiveState, event: StatusEvent): LiveState => ({ ...state, status: event.status });
+export const applyStatus = (state: LiveState, event: StatusEvent): LiveState => ({ ...state, status: event.status, offline: event.offline ?? null });
 
-/** Numeric latest values from a "values" event of the status stream (others show as "—"). */
-export const applyValues = (state: LiveState, event: ValuesEvent): LiveState => ({
-  ...state,
-  values: Object.fromEntries(Object.entries(event.values).map(([p, r]) => [p, typeof r.v === 'number' ? r.v : null])),
-});
+/** Latest values from a "values" event of the status stream; the newest good reading moves "updated". */
+export const applyValues = (state: LiveState, event: ValuesEvent): LiveState => {
+  const readings = Object.values(event.values).filter((r) => r.q === 'good');
+  const newest = readings.length ? Math.max(...readings.map((r) => r.t)) : null;
+  return {
+    ...state,
+    values: Object.fromEntries(Object.entries(event.values).map(([p, r]) => [p, r.v])),
+    updatedAt: newest !== null && newest > (state.updatedAt ?? 0) ? newest : state.updatedAt,
+  };
+};
+
+/** Seconds included: a board refreshed every second should show that it moved. In the lab's zone. */
+const clock = (at: number) => formatDateTime(at, locale.language, locale.timeZone, true);
+
+/** Offline and alarm stand out beside the status: offline says since when and why, as its evidence does. */
+export function stateBadges(state: LiveState): HTMLElement[] {
+  const badges: HTMLElement[] = [];
+  if (state.status === 'offline') {
+    const since = state.offline?.since;
+    const text = since ? t('board.offlineSince', { time: clock(since) }) : t('board.offlineBadge');
+    badges.push(h('span', { class: 'state-badge offline', 'data-role': 'offline-badge', title: state.offline?.reason ?? '' }, text, state.offline?.reason ? t('board.offlineReason', { reason: state.offline.reason }) : null));
+  }
+  if (state.status === 'alarm') badges.push(h('span', { class: 'state-badge alarm', 'data-role': 'alarm-badge' }, t('board.alarmBadge')));
+  return badges;
+}
+
+/** When the newest good reading arrived (design habit 10: a state says how old it is). */
+export const updatedLine = (state: LiveState) => h('div', { class: 'muted small', 'data-role': 'updated' },
+  state.updatedAt ? t('board.updated', { time: clock(state.updatedAt) }) : t('board.neverUpdated'));
 
 const WINDOW_MS = 60_000;
 

@@ -6,7 +6,7 @@ import type { History } from '../../api/routes/history/schemas.js';
 import type { ReportContent as ReportContentSchema } from '../../api/reports/model.js';
 import type { Booking as BookingSchema, BookingList as BookingListSchema } from '../../api/routes/bookings/schemas.js';
 import type { OrgList as OrgListSchema } from '../../api/routes/people/schemas.js';
-import type { ReportList as ReportListSchema, ReportSummary as ReportSummarySchema, Verification } from '../../api/routes/reports/schemas.js';
+import type { ReportList as ReportListSchema, ReportSummary as ReportSummarySchema, SpecLimitList as SpecLimitListSchema, Verification } from '../../api/routes/reports/schemas.js';
 import type { Run as RunSchema, RunList as RunListSchema } from '../../api/routes/runs/schemas.js';
 import type { ProvenanceList, ServiceReport } from '../../api/service-report/model.js';
 import type { EquipmentStatus, LiveValues } from '../../api/routes/status/schemas.js';
@@ -32,6 +32,7 @@ export type ValuesEvent = LiveValues;
 export type ReportSummary = z.infer<typeof ReportSummarySchema>;
 export type ReportList = z.infer<typeof ReportListSchema>;
 export type VerifyResult = z.infer<typeof Verification>;
+export type SpecLimitList = z.infer<typeof SpecLimitListSchema>;
 export type ServiceReportBody = z.infer<typeof ServiceReport>;
 export type ServiceRunList = z.infer<typeof ProvenanceList>;
 

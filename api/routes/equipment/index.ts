@@ -20,16 +20,35 @@ function syncRegistry(app: FastifyInstance): void {
   }
 }
 
+/** Shown when no key parameters are chosen: today's rule, the first five numeric parameters of the birth. */
+const DEFAULT_KEY_PARAMETERS = 5;
+
 export function summary(app: FastifyInstance, p: EquipmentProfile) {
   const e = app.registry.get(p.id);
   const live = liveState(app.db, app.registry, p, app.now());
+  const parameters = e?.birth.parameters ?? [];
+  // A chosen id the birth no longer announces (its gateway config changed) is left out rather than shown empty.
+  const keyParameters = p.keyParameters
+    ? p.keyParameters.filter((id) => parameters.some((x) => x.id === id))
+    : parameters.filter((x) => x.datatype === 'number').slice(0, DEFAULT_KEY_PARAMETERS).map((x) => x.id);
   return {
     id: p.id, name: p.name, kind: p.kind, site: e?.site ?? null, gateway: e?.birth.gateway ?? null,
     online: live.availability.online, lastSeen: e?.lastSeen ?? null,
     status: live.status, offline: live.status === 'offline' ? { reason: live.reason ?? null, since: live.since ?? null } : null,
     faults: live.availability.faults, bookable: p.bookable, location: p.location,
-    parameters: e?.birth.parameters.map((x) => ({ id: x.id, name: x.name, unit: x.unit, datatype: x.datatype })) ?? [],
+    parameters: parameters.map((x) => ({ id: x.id, name: x.name, unit: x.unit, datatype: x.datatype })),
+    keyParameters,
   };
+}
+
+/** Key parameters must be parameters the equipment's birth announces; the 400 names the first unknown id. */
+function checkKeyParameters(app: FastifyInstance, id: string, ids: string[]): void {
+  const birth = app.registry.get(id)?.birth;
+  if (!birth) throw new ApiError(400, { code: 'equipment_not_announced', vars: { id } }, { field: 'body.keyParameters' });
+  const known = birth.parameters.map((x) => x.id);
+  for (const [i, parameter] of ids.entries()) {
+    if (!known.includes(parameter)) throw new ApiError(400, { code: 'parameter_unknown', vars: { id, unknown: `"${parameter}"`, known: known.join(', ') } }, { field: `body.keyParameters.${i}` });
+  }
 }
 
 export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -80,6 +99,7 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     for (const [i, org] of (patch.autoApproveOrgs ?? []).entries()) {
       if (!app.db.prepare('SELECT 1 FROM orgs WHERE id = ?').get(org)) throw new ApiError(400, { code: 'org_unknown', vars: { id: org } }, { field: `body.autoApproveOrgs.${i}` });
     }
+    if (patch.keyParameters) checkKeyParameters(app, before.id, patch.keyParameters);
     const minB = patch.minBookingMin ?? before.minBookingMin;
     const maxB = patch.maxBookingMin ?? before.maxBookingMin;
     if (minB > maxB) throw new ApiError(400, { code: 'min_exceeds_max', vars: { min: minB, max: maxB } }, { field: 'body.minBookingMin' });

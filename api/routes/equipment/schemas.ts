@@ -34,6 +34,7 @@ export const EquipmentSummary = z.object({
   bookable: z.boolean(),
   location: z.string(),
   parameters: z.array(ParameterSummary),
+  keyParameters: z.array(z.string()).describe('ids of the parameters the board shows: the profile\'s keyParameters, or the first five numeric ones when it has none'),
 }).meta({ id: 'EquipmentSummary' });
 
 export const EquipmentList = z.object({ items: z.array(EquipmentSummary) });

@@ -1,19 +1,17 @@
 import { get, subscribe } from '../api.js';
 import { fmtValue, h, replace } from '../dom.js';
-import { errorBox } from '../form.js';
 import { t, term } from '../i18n.js';
-import { applyStatus, applyValues, initialState, type LiveState } from '../live.js';
+import { applyStatus, applyValues, initialState, stateBadges, updatedLine, type LiveState } from '../live.js';
 import type { AppContext, Equipment, Page, StatusEvent, ValuesEvent } from '../types.js';
 
-const KEY_VALUES = 5;
-
-/** One card per equipment: live status and key values, both pushed by the status stream. */
+/** One card per equipment: live status, the equipment's key values and when they last moved, pushed by the status stream. */
 export async function boardPage(_params: string[], _ctx: AppContext): Promise<Page> {
   const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
   const states = new Map<string, LiveState>(list.items.map((e) => [e.id, initialState(e)]));
   const cards = new Map<string, HTMLElement>();
   const connection = h('span', { class: 'stream-state', 'data-connected': 'false' }, t('board.connecting'));
-  const keyParameters = (e: Equipment) => e.parameters.filter((p) => p.datatype === 'number').slice(0, KEY_VALUES);
+  // The API resolves the profile's choice (or the default rule) into ids, in the order staff chose them.
+  const keyParameters = (e: Equipment) => e.keyParameters.flatMap((id) => e.parameters.filter((p) => p.id === id));
 
   const render = (e: Equipment) => {
     const state = states.get(e.id)!;
@@ -23,10 +21,12 @@ export async function boardPage(_params: string[], _ctx: AppContext): Promise<Pa
     replace(card,
       h('div', { class: 'card-head' }, h('h2', null, e.name), h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, term('status', state.status))),
       h('div', { class: 'muted' }, [e.kind, e.location || e.site].filter(Boolean).join(' · ')),
+      stateBadges(state),
       h('dl', { class: 'values' }, keyParameters(e).map((p) => [
         h('dt', null, p.name),
         h('dd', { 'data-parameter': p.id }, fmtValue(state.values[p.id], p.unit)),
       ])),
+      updatedLine(state),
     );
     return card;
   };
@@ -46,6 +46,6 @@ export async function boardPage(_params: string[], _ctx: AppContext): Promise<Pa
   const grid = h('div', { class: 'board' }, list.items.map(render));
   const el = h('section', null,
     h('div', { class: 'page-head' }, h('h1', null, t('board.title')), connection),
-    list.items.length ? grid : h('p', { class: 'muted empty' }, t('board.empty')));
+    list.items.length ? grid : h('p', { class: 'muted empty' }, t('empty.equipment')));
   return { el, dispose: () => { stopStream(); } };
 }

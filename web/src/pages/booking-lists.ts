@@ -22,7 +22,7 @@ function bookingsCard(o: {
     }
     replace(el, h('h2', null, o.title), list.items.length ? h('table', null,
       h('thead', null, h('tr', null, o.columns.map((c) => h('th', null, c)))),
-      h('tbody', null, list.items.map((b) => o.row(b, refresh)))) : h('p', { class: 'muted' }, o.empty));
+      h('tbody', null, list.items.map((b) => o.row(b, refresh)))) : h('p', { class: 'muted empty' }, o.empty));
   };
   return { el, refresh };
 }
@@ -32,7 +32,7 @@ const slot = (b: Booking) => `${fmtTime(b.startsAt)} – ${fmtTime(b.endsAt)}`;
 /** Engineers' queue of requested bookings, each approved or rejected (with a reason) in place. */
 export function approvalQueue(orgs: Map<string, string>, onChange: () => void) {
   return bookingsCard({
-    role: 'approvals', title: t('approvals.title'), path: '/api/v1/bookings?status=requested', empty: t('approvals.empty'),
+    role: 'approvals', title: t('approvals.title'), path: '/api/v1/bookings?status=requested', empty: t('empty.approvals'),
     columns: [t('col.equipment'), t('col.organisation'), t('col.slot'), t('col.purpose'), ''],
     row: (b, refresh) => {
       const reason = h('input', { name: 'reason', placeholder: t('approvals.reasonHint') });
@@ -58,7 +58,7 @@ export function approvalQueue(orgs: Map<string, string>, onChange: () => void) {
 /** A customer's organisation's bookings with booked against measured time (the API shows them only their own). */
 export function myBookings() {
   return bookingsCard({
-    role: 'my-bookings', title: t('myBookings.title'), path: '/api/v1/bookings', empty: t('myBookings.empty'),
+    role: 'my-bookings', title: t('myBookings.title'), path: '/api/v1/bookings', empty: t('empty.myBookings'),
     columns: [t('col.equipment'), t('col.slot'), t('col.status'), t('col.booked'), t('col.measured')],
     row: (b) => h('tr', { 'data-booking': b.id },
       h('td', null, b.equipmentId), h('td', null, slot(b)), h('td', null, term('booking.status', b.status)),

@@ -27,7 +27,7 @@ export function weekStart(at: number): number {
 export async function calendarPage([equipmentId]: string[], ctx: AppContext): Promise<Page> {
   const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
   const e = list.items.find((x) => x.id === equipmentId) ?? list.items[0];
-  if (!e) return { el: h('p', { class: 'muted empty' }, t('board.empty')) };
+  if (!e) return { el: h('p', { class: 'muted empty' }, t('empty.equipment')) };
   let week = weekStart(Date.now());
   let slots: Slot[] = [];
   const [orgs, detail] = await Promise.all([orgNames(), get<EquipmentDetail>(`/api/v1/equipment/${encodeURIComponent(e.id)}`)]);
@@ -36,7 +36,7 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
   const gridError = h('div');
   // The API lets customers, engineers and admins request bookings (POST /api/v1/bookings); viewers only look.
   const canBook = ctx.me?.role !== 'viewer';
-  const form = bookingForm(e, detail.profile.cleaningBufferMin, () => slots, async () => { await loadWeek(); await lists.refresh(); });
+  const form = bookingForm(e, detail.profile, () => slots, async () => { await loadWeek(); await lists.refresh(); });
 
   const loadWeek = async () => {
     replace(gridError);

@@ -23,8 +23,8 @@ export async function equipmentSidebar(e: Equipment, _ctx: AppContext): Promise<
     const currentBooking = live.find((b) => b.startsAt <= now && b.endsAt > now);
     const next = live.filter((b) => b.startsAt > now).slice(0, 3);
     bookingBlock = h('div', { 'data-role': 'bookings' },
-      h('h3', null, t('equipment.currentBooking')), currentBooking ? bookingLine(currentBooking) : h('p', { class: 'muted' }, t('common.none')),
-      h('h3', null, t('equipment.nextBookings')), next.length ? h('ul', null, next.map((b) => h('li', null, bookingLine(b)))) : h('p', { class: 'muted' }, t('common.none')),
+      h('h3', null, t('equipment.currentBooking')), currentBooking ? bookingLine(currentBooking) : h('p', { class: 'muted empty' }, t('empty.currentBooking')),
+      h('h3', null, t('equipment.nextBookings')), next.length ? h('ul', null, next.map((b) => h('li', null, bookingLine(b)))) : h('p', { class: 'muted empty' }, t('empty.nextBookings')),
       h('a', { href: `#/calendar/${encodeURIComponent(e.id)}` }, t('equipment.openCalendar')));
   }
   return h('div', { class: 'card' }, h('h2', null, t('equipment.calibration')), calibration, h('h2', null, t('nav.bookings')), bookingBlock);

@@ -1,10 +1,10 @@
 import { get, subscribe } from '../api.js';
-import { envelope, TimeChart } from '../chart.js';
+import { envelope, TimeChart, type ChartLimits } from '../chart.js';
 import { fmtValue, h, replace } from '../dom.js';
 import { errorBox } from '../form.js';
 import { fmtTime, t, term } from '../i18n.js';
-import { applyStatus, every, initialState, latestValues, type LiveState } from '../live.js';
-import type { AppContext, Equipment, HistoryBody, Page, StatusEvent } from '../types.js';
+import { applyStatus, applyValues, every, initialState, latestValues, stateBadges, updatedLine, type LiveState } from '../live.js';
+import type { AppContext, Equipment, HistoryBody, Page, SpecLimitList, StatusEvent, ValuesEvent } from '../types.js';
 import { equipmentSidebar } from './equipment-info.js';
 
 const WINDOWS: [string, number][] = [['equipment.window.15m', 15 * 60_000], ['equipment.window.1h', 3_600_000], ['equipment.window.24h', 86_400_000], ['equipment.window.7d', 7 * 86_400_000]];
@@ -15,6 +15,9 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   const e = list.items.find((x) => x.id === id);
   if (!e) return { el: errorBox(new Error(t('equipment.unknown', { id }))) };
   const plottable = e.parameters.filter((p) => p.datatype !== 'string');
+  // Limits without a recipe are the equipment's general ones; recipe limits belong to a run, so its report shows them.
+  const limits = new Map<string, ChartLimits>((await get<SpecLimitList>(`/api/v1/spec-limits?${new URLSearchParams({ equipment: e.id })}`)).items
+    .filter((l) => l.recipe === null).map((l) => [l.parameter, { low: l.low, high: l.high, target: l.target }]));
   const chosen = new Set(plottable.filter((p) => p.datatype === 'number').slice(0, 2).map((p) => p.id));
   let windowMs = WINDOWS[0]![1];
   let range = { from: Date.now() - windowMs, to: Date.now() };
@@ -23,6 +26,9 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   let state: LiveState = initialState(e);
 
   const badge = h('span', { class: `badge status-${state.status}`, 'data-role': 'status' }, term('status', state.status));
+  const liveEl = h('span', { class: 'live-state' });
+  const renderLive = () => replace(liveEl, stateBadges(state), updatedLine(state));
+  renderLive();
   const chartsEl = h('div', { class: 'charts' });
   const rangeLabel = h('span', { class: 'muted', 'data-role': 'range' });
   const chartError = h('div');
@@ -54,7 +60,7 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
 
   const buildCharts = () => {
     charts.forEach((c) => c.destroy());
-    charts = plottable.filter((p) => chosen.has(p.id)).map((p) => new TimeChart({ id: p.id, name: p.name, unit: p.unit, boolean: p.datatype === 'boolean' }, zoom));
+    charts = plottable.filter((p) => chosen.has(p.id)).map((p) => new TimeChart({ id: p.id, name: p.name, unit: p.unit, boolean: p.datatype === 'boolean' }, zoom, limits.get(p.id) ?? null));
     replace(chartsEl, charts.map((c) => c.el));
     if (chartsEl.isConnected) { charts.forEach((c) => c.mount()); void load(); }
   };
@@ -65,6 +71,14 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
       buildCharts();
     } }), ` ${p.name}`)));
   const pan = (dir: number) => { follow = false; const shift = (range.to - range.from) / 2 * dir; setRange(range.from + shift, range.to + shift); };
+  // ← → pan by half a window, as the page's help says; not while typing or choosing in a field, nor with modifiers.
+  const onKey = (ev: KeyboardEvent) => {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey || (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight')) return;
+    if ((ev.target as HTMLElement | null)?.closest?.('input, textarea, select, [contenteditable]')) return;
+    ev.preventDefault();
+    pan(ev.key === 'ArrowLeft' ? -1 : 1);
+  };
+  document.addEventListener('keydown', onKey);
   const controls = h('div', { class: 'controls' },
     WINDOWS.map(([label, ms]) => h('button', { onclick: () => { windowMs = ms; follow = true; setRange(Date.now() - ms, Date.now()); } }, t(label))),
     h('button', { title: t('equipment.earlier'), 'aria-label': t('equipment.earlier'), onclick: () => pan(-1) }, '←'),
@@ -75,11 +89,15 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   renderValues();
 
   const stopStream = subscribe('/api/v1/status/stream', (event, data) => {
-    const update = data as StatusEvent;
-    if (event !== 'status' || update.equipmentId !== e.id) return;
-    state = applyStatus(state, update);
+    const update = data as StatusEvent | ValuesEvent;
+    if (update.equipmentId !== e.id) return;
+    // Values on this page come from the history API (tenancy); the stream's values only move "updated".
+    if (event === 'values') state = { ...applyValues(state, update as ValuesEvent), values: state.values };
+    else if (event === 'status') state = applyStatus(state, update as StatusEvent);
+    else return;
     badge.className = `badge status-${state.status}`;
     badge.textContent = term('status', state.status);
+    renderLive();
   }, () => undefined);
   const numericIds = e.parameters.filter((p) => p.datatype === 'number').map((p) => p.id);
   const stopValues = every(2000, async () => {
@@ -90,9 +108,9 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   const stopFollow = every(5000, async () => { if (follow && chartsEl.isConnected) setRange(Date.now() - windowMs, Date.now()); });
 
   const el = h('section', null,
-    h('div', { class: 'page-head' }, h('h1', null, e.name), badge, h('span', { class: 'muted' }, [e.kind, e.location || e.site, e.id].filter(Boolean).join(" · "))),
+    h('div', { class: 'page-head' }, h('h1', null, e.name), badge, liveEl, h('span', { class: 'muted' }, [e.kind, e.location || e.site, e.id].filter(Boolean).join(" · "))),
     h('div', { class: 'split' },
       h('div', { class: 'main-col' }, controls, picker, chartError, chartsEl, h('p', { class: 'muted small' }, t('equipment.chartHelp'))),
       h('aside', { class: 'side-col' }, h('div', { class: 'card' }, h('h2', null, t('equipment.currentValues')), valuesEl), await equipmentSidebar(e, ctx))));
-  return { el, mounted: buildCharts, dispose: () => { stopStream(); stopValues(); stopFollow(); charts.forEach((c) => c.destroy()); } };
+  return { el, mounted: buildCharts, dispose: () => { document.removeEventListener('keydown', onKey); stopStream(); stopValues(); stopFollow(); charts.forEach((c) => c.destroy()); } };
 }

@@ -80,6 +80,7 @@ export async function platformPage(_params: string[], ctx: AppContext): Promise<
   const runs = async (equipmentId: string, window: string) => {
     try {
       const list = await get<ServiceRunList>(`/api/v1/service-report/runs?${window}&equipment=${encodeURIComponent(equipmentId)}`);
+      if (!list.items.length) return void replace(drill, h('h2', null, text('runsOf', { id: equipmentId })), h('p', { class: 'muted empty' }, t('empty.platformRuns')));
       replace(drill, h('h2', null, text('runsOf', { id: equipmentId })), h('table', { 'data-role': 'runs' },
         h('thead', null, h('tr', null, [text('organisation'), text('started'), text('ended'), text('hoursInWindow'), text('booking'), ''].map((c) => h('th', null, c)))),
         h('tbody', null, list.items.map((r) => h('tr', { 'data-run': r.runId },

@@ -36,7 +36,7 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
   return {
     el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))),
       rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))))), h('tbody', null, rows))
-        : h('p', { class: 'muted empty' }, t('runs.empty'))),
+        : h('p', { class: 'muted empty' }, t('empty.runs'))),
   };
 }
 

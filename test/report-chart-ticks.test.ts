@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { timeTicks, valueTicks } from '../api/reports/chart-ticks.js';
+import { svgChart } from '../api/reports/svg-chart.js';
+import { wallClock } from '../common/i18n/format.js';
+
+const M = 60_000;
+const H = 60 * M;
+const D = 24 * H;
+
+/** The report chart's axes (issue #15): several round ticks, times on the laboratory's clock, not only min and max. */
+describe('report chart ticks', () => {
+  it('chooses 1, 2 or 5 times a power of ten, several of them, inside the range', () => {
+    expect(valueTicks(0, 1)).toEqual({ step: 0.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] });
+    expect(valueTicks(13.2, 87.9)).toEqual({ step: 20, ticks: [20, 40, 60, 80] });
+    expect(valueTicks(0.1, 0.6).ticks).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+    expect(valueTicks(0.1, 0.7).ticks).toEqual([0.2, 0.4, 0.6]);
+    expect(valueTicks(-3.7, 2.2)).toEqual({ step: 1, ticks: [-3, -2, -1, 0, 1, 2] });
+    expect(valueTicks(-3.7, 6.2)).toEqual({ step: 2, ticks: [-2, 0, 2, 4, 6] });
+    expect(valueTicks(1013.1, 1013.9).ticks).toEqual([1013.2, 1013.4, 1013.6, 1013.8]);
+    for (const [lo, hi] of [[0, 7], [0.003, 0.0091], [-250, 1250], [99.5, 100.5], [17, 23000]] as const) {
+      const { step, ticks } = valueTicks(lo, hi);
+      expect(ticks.length, `${lo}..${hi}`).toBeGreaterThanOrEqual(3);
+      expect(ticks.length, `${lo}..${hi}`).toBeLessThanOrEqual(6);
+      expect(step / 10 ** Math.floor(Math.log10(step))).toBeOneOf([1, 2, 5]);
+      for (const v of ticks) { expect(v).toBeGreaterThanOrEqual(lo); expect(v).toBeLessThanOrEqual(hi); }
+    }
+  });
+
+  it('puts time ticks on round minutes of the lab zone and labels them in it, the date on the first', () => {
+    const from = Date.UTC(2026, 11, 7, 1, 7, 13); // 09:07:13 in Shanghai
+    const ticks = timeTicks(from, from + 50 * M, 'Asia/Shanghai');
+    expect(ticks.map((x) => x.label)).toEqual(['12-07 09:10', '09:20', '09:30', '09:40', '09:50']);
+    expect(ticks[0]!.t).toBe(Date.UTC(2026, 11, 7, 1, 10));
+  });
+
+  it('follows the zone where its hours are not UTC hours (UTC+05:30)', () => {
+    const from = Date.UTC(2026, 11, 7, 3, 0);
+    const ticks = timeTicks(from, from + 6 * H, 'Asia/Kolkata'); // 08:30 to 14:30 there
+    expect(ticks.map((x) => x.label)).toEqual(['12-07 10:00', '12:00', '14:00']);
+    for (const x of ticks) {
+      expect(wallClock(x.t, 'Asia/Kolkata').minute).toBe(0);
+      expect(x.t % H).toBe(30 * M);
+    }
+  });
+
+  it('marks a new day, uses seconds for short runs and local midnights for long ones', () => {
+    const evening = Date.UTC(2026, 11, 7, 13, 0); // 21:00 in Shanghai
+    expect(timeTicks(evening, evening + 5 * H, 'Asia/Shanghai').map((x) => x.label)).toEqual(['12-07 21:00', '22:00', '23:00', '12-08 00:00', '01:00', '02:00']);
+    const short = Date.UTC(2026, 11, 7, 1, 0, 3);
+    expect(timeTicks(short, short + 40_000, 'Asia/Shanghai').map((x) => x.label)).toEqual(['12-07 09:00:10', '09:00:20', '09:00:30', '09:00:40']);
+    const days = timeTicks(evening, evening + 4.5 * D, 'Asia/Shanghai');
+    expect(days.map((x) => x.label)).toEqual(['12-08', '12-09', '12-10', '12-11', '12-12']);
+    for (const x of days) expect(x.t % D).toBe(16 * H); // midnight in Shanghai is 16:00 UTC
+  });
+
+  it('draws several tick labels on both axes of the SVG, times in the lab zone', () => {
+    const from = Date.UTC(2026, 11, 7, 1, 0);
+    const points = Array.from({ length: 121 }, (_, i) => ({ t: from + i * 30_000, v: 20 + 60 * Math.sin(i / 20) ** 2, q: 'good' as const }));
+    const svg = svgChart(points, { title: 'T', unit: '°C', from, to: from + H, timeZone: 'Asia/Shanghai', high: 75 });
+    const labels = [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(expect.arrayContaining(['12-07 09:00', '09:10', '09:20', '09:30', '09:40', '09:50', '10:00']));
+    expect(labels).toEqual(expect.arrayContaining(['20', '40', '60', '80']));
+    expect(svg).not.toContain('UTC');
+  });
+});
