@@ -57,7 +57,7 @@ export const EquipmentProfile = z.object({
   originalValueCurrency: z.string().regex(/^[A-Z]{3}$/, 'validation.currency').describe('currency of originalValue (value bands are in CNY)'),
   yearlyHoursNorm: z.number().nonnegative().nullable().describe('effective hours a year this equipment should reach; null: the platform-wide norm (PILOTHUB_SERVICE_HOURS_NORM)'),
   autoApproveOrgs: z.array(z.string()),
-  keyParameters: z.array(Identifier).min(1).max(12).refine((ids) => new Set(ids).size === ids.length, 'parameters must not repeat').nullable()
+  keyParameters: z.array(Identifier).min(1).max(12).refine((ids) => new Set(ids).size === ids.length, 'validation.noRepeats').nullable()
     .describe('parameter ids the board shows, in this order; null: the first five numeric parameters of the birth'),
 }).meta({ id: 'EquipmentProfile' });
 export type EquipmentProfile = z.infer<typeof EquipmentProfile>;
