@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromWallClock, wallClock } from '../common/i18n/format.js';
-import { browser, login, screenshot } from './helpers/browser.js';
+import { browser, login, patient, screenshot } from './helpers/browser.js';
 import { eventually, TEST_ADMIN } from './helpers/servers.js';
 import { fullStack } from './helpers/stack.js';
 import { writeDryerHistory } from './web-history-fixture.js';
@@ -45,7 +45,7 @@ describe('web dashboard in zh-CN', () => {
     if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
     return await res.json() as T;
   };
-  const newZhPage = async () => (await chrome.newContext({ baseURL: stack.api.url, viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: BROWSER_ZONE })).newPage();
+  const newZhPage = async () => patient(await chrome.newContext({ baseURL: stack.api.url, viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: BROWSER_ZONE })).newPage();
   const shot = async (page: Page, name: string) => {
     if (!DOCS_SHOTS) return void await screenshot(page, `zh-CN-${name}`);
     mkdirSync(DOCS_SHOTS, { recursive: true });
@@ -216,7 +216,7 @@ describe('web dashboard in zh-CN', () => {
     await admin.selectOption('#language', 'en');
     await expect.poll(() => admin.locator('#top nav a').first().textContent()).toBe('Equipment');
     // Another browser, in English: the saved choice wins over the browser's language.
-    const other = await (await chrome.newContext({ baseURL: stack.api.url, locale: 'en-US', timezoneId: 'UTC' })).newPage();
+    const other = await patient(await chrome.newContext({ baseURL: stack.api.url, locale: 'en-US', timezoneId: 'UTC' })).newPage();
     await login(other, TEST_ADMIN.email, TEST_ADMIN.password);
     expect(await other.locator('#top nav a').first().textContent()).toBe('Equipment');
     await other.selectOption('#language', 'zh-CN');

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { teardown } from './teardown.js';
 import { buildWeb } from '../../web/build.js';
 
@@ -21,9 +21,19 @@ export async function browser(): Promise<Browser> {
   return running;
 }
 
+/**
+ * Waits and actions up to 45 s instead of Playwright's 30: a report issued while CI runs another file beside it
+ * (influxd, Chromium printing, two Node processes on two cores) took 34 s once. The test's own 60 s still bounds it.
+ */
+export function patient(context: BrowserContext): BrowserContext {
+  context.setDefaultTimeout(45_000);
+  return context;
+}
+
 export async function newPage(b: Browser, baseURL: string): Promise<Page> {
   // A fixed zone and locale, so the times a test types and reads mean the same on every machine.
   const context = await b.newContext({ baseURL, viewport: { width: 1280, height: 800 }, timezoneId: 'UTC', locale: 'en-US' });
+  patient(context);
   const page = await context.newPage();
   return page;
 }
