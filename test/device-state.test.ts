@@ -8,7 +8,7 @@ import { startSprayDryer } from '../simulators/spray-dryer/index.js';
 import { api, broker, eventually, gateway, influxd, ingest } from './helpers/servers.js';
 import { teardown } from './helpers/teardown.js';
 
-interface Summary { id: string; online: boolean; status: string; lastSeen: number | null; offline: { reason: string | null; since: number | null } | null }
+interface Summary { id: string; online: boolean; status: string; lastSeen: number | null; offline: { reason: string | null; code: string | null; since: number | null } | null }
 interface Health { status: string; dependencies: { equipment: { status: string; detail?: string } }; offlineEquipment: { id: string; reason: string | null }[] }
 
 const yaml = (mqttUrl: string, dryerPort: number, deadPort: number) => `gateway: { id: gw-state, site: hall-1 }
@@ -80,6 +80,8 @@ describe('device state: a device that stops answering is shown offline, with a r
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(gone.online).toBe(false);
     expect(gone.offline?.reason).toBeTruthy();
+    // A cause the dashboard words in the reader's language, beside the evidence in English.
+    expect(gone.offline?.code).toBe('device_unreachable');
     expect(gone.offline?.since).toBeGreaterThanOrEqual(gone.lastSeen!);
     expect(gone.lastSeen).toBeLessThanOrEqual(stoppedAt + 250);
     await new Promise((r) => setTimeout(r, 1000));

@@ -48,6 +48,15 @@ describe('equipment key parameters over real HTTP and SQLite', () => {
     expect(reset.live.keyParameters).toHaveLength(5);
   });
 
+  it('falls back to the default ones when a new birth no longer announces any of the chosen', async () => {
+    await s.announce('extruder-g', EXTRUDER);
+    await s.ok(s.admin, 'PATCH', '/api/v1/equipment/extruder-g', { keyParameters: ['melt_pressure', 'screw_speed'] });
+    // The gateway's config changed: the extruder now announces its zones and nothing else.
+    await s.announce('extruder-g', EXTRUDER.slice(0, 6));
+    await expect.poll(async () => (await s.ok(s.admin, 'GET', '/api/v1/equipment/extruder-g')).live.keyParameters, { timeout: 10_000 })
+      .toEqual(['zone1_temp', 'zone2_temp', 'zone3_temp', 'zone4_temp', 'zone5_temp']);
+  });
+
   it('lets only admins choose them', async () => {
     await s.org('acme');
     const engineer = await s.user('engineer', 'operator');

@@ -1,8 +1,11 @@
+import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DeviceState, topics } from '../common/contracts/index.js';
+import { opcuaDriver } from '../gateway/drivers/opcua/driver.js';
 import { reactor } from './helpers/reactor.js';
-import { broker, eventually, gateway } from './helpers/servers.js';
+import { broker, eventually, gateway, tempDir } from './helpers/servers.js';
 import { teardown } from './helpers/teardown.js';
 
 const SITE = 'hall-ua-ov';
@@ -64,5 +67,27 @@ describe('gateway overload on OPC UA subscriptions', () => {
     await new Promise((r) => setTimeout(r, 5000));
     expect(states.get('reactor-long-queue')?.lag).toBeUndefined();
     expect(await metric('pilothub_gateway_queue_overflows_total', 'reactor-long-queue')).toBe(0);
+  }, 60_000);
+
+  it('warns once when a queue of one drops the samples between publishes, which no Overflow bit would report', async () => {
+    const sim = await reactor();
+    const start = async (queueSize: number) => {
+      const logs: { msg: string; level: number }[] = [];
+      const sink = new Writable({ write(chunk: Buffer, _enc, done) { logs.push(JSON.parse(chunk.toString()) as { msg: string; level: number }); done(); } });
+      const driver = opcuaDriver.create(opcuaDriver.deviceSchema.parse({
+        id: `reactor-q${queueSize}`, name: 'Reactor', protocol: 'opcua', endpointUrl: sim.endpointUrl, publishingIntervalMs: 1000, samplingIntervalMs: 100, queueSize,
+        parameters: [{ id: 'reactor_temp', name: 'T', nodeId: TEMP }],
+      }), { logger: pino({ level: 'info' }, sink), emit: () => undefined, dataDir: tempDir('pilothub-gw-') });
+      teardown(() => driver.stop());
+      await driver.start();
+      return logs;
+    };
+    const single = await start(1);
+    const warning = await eventually('the silent-queue warning', () => single.find((l) => l.msg.includes('dropped without an overflow flag')));
+    expect(warning.level).toBe(40);
+    expect(warning.msg).toContain('sampled every 100 ms and published every 1000 ms');
+    const ten = await start(10);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ten.filter((l) => l.msg.includes('overflow flag'))).toEqual([]);
   }, 60_000);
 });

@@ -43,6 +43,19 @@ describe('report chart ticks', () => {
     }
   });
 
+  it('leaves out the hour a spring-forward skips and never puts two ticks on one instant (Berlin, New York)', () => {
+    const berlin = timeTicks(Date.UTC(2026, 2, 29, 0, 0), Date.UTC(2026, 2, 29, 5, 0), 'Europe/Berlin');
+    expect(berlin.map((x) => x.label)).toEqual(['03-29 01:00', '03:00', '04:00', '05:00', '06:00', '07:00']);
+    expect(berlin.map((x) => x.t)).toEqual([0, 1, 2, 3, 4, 5].map((h) => Date.UTC(2026, 2, 29, h)));
+    const newYork = timeTicks(Date.UTC(2026, 2, 8, 5, 0), Date.UTC(2026, 2, 8, 15, 0), 'America/New_York');
+    expect(newYork.map((x) => x.label)).toEqual(['03-08 00:00', '04:00', '06:00', '08:00', '10:00']);
+    for (const ticks of [berlin, newYork]) expect(new Set(ticks.map((x) => x.t)).size).toBe(ticks.length);
+    // Autumn: the repeated hour is labelled once, times keep increasing.
+    const autumn = timeTicks(Date.UTC(2026, 9, 25, 0, 0), Date.UTC(2026, 9, 25, 3, 0), 'Europe/Berlin');
+    expect(autumn.map((x) => x.t)).toEqual([...autumn.map((x) => x.t)].sort((a, b) => a - b));
+    expect(new Set(autumn.map((x) => x.label)).size).toBe(autumn.length);
+  });
+
   it('marks a new day, uses seconds for short runs and local midnights for long ones', () => {
     const evening = Date.UTC(2026, 11, 7, 13, 0); // 21:00 in Shanghai
     expect(timeTicks(evening, evening + 5 * H, 'Asia/Shanghai').map((x) => x.label)).toEqual(['12-07 21:00', '22:00', '23:00', '12-08 00:00', '01:00', '02:00']);

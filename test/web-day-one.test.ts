@@ -52,7 +52,11 @@ describe('web dashboard: key parameters, limits on charts, no-data text, keyboar
     await extruder.waitFor();
     expect(await extruder.locator('dd').evaluateAll((dds) => dds.map((d) => d.getAttribute('data-parameter')))).toEqual(['melt_pressure', 'screw_speed', 'zone1_temp', 'zone2_temp']);
     expect(await extruder.locator('dt').allTextContents()).toEqual(['Melt pressure at the die', 'Screw speed', 'Barrel zone 1 temperature', 'Barrel zone 2 temperature']);
-    expect(await extruder.locator('[data-role=offline-badge]').textContent()).toMatch(/^offline/);
+    const offline = extruder.locator('[data-role=offline-badge]');
+    expect(await offline.textContent()).toMatch(/^offline/);
+    // Worded from the catalog in the reader's language; the device's own words (from its gateway) stay in the tooltip.
+    await expect.poll(() => offline.textContent(), { timeout: 20_000 }).toMatch(/: the device does not answer its gateway$/);
+    expect(await offline.getAttribute('title')).toMatch(/\d+\.\d+\.\d+\.\d+|ECONNREFUSED|timed out/i);
     expect(await extruder.locator('[data-role=updated]').textContent()).toBe('no reading yet');
     // The dryer has no choice made: the first five numeric parameters, as before.
     const dryer = page.locator('[data-equipment="dryer-1"]');

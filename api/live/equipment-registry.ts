@@ -15,9 +15,17 @@ export interface EquipmentEntry {
 }
 
 /** Whether the hub hears the equipment now, and if not, why and since when. */
+/** Why equipment is offline, for the catalogs (`offline.*`): the reader's language, whatever `reason` says. */
+export type OfflineCause =
+  | { code: 'gateway_offline' | 'gateway_not_connected'; gateway: string }
+  | { code: 'device_unreachable' | 'no_reading_yet' | 'not_announced' }
+  | { code: 'stale'; seconds: number };
+
 export interface Availability {
   online: boolean;
+  /** The evidence in English, for logs and the API's `reason` (a device's own words come from its gateway). */
   reason?: string;
+  cause?: OfflineCause;
   since?: number;
   faults: DeviceFault[];
 }
@@ -81,7 +89,7 @@ export class EquipmentRegistry {
   /** Availability of an equipment id, including one no gateway announces (never announced, or its birth cleared). */
   availabilityOf(id: string, now = Date.now()): Availability {
     const entry = this.equipment.get(id);
-    return entry ? this.availability(entry, now) : { online: false, reason: 'no gateway announces it', faults: [] };
+    return entry ? this.availability(entry, now) : { online: false, reason: 'no gateway announces it', cause: { code: 'not_announced' }, faults: [] };
   }
 
   isOnline(entry: EquipmentEntry, now = Date.now()): boolean {
@@ -97,14 +105,20 @@ export class EquipmentRegistry {
     const device = this.deviceStates.get(`${entry.site}/${entry.id}`);
     const faults = device?.gateway === entry.birth.gateway ? device.faults : [];
     if (gateway?.state !== 'online') {
-      return { online: false, reason: `gateway "${entry.birth.gateway}" is ${gateway ? 'offline' : 'not connected'}`, since: gateway?.since ?? entry.lastSeen, faults };
+      return {
+        online: false, reason: `gateway "${entry.birth.gateway}" is ${gateway ? 'offline' : 'not connected'}`,
+        cause: { code: gateway ? 'gateway_offline' : 'gateway_not_connected', gateway: entry.birth.gateway }, since: gateway?.since ?? entry.lastSeen, faults,
+      };
     }
     const vouched = device?.gateway === entry.birth.gateway;
-    if (vouched && device.state === 'unreachable') return { online: false, reason: device.reason, since: device.since, faults };
+    if (vouched && device.state === 'unreachable') return { online: false, reason: device.reason, cause: { code: 'device_unreachable' }, since: device.since, faults };
     // Nothing read since this API started: the gateway's retained state saying the device answers is the evidence.
-    if (entry.lastSeen === undefined) return vouched ? { online: true, faults } : { online: false, reason: 'no good reading received yet', faults };
+    if (entry.lastSeen === undefined) return vouched ? { online: true, faults } : { online: false, reason: 'no good reading received yet', cause: { code: 'no_reading_yet' }, faults };
     const staleAfter = this.staleAfterMs(entry);
-    if (now - entry.lastSeen > staleAfter) return { online: false, reason: `no good reading for more than ${Math.round(staleAfter / 1000)} s`, since: entry.lastSeen, faults };
+    if (now - entry.lastSeen > staleAfter) {
+      const seconds = Math.round(staleAfter / 1000);
+      return { online: false, reason: `no good reading for more than ${seconds} s`, cause: { code: 'stale', seconds }, since: entry.lastSeen, faults };
+    }
     return { online: true, faults };
   }
 

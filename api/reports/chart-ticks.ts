@@ -48,11 +48,18 @@ export function timeTicks(from: number, to: number, timeZone: string, maxCount =
   if (clockStep !== undefined) {
     // Round in the zone's wall-clock milliseconds, then back to instants with the offset in force there.
     const offset = (t: number) => offsetMinutes(timeZone, t) * M;
+    // The instant showing `wall`; none for a wall time a spring-forward skips (02:30 in Berlin on the last Sunday of
+    // March): such a tick is left out rather than drawn on another hour. A repeated autumn hour gets its first instant.
+    const instant = (wall: number) => {
+      const t = wall - offset(wall - offset(wall));
+      return t + offset(t) === wall ? t : undefined;
+    };
     times = [];
     for (let wall = Math.ceil((from + offset(from)) / clockStep) * clockStep; ; wall += clockStep) {
-      const t = wall - offset(wall - offset(from));
+      const t = instant(wall);
+      if (t === undefined) continue;
       if (t > to) break;
-      if (t >= from) times.push(t);
+      if (t >= from && t > (times.at(-1) ?? -Infinity)) times.push(t);
     }
   } else {
     const days = DAY_STEPS.find((n) => fits(n * D)) ?? Math.ceil(span / D / (maxCount - 1));

@@ -45,3 +45,13 @@ export function liveState(db: Db, registry: EquipmentRegistry, p: EquipmentProfi
   });
   return status === 'offline' ? { status, reason: availability.reason, since: availability.since, availability } : { status, availability };
 }
+
+/** What the API says of an offline equipment: its evidence in English and its cause for the catalogs; null when not offline. */
+export function offlineInfo(live: ReturnType<typeof liveState>) {
+  if (live.status !== 'offline') return null;
+  const cause = live.availability.cause;
+  return {
+    reason: live.reason ?? null, code: cause?.code ?? null, since: live.since ?? null,
+    gateway: cause && 'gateway' in cause ? cause.gateway : null, seconds: cause && 'seconds' in cause ? cause.seconds : null,
+  };
+}

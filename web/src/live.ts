@@ -9,7 +9,7 @@ export interface LiveState {
   values: Record<string, number | boolean | string | null | undefined>;
   /** Time of the newest good reading (epoch ms): what "updated" on the board says; null before any. */
   updatedAt: number | null;
-  offline: { reason: string | null; since: number | null } | null;
+  offline: Equipment['offline'];
 }
 
 export const initialState = (e: Equipment): LiveState => ({ status: e.status, values: {}, updatedAt: e.lastSeen, offline: e.offline });
@@ -30,13 +30,20 @@ export const applyValues = (state: LiveState, event: ValuesEvent): LiveState => 
 /** Seconds included: a board refreshed every second should show that it moved. In the lab's zone. */
 const clock = (at: number) => formatDateTime(at, locale.language, locale.timeZone, true);
 
+function offlineWhy(offline: Equipment['offline']): string | null {
+  if (!offline?.code) return offline?.reason ?? null;
+  return t(`offline.${offline.code}`, { gateway: offline.gateway ?? '', seconds: offline.seconds ?? 0 });
+}
+
 /** Offline and alarm stand out beside the status: offline says since when and why, as its evidence does. */
 export function stateBadges(state: LiveState): HTMLElement[] {
   const badges: HTMLElement[] = [];
   if (state.status === 'offline') {
     const since = state.offline?.since;
     const text = since ? t('board.offlineSince', { time: clock(since) }) : t('board.offlineBadge');
-    badges.push(h('span', { class: 'state-badge offline', 'data-role': 'offline-badge', title: state.offline?.reason ?? '' }, text, state.offline?.reason ? t('board.offlineReason', { reason: state.offline.reason }) : null));
+    const why = offlineWhy(state.offline);
+    // The tooltip keeps the evidence as it came (a device's own words, from its gateway); the badge says it in the reader's language.
+    badges.push(h('span', { class: 'state-badge offline', 'data-role': 'offline-badge', title: state.offline?.reason ?? '' }, text, why ? t('board.offlineReason', { reason: why }) : null));
   }
   if (state.status === 'alarm') badges.push(h('span', { class: 'state-badge alarm', 'data-role': 'alarm-badge' }, t('board.alarmBadge')));
   return badges;

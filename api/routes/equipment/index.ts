@@ -4,7 +4,7 @@ import { ApiError, notFound } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { audit } from '../../sharing/audit.js';
 import { ensureEquipment, getEquipment, listEquipment, updateEquipment, type EquipmentProfile } from '../../sharing/equipment-store.js';
-import { liveState } from '../../sharing/live.js';
+import { liveState, offlineInfo } from '../../sharing/live.js';
 import { isOperatorStaff, newId } from '../../sharing/people.js';
 import { errors, Ok } from '../common.js';
 import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceCreated, MaintenanceList, MaintenanceParams } from './schemas.js';
@@ -27,14 +27,14 @@ export function summary(app: FastifyInstance, p: EquipmentProfile) {
   const e = app.registry.get(p.id);
   const live = liveState(app.db, app.registry, p, app.now());
   const parameters = e?.birth.parameters ?? [];
-  // A chosen id the birth no longer announces (its gateway config changed) is left out rather than shown empty.
-  const keyParameters = p.keyParameters
-    ? p.keyParameters.filter((id) => parameters.some((x) => x.id === id))
-    : parameters.filter((x) => x.datatype === 'number').slice(0, DEFAULT_KEY_PARAMETERS).map((x) => x.id);
+  // A chosen id the birth no longer announces (its gateway config changed) is left out rather than shown empty;
+  // when none of the chosen is left, the card shows the default ones rather than nothing.
+  const chosen = (p.keyParameters ?? []).filter((id) => parameters.some((x) => x.id === id));
+  const keyParameters = chosen.length ? chosen : parameters.filter((x) => x.datatype === 'number').slice(0, DEFAULT_KEY_PARAMETERS).map((x) => x.id);
   return {
     id: p.id, name: p.name, kind: p.kind, site: e?.site ?? null, gateway: e?.birth.gateway ?? null,
     online: live.availability.online, lastSeen: e?.lastSeen ?? null,
-    status: live.status, offline: live.status === 'offline' ? { reason: live.reason ?? null, since: live.since ?? null } : null,
+    status: live.status, offline: offlineInfo(live),
     faults: live.availability.faults, bookable: p.bookable, location: p.location,
     parameters: parameters.map((x) => ({ id: x.id, name: x.name, unit: x.unit, datatype: x.datatype })),
     keyParameters,

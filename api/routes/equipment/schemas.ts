@@ -10,7 +10,11 @@ export const EquipmentParams = z.object({ id: Identifier });
 export const LiveStatus = z.enum(['offline', 'running', 'idle', 'alarm', 'maintenance', 'booked']).meta({ id: 'LiveStatus' });
 
 export const OfflineInfo = z.object({
-  reason: z.string().nullable(),
+  reason: z.string().nullable().describe('the evidence in English (a device\'s own words come from its gateway)'),
+  code: z.enum(['gateway_offline', 'gateway_not_connected', 'device_unreachable', 'no_reading_yet', 'not_announced', 'stale']).nullable()
+    .describe('why, for wording it in the reader\'s language (catalog offline.*); with gateway or seconds where they apply'),
+  gateway: z.string().nullable(),
+  seconds: z.number().int().nullable(),
   since: z.number().int().nullable().describe('epoch ms; null when unknown'),
 }).meta({ id: 'OfflineInfo' });
 

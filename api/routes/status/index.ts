@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listEquipment } from '../../sharing/equipment-store.js';
-import { liveState } from '../../sharing/live.js';
+import { liveState, offlineInfo } from '../../sharing/live.js';
 import { userForToken, type AuthUser } from '../../sharing/people.js';
 import { visibleWindows } from '../../sharing/tenancy.js';
 import { errors } from '../common.js';
@@ -19,7 +19,8 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     const at = app.now();
     return listEquipment(app.db).map((p) => {
       const live = liveState(app.db, app.registry, p, at);
-      return { equipmentId: p.id, status: live.status, at, ...(live.status === 'offline' ? { offline: { reason: live.reason ?? null, since: live.since ?? null } } : {}) };
+      const offline = offlineInfo(live);
+      return { equipmentId: p.id, status: live.status, at, ...(offline ? { offline } : {}) };
     });
   };
   /** Latest values the user may see now: staff always, a customer only during their own open run on it. */

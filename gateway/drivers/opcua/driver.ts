@@ -122,8 +122,9 @@ class OpcuaDriver implements DeviceDriver {
     const subscription = await createSubscription(session, d);
     this.subscription = subscription;
     // Each publish response (keep-alives too) tells whether the server had to discard samples: overload is never silent.
-    subscription.on('raw_notification', (message) => this.ctx.metrics?.published?.(subscription.publishingInterval, overflowedValues(message)));
-    refused.push(...await monitorParameters(opcua, subscription, subscribed, this.nodes, d, (p, dv) => this.onValue(p, dv)));
+    // The revised publishing interval is an OPC UA Duration (a double); the device state carries whole milliseconds.
+    subscription.on('raw_notification', (message) => this.ctx.metrics?.published?.(Math.round(subscription.publishingInterval), overflowedValues(message)));
+    refused.push(...await monitorParameters(opcua, subscription, subscribed, this.nodes, d, (p, dv) => this.onValue(p, dv), this.ctx.logger));
     this.setRefused(refused);
   }
 

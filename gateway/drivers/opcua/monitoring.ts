@@ -1,6 +1,6 @@
 import { format, stripVTControlCharacters } from 'node:util';
 import type { ClientSession, ClientSubscription, DataValue } from 'node-opcua';
-import { createLogger } from '../../../common/runtime/logger.js';
+import { createLogger, type Logger } from '../../../common/runtime/logger.js';
 import type { OpcuaDevice, OpcuaParameter } from './config.js';
 import type { ResolvedNode } from './nodes.js';
 
@@ -35,6 +35,7 @@ export async function monitorParameters(
   nodes: Map<string, ResolvedNode>,
   device: OpcuaDevice,
   onValue: (p: OpcuaParameter, dv: DataValue) => void,
+  logger: Logger,
 ): Promise<{ parameter: OpcuaParameter; reason: string }[]> {
   const groups = new Map<string, OpcuaParameter[]>();
   for (const p of parameters) groups.set(groupKey(p, device), [...(groups.get(groupKey(p, device)) ?? []), p]);
@@ -66,6 +67,7 @@ export async function monitorParameters(
     group.monitoredItems.forEach((item, index) => {
       if (item.statusCode && !item.statusCode.isGood()) refused.push({ parameter: members[index]!, reason: item.statusCode.toString() });
     });
+    warnSilentQueue(members, group.monitoredItems.map((item) => item.result), subscription.publishingInterval, device, logger);
   }
   return refused;
 }
@@ -81,6 +83,23 @@ export function overflowedValues(message: { notificationData?: unknown[] | null 
     for (const item of items ?? []) if (((item.value?.statusCode?.value ?? 0) & OVERFLOW_BITS) === OVERFLOW_BITS) overflowed++;
   }
   return overflowed;
+}
+
+/**
+ * A queue of one never carries the Overflow bit (Part 4 §5.12.1.5): when the server samples faster than it publishes,
+ * the samples in between are dropped without a trace. Servers revise queue sizes down, so this is checked on what the
+ * server granted, and said once per subscription: the configuration, not the load, loses those values.
+ */
+function warnSilentQueue(members: OpcuaParameter[], results: ({ revisedQueueSize?: number; revisedSamplingInterval?: number } | undefined)[], publishingIntervalMs: number, device: OpcuaDevice, logger: Logger): void {
+  const silent = members.filter((_p, i) => {
+    const r = results[i];
+    return r?.revisedQueueSize === 1 && (r.revisedSamplingInterval ?? Infinity) < publishingIntervalMs;
+  });
+  if (silent.length === 0) return;
+  const sampling = results.find((r) => r?.revisedQueueSize === 1)?.revisedSamplingInterval;
+  logger.warn({ parameters: silent.map((p) => p.id), samplingIntervalMs: sampling, publishingIntervalMs },
+    `opcua device "${device.id}": the server keeps 1 sample per item between publishes for ${silent.length} parameter(s) sampled every ${sampling} ms ` +
+    `and published every ${publishingIntervalMs} ms; changes in between are dropped without an overflow flag (raise queueSize, or sample no faster than the publishing interval)`);
 }
 
 /** One Read request for all `parameters` (Part 4 §5.10.2), maxAge 0 so the server reads the device. */

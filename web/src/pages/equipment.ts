@@ -16,7 +16,9 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   if (!e) return { el: errorBox(new Error(t('equipment.unknown', { id }))) };
   const plottable = e.parameters.filter((p) => p.datatype !== 'string');
   // Limits without a recipe are the equipment's general ones; recipe limits belong to a run, so its report shows them.
-  const limits = new Map<string, ChartLimits>((await get<SpecLimitList>(`/api/v1/spec-limits?${new URLSearchParams({ equipment: e.id })}`)).items
+  // Lines on the charts are an aid: without them (a failed request) the page still shows the data.
+  const specLimits = await get<SpecLimitList>(`/api/v1/spec-limits?${new URLSearchParams({ equipment: e.id })}`).catch(() => ({ items: [] }) as SpecLimitList);
+  const limits = new Map<string, ChartLimits>(specLimits.items
     .filter((l) => l.recipe === null).map((l) => [l.parameter, { low: l.low, high: l.high, target: l.target }]));
   const chosen = new Set(plottable.filter((p) => p.datatype === 'number').slice(0, 2).map((p) => p.id));
   let windowMs = WINDOWS[0]![1];
