@@ -4,7 +4,7 @@ import { startApiThread } from './api/thread.js';
 import { startBroker, tlsOptionsFromEnv, type RunningBroker } from './broker/broker.js';
 import { ensureServiceAccount } from './broker/service-accounts.js';
 import { UserStore, usersFile } from './broker/user-store.js';
-import { influxAuthFromEnv, type InfluxAuth } from './common/influx/v1-client.js';
+import { influxAuthFromEnv, influxStorageFromEnv, type InfluxAuth, type InfluxStorage } from './common/influx/v1-client.js';
 import { dataDirFromEnv, gatewayConfigFromEnv, recordGatewayConfig } from './common/runtime/data-dir.js';
 import { createLogger, type Logger } from './common/runtime/logger.js';
 import { startPrivateInfluxd } from './common/runtime/influxd.js';
@@ -40,6 +40,8 @@ export interface HubOptions {
   influxUrl?: string;
   /** Its credentials, when it has authentication on. */
   influxAuth?: InfluxAuth;
+  /** Database and retention policy (PILOTHUB_INFLUX_DATABASE, PILOTHUB_INFLUX_RETENTION_POLICY); default pilothub. */
+  influxStorage?: InfluxStorage;
   /** Ports of ingest's and the gateway's /metrics; 0 lets the kernel pick one (it is logged). */
   ingestMetricsPort: number;
   gatewayMetricsPort: number;
@@ -95,6 +97,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HubOpti
     host: env.PILOTHUB_HOST || '127.0.0.1',
     influxUrl: env.PILOTHUB_INFLUX_URL || undefined,
     influxAuth: influxAuthFromEnv(env),
+    influxStorage: influxStorageFromEnv(env),
     apiPort: port('PILOTHUB_API_PORT', 8080),
     mqttPort: port('PILOTHUB_MQTT_PORT', 1883),
     ingestMetricsPort: port('PILOTHUB_INGEST_METRICS_PORT', 0),
@@ -152,7 +155,7 @@ export async function startHub(options: HubOptions, signal?: AbortSignal): Promi
     signal?.throwIfAborted();
     const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
     const ingest: RunningIngest = await startIngest({
-      mqttUrl, influxUrl, influxAuth: options.influxAuth, username: ingestAccount.username, password: ingestAccount.password,
+      mqttUrl, influxUrl, influxAuth: options.influxAuth, ...options.influxStorage, username: ingestAccount.username, password: ingestAccount.password,
       deadLetterFile: deadLettersFile(options.dataDir), metricsPort: options.ingestMetricsPort, equipmentOwners: users,
       sessionQueue: () => broker.queueDepth('pilothub-ingest'),
     });
@@ -162,7 +165,7 @@ export async function startHub(options: HubOptions, signal?: AbortSignal): Promi
     await buildWeb().catch((err: Error) => logger.warn({ err: err.message }, 'web dashboard not built; / answers 503'));
     // The API gets a thread of its own, so no request can hold up the gateway's polling or ingest's acknowledgements.
     const api: RunningApi = await startApiThread({
-      host: options.host, port: options.apiPort, mqttUrl, influxUrl, influxAuth: options.influxAuth, portEnvVar: 'PILOTHUB_API_PORT',
+      host: options.host, port: options.apiPort, mqttUrl, influxUrl, influxAuth: options.influxAuth, ...options.influxStorage, portEnvVar: 'PILOTHUB_API_PORT',
       mqttUsername: apiAccount.username, mqttPassword: apiAccount.password, ingestHealth: () => ingest.health(),
       dataDir: join(options.dataDir, 'api'), admin: { email: process.env.PILOTHUB_ADMIN_EMAIL, password: process.env.PILOTHUB_ADMIN_PASSWORD },
       timeZone: options.timeZone,

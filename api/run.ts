@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { influxAuthFromEnv } from '../common/influx/v1-client.js';
+import { influxAuthFromEnv, influxStorageFromEnv } from '../common/influx/v1-client.js';
 import { dataDirFromEnv } from '../common/runtime/data-dir.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { privateDataDir } from '../common/runtime/private-files.js';
@@ -50,7 +50,7 @@ export async function runApi(): Promise<void> {
   const api = await startApi({
     host: env.PILOTHUB_HOST, port: env.PILOTHUB_API_PORT, portEnvVar: 'PILOTHUB_API_PORT',
     mqttUrl: env.PILOTHUB_MQTT_URL, mqttUsername: env.PILOTHUB_MQTT_USERNAME, mqttPassword: env.PILOTHUB_MQTT_PASSWORD,
-    influxUrl: env.PILOTHUB_INFLUX_URL, influxAuth: influxAuthFromEnv(), ingestHealth: ingest?.probe,
+    influxUrl: env.PILOTHUB_INFLUX_URL, influxAuth: influxAuthFromEnv(), ...influxStorageFromEnv(), ingestHealth: ingest?.probe,
     dataDir: join(dataDir, 'api'), admin: { email: env.PILOTHUB_ADMIN_EMAIL, password: env.PILOTHUB_ADMIN_PASSWORD },
   });
   printCreatedAdmin(api.createdAdmin);

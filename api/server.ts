@@ -22,6 +22,8 @@ export interface ApiOptions {
   /** Credentials when the InfluxDB has authentication on. */
   influxAuth?: InfluxAuth;
   database?: string;
+  /** A retention policy other than the database's default (PILOTHUB_INFLUX_RETENTION_POLICY). */
+  retentionPolicy?: string;
   portEnvVar?: string;
   /** Metadata (SQLite, `pilothub.db`) lives here; without it the database is in memory and gone at stop. */
   dataDir?: string;
@@ -57,7 +59,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const db = openDatabase(options.dataDir ? join(options.dataDir, 'pilothub.db') : ':memory:');
   const createdAdmin = await bootstrapPeople(db, now(), options.admin ?? {});
   if (createdAdmin) logger.info({ email: createdAdmin.email, generatedPassword: createdAdmin.generated }, 'created the first admin');
-  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth });
+  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth, retentionPolicy: options.retentionPolicy });
   const registry = new EquipmentRegistry(logger);
   await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
   const tracker = new RunTracker(db, registry, now, logger);

@@ -29,6 +29,8 @@ export interface IngestOptions {
   /** Credentials when the InfluxDB has authentication on. */
   influxAuth?: InfluxAuth;
   database?: string;
+  /** A retention policy other than the database's default (PILOTHUB_INFLUX_RETENTION_POLICY). */
+  retentionPolicy?: string;
   /** Topic filters to consume; several instances split the topic space by site (README "Scale-out"). */
   filters?: string[];
   maxBatchLines?: number;
@@ -88,7 +90,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const clientId = options.clientId ?? 'pilothub-ingest';
   const logger = createLogger('ingest', { clientId });
   const database = options.database ?? 'pilothub';
-  const influx = new InfluxV1Client(options.influxUrl, database, undefined, { auth: options.influxAuth });
+  const influx = new InfluxV1Client(options.influxUrl, database, undefined, { auth: options.influxAuth, retentionPolicy: options.retentionPolicy });
   await influx.waitReady();
   await influx.ensureDatabase();
   const maxPendingLines = options.maxPendingLines ?? 200_000;
@@ -211,7 +213,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   // Readings stored before rollups were kept get theirs rebuilt while ingest consumes (README "Rollups"), through a
   // client of its own whose long timeout suits scans of a large database.
   const rebuilding = new AbortController();
-  const rebuildClient = new InfluxV1Client(options.influxUrl, database, 120_000, { auth: options.influxAuth });
+  const rebuildClient = new InfluxV1Client(options.influxUrl, database, 120_000, { auth: options.influxAuth, retentionPolicy: options.retentionPolicy });
   const rebuilt = ensureRollupsInBackground(rebuildClient, logger, rebuilding.signal);
 
   return {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { influxAuthFromEnv } from '../common/influx/v1-client.js';
+import { influxAuthFromEnv, influxStorageFromEnv } from '../common/influx/v1-client.js';
 import { dataDirFromEnv } from '../common/runtime/data-dir.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { envOrExit, EnvPort, MqttUrl, stopOnSignals } from '../common/runtime/process.js';
@@ -39,6 +39,7 @@ export async function runIngest(): Promise<void> {
     mqttUrl: env.PILOTHUB_MQTT_URL,
     influxUrl: env.PILOTHUB_INFLUX_URL,
     influxAuth: influxAuthFromEnv(),
+    ...influxStorageFromEnv(),
     username: env.PILOTHUB_MQTT_USERNAME,
     password: env.PILOTHUB_MQTT_PASSWORD,
     clientId: env.PILOTHUB_INGEST_CLIENT_ID,

@@ -8,7 +8,7 @@ import type { SpecLimitRow } from './store.js';
 
 /** One parameter of a report, read and worked on in a worker thread (parameter-pool.ts). */
 export interface ParameterTask {
-  influx: { url: string; database: string; auth: InfluxAuth | undefined };
+  influx: { url: string; database: string; retentionPolicy: string | undefined; auth: InfluxAuth | undefined };
   equipment: string;
   parameter: string;
   /** The half-open range of points read (canonicalWindow); when issuing, its end is also the run's end. */
@@ -32,7 +32,7 @@ export interface ParameterResult {
 }
 
 export async function parameterTask(task: ParameterTask): Promise<ParameterResult> {
-  const client = new InfluxV1Client(task.influx.url, task.influx.database, undefined, { auth: task.influx.auth });
+  const client = new InfluxV1Client(task.influx.url, task.influx.database, undefined, { auth: task.influx.auth, retentionPolicy: task.influx.retentionPolicy });
   let result: ParameterResult | undefined;
   const started = performance.now();
   const busy = performance.eventLoopUtilization();

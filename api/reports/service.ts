@@ -210,7 +210,7 @@ export async function verifyReport(ctx: ReportsContext, report: ReportSummary): 
 }
 
 function parameterTask(ctx: ReportsContext, equipment: string, parameter: string, window: { from: number; to: number }): ParameterTask {
-  return { influx: { url: ctx.influx.url, database: ctx.influx.database, auth: ctx.influx.auth }, equipment, parameter, window };
+  return { influx: { url: ctx.influx.url, database: ctx.influx.database, retentionPolicy: ctx.influx.retentionPolicy, auth: ctx.influx.auth }, equipment, parameter, window };
 }
 
 const roundAll = (ms: Record<string, number>) => Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v)]));

@@ -7,7 +7,10 @@ const MQTT_ENV = `  PILOTHUB_MQTT_URL        the broker (default mqtt://127.0.0.
                            this component's MQTT account (pilothub user add)`;
 const INFLUX_ENV = `  PILOTHUB_INFLUX_URL      InfluxDB (v1 API), required
   PILOTHUB_INFLUX_USERNAME, PILOTHUB_INFLUX_PASSWORD or PILOTHUB_INFLUX_TOKEN
-                           its credentials, when it has authentication on`;
+                           its credentials, when it has authentication on
+  PILOTHUB_INFLUX_DATABASE database (default pilothub)
+  PILOTHUB_INFLUX_RETENTION_POLICY
+                           retention policy to write and read (default: the database's default policy)`;
 
 /** The component commands, which cli/main.ts runs without loading the others. */
 export const COMPONENTS = ['gateway', 'ingest', 'broker', 'api'];

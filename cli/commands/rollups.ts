@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { rebuildRollups } from '../../common/influx/rollup-rebuild.js';
-import { influxAuthFromEnv, InfluxV1Client } from '../../common/influx/v1-client.js';
+import { influxAuthFromEnv, influxStorageFromEnv, InfluxV1Client } from '../../common/influx/v1-client.js';
 
 function parseTime(option: string, value: string): number {
   const t = Date.parse(value);
@@ -18,15 +18,17 @@ export function registerRollups(program: Command): void {
     .command('rebuild')
     .description('recompute the rollups of the minutes from --from to --to from the stored readings (for data written without them)')
     .requiredOption('--influx-url <url>', 'InfluxDB v1 API (default PILOTHUB_INFLUX_URL)', process.env.PILOTHUB_INFLUX_URL)
-    .option('--database <name>', 'database', 'pilothub')
+    .option('--database <name>', 'database (default PILOTHUB_INFLUX_DATABASE, else pilothub)')
+    .option('--retention-policy <name>', 'retention policy (default PILOTHUB_INFLUX_RETENTION_POLICY, else the database\'s default)')
     .requiredOption('--from <date>', 'start (ISO 8601; its whole minute is included)')
     .option('--to <date>', 'end (ISO 8601; default now; a partial last minute is included)')
     .option('--equipment <id>', 'only this equipment (default all)')
-    .action(async (opts: { influxUrl: string; database: string; from: string; to?: string; equipment?: string }) => {
+    .action(async (opts: { influxUrl: string; database?: string; retentionPolicy?: string; from: string; to?: string; equipment?: string }) => {
       const from = parseTime('--from', opts.from);
       const to = opts.to === undefined ? Date.now() : parseTime('--to', opts.to);
       if (from >= to) throw new Error(`--from (${opts.from}) must be before --to (${new Date(to).toISOString()})`);
-      const client = new InfluxV1Client(opts.influxUrl, opts.database, 120_000, { auth: influxAuthFromEnv() });
+      const storage = influxStorageFromEnv();
+      const client = new InfluxV1Client(opts.influxUrl, opts.database ?? storage.database, 120_000, { auth: influxAuthFromEnv(), retentionPolicy: opts.retentionPolicy ?? storage.retentionPolicy });
       // One line per day of progress, however the rebuild divides its work.
       let day = '';
       let dayPoints = 0;

@@ -18,6 +18,9 @@ Environment:
   PILOTHUB_INFLUX_URL      use this InfluxDB (v1 API) instead of a private influxd
   PILOTHUB_INFLUX_USERNAME, PILOTHUB_INFLUX_PASSWORD or PILOTHUB_INFLUX_TOKEN
                            its credentials, when it has authentication on
+  PILOTHUB_INFLUX_DATABASE database (default pilothub)
+  PILOTHUB_INFLUX_RETENTION_POLICY
+                           retention policy to write and read (default: the database's default policy)
   PILOTHUB_API_PORT        API port on 127.0.0.1 (default 8080)
   PILOTHUB_MQTT_PORT       MQTT port on 127.0.0.1 (default 1883)
   PILOTHUB_GATEWAY_CONFIG  gateway YAML (default config/gateway.example.yaml)

@@ -28,6 +28,26 @@ export function influxAuthFromEnv(env: NodeJS.ProcessEnv = process.env): InfluxA
   return { username, password };
 }
 
+/** Where pilothub's measurements live on an InfluxDB: a database, and a retention policy other than its default. */
+export interface InfluxStorage { database: string; retentionPolicy?: string }
+
+// Quoted into InfluxQL (CREATE DATABASE "…") and query strings: plain names only, so no value can break out of them.
+const STORAGE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * PILOTHUB_INFLUX_DATABASE (default pilothub) and PILOTHUB_INFLUX_RETENTION_POLICY (default: the database's default
+ * policy), for an InfluxDB the operator runs with names of their own (docs/scale-out.md).
+ */
+export function influxStorageFromEnv(env: NodeJS.ProcessEnv = process.env): InfluxStorage {
+  const name = (variable: string, value: string | undefined) => {
+    if (value === undefined || value === '') return undefined;
+    if (!STORAGE_NAME.test(value)) throw new Error(`${variable}="${value}" is not a name pilothub uses: letters, digits, "_", "." and "-", at most 64`);
+    return value;
+  };
+  const retentionPolicy = name('PILOTHUB_INFLUX_RETENTION_POLICY', env.PILOTHUB_INFLUX_RETENTION_POLICY);
+  return { database: name('PILOTHUB_INFLUX_DATABASE', env.PILOTHUB_INFLUX_DATABASE) ?? 'pilothub', ...(retentionPolicy ? { retentionPolicy } : {}) };
+}
+
 const credentialHint = (status: number) => (status === 401 || status === 403
   ? ' (check PILOTHUB_INFLUX_USERNAME and PILOTHUB_INFLUX_PASSWORD, or PILOTHUB_INFLUX_TOKEN, and the user\'s rights on the database)' : '');
 
@@ -54,11 +74,19 @@ export class InfluxV1Client {
   private readonly authHeader: Record<string, string>;
   /** Kept so a worker thread can open its own client to the same server (api/reports/parameter-task.ts). */
   readonly auth: InfluxAuth | undefined;
+  /** Writes and queries go to this policy (`rp=`) instead of the database's default one, when set. */
+  readonly retentionPolicy: string | undefined;
 
-  constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000, options: { msgpack?: boolean; auth?: InfluxAuth } = {}) {
+  constructor(readonly url: string, readonly database: string, private readonly timeoutMs = 10_000, options: { msgpack?: boolean; auth?: InfluxAuth; retentionPolicy?: string } = {}) {
     this.msgpack = options.msgpack ?? true;
     this.auth = options.auth;
     this.authHeader = authorization(options.auth);
+    this.retentionPolicy = options.retentionPolicy;
+  }
+
+  /** `db` and, when set, `rp`: the v1 API's /write and /query both take them (2.x/3.x map them to a bucket). */
+  private target(): Record<string, string> {
+    return this.retentionPolicy ? { db: this.database, rp: this.retentionPolicy } : { db: this.database };
   }
 
   async ping(): Promise<boolean> {
@@ -81,6 +109,24 @@ export class InfluxV1Client {
     } catch (err) {
       if (!(err instanceof InfluxError && err.status === 403)) throw err;
     }
+    if (this.retentionPolicy) await this.ensureRetentionPolicy(this.retentionPolicy);
+  }
+
+  /** A named policy must exist: InfluxDB would refuse every write into it, so say so at start, naming the fix. */
+  private async ensureRetentionPolicy(name: string): Promise<void> {
+    let series: Series[];
+    try {
+      series = await this.query(`SHOW RETENTION POLICIES ON "${this.database}"`);
+    } catch (err) {
+      // A user who may not list policies is trusted with the name; writes report a missing one like any other refusal.
+      if (err instanceof InfluxError && err.status === 403) return;
+      throw err;
+    }
+    const names = (series[0]?.values ?? []).map((row) => row[0]);
+    if (!names.includes(name)) {
+      throw new InfluxError(`PILOTHUB_INFLUX_RETENTION_POLICY="${name}": database "${this.database}" has no such retention policy ` +
+        `(it has ${names.map((n) => `"${String(n)}"`).join(', ') || 'none'}); create it (CREATE RETENTION POLICY "${name}" ON "${this.database}" DURATION … REPLICATION 1) or unset the variable`, 404, false);
+    }
   }
 
   /**
@@ -92,7 +138,7 @@ export class InfluxV1Client {
   async write(lines: string | readonly Buffer[], precision: 'ms' | 'ns' = 'ms'): Promise<void> {
     const chunks = typeof lines === 'string' ? [Buffer.from(lines)] : lines;
     const length = chunks.reduce((n, chunk) => n + chunk.length, chunks.length - 1);
-    const target = new URL(`${this.url}/write?db=${encodeURIComponent(this.database)}&precision=${precision}`);
+    const target = new URL(`${this.url}/write?${new URLSearchParams({ ...this.target(), precision })}`);
     const res = await this.request(target, 'write', {
       method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': length, ...this.authHeader },
     }, (req) => {
@@ -114,7 +160,7 @@ export class InfluxV1Client {
   async query(q: string, options: { method?: 'GET' | 'POST'; signal?: AbortSignal } = {}): Promise<Series[]> {
     // Asked before sending: concurrent requests that all get 406 each retry, not only the first to flip the flag.
     const askedMsgpack = this.msgpack;
-    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms' }), options.method, options.signal);
+    const res = await this.send(new URLSearchParams({ ...this.target(), q, epoch: 'ms' }), options.method, options.signal);
     if (res.statusCode === 406 && askedMsgpack) {
       res.resume();
       this.msgpack = false;
@@ -164,7 +210,7 @@ export class InfluxV1Client {
    */
   private async sendChunked(q: string, chunkSize: number, signal?: AbortSignal): Promise<{ res: IncomingMessage; status: number }> {
     const askedMsgpack = this.msgpack;
-    const res = await this.send(new URLSearchParams({ db: this.database, q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }), 'GET', signal);
+    const res = await this.send(new URLSearchParams({ ...this.target(), q, epoch: 'ms', chunked: 'true', chunk_size: String(chunkSize) }), 'GET', signal);
     const status = res.statusCode ?? 0;
     if (status === 406 && askedMsgpack) {
       res.resume();

@@ -27,7 +27,7 @@ export interface TestApi extends RunningApi {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number; timeZone?: string }): Promise<TestApi> {
+export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number; timeZone?: string; database?: string; retentionPolicy?: string }): Promise<TestApi> {
   // The laboratory's zone is fixed (UTC unless a test picks one), so the times in messages are the same on every machine.
   const running = await startApi({ port: await freePort(), dataDir: tempDir('pilothub-api-'), admin: TEST_ADMIN, ...options, timeZone: options.timeZone ?? 'UTC' });
   teardown(() => running.stop());
