@@ -13,7 +13,7 @@ export type Node =
   | { kind: 'bin'; op: '||' | '&&' | '==' | '!=' | '>' | '>=' | '<' | '<='; left: Node; right: Node };
 
 export class ConditionError extends Error {
-  constructor(readonly position: number, reason: string) {
+  constructor(readonly position: number, readonly reason: string) {
     super(`${reason} at position ${position + 1}`);
   }
 }

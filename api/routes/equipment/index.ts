@@ -7,6 +7,7 @@ import { ensureEquipment, getEquipment, listEquipment, updateEquipment, type Equ
 import { liveState } from '../../sharing/live.js';
 import { isOperatorStaff, newId } from '../../sharing/people.js';
 import { errors, Ok } from '../common.js';
+import { conditionPreviewRoutes } from './condition-preview.js';
 import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceCreated, MaintenanceList, MaintenanceParams } from './schemas.js';
 
 /** Registers every announced equipment, so the registry lists what the gateways' births describe. */
@@ -135,4 +136,5 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     }).immediate();
     return { ok: true as const };
   });
+  await app.register(conditionPreviewRoutes);
 };
