@@ -8,7 +8,8 @@ import { equipmentPage } from './pages/equipment.js';
 import { loginPage } from './pages/login.js';
 import { platformPage } from './pages/platform.js';
 import { reportPage, runsPage } from './pages/reports.js';
-import type { AppContext, LabConfig, Me, Page } from './types.js';
+import { staffRoutes } from './staff/routes.js';
+import { isStaff, type AppContext, type LabConfig, type Me, type Page } from './types.js';
 
 type Route = (params: string[], ctx: AppContext) => Page | Promise<Page>;
 
@@ -20,9 +21,10 @@ const routes: [RegExp, Route][] = [
   [/^\/runs$/, runsPage],
   [/^\/reports\/([^/]+)$/, reportPage],
   [/^\/platform$/, platformPage],
+  ...staffRoutes,
 ];
 
-const ctx: AppContext = { me: null, navigate: (path) => { location.hash = `#${path}`; } };
+const ctx: AppContext = { me: null, navigate: (path) => { location.hash = `#${path}`; }, reload: () => void route() };
 let current: Page | null = null;
 
 async function loadMe(): Promise<Me | null> {
@@ -41,7 +43,7 @@ function renderHeader(): void {
   const link = (path: string, label: string) => h('a', { href: `#${path}`, class: location.hash.startsWith(`#${path}`) ? 'active' : null }, label);
   replace(top,
     h('a', { class: 'brand', href: '#/board' }, 'pilothub'),
-    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), link('/platform', t(me.orgId === 'operator' ? 'nav.platform' : 'nav.myUsage'))),
+    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), link('/platform', t(me.orgId === 'operator' ? 'nav.platform' : 'nav.myUsage')), isStaff(me) && link('/staff', t('nav.staff'))),
     h('span', { class: 'who' }, me && `${me.name} · ${term('role', me.role)} · ${me.orgId}`, languageSwitch(),
       me && h('button', { class: 'link', id: 'logout', onclick: logout }, t('nav.logout'))),
   );

@@ -8,7 +8,7 @@ import { errors } from '../common.js';
 import { EquipmentParams } from './schemas.js';
 
 const PreviewBody = z.strictObject({ condition: z.string().min(1).max(500).describe('a run or alarm condition, e.g. `running == true && feed_rate > 0.1`') });
-const Preview = z.object({
+export const ConditionPreview = z.object({
   value: z.boolean().nullable().describe('what the condition evaluates to now over the latest values; null when unknown'),
   unknownBecause: z.enum(['not_announced', 'offline']).nullable().describe('why value is null: no gateway announced the equipment, or it is offline or its data stale'),
   parameters: z.array(z.object({
@@ -21,7 +21,7 @@ const Preview = z.object({
 export const conditionPreviewRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api/v1/equipment/:id/condition-preview', {
     preHandler: app.requireRole('admin', 'engineer'),
-    schema: { tags: ['equipment'], summary: 'Evaluate a condition against the current values without saving it (staff)', params: EquipmentParams, body: PreviewBody, response: { 200: Preview, ...errors } },
+    schema: { tags: ['equipment'], summary: 'Evaluate a condition against the current values without saving it (staff)', params: EquipmentParams, body: PreviewBody, response: { 200: ConditionPreview, ...errors } },
   }, async (request) => {
     if (!getEquipment(app.db, request.params.id)) throw notFound({ code: 'equipment_not_announced_any', vars: { id: request.params.id } });
     try {

@@ -4,6 +4,7 @@ import { fmtValue, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
 import { fmtDate, fmtTime, LANGUAGES, t, term } from '../i18n.js';
 import { orgNames } from '../orgs.js';
+import { openRunPanel, runActions } from '../staff/runs.js';
 import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
 
 /** Runs (measured use) with their reports; staff can issue a report for a closed run. */
@@ -31,11 +32,12 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
     }
     return h('tr', { 'data-run': run.id },
       h('td', null, run.equipmentId), h('td', null, run.orgId ? orgs.get(run.orgId) ?? run.orgId : '—'), h('td', null, fmtTime(run.startedAt)),
-      h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, t('runs.open')) : fmtTime(run.endedAt)), cell);
+      h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, t('runs.open')) : fmtTime(run.endedAt), run.note && h('div', { class: 'muted small', 'data-role': 'note' }, run.note)), cell,
+      isStaff(ctx.me) && h('td', null, runActions(run, ctx.reload)));
   });
   return {
-    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))),
-      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))))), h('tbody', null, rows))
+    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))), isStaff(ctx.me) && openRunPanel(ctx.reload),
+      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), h('tbody', null, rows))
         : h('p', { class: 'muted empty' }, t('runs.empty'))),
   };
 }
