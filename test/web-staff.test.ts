@@ -169,6 +169,22 @@ describe('web dashboard: staff pages', () => {
     expect((await api('GET', '/api/v1/auth/me', undefined, key)).status).toBe(401);
   });
 
+  it('shows an engineer the profile read-only while they set spec limits', async () => {
+    await api('POST', '/api/v1/users', { email: 'li@pilothub.test', name: 'Li', role: 'engineer', orgId: 'operator', password: PASSWORD });
+    const engineer = await newPage(chrome, stack.api.url);
+    await login(engineer, 'li@pilothub.test', PASSWORD);
+    await engineer.goto('/#/staff/equipment/dryer-1');
+    await engineer.locator('[data-role=read-only]').waitFor();
+    expect(await engineer.locator('#profile-form input[name=bookable]').isDisabled()).toBe(true);
+    expect(await engineer.locator('#profile-form button[type=submit]').count()).toBe(0);
+    const limits = engineer.locator('[data-role=add-spec-limit]');
+    await limits.locator('select[name=parameter]').selectOption('outlet_temp');
+    await limits.locator('input[name=high]').fill('95');
+    await limits.locator('button[type=submit]').click();
+    await engineer.locator('[data-role=spec-limits] tr[data-parameter=outlet_temp]').waitFor();
+    await engineer.context().close();
+  });
+
   it('keeps customers out: no link, the pages refuse, and so does the API', async () => {
     const customer = await newPage(chrome, stack.api.url);
     await login(customer, 'wang@acme.test', PASSWORD);
