@@ -84,7 +84,7 @@ describe('web dashboard: staff pages', () => {
     expect(specs).toEqual([expect.objectContaining({ parameter: 'inlet_temp', low: 170, high: 190 })]);
   });
 
-  it('opens a run by hand, closes it and corrects its start with a note', async () => {
+  it('opens a run by hand, closes it, corrects its start with a note and amends its report', async () => {
     await page.goto('/#/runs');
     const panel = page.locator('[data-role=open-run]');
     await panel.locator('summary').click();
@@ -114,7 +114,20 @@ describe('web dashboard: staff pages', () => {
     const corrected = (await api<{ startedAt: number; endedAt: number; note: string }>('GET', `/api/v1/runs/${runId}`)).body;
     expect(corrected.startedAt).toBe(Math.floor(earlier / 60_000) * 60_000);
     expect(corrected.endedAt).toBe(closed.endedAt);
-  });
+
+    // Its report, amended from the report page with a reason: a second version that names the first.
+    const first = (await api<{ id: string }>('POST', '/api/v1/reports', { runId, method: 'SD-7' })).body;
+    await page.goto(`/#/reports/${first.id}`);
+    const amend = page.locator('[data-role=amend-report]');
+    await amend.locator('summary').click();
+    await amend.locator('button[type=submit]').click();
+    await amend.locator('.field-error[data-field=reason]').waitFor();
+    await amend.locator('textarea[name=reason]').fill('run start corrected after the operator log');
+    await amend.locator('button[type=submit]').click();
+    await page.waitForURL((url) => !url.hash.endsWith(first.id));
+    const reports = (await api<{ items: { id: string; previousId: string | null; version: number }[] }>('GET', `/api/v1/reports?runId=${runId}`)).body.items;
+    expect(reports.find((r) => r.previousId === first.id)?.version).toBe(2);
+  }, 120_000);
 
   it('creates an organisation, users with roles, and grants a qualification', async () => {
     await page.goto('/#/staff');
@@ -149,6 +162,12 @@ describe('web dashboard: staff pages', () => {
     await wang.waitFor();
     await wang.locator('button[data-action=grant]').click();
     await wang.locator('li[data-qualification=dryer-operator][data-state=valid]').waitFor();
+    // Ending a user's sessions: a token Wang holds stops working.
+    const session = (await api<{ token: string }>('POST', '/api/v1/auth/login', { email: 'wang@acme.test', password: PASSWORD })).body.token;
+    expect((await api('GET', '/api/v1/auth/me', undefined, session)).status).toBe(200);
+    await wang.locator('[data-action=revoke-tokens]').click();
+    await wang.locator('[data-role=tokens-revoked]').waitFor();
+    expect((await api('GET', '/api/v1/auth/me', undefined, session)).status).toBe(401);
     await screenshot(page, 'staff-users');
     const users = (await api<{ items: { id: string; email: string; role: string; orgId: string }[] }>('GET', '/api/v1/users')).body.items;
     const created = users.find((u) => u.email === 'wang@acme.test')!;

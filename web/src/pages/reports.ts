@@ -4,6 +4,7 @@ import { fmtValue, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
 import { fmtDate, fmtTime, LANGUAGES, t, term } from '../i18n.js';
 import { orgNames } from '../orgs.js';
+import { amendPanel } from '../staff/amend-report.js';
 import { openRunPanel, runActions } from '../staff/runs.js';
 import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
 
@@ -47,7 +48,7 @@ const fact = (label: string, value: string | HTMLElement) => [h('dt', null, labe
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtValue(v));
 
 /** One report: identity, statistics with verdicts, excursions, charts, downloads and the integrity check. */
-export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page> {
+export async function reportPage([id]: string[], ctx: AppContext): Promise<Page> {
   const [r, summary] = await Promise.all([
     get<ReportContent>(`/api/v1/reports/${encodeURIComponent(id!)}`),
     get<ReportList>(`/api/v1/reports`).then((l) => l.items.find((x) => x.id === id)),
@@ -93,6 +94,7 @@ export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page
       h('button', { onclick: dl(links.pdf, `${r.id}.pdf`), 'data-download': 'pdf' }, t('report.downloadPdf')), h('button', { onclick: dl(links.csv, `${r.id}-data.csv`), 'data-download': 'csv' }, t('report.downloadCsv')),
       h('button', { class: 'primary', id: 'verify', onclick: verify }, t('report.verify'))),
     verifyOut,
+    isStaff(ctx.me) && amendPanel(r.id, r.method, (issued) => ctx.navigate(`/reports/${encodeURIComponent(issued)}`)),
     h('div', { class: 'card' }, h('dl', { class: 'facts' },
       fact(t('report.laboratory'), `${r.platform.name}${r.platform.location ? `, ${r.platform.location}` : ''}`),
       fact(t('report.customer'), r.customer?.name ?? '—'),

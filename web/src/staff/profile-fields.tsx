@@ -74,6 +74,7 @@ const workingHours: Editor = ({ name, value, set }) => {
 
 export const PROFILE_FIELDS: FieldSpec[] = [
   { key: 'name', section: 'general', editor: text },
+  { key: 'kind', section: 'general', editor: text },
   { key: 'location', section: 'general', editor: text },
   { key: 'description', section: 'general', editor: longText },
   { key: 'manufacturer', section: 'general', editor: text },

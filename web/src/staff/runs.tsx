@@ -53,7 +53,11 @@ function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
       } else {
         // Inputs hold minutes: a time left as shown is not sent, so its seconds stay as measured.
         const changed = (typed: string | undefined, at: number | null) => (typed && typed !== (at === null ? '' : toLocalInput(at)) ? isoOrRaw(typed) : undefined);
-        await patch(`/api/v1/runs/${encodeURIComponent(run.id)}`, { startedAt: changed(v.startedAt, run.startedAt), endedAt: changed(v.endedAt, run.endedAt), note: v.note ?? '' });
+        const booking = (v.bookingId ?? '').trim() || null;
+        await patch(`/api/v1/runs/${encodeURIComponent(run.id)}`, {
+          startedAt: changed(v.startedAt, run.startedAt), endedAt: changed(v.endedAt, run.endedAt), note: v.note ?? '',
+          ...(booking !== run.bookingId ? { bookingId: booking } : {}),
+        });
       }
       onDone();
     });
@@ -68,11 +72,12 @@ function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
   }
   return (
     <form class="inline staff-form" noValidate onSubmit={act} data-role={`${mode}-run`}>
-      <FormError submit={submit} fields={['startedAt', 'endedAt', 'note']} />
+      <FormError submit={submit} fields={['startedAt', 'endedAt', 'bookingId', 'note']} />
       {mode === 'correct' && <Field label={t('staff.runs.start')} name="startedAt" submit={submit}><input type="datetime-local" name="startedAt" defaultValue={toLocalInput(run.startedAt)} /></Field>}
       <Field label={t('staff.runs.end')} name="endedAt" submit={submit} hint={mode === 'close' ? t('staff.runs.nowHint') : undefined}>
         <input type="datetime-local" name="endedAt" defaultValue={mode === 'correct' && run.endedAt !== null ? toLocalInput(run.endedAt) : ''} />
       </Field>
+      {mode === 'correct' && <Field label={t('staff.runs.booking')} name="bookingId" submit={submit}><input name="bookingId" defaultValue={run.bookingId ?? ''} /></Field>}
       <Field label={t(mode === 'correct' ? 'staff.runs.why' : 'staff.runs.note')} name="note" submit={submit}><input name="note" /></Field>
       <button type="submit" class="primary" disabled={submit.busy}>{t(mode === 'close' ? 'staff.runs.close' : 'staff.runs.saveCorrection')}</button>
       <button type="button" class="link" onClick={() => { submit.clear(); setMode(null); }}>{t('staff.cancel')}</button>

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import type { z } from 'zod';
 import type { HeldList } from '../../../api/routes/qualifications/schemas.js';
 import type { UserDetail } from '../../../api/routes/people/schemas.js';
@@ -60,10 +61,13 @@ export function UsersPage({ ctx }: { ctx: AppContext }) {
 function UserRow({ user, admin, orgName, qualifications, onChange }: { user: User; admin: boolean; orgName: string; qualifications: Qualifications['items']; onChange: () => void }) {
   const submit = useSubmit();
   const form = `user-${user.id}`;
+  const [ended, setEnded] = useState(false);
   const save = (ev: Event) => {
     const v = formValues(ev);
-    void submit.run(async () => { await patch(`/api/v1/users/${encodeURIComponent(user.id)}`, { role: v.role, disabled: v.disabled === 'on' }); onChange(); });
+    // A password typed here replaces theirs and ends their sessions (the API does that); empty leaves it.
+    void submit.run(async () => { await patch(`/api/v1/users/${encodeURIComponent(user.id)}`, { role: v.role, disabled: v.disabled === 'on', ...(v.password ? { password: v.password } : {}) }); onChange(); });
   };
+  const revokeTokens = () => void submit.run(async () => { await post(`/api/v1/users/${encodeURIComponent(user.id)}/revoke-tokens`); setEnded(true); });
   return (
     <tr data-user={user.email}>
       <td>{user.email}</td><td>{user.name}</td><td>{orgName}</td>
@@ -71,7 +75,11 @@ function UserRow({ user, admin, orgName, qualifications, onChange }: { user: Use
       <td>{admin ? <input type="checkbox" name="disabled" form={form} defaultChecked={user.disabled} aria-label={t('staff.users.disabled')} /> : t(user.disabled ? 'common.yes' : 'common.no')}
         {admin && <form id={form} class="inline" noValidate onSubmit={save}>
           {submit.error && !submit.error.issues.length && <ErrorBox error={submit.error} />}
+          <input type="password" name="password" autoComplete="new-password" placeholder={t('staff.users.newPassword')} aria-label={t('staff.users.newPassword')} size={12} />
+          {submit.fieldError('password') && <span class="field-error" data-field="password">{submit.fieldError('password')}</span>}
           <button type="submit" disabled={submit.busy}>{t('staff.save')}</button>
+          <button type="button" class="link" data-action="revoke-tokens" onClick={revokeTokens} disabled={submit.busy} title={t('staff.users.revokeTokensHint')}>{t('staff.users.revokeTokens')}</button>
+          {ended && <span class="ok" data-role="tokens-revoked">{t('staff.users.tokensRevoked')}</span>}
         </form>}
       </td>
       <td><HeldQualifications userId={user.id} qualifications={qualifications} /></td>
