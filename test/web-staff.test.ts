@@ -188,6 +188,28 @@ describe('web dashboard: staff pages', () => {
     expect((await api('GET', '/api/v1/auth/me', undefined, key)).status).toBe(401);
   });
 
+  it('cancels a booking with a reason, and finds the profile change in the audit log', async () => {
+    const startsAt = Date.now() + 2 * 86_400_000;
+    const booking = (await api<{ id: string }>('POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(), purpose: 'trial' })).body;
+    await page.goto('/#/staff');
+    await page.click('a[href="#/staff/bookings"]');
+    const row = page.locator(`tr[data-booking="${booking.id}"]`);
+    await row.locator('[data-action=cancel]').click();
+    await row.locator('.field-error[data-field=reason]').waitFor();
+    await row.locator('input[name=reason]').fill('nozzle replacement moved forward');
+    await row.locator('[data-action=cancel]').click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await api<{ status: string; cancelReason: string }>('GET', `/api/v1/bookings/${booking.id}`)).body).toMatchObject({ status: 'cancelled', cancelReason: 'nozzle replacement moved forward' });
+
+    await page.goto('/#/staff/audit');
+    const filter = page.locator('[data-role=audit-filter]');
+    await filter.locator('input[name=action]').fill('equipment.update');
+    await filter.locator('button[type=submit]').click();
+    const entry = page.locator('table[data-role=audit] tr[data-action="equipment.update"]', { hasText: 'bookable: false → true' });
+    await entry.waitFor();
+    expect(await page.locator('table[data-role=audit] tbody tr:not([data-action="equipment.update"])').count()).toBe(0);
+  });
+
   it('shows an engineer the profile read-only while they set spec limits', async () => {
     await api('POST', '/api/v1/users', { email: 'li@pilothub.test', name: 'Li', role: 'engineer', orgId: 'operator', password: PASSWORD });
     const engineer = await newPage(chrome, stack.api.url);
@@ -208,7 +230,7 @@ describe('web dashboard: staff pages', () => {
     const customer = await newPage(chrome, stack.api.url);
     await login(customer, 'wang@acme.test', PASSWORD);
     expect(await customer.locator('#top a[href="#/staff"]').count()).toBe(0);
-    for (const path of ['/staff', '/staff/equipment/dryer-1', '/staff/orgs', '/staff/users', '/staff/qualifications', '/staff/api-keys']) {
+    for (const path of ['/staff', '/staff/equipment/dryer-1', '/staff/orgs', '/staff/users', '/staff/qualifications', '/staff/api-keys', '/staff/bookings', '/staff/audit']) {
       await customer.goto(`/#${path}`);
       await expect.poll(() => customer.locator('main .error-box').textContent()).toContain('operator staff');
       expect(await customer.locator('form').count()).toBe(0);

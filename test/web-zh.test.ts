@@ -202,7 +202,7 @@ describe('web dashboard in zh-CN', () => {
   });
 
   it('shows the staff pages in Chinese, the condition preview on the running dryer', async () => {
-    await learnData('/api/v1/spec-limits', '/api/v1/qualifications', '/api/v1/api-keys');
+    await learnData('/api/v1/spec-limits', '/api/v1/qualifications', '/api/v1/api-keys', '/api/v1/audit');
     await admin.goto('/#/staff');
     await admin.waitForSelector('a[data-equipment="dryer-1"]');
     expect(await englishOn(admin)).toEqual([]);
@@ -212,9 +212,9 @@ describe('web dashboard in zh-CN', () => {
     expect(await preview.locator('strong').textContent()).toBe('当前：成立');
     expect(await englishOn(admin)).toEqual([]);
     await shot(admin, 'staff-profile');
-    for (const path of ['/staff/orgs', '/staff/users', '/staff/qualifications', '/staff/api-keys']) {
+    for (const path of ['/staff/orgs', '/staff/users', '/staff/qualifications', '/staff/api-keys', '/staff/bookings', '/staff/audit']) {
       await admin.goto(`/#${path}`);
-      await admin.waitForSelector('main .staff-form');
+      await admin.waitForSelector('main .page-head h1');
       await admin.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('加载中'));
       expect(await englishOn(admin), path).toEqual([]);
     }

@@ -38,6 +38,7 @@ export function MaintenanceWindows({ equipmentId }: { equipmentId: string }) {
       {affected.length > 0 && (
         <div class="warn" data-role="affected-bookings">{t('staff.maintenance.affected', { count: affected.length })}
           <ul>{affected.map((b) => <li key={b.id}>{fmtTime(b.startsAt)} – {fmtTime(b.endsAt)} · {b.orgId}</li>)}</ul>
+          <a href="#/staff/bookings">{t('staff.bookings.title')}</a>
         </div>
       )}
       <form class="inline staff-form" noValidate onSubmit={add} data-role="add-maintenance">
