@@ -28,7 +28,8 @@ export function ConditionPreviewLine({ equipmentId, condition, role }: { equipme
     return () => { live = false; clearTimeout(first); clearInterval(again); };
   }, [equipmentId, condition]);
 
-  if (!condition.trim()) return <p class="muted small" data-role={role}>{t('staff.preview.empty')}</p>;
+  // Nothing typed: the field's hint says what applies (no runs by condition; the alarm parameter, if any).
+  if (!condition.trim()) return null;
   if (error) return <p class="field-error" data-role={role} data-value="error">{error}</p>;
   if (!preview) return <p class="muted small" data-role={role}>{t('staff.preview.checking')}</p>;
   const value = preview.value === null ? 'unknown' : String(preview.value);

@@ -1,13 +1,19 @@
 import type { VNode } from 'preact';
 import { locale, t } from '../i18n.js';
 import { fromDateInput, toDateInput } from '../lab-time.js';
-import type { EquipmentProfile } from '../types.js';
+import type { Equipment, EquipmentProfile } from '../types.js';
 import { ConditionPreviewLine } from './condition-preview.js';
 
 export type Draft = Record<string, unknown>;
 /** What an editor gets: the field's value, a setter, and the page's context (equipment id, lists to choose from). */
 export interface EditorProps { name: string; value: unknown; set: (v: unknown) => void; ctx: EditorContext }
-export interface EditorContext { equipmentId: string; orgs: { id: string; name: string }[]; qualifications: { id: string; name: string }[] }
+export interface EditorContext {
+  equipmentId: string;
+  /** The parameters its gateway announced (id, name, unit, datatype), for editors that choose among them. */
+  parameters: Equipment['parameters'];
+  orgs: { id: string; name: string }[];
+  qualifications: { id: string; name: string }[];
+}
 export type Editor = (p: EditorProps) => VNode;
 
 /**

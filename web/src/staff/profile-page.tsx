@@ -18,7 +18,7 @@ export function ProfilePage({ id, ctx }: { id: string; ctx: AppContext }) {
   ]), [id]);
   return (
     <Loaded state={state}>{([detail, orgs, qualifications]) => {
-      const editorCtx: EditorContext = { equipmentId: id, orgs: orgs.items, qualifications: qualifications.items };
+      const editorCtx: EditorContext = { equipmentId: id, parameters: detail.live.parameters, orgs: orgs.items, qualifications: qualifications.items };
       return (
         <>
           <div class="page-head">
