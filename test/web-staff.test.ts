@@ -130,6 +130,7 @@ describe('web dashboard: staff pages', () => {
   }, 120_000);
 
   it('creates an organisation, users with roles, and grants a qualification', async () => {
+    // Straight after the amendment navigated to its report: that slower page must not replace this one when it loads.
     await page.goto('/#/staff');
     await page.click('a[href="#/staff/orgs"]');
     const orgForm = page.locator('#org-form');
@@ -138,6 +139,7 @@ describe('web dashboard: staff pages', () => {
     await orgForm.locator('select[name=reportLanguage]').selectOption('zh-CN');
     await orgForm.locator('button[type=submit]').click();
     await page.locator('table[data-role=orgs] tr[data-org=acme]').waitFor();
+    expect(await page.locator('tr[data-org=acme] select[name=reportLanguage]').inputValue()).toBe('zh-CN');
 
     await page.goto('/#/staff/qualifications');
     const qForm = page.locator('#qualification-form');
@@ -160,6 +162,15 @@ describe('web dashboard: staff pages', () => {
     await userForm.locator('button[type=submit]').click();
     const wang = page.locator('tr[data-user="wang@acme.test"]');
     await wang.waitFor();
+    // Each row's role is the user's; the emptied form starts again at customer, not at the first role listed.
+    expect(await wang.locator('select[name=role]').inputValue()).toBe('customer');
+    expect(await userForm.locator('select[name=role]').inputValue()).toBe('customer');
+    await wang.locator('select[name=role]').selectOption('viewer');
+    await wang.locator('[data-action=save-user]').click();
+    await expect.poll(async () => (await api<{ items: { email: string; role: string }[] }>('GET', '/api/v1/users')).body.items.find((u) => u.email === 'wang@acme.test')?.role).toBe('viewer');
+    await wang.locator('select[name=role]').selectOption('customer');
+    await wang.locator('[data-action=save-user]').click();
+    await expect.poll(async () => (await api<{ items: { email: string; role: string }[] }>('GET', '/api/v1/users')).body.items.find((u) => u.email === 'wang@acme.test')?.role).toBe('customer');
     await wang.locator('button[data-action=grant]').click();
     await wang.locator('li[data-qualification=dryer-operator][data-state=valid]').waitFor();
     // Ending a user's sessions: a token Wang holds stops working.

@@ -69,8 +69,12 @@ async function logout(): Promise<void> {
   ctx.navigate('/login');
 }
 
+/** Counts navigations: a page that loads slowly must not replace the one navigated to meanwhile. */
+let navigation = 0;
+
 async function route(): Promise<void> {
   const path = location.hash.replace(/^#/, '') || '/board';
+  const mine = ++navigation;
   current?.dispose?.();
   current = null;
   const main = document.getElementById('page')!;
@@ -92,11 +96,14 @@ async function route(): Promise<void> {
     const match = routes.map(([re, page]) => [re.exec(path), page] as const).find(([m]) => m);
     if (!match) current = { el: errorBox(new Error(t('errors.noPage', { path }))) };
     else {
+      let page: Page;
       try {
-        current = await match[1](match[0]!.slice(1).filter((s): s is string => s !== undefined).map(decodeURIComponent), ctx);
+        page = await match[1](match[0]!.slice(1).filter((s): s is string => s !== undefined).map(decodeURIComponent), ctx);
       } catch (err) {
-        current = { el: errorBox(err) };
+        page = { el: errorBox(err) };
       }
+      if (mine !== navigation) return page.dispose?.();
+      current = page;
     }
   }
   replace(main, current.el);

@@ -3,17 +3,17 @@ import type { Org } from '../../../api/routes/people/schemas.js';
 import { get, patch, post } from '../api.js';
 import { fmtTime, LANGUAGES, t, term } from '../i18n.js';
 import type { AppContext, OrgList } from '../types.js';
-import { Field, FormError, formValues, Loaded, useLoad, useSubmit } from './ui.js';
+import { Choice, Field, FormError, formValues, Loaded, useLoad, useSubmit } from './ui.js';
 
 const isAdmin = (ctx: AppContext) => ctx.me?.role === 'admin';
 const reportLanguage = (v: string | undefined) => (v ? v : null);
 
 function LanguageSelect({ value, form }: { value: string | null; form?: string }) {
   return (
-    <select name="reportLanguage" form={form} defaultValue={value ?? ''} aria-label={t('staff.orgs.reportLanguage')}>
+    <Choice name="reportLanguage" form={form} initial={value ?? ''} aria-label={t('staff.orgs.reportLanguage')}>
       <option value="">{t('staff.orgs.languageDefault')}</option>
       {LANGUAGES.map((l) => <option key={l} value={l} lang={l}>{t(`language.${l}`)}</option>)}
-    </select>
+    </Choice>
   );
 }
 

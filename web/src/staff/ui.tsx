@@ -1,6 +1,6 @@
-import type { ComponentChildren, VNode } from 'preact';
+import type { ComponentChildren, JSX, VNode } from 'preact';
 import { render } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiFailure } from '../api.js';
 import { t } from '../i18n.js';
 import type { Page } from '../types.js';
@@ -95,3 +95,13 @@ export const formValues = (ev: Event) => {
 
 /** The number typed, or the text itself when it is not one, so the API's field error names it. */
 export const numberOrRaw = (s: string): number | string | null => (s.trim() === '' ? null : Number.isFinite(Number(s)) ? Number(s) : s);
+
+/**
+ * An uncontrolled select starting at `initial`, and back at it after `form.reset()`: the DOM keeps a select's default
+ * on its options (`defaultSelected`), which no select prop reaches (Preact sets no `defaultValue` on a select).
+ */
+export function Choice({ initial, children, ...props }: { initial: string } & JSX.IntrinsicElements['select']) {
+  const ref = useRef<HTMLSelectElement>(null);
+  useLayoutEffect(() => { for (const o of ref.current!.options) o.defaultSelected = o.value === initial; }, [initial]);
+  return <select ref={ref} {...props}>{children}</select>;
+}

@@ -5,14 +5,14 @@ import type { UserDetail } from '../../../api/routes/people/schemas.js';
 import { get, patch, post, request } from '../api.js';
 import { fmtDate, t, term } from '../i18n.js';
 import type { AppContext, OrgList } from '../types.js';
-import { ErrorBox, Field, FormError, formValues, Loaded, useLoad, useSubmit } from './ui.js';
+import { Choice, ErrorBox, Field, FormError, formValues, Loaded, useLoad, useSubmit } from './ui.js';
 
 type User = z.infer<typeof UserDetail>;
 interface Qualifications { items: { id: string; name: string; expiresAfterDays: number }[] }
 const ROLES = ['admin', 'engineer', 'customer', 'viewer'] as const;
 
 function RoleSelect({ value, form }: { value: string; form?: string }) {
-  return <select name="role" form={form} defaultValue={value} aria-label={t('staff.users.role')}>{ROLES.map((r) => <option key={r} value={r}>{term('role', r)}</option>)}</select>;
+  return <Choice name="role" form={form} initial={value} aria-label={t('staff.users.role')}>{ROLES.map((r) => <option key={r} value={r}>{term('role', r)}</option>)}</Choice>;
 }
 
 /** `#/staff/users`: people and their roles (admins change them) and qualifications (staff grant and withdraw). */
@@ -77,7 +77,7 @@ function UserRow({ user, admin, orgName, qualifications, onChange }: { user: Use
           {submit.error && !submit.error.issues.length && <ErrorBox error={submit.error} />}
           <input type="password" name="password" autoComplete="new-password" placeholder={t('staff.users.newPassword')} aria-label={t('staff.users.newPassword')} size={12} />
           {submit.fieldError('password') && <span class="field-error" data-field="password">{submit.fieldError('password')}</span>}
-          <button type="submit" disabled={submit.busy}>{t('staff.save')}</button>
+          <button type="submit" data-action="save-user" disabled={submit.busy}>{t('staff.save')}</button>
           <button type="button" class="link" data-action="revoke-tokens" onClick={revokeTokens} disabled={submit.busy} title={t('staff.users.revokeTokensHint')}>{t('staff.users.revokeTokens')}</button>
           {ended && <span class="ok" data-role="tokens-revoked">{t('staff.users.tokensRevoked')}</span>}
         </form>}
