@@ -218,7 +218,7 @@ describe('web dashboard in zh-CN', () => {
       await admin.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('加载中'));
       expect(await englishOn(admin), path).toEqual([]);
     }
-    await shot(admin, 'staff-api-keys');
+    await shot(admin, 'staff-audit');
   });
 
   it("shows a customer's calendar and bookings in Chinese", async () => {

@@ -4,7 +4,7 @@ import type { ApiKeyList, NewApiKey } from '../../../api/routes/auth/schemas.js'
 import { get, post, request } from '../api.js';
 import { fmtTime, t } from '../i18n.js';
 import type { AppContext } from '../types.js';
-import { ErrorBox, Field, FormError, formValues, Loaded, useLoad, useSubmit } from './ui.js';
+import { ErrorBox, Field, FormError, formValues, Loaded, numberOrRaw, useLoad, useSubmit } from './ui.js';
 
 interface Qualifications { items: { id: string; name: string; expiresAfterDays: number }[] }
 
@@ -16,7 +16,7 @@ export function QualificationsPage({ ctx }: { ctx: AppContext }) {
     const form = ev.currentTarget as HTMLFormElement;
     const v = formValues(ev);
     void submit.run(async () => {
-      await post('/api/v1/qualifications', { id: v.id, name: v.name, expiresAfterDays: Number.isFinite(Number(v.expiresAfterDays)) && v.expiresAfterDays ? Number(v.expiresAfterDays) : v.expiresAfterDays });
+      await post('/api/v1/qualifications', { id: v.id, name: v.name, expiresAfterDays: numberOrRaw(v.expiresAfterDays ?? '') });
       form.reset();
       state.reload();
     });

@@ -3,6 +3,7 @@ import { locale, t } from '../i18n.js';
 import { fromDateInput, toDateInput } from '../lab-time.js';
 import type { Equipment, EquipmentProfile } from '../types.js';
 import { ConditionPreviewLine } from './condition-preview.js';
+import { numberOrRaw } from './ui.js';
 
 export type Draft = Record<string, unknown>;
 /** What an editor gets: the field's value, a setter, and the page's context (equipment id, lists to choose from). */
@@ -26,12 +27,10 @@ export type Section = 'general' | 'conditions' | 'booking' | 'billing' | 'calibr
 export const SECTIONS: Section[] = ['general', 'conditions', 'booking', 'billing', 'calibration'];
 
 const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-/** A number as typed; empty is null; text that is not a number is sent as it is, for the API to name. */
-const parseNumber = (s: string): unknown => (s.trim() === '' ? null : Number.isFinite(Number(s)) ? Number(s) : s);
 
 export const text: Editor = ({ name, value, set }) => <input name={name} value={str(value)} onInput={(e) => set(e.currentTarget.value)} />;
 export const longText: Editor = ({ name, value, set }) => <textarea name={name} rows={3} value={str(value)} onInput={(e) => set(e.currentTarget.value)} />;
-export const number: Editor = ({ name, value, set }) => <input name={name} inputMode="decimal" value={str(value)} onInput={(e) => set(parseNumber(e.currentTarget.value))} />;
+export const number: Editor = ({ name, value, set }) => <input name={name} inputMode="decimal" value={str(value)} onInput={(e) => set(numberOrRaw(e.currentTarget.value))} />;
 export const bool: Editor = ({ name, value, set }) => <input type="checkbox" name={name} checked={value === true} onChange={(e) => set(e.currentTarget.checked)} />;
 export const date: Editor = ({ name, value, set }) => <input type="date" name={name} value={toDateInput(value as number | null)} onInput={(e) => set(fromDateInput(e.currentTarget.value))} />;
 const choice = (values: string[], group: string): Editor => ({ name, value, set }) => (
