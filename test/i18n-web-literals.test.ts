@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { transformSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { catalogs } from '../common/i18n/index.js';
@@ -101,8 +102,16 @@ function findLiteralText(source: string): Finding[] {
 }
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []));
 }
+
+/**
+ * Preact components (.tsx) are scanned as the hyperscript their JSX stands for: text children become arguments of
+ * h() and attributes an object, so `<p>Saved</p>` and `placeholder="name"` are found like `h('p', null, 'Saved')`.
+ */
+const asScannable = (file: string, source: string) => (file.endsWith('.tsx')
+  ? transformSync(source, { loader: 'tsx', jsx: 'transform', jsxFactory: 'h', jsxFragment: 'Fragment', charset: 'utf8', sourcefile: file }).code
+  : source);
 
 describe('dashboard sources show no literal text (issue 14)', () => {
   it('finds text written into a page in a regression sample', () => {
@@ -120,8 +129,13 @@ describe('dashboard sources show no literal text (issue 14)', () => {
     expect(findLiteralText(sample).map((f) => f.text)).toEqual(['No runs yet.', 'live', 'reconnecting…', 'method / recipe', 'next week', 'no page ${}', '${} points, sha256 ', 'The end is not after the start.']);
   });
 
+  it('finds text in JSX children and attributes of a Preact component', () => {
+    const sample = "export const A = () => <form><p class=\"muted\">No keys yet.</p><input name=\"name\" placeholder=\"key name\" /><button>{t('staff.save')}</button></form>;";
+    expect(findLiteralText(asScannable('sample.tsx', sample)).map((f) => f.text)).toEqual(['No keys yet.', 'key name']);
+  });
+
   it('finds none in web/src: every word comes from common/i18n/locales', () => {
-    const findings = sources(WEB_SRC).flatMap((file) => findLiteralText(readFileSync(file, 'utf8')).map((f) => `${file.slice(WEB_SRC.length)}:${f.line} ${f.where} ${JSON.stringify(f.text)}`));
+    const findings = sources(WEB_SRC).flatMap((file) => findLiteralText(asScannable(file, readFileSync(file, 'utf8'))).map((f) => `${file.slice(WEB_SRC.length)}:${f.line} ${f.where} ${JSON.stringify(f.text)}`));
     expect(findings).toEqual([]);
   });
 });

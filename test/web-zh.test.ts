@@ -62,7 +62,7 @@ describe('web dashboard in zh-CN', () => {
   const englishOn = async (page: Page): Promise<string[]> => {
     const shown = await page.evaluate(() => {
       // Each language names itself in a language choice (English, 中文): that word is meant to stay, so those are left out.
-      const switches = [...document.querySelectorAll<HTMLElement>('select[name=language]')];
+      const switches = [...document.querySelectorAll<HTMLElement>('select[name=language], select[name=reportLanguage]')];
       for (const el of switches) el.style.display = 'none';
       const texts = [document.body.innerText, document.title];
       for (const el of switches) el.style.display = '';
@@ -199,6 +199,26 @@ describe('web dashboard in zh-CN', () => {
     expect(await admin.locator('[data-chart=monthly]').textContent()).not.toContain(`${year - 1}-12`);
     expect(await englishOn(admin)).toEqual([]);
     await shot(admin, 'platform');
+  });
+
+  it('shows the staff pages in Chinese, the condition preview on the running dryer', async () => {
+    await learnData('/api/v1/spec-limits', '/api/v1/qualifications', '/api/v1/api-keys', '/api/v1/audit');
+    await admin.goto('/#/staff');
+    await admin.waitForSelector('a[data-equipment="dryer-1"]');
+    expect(await englishOn(admin)).toEqual([]);
+    await admin.click('a[data-equipment="dryer-1"]');
+    const preview = admin.locator('[data-role=preview-runCondition]');
+    await expect.poll(() => preview.getAttribute('data-value'), { timeout: 15_000 }).toBe('true');
+    expect(await preview.locator('strong').textContent()).toBe('当前：成立');
+    expect(await englishOn(admin)).toEqual([]);
+    await shot(admin, 'staff-profile');
+    for (const path of ['/staff/orgs', '/staff/users', '/staff/qualifications', '/staff/api-keys', '/staff/bookings', '/staff/audit']) {
+      await admin.goto(`/#${path}`);
+      await admin.waitForSelector('main .page-head h1');
+      await admin.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('加载中'));
+      expect(await englishOn(admin), path).toEqual([]);
+    }
+    await shot(admin, 'staff-audit');
   });
 
   it("shows a customer's calendar and bookings in Chinese", async () => {

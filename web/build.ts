@@ -33,7 +33,7 @@ export function webIsStale(): boolean {
 
 /**
  * Bundles the dashboard with esbuild (a devDependency, imported lazily so the API runs without it):
- * one minified JS and one CSS file, uPlot included, nothing fetched from a CDN at run time.
+ * one minified JS and one CSS file, uPlot and Preact included, nothing fetched from a CDN at run time.
  */
 export async function buildWeb(options: { force?: boolean } = {}): Promise<{ built: boolean; outdir: string }> {
   if (!options.force && !webIsStale()) return { built: false, outdir: WEB_DIST };
@@ -45,6 +45,8 @@ export async function buildWeb(options: { force?: boolean } = {}): Promise<{ bui
     await esbuild.build({
       entryPoints: { app: join(WEB_SRC, 'main.ts'), style: join(WEB_SRC, 'style.css') },
       bundle: true, minify: true, sourcemap: false, format: 'esm', target: ['es2022'],
+      // The staff pages are Preact components (.tsx): JSX compiled to preact/jsx-runtime calls.
+      jsx: 'automatic', jsxImportSource: 'preact',
       outdir: staging, logLevel: 'warning', legalComments: 'none',
     });
     copyFileSync(join(WEB_SRC, 'index.html'), join(staging, 'index.html'));

@@ -16,7 +16,7 @@ export type Node =
 export type ConditionProblem = { code: 'unexpected'; token: string } | { code: 'expected_close' } | { code: 'unexpected_end' };
 
 export class ConditionError extends Error {
-  constructor(readonly position: number, reason: string, readonly problem: ConditionProblem) {
+  constructor(readonly position: number, readonly reason: string, readonly problem: ConditionProblem) {
     super(`${reason} at position ${position + 1}`);
   }
 }

@@ -8,7 +8,8 @@ import { equipmentPage } from './pages/equipment.js';
 import { loginPage } from './pages/login.js';
 import { platformPage } from './pages/platform.js';
 import { reportPage, runsPage } from './pages/reports.js';
-import type { AppContext, LabConfig, Me, Page } from './types.js';
+import { staffRoutes } from './staff/routes.js';
+import { isStaff, type AppContext, type LabConfig, type Me, type Page } from './types.js';
 
 type Route = (params: string[], ctx: AppContext) => Page | Promise<Page>;
 
@@ -20,9 +21,10 @@ const routes: [RegExp, Route][] = [
   [/^\/runs$/, runsPage],
   [/^\/reports\/([^/]+)$/, reportPage],
   [/^\/platform$/, platformPage],
+  ...staffRoutes,
 ];
 
-const ctx: AppContext = { me: null, navigate: (path) => { location.hash = `#${path}`; } };
+const ctx: AppContext = { me: null, navigate: (path) => { location.hash = `#${path}`; }, reload: () => void route() };
 let current: Page | null = null;
 
 async function loadMe(): Promise<Me | null> {
@@ -41,7 +43,7 @@ function renderHeader(): void {
   const link = (path: string, label: string) => h('a', { href: `#${path}`, class: location.hash.startsWith(`#${path}`) ? 'active' : null }, label);
   replace(top,
     h('a', { class: 'brand', href: '#/board' }, 'pilothub'),
-    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), link('/platform', t(me.orgId === 'operator' ? 'nav.platform' : 'nav.myUsage'))),
+    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), link('/platform', t(me.orgId === 'operator' ? 'nav.platform' : 'nav.myUsage')), isStaff(me) && link('/staff', t('nav.staff'))),
     h('span', { class: 'who' }, me && `${me.name} · ${term('role', me.role)} · ${me.orgId}`, languageSwitch(),
       me && h('button', { class: 'link', id: 'logout', onclick: logout }, t('nav.logout'))),
   );
@@ -67,8 +69,12 @@ async function logout(): Promise<void> {
   ctx.navigate('/login');
 }
 
+/** Counts navigations: a page that loads slowly must not replace the one navigated to meanwhile. */
+let navigation = 0;
+
 async function route(): Promise<void> {
   const path = location.hash.replace(/^#/, '') || '/board';
+  const mine = ++navigation;
   current?.dispose?.();
   current = null;
   const main = document.getElementById('page')!;
@@ -90,11 +96,14 @@ async function route(): Promise<void> {
     const match = routes.map(([re, page]) => [re.exec(path), page] as const).find(([m]) => m);
     if (!match) current = { el: errorBox(new Error(t('errors.noPage', { path }))) };
     else {
+      let page: Page;
       try {
-        current = await match[1](match[0]!.slice(1).filter((s): s is string => s !== undefined).map(decodeURIComponent), ctx);
+        page = await match[1](match[0]!.slice(1).filter((s): s is string => s !== undefined).map(decodeURIComponent), ctx);
       } catch (err) {
-        current = { el: errorBox(err) };
+        page = { el: errorBox(err) };
       }
+      if (mine !== navigation) return page.dispose?.();
+      current = page;
     }
   }
   replace(main, current.el);

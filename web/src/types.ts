@@ -43,6 +43,8 @@ export type LabConfig = z.infer<typeof LabConfigSchema>;
 export interface AppContext {
   me: Me | null;
   navigate(path: string): void;
+  /** Renders the current page again (after a change made on it). */
+  reload(): void;
 }
 
 /** A rendered page: its element, a hook run once it is in the document (charts need sizes), and its teardown. */

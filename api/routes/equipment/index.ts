@@ -7,6 +7,7 @@ import { ensureEquipment, getEquipment, listEquipment, updateEquipment, type Equ
 import { liveState, offlineInfo } from '../../sharing/live.js';
 import { isOperatorStaff, newId } from '../../sharing/people.js';
 import { errors, Ok } from '../common.js';
+import { conditionPreviewRoutes } from './condition-preview.js';
 import { EquipmentDetail, EquipmentList, EquipmentParams, EquipmentPatch, MaintenanceBody, MaintenanceCreated, MaintenanceList, MaintenanceParams } from './schemas.js';
 import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
@@ -156,4 +157,5 @@ export const equipmentRoutes: FastifyPluginAsyncZod = async (app) => {
     });
     return { ok: true as const };
   });
+  await app.register(conditionPreviewRoutes);
 };

@@ -1,19 +1,9 @@
 import { post } from '../api.js';
-import { fromWallClock, wallClock } from '../../../common/i18n/format.js';
 import { h, replace } from '../dom.js';
+import { fromLocalInput, isoOrRaw, toLocalInput } from '../lab-time.js';
 import { clearFormError, field, showFormError } from '../form.js';
-import { fmtTime, locale, t, term } from '../i18n.js';
+import { fmtTime, t, term } from '../i18n.js';
 import type { Booking, Equipment, EquipmentProfile, Slot } from '../types.js';
-
-/** `datetime-local` holds a wall time without a zone: it is read and written in the laboratory's zone. */
-const pad = (n: number) => String(n).padStart(2, '0');
-const toLocalInput = (at: number) => { const w = wallClock(at, locale.timeZone); return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}`; };
-function fromLocalInput(s: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s);
-  return m ? fromWallClock(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), locale.timeZone) : NaN;
-}
-/** An empty or unreadable input is sent as typed, so the API's field error names it rather than the UI guessing. */
-const isoOrRaw = (s: string) => (Number.isNaN(fromLocalInput(s)) ? s : new Date(fromLocalInput(s)).toISOString());
 
 /**
  * The request form. While the user types it checks the slot against the bookings on screen, widened

@@ -3,12 +3,12 @@ import { h } from '../dom.js';
 import { errorBox } from '../form.js';
 import { fmtDate, fmtTime, t, term } from '../i18n.js';
 import { orgNames } from '../orgs.js';
-import { calendarSlots, type AppContext, type BookingList, type Equipment, type EquipmentDetail, type EquipmentProfile, type Slot } from '../types.js';
+import { calendarSlots, isStaff, type AppContext, type BookingList, type Equipment, type EquipmentDetail, type EquipmentProfile, type Slot } from '../types.js';
 
 const DAY = 86_400_000;
 
 /** Calibration and the current and next bookings, beside the charts. */
-export async function equipmentSidebar(e: Equipment, _ctx: AppContext): Promise<HTMLElement> {
+export async function equipmentSidebar(e: Equipment, ctx: AppContext): Promise<HTMLElement> {
   const now = Date.now();
   const [profile, bookings, orgs] = await Promise.allSettled([
     get<EquipmentDetail>(`/api/v1/equipment/${encodeURIComponent(e.id)}`),
@@ -27,7 +27,7 @@ export async function equipmentSidebar(e: Equipment, _ctx: AppContext): Promise<
       h('h3', null, t('equipment.nextBookings')), next.length ? h('ul', null, next.map((b) => h('li', null, bookingLine(b)))) : h('p', { class: 'muted empty' }, t('empty.nextBookings')),
       h('a', { href: `#/calendar/${encodeURIComponent(e.id)}` }, t('equipment.openCalendar')));
   }
-  return h('div', { class: 'card' }, h('h2', null, t('equipment.calibration')), calibration, h('h2', null, t('nav.bookings')), bookingBlock);
+  return h('div', { class: 'card' }, isStaff(ctx.me) && h('a', { href: `#/staff/equipment/${encodeURIComponent(e.id)}`, 'data-role': 'edit-profile' }, t('staff.profile.edit')), h('h2', null, t('equipment.calibration')), calibration, h('h2', null, t('nav.bookings')), bookingBlock);
 }
 
 function calibrationBlock(p: EquipmentProfile, now: number): HTMLElement {

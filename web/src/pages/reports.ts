@@ -4,6 +4,8 @@ import { fmtValue, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
 import { fmtDate, fmtTime, LANGUAGES, t, term } from '../i18n.js';
 import { orgNames } from '../orgs.js';
+import { amendPanel } from '../staff/amend-report.js';
+import { openRunPanel, runActions } from '../staff/runs.js';
 import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
 
 /** Runs (measured use) with their reports; staff can issue a report for a closed run. */
@@ -31,11 +33,12 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
     }
     return h('tr', { 'data-run': run.id },
       h('td', null, run.equipmentId), h('td', null, run.orgId ? orgs.get(run.orgId) ?? run.orgId : '—'), h('td', null, fmtTime(run.startedAt)),
-      h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, t('runs.open')) : fmtTime(run.endedAt)), cell);
+      h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, t('runs.open')) : fmtTime(run.endedAt), run.note && h('div', { class: 'muted small', 'data-role': 'note' }, run.note)), cell,
+      isStaff(ctx.me) && h('td', null, runActions(run, ctx.reload)));
   });
   return {
-    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))),
-      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))))), h('tbody', null, rows))
+    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))), isStaff(ctx.me) && openRunPanel(ctx.reload),
+      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), h('tbody', null, rows))
         : h('p', { class: 'muted empty' }, t('empty.runs'))),
   };
 }
@@ -45,7 +48,7 @@ const fact = (label: string, value: string | HTMLElement) => [h('dt', null, labe
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtValue(v));
 
 /** One report: identity, statistics with verdicts, excursions, charts, downloads and the integrity check. */
-export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page> {
+export async function reportPage([id]: string[], ctx: AppContext): Promise<Page> {
   const [r, summary] = await Promise.all([
     get<ReportContent>(`/api/v1/reports/${encodeURIComponent(id!)}`),
     get<ReportList>(`/api/v1/reports`).then((l) => l.items.find((x) => x.id === id)),
@@ -91,6 +94,7 @@ export async function reportPage([id]: string[], _ctx: AppContext): Promise<Page
       h('button', { onclick: dl(links.pdf, `${r.id}.pdf`), 'data-download': 'pdf' }, t('report.downloadPdf')), h('button', { onclick: dl(links.csv, `${r.id}-data.csv`), 'data-download': 'csv' }, t('report.downloadCsv')),
       h('button', { class: 'primary', id: 'verify', onclick: verify }, t('report.verify'))),
     verifyOut,
+    isStaff(ctx.me) && amendPanel(r.id, r.method, (issued) => ctx.navigate(`/reports/${encodeURIComponent(issued)}`)),
     h('div', { class: 'card' }, h('dl', { class: 'facts' },
       fact(t('report.laboratory'), `${r.platform.name}${r.platform.location ? `, ${r.platform.location}` : ''}`),
       fact(t('report.customer'), r.customer?.name ?? '—'),
