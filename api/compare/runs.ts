@@ -34,13 +34,18 @@ export function loadRuns(db: Db, registry: EquipmentRegistry, user: AuthUser, id
   return ids.map((id) => {
     const row = get.get(id) as { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null } | undefined;
     if (!row || !canSeeOrg(user, row.org_id)) throw notFound({ code: 'run_not_found', vars: { id } });
-    const entry = registry.get(row.equipment_id);
-    if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: row.equipment_id } });
-    return {
-      id: row.id, equipmentId: row.equipment_id, orgId: row.org_id, startedAt: row.started_at, endedAt: row.ended_at,
-      ...runWindow(row, now), parameters: new Map(entry.birth.parameters.map((p) => [p.id, p])),
-    };
+    return compareRun(registry, row, now);
   });
+}
+
+/** A run row as compared; 409 when its equipment has not announced its parameters. */
+export function compareRun(registry: EquipmentRegistry, row: { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null }, now: number): CompareRun {
+  const entry = registry.get(row.equipment_id);
+  if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: row.equipment_id } });
+  return {
+    id: row.id, equipmentId: row.equipment_id, orgId: row.org_id, startedAt: row.started_at, endedAt: row.ended_at,
+    ...runWindow(row, now), parameters: new Map(entry.birth.parameters.map((p) => [p.id, p])),
+  };
 }
 
 /** The id `requested` has on `run`'s equipment: itself, else its mapped partner; 400 naming run and parameter otherwise. */

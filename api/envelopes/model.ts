@@ -38,3 +38,19 @@ export type Envelope = z.infer<typeof Envelope>;
 export type EnvelopeBucket = z.infer<typeof EnvelopeBucket>;
 export type EnvelopeParameter = z.infer<typeof EnvelopeParameter>;
 export type EnvelopeMethod = z.infer<typeof EnvelopeMethod>;
+
+/** A report's comparison of its run with the recipe's current envelope (the report's data and hash do not include it). */
+export const ReportEnvelope = z.object({
+  id: z.string(), recipe: z.string(), version: z.number().int(), method: EnvelopeMethod, k: z.number().nullable(), bucketMs: z.number().int(),
+  alignment: EnvelopeAlignment,
+  alignedAt: z.number().int().nullable().describe('epoch ms of the run\'s alignment point; null when the run never reached it (nothing compared)'),
+  parameters: z.array(z.object({
+    id: z.string(), unit: z.string(),
+    compared: z.number().int().describe('buckets of the run the envelope has a band for'),
+    outsideMs: z.number().int().describe('time in buckets outside the band'),
+    largest: z.object({
+      offsetMs: z.number().int(), side: z.enum(['low', 'high']), value: z.number(), bound: z.number(), by: z.number(),
+    }).nullable().describe('the farthest beyond the band; null when inside throughout'),
+  })),
+});
+export type ReportEnvelope = z.infer<typeof ReportEnvelope>;
