@@ -80,7 +80,7 @@ try {
     }
     const key = { site: 'bench', equipment: 'bench-r', gateway: 'gw-bench' };
     const chunks = Array.from({ length: Math.ceil(readings.length / 5000) }, (_, i) => readings.slice(i * 5000, (i + 1) * 5000));
-    await Promise.all([0, 1, 2].map(async (w) => { for (let i = w; i < chunks.length; i += 3) await writeReadings(influxd.client, key, chunks[i]!); }));
+    await Promise.all([0, 1, 2].map(async (w) => { for (let i = w; i < chunks.length; i += 3) await writeReadings(influx, key, chunks[i]!); }));
     const run = await call('POST', '/api/v1/runs', { equipmentId: 'bench-r', startedAt: new Date(start).toISOString() });
     await call('POST', `/api/v1/runs/${run.id}/close`, { endedAt: new Date(start + HOURS * HOUR).toISOString() });
     runIds.push(run.id);
