@@ -2,7 +2,7 @@ import type { InfluxV1Client } from '../../common/influx/v1-client.js';
 import { ApiError } from '../errors.js';
 import { alignmentPoint, checkAlignment, type Alignment } from './align.js';
 import { resolveParameter, type CompareRun, type ParameterMap } from './runs.js';
-import { commonAxis, runBuckets, runStatistics, type AlignedRun, type Axis, type OffsetBucket, type RunStatistics } from './series.js';
+import { commonAxis, runBuckets, runMeans, type AlignedRun, type Axis, type OffsetBucket, type RunStatistics } from './series.js';
 
 export interface CompareRequest {
   runs: CompareRun[];
@@ -63,8 +63,8 @@ export async function compareRuns(influx: InfluxV1Client, req: CompareRequest): 
   const axis = commonAxis(aligned, req.normalise ? 'fraction' : 'ms', Math.max(1, Math.floor(req.maxPoints / 2)));
   const read = await pool(aligned.map((run, i) => ({ run, names: sources[i]! })), async ({ run, names }) => {
     const ids = [...new Set(names.values())];
-    const [buckets, stats] = await Promise.all([runBuckets(influx, run, ids, axis), runStatistics(influx, run, ids)]);
-    return { buckets, stats };
+    const [buckets, means] = await Promise.all([runBuckets(influx, run, ids, axis), runMeans(influx, run, ids)]);
+    return { buckets, stats: withExtremes(means, buckets) };
   });
   const unitOf = (p: string) => req.runs[0]!.parameters.get(sources[0]!.get(p)!)?.unit ?? '';
   return {
@@ -80,13 +80,21 @@ export async function compareRuns(influx: InfluxV1Client, req: CompareRequest): 
     })),
     statistics: req.parameters.map((p) => {
       const buckets = aligned.map((_, i) => read[i]!.buckets.get(sources[i]!.get(p)!) ?? []);
-      const stats = aligned.map((_, i) => read[i]!.stats.get(sources[i]!.get(p)!) ?? { count: 0, min: null, max: null, mean: null, stdDev: null });
+      const stats = aligned.map((_, i) => read[i]!.stats.get(sources[i]!.get(p)!) ?? { count: 0, min: null, max: null, mean: null });
       return {
         parameter: p, unit: unitOf(p),
         runs: aligned.map((r, i) => ({ runId: r.id, ...stats[i]!, difference: i === 0 ? null : difference(stats[i]!, stats[0]!, buckets[i]!, buckets[0]!) })),
       };
     }),
   };
+}
+
+/** The extremes are exact from the buckets: each keeps its min and max (plot mode), so no second scan is needed. */
+function withExtremes(means: Map<string, { count: number; mean: number | null }>, buckets: Map<string, OffsetBucket[]>): Map<string, RunStatistics> {
+  return new Map([...means].map(([p, m]) => {
+    const list = buckets.get(p) ?? [];
+    return [p, { ...m, min: list.length ? Math.min(...list.map((b) => b.min)) : null, max: list.length ? Math.max(...list.map((b) => b.max)) : null }];
+  }));
 }
 
 const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);

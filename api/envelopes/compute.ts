@@ -15,14 +15,15 @@ type Aggregate = 'mean' | 'min' | 'max';
 
 /**
  * Each parameter's aggregates per bucket of `bucketMs` laid from the alignment point (InfluxDB's GROUP BY time
- * offset), so bucket starts are exact multiples of bucketMs from it, over the run's window; bad values left out.
+ * offset), so bucket starts are exact multiples of bucketMs from it, over the run's window. Every stored numeric
+ * value counts whatever its quality, as in the compare statistics (api/compare/series.ts says why).
  * One statement per aggregate, run concurrently (InfluxDB 1.x scans once per aggregate either way).
  */
 export async function bucketSamples(
   influx: InfluxV1Client, w: { equipment: string; parameters: string[]; from: number; to: number }, alignedAt: number, bucketMs: number, aggregates: Aggregate[],
 ): Promise<Map<string, BucketSample[]>> {
   const offset = ((alignedAt % bucketMs) + bucketMs) % bucketMs;
-  const where = `${seriesFilter(w)} AND "quality" != 'bad' AND time >= ${w.from}ms AND time < ${w.to}ms`;
+  const where = `${seriesFilter(w)} AND time >= ${w.from}ms AND time < ${w.to}ms`;
   const answers = await Promise.all(aggregates.map((f) =>
     influx.query(`SELECT ${f}("value") FROM "${MEASUREMENT}" WHERE ${where} GROUP BY time(${bucketMs}ms, ${offset}ms), "parameter" fill(none)`)));
   const out = new Map<string, BucketSample[]>();

@@ -44,7 +44,6 @@ export { Alignment as AlignmentBody };
 
 const Stats = {
   count: z.number().int(), min: z.number().nullable(), max: z.number().nullable(), mean: z.number().nullable(),
-  stdDev: z.number().nullable().describe('sample standard deviation (n−1)'),
 };
 
 export const Comparison = z.object({
@@ -75,5 +74,5 @@ export const Comparison = z.object({
         overlap: z.number().int(),
       }).nullable().describe('this run minus the reference (first) run; null for the reference'),
     })),
-  })).describe('over each run\'s whole window, numeric values of quality other than bad'),
+  })).describe('over each run\'s whole window, every stored numeric value: count and mean from InfluxDB, min and max from the buckets (exact)'),
 }).meta({ id: 'Comparison' });

@@ -106,10 +106,10 @@ export async function comparePage(_params: string[], ctx: AppContext): Promise<P
     charts = c.series.map((s) => new OverlayChart(`${s.parameter}${s.unit ? ` (${s.unit})` : ''}`, c.axis.unit, s.runs));
     const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : fmtValue(v));
     const stats = h('table', { 'data-role': 'compare-stats' },
-      h('thead', null, h('tr', null, ['parameters', 'run', 'count', 'min', 'max', 'mean', 'stdDev', 'dMean', 'dMax', 'rms'].map((k) => h('th', null, t(k === 'parameters' ? 'compare.parameters' : `compare.col.${k}`))))),
+      h('thead', null, h('tr', null, ['parameters', 'run', 'count', 'min', 'max', 'mean', 'dMean', 'dMax', 'rms'].map((k) => h('th', null, t(k === 'parameters' ? 'compare.parameters' : `compare.col.${k}`))))),
       h('tbody', null, c.statistics.flatMap((p) => p.runs.map((r, i) => h('tr', { 'data-parameter': p.parameter, 'data-run': r.runId },
         h('td', null, p.parameter), h('td', null, h('span', { class: 'swatch', style: `background:${runColour(i)}` }), ` ${label(r.runId)}`),
-        h('td', null, r.count), h('td', null, num(r.min)), h('td', null, num(r.max)), h('td', null, num(r.mean)), h('td', null, num(r.stdDev)),
+        h('td', null, r.count), h('td', null, num(r.min)), h('td', null, num(r.max)), h('td', null, num(r.mean)),
         h('td', null, num(r.difference?.mean)), h('td', null, num(r.difference?.max)), h('td', null, num(r.difference?.rms)))))));
     replace(out, legend, h('div', { class: 'charts' }, charts.map((x) => x.el)), h('h2', null, t('compare.statistics')), stats, h('p', { class: 'muted small' }, t('compare.differenceNote')));
     charts.forEach((x) => x.mount());
