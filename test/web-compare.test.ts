@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../common/contracts/index.js';
+import { t } from '../common/i18n/index.js';
 import { browser, login, newPage, screenshot } from './helpers/browser.js';
 import { TEST_ADMIN } from './helpers/servers.js';
 import { customerRun, historyStack } from './history-fixture.js';
@@ -56,14 +57,21 @@ describe('web dashboard: compare runs', () => {
     await page.context().close();
   });
 
-  it('shows a customer only its own runs to pick from', async () => {
-    const page = await newPage(chrome, s.api.url);
+  it('shows a customer only its own runs to pick from, in the customer\'s language', async () => {
+    // A Chinese browser: the first sign-in keeps zh-CN as the customer's language.
+    const page = await (await chrome.newContext({ baseURL: s.api.url, viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'UTC' })).newPage();
     await login(page, customer.email, 'correct horse battery');
     await page.goto('/#/compare');
     await page.locator(`tr[data-run="${runs[0]}"]`).waitFor();
     const shown = await page.locator('[data-role=compare-runs] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')));
     expect(shown.sort()).toEqual([...runs].sort());
     expect(await page.locator('select[name=org]').count()).toBe(0);
+    expect(await page.locator('h1').textContent()).toBe(t('zh-CN', 'compare.title'));
+    await page.check(`tr[data-run="${runs[1]}"] input[name=run]`);
+    await page.click('#compare-go');
+    await page.locator('table[data-role=compare-stats] tbody tr').first().waitFor();
+    expect(await page.locator('table[data-role=compare-stats] th').first().textContent()).toBe(t('zh-CN', 'compare.parameters'));
+    await screenshot(page, 'zh-CN-compare');
     await page.context().close();
   });
 });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { MEASUREMENT } from '../../common/influx/layout.js';
 import { queryRawSeries } from '../../common/influx/history-queries.js';
 import { influxString, type InfluxV1Client } from '../../common/influx/v1-client.js';
@@ -10,10 +11,12 @@ import { resolveParameter, type CompareRun, type ParameterMap } from './runs.js'
  * such as the reactor's `batch_state`) takes a value, or the first time a condition in the run-condition language
  * (api/sharing/condition.ts) holds. Pre-alignment data keeps negative offsets.
  */
-export type Alignment =
-  | { align: 'start' }
-  | { align: 'phase'; phase: string; phaseParameter: string }
-  | { align: 'condition'; condition: string };
+export const Alignment = z.discriminatedUnion('align', [
+  z.object({ align: z.literal('start') }),
+  z.object({ align: z.literal('phase'), phase: z.string(), phaseParameter: z.string() }),
+  z.object({ align: z.literal('condition'), condition: z.string() }),
+]).meta({ id: 'Alignment' });
+export type Alignment = z.infer<typeof Alignment>;
 
 /** The most raw points per parameter a condition is evaluated over (8 h at 1 Hz is 28 800). */
 const CONDITION_MAX_POINTS = 1_000_000;

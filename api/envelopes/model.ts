@@ -1,13 +1,9 @@
 import { z } from 'zod';
+import { Alignment } from '../compare/align.js';
 
 /** How the band of a bucket is made from the reference runs: their bucket means' mean ± k·σ, or their extremes. */
 export const EnvelopeMethod = z.enum(['sigma', 'minmax']);
 
-export const EnvelopeAlignment = z.discriminatedUnion('align', [
-  z.object({ align: z.literal('start') }),
-  z.object({ align: z.literal('phase'), phase: z.string(), phaseParameter: z.string() }),
-  z.object({ align: z.literal('condition'), condition: z.string() }),
-]);
 
 export const EnvelopeBucket = z.object({
   offsetMs: z.number().int().describe('bucket start: ms from the alignment point (negative before it)'),
@@ -27,7 +23,7 @@ export const Envelope = z.object({
   method: EnvelopeMethod,
   k: z.number().nullable().describe('sigma: the band is mean ± k·σ; null for minmax'),
   bucketMs: z.number().int(),
-  alignment: EnvelopeAlignment,
+  alignment: Alignment,
   referenceRuns: z.array(z.object({ id: z.string(), equipmentId: z.string(), alignedAt: z.number().int() })),
   parameters: z.array(EnvelopeParameter),
   note: z.string(),
@@ -42,7 +38,7 @@ export type EnvelopeMethod = z.infer<typeof EnvelopeMethod>;
 /** A report's comparison of its run with the recipe's current envelope (the report's data and hash do not include it). */
 export const ReportEnvelope = z.object({
   id: z.string(), recipe: z.string(), version: z.number().int(), method: EnvelopeMethod, k: z.number().nullable(), bucketMs: z.number().int(),
-  alignment: EnvelopeAlignment,
+  alignment: Alignment,
   alignedAt: z.number().int().nullable().describe('epoch ms of the run\'s alignment point; null when the run never reached it (nothing compared)'),
   parameters: z.array(z.object({
     id: z.string(), unit: z.string(),

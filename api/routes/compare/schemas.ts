@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
+import { Alignment } from '../../compare/align.js';
 import { distinctList } from '../bounds.js';
 
 /** Runs and parameters one comparison may hold: 20 runs × 10 parameters is the case the benchmark measures. */
@@ -35,12 +36,6 @@ export const CompareQuery = z.strictObject({
   maxPoints: z.coerce.number().int().min(2).max(20_000).default(1000).describe('most values per run and parameter: each bucket gives its min and max'),
 }).superRefine((q, ctx) => alignmentComplete(q, ctx));
 
-const Alignment = z.discriminatedUnion('align', [
-  z.object({ align: z.literal('start') }),
-  z.object({ align: z.literal('phase'), phase: z.string(), phaseParameter: z.string() }),
-  z.object({ align: z.literal('condition'), condition: z.string() }),
-]).meta({ id: 'Alignment' });
-export { Alignment as AlignmentBody };
 
 const Stats = {
   count: z.number().int(), min: z.number().nullable(), max: z.number().nullable(), mean: z.number().nullable(),
