@@ -13,6 +13,8 @@ import { webPlugin } from './plugins/web.js';
 import { PdfPrinter } from './reports/render-pdf.js';
 import { auditRoutes } from './routes/audit/index.js';
 import { authRoutes } from './routes/auth/index.js';
+import { compareRoutes } from './routes/compare/index.js';
+import { envelopeRoutes } from './routes/envelopes/index.js';
 import { bookingRoutes } from './routes/bookings/index.js';
 import { equipmentRoutes } from './routes/equipment/index.js';
 import { healthRoutes } from './routes/health/index.js';
@@ -99,6 +101,8 @@ export async function buildApi(deps: ApiDependencies) {
   await app.register(qualificationRoutes);
   await app.register(bookingRoutes);
   await app.register(runRoutes);
+  await app.register(compareRoutes);
+  await app.register(envelopeRoutes);
   await app.register(usageRoutes);
   await app.register(serviceReportRoutes);
   await app.register(auditRoutes);

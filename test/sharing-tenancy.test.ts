@@ -45,7 +45,9 @@ describe('tenancy: every endpoint x role x organisation', () => {
     const maintenance = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/equipment/press-1/maintenance', { startsAt: s.iso(T0 + 40 * HOUR), endsAt: s.iso(T0 + 41 * HOUR), reason: 'service' });
     const spec = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/spec-limits', { equipmentId: 'press-1', parameter: 'running', low: 0 });
     const report = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/reports', { runId: run.id, method: 'SECRET-ACME-METHOD' });
-    Object.assign(acme, { booking: booking.id, run: run.id, alice: alice.id, key: key.id, ical: ical.id, icalUrl: ical.url, maintenance: maintenance.id, spec: spec.id, report: report.id });
+    // Its band holds acme's process value: staff only.
+    const envelope = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/envelopes', { recipe: 'probe', referenceRuns: [run.id], parameters: ['pressure'], method: 'minmax', bucket: '1h' });
+    Object.assign(acme, { booking: booking.id, run: run.id, alice: alice.id, key: key.id, ical: ical.id, icalUrl: ical.url, maintenance: maintenance.id, spec: spec.id, report: report.id, envelope: envelope.id });
   });
 
   // acme's run id and any record marked as acme's, beside the fixed strings: a list of runs that leaked would hold both.
@@ -66,6 +68,7 @@ describe('tenancy: every endpoint x role x organisation', () => {
       ical: { acme: 'ical_guessed-token.ics', owned: true },
       reports: { acme: acme.report!, owned: true },
       equipment: { acme: 'press-1', owned: false }, maintenance: { acme: acme.maintenance!, owned: false }, 'spec-limits': { acme: acme.spec!, owned: false },
+      envelopes: { acme: acme.envelope!, owned: false },
     };
     const entry = table[area ?? ''];
     if (!entry) throw new Error(`${path}: no object for parameter {${param}} in area "${area}"; add the area to the tenancy matrix`);
@@ -79,6 +82,8 @@ describe('tenancy: every endpoint x role x organisation', () => {
     // As org=acme: a customer asking for another organisation's runs must get none of them.
     '/api/v1/service-report/runs': '?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&org=acme',
     '/api/v1/service-report/annual': '?year=2026',
+    // acme's run beside nothing else: an outsider must get the same 404 as for a run that does not exist.
+    get '/api/v1/runs/compare'() { return `?runs=${acme.run}&parameters=pressure`; },
   };
   const BODIES: Record<string, unknown | ((caller: number) => unknown)> = {
     'post /api/v1/bookings/{id}/cancel': { reason: 'probe' }, 'post /api/v1/bookings/{id}/reject': { reason: 'probe' },

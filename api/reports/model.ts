@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../../common/i18n/index.js';
 import { Acquisition } from '../../common/contracts/index.js';
+import { ReportEnvelope } from '../envelopes/model.js';
 import { CanonicalFormat } from './canonical.js';
 
 /** ISO/IEC 17025 §7.8.2.1 (l): the statement that results relate only to the item tested. */
@@ -63,6 +64,7 @@ export const ReportContent = z.object({
   integrity: z.object({
     algorithm: z.literal('sha256'), format: CanonicalFormat, sha256: z.string(), pointCount: z.number().int(),
   }),
+  envelope: ReportEnvelope.optional().describe('the run against the current golden envelope of its recipe (issue #17); absent when the recipe has none. Not part of the data CSV or its hash'),
   statement: z.string(),
   language: z.enum(LANGUAGES).optional().describe('the language the report was issued in; absent in reports issued before issue 14 (en)'),
   timeZone: z.string().optional().describe('the laboratory time zone its times are printed in; absent before issue 14 (UTC)'),

@@ -1,5 +1,6 @@
 import { t as translate, type Language } from '../../common/i18n/index.js';
 import { utcOffset, wallClock } from '../../common/i18n/format.js';
+import { envelopeSection } from '../envelopes/render.js';
 import type { ReportContent } from './model.js';
 import { escapeXml as esc } from './svg-chart.js';
 
@@ -86,6 +87,7 @@ ${gaps}
 ${specRows ? `<table>${th('parameter', 'low', 'high', 'target', 'appliesTo', 'result', 'excursionCount')}${specRows}</table>` : `<p>${esc(t('noSpecs'))}</p>`}
 <h2>${esc(t('excursions'))}</h2>
 ${excursionRows ? `<table>${th('parameter', 'side', 'start', 'end', 'duration', 'peak', 'peakAt')}${excursionRows}</table>` : `<p>${esc(t('noExcursions'))}</p>`}
+${c.envelope ? envelopeSection(c.envelope, f) : ''}
 <h2>${esc(t('charts'))}</h2>
 ${[...charts.values()].map((svg) => `<div class="chart">${localiseChart(svg, f)}</div>`).join('')}
 <h2>${esc(t('integrity'))}</h2>

@@ -21,6 +21,7 @@ import { escapeXml } from './svg-chart.js';
 import { amendmentOf, getReportSummary, insertReport, limitsFor, nextVersionOf, reportColumn, type ReportSummary } from './store.js';
 import { runGaps } from '../sharing/run-gaps.js';
 import { writeTransaction } from '../../common/runtime/sqlite.js';
+import { envelopeForReport } from '../envelopes/report.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -129,6 +130,8 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     title: format.t(version > 1 ? 'titleVersion' : 'title', { id, version }), statement: format.t('statement'),
     acquisition: { ...built.content.acquisition, note: format.t('acquisitionNote') }, language: format.language, timeZone: format.timeZone,
   });
+  const envelope = await envelopeForReport(ctx.db, ctx.influx, ctx.registry, run, req.recipe, ctx.now());
+  if (envelope) built.content.envelope = envelope;
   const html = renderHtml(built.content, built.charts, format);
   await assertCjkFont(html);
   const computedMs = performance.now() - started;

@@ -4,6 +4,7 @@ import { errorBox } from './form.js';
 import { LANGUAGES, locale, setLanguage, t, term, type Language } from './i18n.js';
 import { boardPage } from './pages/board.js';
 import { calendarPage } from './pages/calendar.js';
+import { comparePage } from './pages/compare.js';
 import { equipmentPage } from './pages/equipment.js';
 import { loginPage } from './pages/login.js';
 import { platformPage } from './pages/platform.js';
@@ -19,6 +20,7 @@ const routes: [RegExp, Route][] = [
   [/^\/equipment\/([^/]+)$/, equipmentPage],
   [/^\/calendar(?:\/([^/]+))?$/, calendarPage],
   [/^\/runs$/, runsPage],
+  [/^\/compare$/, comparePage],
   [/^\/reports\/([^/]+)$/, reportPage],
   [/^\/platform$/, platformPage],
   ...staffRoutes,
@@ -43,7 +45,7 @@ function renderHeader(): void {
   const link = (path: string, label: string) => h('a', { href: `#${path}`, class: location.hash.startsWith(`#${path}`) ? 'active' : null }, label);
   replace(top,
     h('a', { class: 'brand', href: '#/board' }, 'pilothub'),
-    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), link('/platform', t(me.orgId === 'operator' ? 'nav.platform' : 'nav.myUsage')), isStaff(me) && link('/staff', t('nav.staff'))),
+    me && h('nav', null, link('/board', t('nav.equipment')), link('/calendar', t('nav.bookings')), link('/runs', t('nav.runs')), link('/compare', t('compare.nav')), link('/platform', t(me.orgId === 'operator' ? 'nav.platform' : 'nav.myUsage')), isStaff(me) && link('/staff', t('nav.staff'))),
     h('span', { class: 'who' }, me && `${me.name} · ${term('role', me.role)} · ${me.orgId}`, languageSwitch(),
       me && h('button', { class: 'link', id: 'logout', onclick: logout }, t('nav.logout'))),
   );

@@ -12,6 +12,7 @@ import type { ProvenanceList, ServiceReport } from '../../api/service-report/mod
 import type { EquipmentStatus, LiveValues } from '../../api/routes/status/schemas.js';
 import type { ErrorBody as ErrorBodySchema } from '../../api/plugins/errors.js';
 import type { LabConfig as LabConfigSchema } from '../../api/routes/me/schemas.js';
+import type { Comparison as ComparisonSchema } from '../../api/routes/compare/schemas.js';
 
 // Types come from the API's zod schemas (type-only imports: esbuild drops them, zod stays out of the bundle).
 export type Equipment = z.infer<typeof EquipmentSummary>;
@@ -35,6 +36,7 @@ export type VerifyResult = z.infer<typeof Verification>;
 export type SpecLimitList = z.infer<typeof SpecLimitListSchema>;
 export type ServiceReportBody = z.infer<typeof ServiceReport>;
 export type ServiceRunList = z.infer<typeof ProvenanceList>;
+export type Comparison = z.infer<typeof ComparisonSchema>;
 
 
 export type Me = z.infer<typeof User>;

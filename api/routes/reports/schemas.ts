@@ -56,7 +56,10 @@ export const ReportSummary = z.object({
 }).meta({ id: 'ReportSummary' });
 
 export const ReportList = z.object({ items: z.array(ReportSummary) });
-export const ReportQuery = z.object({ runId: z.string().min(1).max(100).optional() });
+export const ReportQuery = z.object({
+  runId: z.string().min(1).max(100).optional(),
+  recipe: z.string().min(1).max(200).optional().describe('reports issued with this recipe or method'),
+});
 
 export const Verification = z.object({
   reportId: z.string(),
