@@ -7,10 +7,16 @@ import { clearAlarm, getAlarm, isShelved, openAlarms, raiseAlarm, type Transitio
 export interface AlarmEvent { alarm: Alarm; transition: Transition | 'unshelved' }
 
 /**
+ * Live changes of one equipment are evaluated at most once per this long: a busy line delivers many messages a
+ * second, and the sources read only the latest values anyway, so the work per reading is one set insertion.
+ */
+const COALESCE_MS = 50;
+
+/**
  * Turns what the alarm sources see into alarms with a lifecycle. Runs in the API process, driven by the live
- * registry (every message the API's broker link receives) and a tick; ingest is not involved. Per evaluation the
- * cost is the sources' map lookups over the equipment's watched parameters and a walk of its own open alarms:
- * nothing grows with the reading rate, and the database is written only on transitions.
+ * registry (the messages the API's broker link receives, coalesced per equipment) and a tick; ingest is not
+ * involved. Per evaluation the cost is the sources' map lookups over the equipment's watched parameters and a walk
+ * of its own open alarms: nothing grows with the reading rate, and the database is written only on transitions.
  */
 export class AlarmEngine {
   /** When each not-yet-raised condition was first seen, for the delay a condition must hold before it is an alarm. */
@@ -22,6 +28,8 @@ export class AlarmEngine {
   /** Run inside the transition's transaction: the notification outbox is written with the alarm or not at all. */
   private readonly inTransaction: ((e: AlarmEvent) => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private readonly dirty = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -34,14 +42,25 @@ export class AlarmEngine {
       if (a.active) this.activeSet(a.source, a.equipmentId).add(a.key);
       if (a.shelvedUntil !== null) this.shelvedUntil.set(a.id, a.shelvedUntil);
     }
-    this.unsubscribe = this.registry.onChange((id) => this.evaluate(id));
+    this.unsubscribe = this.registry.onChange((id) => {
+      this.dirty.add(id);
+      this.flushTimer ??= setTimeout(() => this.flush(), COALESCE_MS);
+    });
     this.timer = setInterval(() => this.tick(), tickMs);
     this.timer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.flushTimer);
     this.unsubscribe?.();
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    for (const id of ids) this.evaluate(id);
   }
 
   /** Listeners see every transition after it is stored (status stream, metrics). */

@@ -94,3 +94,23 @@ export interface AlarmSettings {
   envelopeFor?: EnvelopeLookup;
 }
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = { specLimitDelayMs: 0, offlineDelayMs: 60_000, envelopeHoldMs: 30_000, tickMs: 1000 };
+
+const Seconds = z.coerce.number().min(0).max(86_400);
+const AlarmEnv = z.object({
+  PILOTHUB_ALARM_SPEC_DELAY_S: Seconds.optional(),
+  PILOTHUB_ALARM_OFFLINE_AFTER_S: Seconds.optional(),
+  PILOTHUB_ALARM_ENVELOPE_HOLD_S: Seconds.optional(),
+});
+
+/** Alarm delays from the environment, in seconds; a bad value stops the start naming the variable. */
+export function alarmSettingsFromEnv(env: NodeJS.ProcessEnv): Partial<AlarmSettings> {
+  const parsed = AlarmEnv.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${String(issue.path[0])}=${JSON.stringify(env[String(issue.path[0])])}: must be a number of seconds from 0 to 86400`);
+  }
+  const ms = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+  return Object.fromEntries(Object.entries({
+    specLimitDelayMs: ms(parsed.data.PILOTHUB_ALARM_SPEC_DELAY_S), offlineDelayMs: ms(parsed.data.PILOTHUB_ALARM_OFFLINE_AFTER_S), envelopeHoldMs: ms(parsed.data.PILOTHUB_ALARM_ENVELOPE_HOLD_S),
+  }).filter(([, v]) => v !== undefined));
+}
