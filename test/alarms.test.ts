@@ -104,8 +104,9 @@ describe('alarms with a lifecycle and their notifications', () => {
       { channel: 'webhook', url: `${webhook.url}/hook` }, { channel: 'email', to: erin.email }, { channel: 'wecom', url: `${wecom.url}/cgi-bin/webhook/send?key=k1` },
       { channel: 'dingtalk', url: `${dingtalk.url}/robot/send?access_token=t1`, secret: 'SECtest-secret' }, { channel: 'webhook', url: `${failing.url}/down` },
     ]) await s.ok(s.admin, 'POST', '/api/v1/notification-subscriptions', { userId: erin.id, equipmentId: EQ, target });
-    await s.ok(alice.token, 'POST', '/api/v1/notification-subscriptions', { target: { channel: 'webhook', url: aliceHook.url } });
-    await s.ok(bob.token, 'POST', '/api/v1/notification-subscriptions', { target: { channel: 'webhook', url: bobHook.url } });
+    // Generic webhooks are set up by staff, for anyone (a customer's own would let it probe the lab's network).
+    await s.ok(s.admin, 'POST', '/api/v1/notification-subscriptions', { userId: alice.id, target: { channel: 'webhook', url: aliceHook.url } });
+    await s.ok(s.admin, 'POST', '/api/v1/notification-subscriptions', { userId: bob.id, target: { channel: 'webhook', url: bobHook.url } });
     stream = await alarmStream(s, erin.token);
   });
   afterAll(async () => { stream?.close(); await pub?.endAsync(); });
@@ -145,14 +146,17 @@ describe('alarms with a lifecycle and their notifications', () => {
   });
 
   it('lets staff manage anyone\'s subscriptions and everyone else only their own', async () => {
-    expect((await s.call(alice.token, 'POST', '/api/v1/notification-subscriptions', { userId: erin.id, target: { channel: 'webhook', url: aliceHook.url } })).status).toBe(403);
+    expect((await s.call(alice.token, 'POST', '/api/v1/notification-subscriptions', { userId: erin.id, target: { channel: 'email', to: alice.email } })).status).toBe(403);
+    expect((await s.call(alice.token, 'POST', '/api/v1/notification-subscriptions', { target: { channel: 'webhook', url: aliceHook.url } })).status).toBe(403);
+    expect((await s.call(alice.token, 'POST', '/api/v1/notification-subscriptions', { target: { channel: 'wecom', url: `${wecom.url}/cgi-bin/webhook/send?key=k` } })).status).toBe(403);
+    await s.ok(alice.token, 'POST', '/api/v1/notification-subscriptions', { target: { channel: 'dingtalk', url: 'https://oapi.dingtalk.com/robot/send?access_token=t', secret: 'SECx' }, enabled: false });
     const mine = await s.ok<{ items: { id: string; userId: string }[] }>(alice.token, 'GET', '/api/v1/notification-subscriptions');
-    expect(mine.items.map((x) => x.userId)).toEqual([alice.id]);
+    expect(mine.items.map((x) => x.userId)).toEqual([alice.id, alice.id]);
     const erins = await s.ok<{ items: { id: string; target: { channel: string; secret?: string } }[] }>(erin.token, 'GET', `/api/v1/notification-subscriptions?user=${erin.id}`);
     expect(erins.items).toHaveLength(5);
     expect(erins.items.find((x) => x.target.channel === 'dingtalk')!.target.secret, 'the signing secret is never sent back').toBe('***');
     expect((await s.call(alice.token, 'PATCH', `/api/v1/notification-subscriptions/${erins.items[0]!.id}`, { enabled: false })).status).toBe(404);
-    expect((await s.ok<{ items: unknown[] }>(erin.token, 'GET', `/api/v1/notification-subscriptions?user=${alice.id}`)).items).toHaveLength(1);
+    expect((await s.ok<{ items: unknown[] }>(erin.token, 'GET', `/api/v1/notification-subscriptions?user=${alice.id}`)).items).toHaveLength(2);
   });
 
   it('retries a failing receiver with backoff and shows the failure in /notifications and /metrics', async () => {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { t } from '../../../common/i18n/index.js';
+import { t, type Language } from '../../../common/i18n/index.js';
 import { ApiError } from '../../errors.js';
 import { currentUser } from '../../plugins/auth.js';
 import { requestLanguage } from '../../plugins/errors.js';
-import { Subscription } from '../../notifications/model.js';
+import { Subscription, type Target } from '../../notifications/model.js';
 import { deleteSubscription, getSubscription, listDeliveries, listSubscriptions, redacted, saveSubscription } from '../../notifications/store.js';
 import { audit } from '../../sharing/audit.js';
 import { getUser, isOperatorStaff, newId, type AuthUser } from '../../sharing/people.js';
@@ -13,6 +13,23 @@ import { DeliveryList, DeliveryQuery, SubscriptionBody, SubscriptionList, Subscr
 
 /** Staff (admin, engineer) manage anyone's subscriptions; everyone else only their own. */
 const isStaff = (u: AuthUser) => isOperatorStaff(u) && (u.role === 'admin' || u.role === 'engineer');
+
+/** The robots' own hosts: the only URLs people other than staff may have the hub call. */
+const ROBOT_HOSTS: Partial<Record<Target['channel'], string>> = { wecom: 'qyapi.weixin.qq.com', dingtalk: 'oapi.dingtalk.com' };
+
+/**
+ * The hub calls these URLs from inside the laboratory's network, and a failed call's answer is shown to the
+ * subscriber: so anyone but staff may use e-mail and the robots' public HTTPS hosts only (no request forgery against
+ * internal services); generic webhooks and private robot hosts are set up by staff.
+ */
+function checkTarget(user: AuthUser, target: Target, lang: Language): void {
+  if (isStaff(user) || target.channel === 'email') return;
+  const host = ROBOT_HOSTS[target.channel];
+  const url = new URL(target.url);
+  if (!host || url.protocol !== 'https:' || url.hostname !== host) {
+    throw new ApiError(403, t(lang, 'notifications.errors.urlForStaff', { host: host ?? '-' }), { field: 'body.target.url' });
+  }
+}
 
 /** Who is told about alarms, how (webhook, e-mail, 企业微信, 钉钉), and what became of each message (issue 17). */
 export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -41,6 +58,7 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     const userId = b.userId ?? user.id;
     const lang = requestLanguage(request);
     if (userId !== user.id && !isStaff(user)) throw new ApiError(403, t(lang, 'notifications.errors.otherPerson'), { field: 'body.userId' });
+    checkTarget(user, b.target, lang);
     if (!getUser(app.db, userId)) throw new ApiError(400, t(lang, 'notifications.errors.unknownUser', { id: userId }), { field: 'body.userId' });
     if (b.equipmentId && !app.db.prepare('SELECT 1 FROM equipment WHERE id = ?').get(b.equipmentId)) throw new ApiError(400, t(lang, 'notifications.errors.unknownEquipment', { id: b.equipmentId }), { field: 'body.equipmentId' });
     const now = app.now();
@@ -55,6 +73,7 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     const user = currentUser(request);
     const before = own(request, request.params.id);
     const p = request.body;
+    if (p.target) checkTarget(user, p.target, requestLanguage(request));
     let target = p.target ?? before.target;
     if (target.channel === 'dingtalk' && target.secret === '***' && before.target.channel === 'dingtalk') target = { ...target, secret: before.target.secret };
     const after: Subscription = { ...before, equipmentId: p.equipmentId === undefined ? before.equipmentId : p.equipmentId, target, minSeverity: p.minSeverity ?? before.minSeverity, enabled: p.enabled ?? before.enabled, updatedAt: app.now() };
