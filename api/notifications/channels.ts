@@ -3,7 +3,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Target } from './model.js';
 import type { Rendered } from './render.js';
 
-export interface SendContext { timeoutMs: number; smtp?: { url: string; from: string }; now: number }
+/** `signal` aborts a send when the process stops; the row stays due and is sent again at the next start. */
+export interface SendContext { timeoutMs: number; smtp?: { url: string; from: string }; now: number; signal: AbortSignal }
 
 /** 企业微信 markdown content is limited to 4096 bytes, text to 2048: cut at a character, never mid-character. */
 function limitBytes(s: string, max: number): string {
@@ -25,8 +26,8 @@ export function dingtalkSignedUrl(url: string, secret: string, timestamp: number
   return u.toString();
 }
 
-async function postJson(url: string, body: unknown, timeoutMs: number): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+async function postJson(url: string, body: unknown, ctx: SendContext): Promise<unknown> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body), signal: AbortSignal.any([AbortSignal.timeout(ctx.timeoutMs), ctx.signal]) });
   const text = await res.text();
   if (!res.ok) throw new Error(`HTTP ${res.status} from ${new URL(url).host}: ${text.slice(0, 200)}`);
   try { return JSON.parse(text); } catch { return text; }
@@ -44,18 +45,18 @@ const transports = new Map<string, Transporter>();
 export async function send(target: Target, msg: Rendered, webhookBody: unknown, ctx: SendContext): Promise<void> {
   switch (target.channel) {
     case 'webhook':
-      await postJson(target.url, webhookBody, ctx.timeoutMs);
+      await postJson(target.url, webhookBody, ctx);
       return;
     case 'wecom': {
       const body = target.format === 'text'
         ? { msgtype: 'text', text: { content: limitBytes(msg.text, 2048) } }
         : { msgtype: 'markdown', markdown: { content: limitBytes(msg.markdown, 4096) } };
-      robotAnswer('wecom', await postJson(target.url, body, ctx.timeoutMs));
+      robotAnswer('wecom', await postJson(target.url, body, ctx));
       return;
     }
     case 'dingtalk': {
       const url = target.secret ? dingtalkSignedUrl(target.url, target.secret, ctx.now) : target.url;
-      robotAnswer('dingtalk', await postJson(url, { msgtype: 'markdown', markdown: { title: msg.title, text: msg.markdown } }, ctx.timeoutMs));
+      robotAnswer('dingtalk', await postJson(url, { msgtype: 'markdown', markdown: { title: msg.title, text: msg.markdown } }, ctx));
       return;
     }
     case 'email': {

@@ -27,6 +27,7 @@ export class Notifier {
   private readonly attempts = new Counter({ name: 'pilothub_notification_attempts_total', help: 'Notification send attempts by channel and result', labelNames: ['channel', 'result'], registers: [this.metrics] });
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly db: Db, private readonly now: () => number, private readonly logger: Logger, private readonly settings: NotificationSettings, private readonly timeZone: string) {
     const { db: database } = this;
@@ -55,8 +56,10 @@ export class Notifier {
     this.timer.unref();
   }
 
+  /** Aborts sends in flight (their rows stay "sending" and are due again at the next start) and waits for them. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.draining;
   }
 
@@ -87,12 +90,14 @@ export class Notifier {
 
   /** Sends every due message; resolves when the outbox has nothing due. */
   drain(): Promise<void> {
-    this.draining ??= this.drainLoop().finally(() => { this.draining = undefined; });
+    this.draining ??= this.drainLoop()
+      .catch((err: unknown) => this.logger.error({ err }, 'notification dispatch failed'))
+      .finally(() => { this.draining = undefined; });
     return this.draining;
   }
 
   private async drainLoop(): Promise<void> {
-    for (;;) {
+    while (!this.stopping.signal.aborted) {
       const batch: DeliveryRow[] = [];
       for (let i = 0; i < CONCURRENCY; i++) {
         const row = this.claim();
@@ -123,10 +128,11 @@ export class Notifier {
     const msg = renderNotification(lang, this.timeZone, delivery.events, alarms, name, this.settings.publicUrl);
     const body = { id: delivery.id, language: lang, title: msg.title, text: msg.text, events: delivery.events.map((e) => ({ ...e, alarm: alarms.get(e.alarmId) ?? null })) };
     try {
-      await send(sub.target, msg, body, { timeoutMs: this.settings.requestTimeoutMs, smtp: this.settings.smtp, now: Date.now() });
+      await send(sub.target, msg, body, { timeoutMs: this.settings.requestTimeoutMs, smtp: this.settings.smtp, now: Date.now(), signal: this.stopping.signal });
       this.attempts.inc({ channel: sub.target.channel, result: 'sent' });
       this.finish(row.id, 'sent', null);
     } catch (err) {
+      if (this.stopping.signal.aborted) return;
       const reason = err instanceof Error ? err.message : String(err);
       this.attempts.inc({ channel: sub.target.channel, result: 'failed' });
       const last = row.attempts >= this.settings.maxAttempts;
