@@ -5,12 +5,15 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { InfluxV1Client } from '../common/influx/v1-client.js';
 import type { Logger } from '../common/runtime/logger.js';
+import type { AlarmEngine } from './alarms/engine.js';
 import type { Db } from './db/index.js';
+import type { Notifier } from './notifications/notifier.js';
 import type { EquipmentRegistry } from './live/equipment-registry.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { webPlugin } from './plugins/web.js';
 import { PdfPrinter } from './reports/render-pdf.js';
+import { alarmRoutes } from './routes/alarms/index.js';
 import { auditRoutes } from './routes/audit/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { compareRoutes } from './routes/compare/index.js';
@@ -22,6 +25,7 @@ import { historyRoutes } from './routes/history/index.js';
 import { reportRoutes } from './routes/reports/index.js';
 import { icalRoutes } from './routes/ical/index.js';
 import { meRoutes } from './routes/me/index.js';
+import { notificationRoutes } from './routes/notifications/index.js';
 import { peopleRoutes } from './routes/people/index.js';
 import { qualificationRoutes } from './routes/qualifications/index.js';
 import { runRoutes } from './routes/runs/index.js';
@@ -45,6 +49,10 @@ declare module 'fastify' {
     lab: LabSettings;
     /** The one PDF printer (one Chromium) of this process, shared by verification and service reports. */
     printer: PdfPrinter;
+    /** Alarms with a lifecycle (api/alarms): routes pass acknowledgements and shelving to it, the status stream listens. */
+    alarms: AlarmEngine;
+    /** The notification outbox and its dispatcher; its registry is served at /metrics. */
+    notifier: Notifier;
   }
 }
 
@@ -59,6 +67,8 @@ export interface ApiDependencies {
   ingestHealth?: IngestHealthProbe;
   /** Default: PILOTHUB_TIME_ZONE, else the machine's zone. */
   timeZone?: string;
+  alarms: AlarmEngine;
+  notifier: Notifier;
 }
 
 /** Builds the HTTP API: one plugin per area, zod schemas validate requests and generate OpenAPI. */
@@ -72,6 +82,8 @@ export async function buildApi(deps: ApiDependencies) {
   app.decorate('db', deps.db);
   app.decorate('now', deps.now ?? Date.now);
   app.decorate('ingestHealth', deps.ingestHealth);
+  app.decorate('alarms', deps.alarms);
+  app.decorate('notifier', deps.notifier);
   // One laboratory zone for the whole API: the one it was started with, else PILOTHUB_TIME_ZONE (api/settings.ts).
   app.decorate('lab', labSettings(process.env, deps.timeZone));
   app.decorate('timeZone', app.lab.timeZone);
@@ -107,6 +119,8 @@ export async function buildApi(deps: ApiDependencies) {
   await app.register(serviceReportRoutes);
   await app.register(auditRoutes);
   await app.register(statusRoutes);
+  await app.register(alarmRoutes);
+  await app.register(notificationRoutes);
   await app.register(icalRoutes);
   await app.register(webPlugin);
   return app;

@@ -4,9 +4,13 @@ import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { describeListenError } from '../common/runtime/ports.js';
 import { labTimeZone } from '../common/runtime/time-zone.js';
+import { createAlarmEngine } from './alarms/index.js';
+import type { AlarmSettings } from './alarms/model.js';
 import { buildApi, type IngestHealthProbe } from './app.js';
 import { openDatabase } from './db/index.js';
 import { EquipmentRegistry } from './live/equipment-registry.js';
+import { notificationSettingsFromEnv, DEFAULT_NOTIFICATION_SETTINGS, type NotificationSettings } from './notifications/model.js';
+import { Notifier } from './notifications/notifier.js';
 import { bootstrapPeople } from './sharing/people.js';
 import { RunTracker } from './sharing/run-tracker.js';
 
@@ -35,6 +39,10 @@ export interface ApiOptions {
   timeZone?: string;
   /** How often the run tracker re-checks run conditions, close timeouts and no-shows. */
   trackerTickMs?: number;
+  /** Alarm delays and the envelope lookup of live deviation (api/alarms/README.md). */
+  alarms?: Partial<AlarmSettings>;
+  /** Grouping, rate limit, retries and SMTP of alarm notifications; default from PILOTHUB_SMTP_URL / PILOTHUB_SMTP_FROM. */
+  notifications?: Partial<NotificationSettings>;
 }
 
 export interface RunningApi {
@@ -64,8 +72,15 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
   const tracker = new RunTracker(db, registry, now, logger);
   tracker.start(options.trackerTickMs);
-  const app = await buildApi({ influx, registry, logger, db, now, ingestHealth: options.ingestHealth, timeZone });
+  const alarms = createAlarmEngine(db, registry, now, logger, options.alarms);
+  const notifier = new Notifier(db, now, logger.child({ component: 'notifications' }), { ...DEFAULT_NOTIFICATION_SETTINGS, ...notificationSettingsFromEnv(process.env), ...options.notifications }, timeZone);
+  alarms.engine.withinTransition((e) => notifier.enqueue(e));
+  alarms.engine.start(alarms.settings.tickMs);
+  notifier.start();
+  const app = await buildApi({ influx, registry, logger, db, now, ingestHealth: options.ingestHealth, timeZone, alarms: alarms.engine, notifier });
   const closeAll = async () => {
+    alarms.engine.stop();
+    await notifier.stop();
     tracker.stop();
     await registry.close();
     db.close();

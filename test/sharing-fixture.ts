@@ -19,12 +19,12 @@ export interface Reply<T = unknown> { status: number; body: T; text: string }
  * A real broker, influxd and API (real HTTP, real SQLite) with a hand-moved clock, plus helpers to call
  * the API as different people. Equipment is announced with a real retained birth on the broker.
  */
-export async function sharingStack(options: { clock?: ReturnType<typeof testClock>; trackerTickMs?: number; timeZone?: string } = {}) {
+export async function sharingStack(options: { clock?: ReturnType<typeof testClock>; trackerTickMs?: number; timeZone?: string } & Pick<start.ApiOptionsForTests, 'alarms' | 'notifications'> = {}) {
   const clock = options.clock ?? testClock();
   const influx = await start.influxd();
   await influx.client.ensureDatabase();
   const broker = await start.broker();
-  const api = await start.api({ mqttUrl: broker.url, influxUrl: influx.url, now: clock.now, trackerTickMs: options.trackerTickMs, timeZone: options.timeZone });
+  const api = await start.api({ mqttUrl: broker.url, influxUrl: influx.url, now: clock.now, trackerTickMs: options.trackerTickMs, timeZone: options.timeZone, alarms: options.alarms, notifications: options.notifications });
 
   const call = async <T = any>(token: string | null, method: string, path: string, body?: unknown): Promise<Reply<T>> => {
     const headers: Record<string, string> = {};

@@ -24,6 +24,11 @@ export function conditionNow(registry: EquipmentRegistry, equipmentId: string, s
 
 const DEFAULT_ALARM = 'alarm == true';
 
+/** The equipment's alarm condition: its own, else `alarm == true` when it has an "alarm" parameter, else none. */
+export function alarmConditionOf(p: EquipmentProfile, registry: EquipmentRegistry): string | null {
+  return p.alarmCondition ?? (registry.get(p.id)?.birth.parameters.some((x) => x.id === 'alarm') ? DEFAULT_ALARM : null);
+}
+
 /** The status shown to people; when offline, why and since when (the device's own reason where the gateway gave one). */
 export interface LiveState { status: LiveStatus; reason?: string; since?: number; availability: Availability }
 
@@ -39,7 +44,7 @@ export function liveState(db: Db, registry: EquipmentRegistry, p: EquipmentProfi
     dataAgeMs: entry?.lastSeen === undefined ? (availability.online ? 0 : undefined) : Date.now() - entry.lastSeen,
     staleAfterMs: entry ? registry.staleAfterMs(entry) : STALE_AFTER_MS,
     inMaintenance,
-    alarm: conditionNow(registry, p.id, p.alarmCondition ?? (entry?.birth.parameters.some((x) => x.id === 'alarm') ? DEFAULT_ALARM : null)) === true,
+    alarm: conditionNow(registry, p.id, alarmConditionOf(p, registry)) === true,
     running: conditionNow(registry, p.id, p.runCondition) === true,
     booked,
   });

@@ -1,6 +1,6 @@
 import { broker as pipelineBroker, tempDir } from './pipeline.js';
 import { teardown } from './teardown.js';
-import { startApi, type RunningApi } from '../../api/server.js';
+import { startApi, type ApiOptions, type RunningApi } from '../../api/server.js';
 import type { RunningBroker } from '../../broker/broker.js';
 import { freePort } from '../../common/runtime/ports.js';
 import { parseGatewayConfig } from '../../gateway/config.js';
@@ -13,6 +13,7 @@ import { startSprayDryer, type SprayDryerSim } from '../../simulators/spray-drye
  * the current test file in the same call, so no test can forget to stop what it started.
  */
 export { eventually, influxd, ingest, tempDir } from './pipeline.js';
+export type ApiOptionsForTests = Pick<ApiOptions, 'alarms' | 'notifications'>;
 
 export async function broker(port?: number): Promise<RunningBroker & { url: string }> {
   return pipelineBroker({ port });
@@ -27,7 +28,7 @@ export interface TestApi extends RunningApi {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number; timeZone?: string; database?: string; retentionPolicy?: string }): Promise<TestApi> {
+export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number; timeZone?: string; database?: string; retentionPolicy?: string } & ApiOptionsForTests): Promise<TestApi> {
   // The laboratory's zone is fixed (UTC unless a test picks one), so the times in messages are the same on every machine.
   const running = await startApi({ port: await freePort(), dataDir: tempDir('pilothub-api-'), admin: TEST_ADMIN, ...options, timeZone: options.timeZone ?? 'UTC' });
   teardown(() => running.stop());

@@ -12,6 +12,7 @@ import { newId } from '../../sharing/people.js';
 import { errors, IdParams } from '../common.js';
 import { alignmentOf } from '../compare/index.js';
 import { CreateEnvelopeBody, Envelope, EnvelopeList, EnvelopeQuery } from './schemas.js';
+import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 const summary = (e: EnvelopeT) => ({ ...e, parameters: e.parameters.map((p) => ({ id: p.id, unit: p.unit, buckets: p.buckets.length })) });
 
@@ -31,7 +32,7 @@ export const envelopeRoutes: FastifyPluginAsyncZod = async (app) => {
     const runs = loadRuns(app.db, app.registry, user, b.referenceRuns, app.now());
     const alignment = alignmentOf(b);
     const computed = await computeEnvelope(app.influx, { runs, parameters: b.parameters, map: parameterMap(b.map ?? []), alignment, method: b.method, k: b.k, bucketMs: b.bucket });
-    const envelope = app.db.transaction(() => {
+    const envelope = writeTransaction(app.db, () => {
       const stored = insertEnvelope(app.db, {
         id: newId('env'), recipe: b.recipe, equipmentId: b.equipmentId ?? null, method: b.method, k: b.method === 'sigma' ? b.k : null, bucketMs: b.bucket,
         alignment, referenceRuns: runs.map((r, i) => ({ id: r.id, equipmentId: r.equipmentId, alignedAt: computed.alignedAt[i]! })),
@@ -41,7 +42,7 @@ export const envelopeRoutes: FastifyPluginAsyncZod = async (app) => {
       const { parameters, ...head } = summary(stored);
       audit(app.db, user, stored.createdAt, { action: 'envelope.create', entity: 'envelope', entityId: stored.id, after: { ...head, parameters: parameters.map((p) => p.id) } });
       return stored;
-    }).immediate();
+    });
     request.log.info({ envelopeId: envelope.id, recipe: envelope.recipe, version: envelope.version, runs: runs.length }, 'envelope computed');
     return reply.status(201).send(envelope);
   });

@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isShelved, listAlarms } from '../../alarms/store.js';
 import { listEquipment } from '../../sharing/equipment-store.js';
 import { liveState, offlineInfo } from '../../sharing/live.js';
 import { userForToken, type AuthUser } from '../../sharing/people.js';
-import { visibleWindows } from '../../sharing/tenancy.js';
+import { canSeeOrg, visibleWindows } from '../../sharing/tenancy.js';
 import { errors } from '../common.js';
 import { StatusList, type LiveValues } from './schemas.js';
 
@@ -43,7 +44,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/v1/status/stream', {
     schema: {
       tags: ['status'], produces: ['text/event-stream'],
-      summary: 'Server-Sent Events: a "status" event per equipment at connect and whenever its status changes; a "values" event with the latest readings whenever they change (customers: only during their own open run)',
+      summary: 'Server-Sent Events: a "status" event per equipment at connect and whenever its status changes; a "values" event with the latest readings whenever they change (customers: only during their own open run); an "alarm" event per open alarm at connect and per alarm transition (customers: their own alarms; shelved ones only when shelved and when the shelf expires)',
       response: { 200: z.string().describe('event: status\\ndata: {"equipmentId":"dryer-1","status":"running","at":…}'), ...errors },
     },
   }, async (request, reply) => {
@@ -78,6 +79,15 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     };
     push();
+    const alarmEvent = (alarm: unknown) => res.write(`event: alarm\ndata: ${JSON.stringify(alarm)}\n\n`);
+    const first = userForToken(app.db, token, app.now());
+    if (first) for (const a of listAlarms(app.db, first, { state: 'open', limit: 500, offset: 0 }, app.now()).items.reverse()) alarmEvent(a);
+    const unsubscribeAlarms = app.alarms.onEvent(({ alarm, transition }) => {
+      const user = userForToken(app.db, token, app.now());
+      if (!user || !canSeeOrg(user, alarm.orgId)) return;
+      if (transition !== 'shelved' && isShelved(alarm, app.now())) return;
+      alarmEvent({ ...alarm, transition });
+    });
     let pending: NodeJS.Timeout | undefined;
     const unsubscribe = app.registry.onChange(() => {
       pending ??= setTimeout(() => { pending = undefined; push(); }, PUSH_COALESCE_MS);
@@ -87,6 +97,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const stop = () => {
       unsubscribe();
+      unsubscribeAlarms();
       clearTimeout(pending);
       clearInterval(tick);
       clearInterval(heartbeat);

@@ -1,11 +1,12 @@
 import { get, subscribe } from '../api.js';
 import { fmtValue, h, replace } from '../dom.js';
 import { t, term } from '../i18n.js';
+import { alarmList } from './alarm-list.js';
 import { applyStatus, applyValues, initialState, stateBadges, updatedLine, type LiveState } from '../live.js';
 import type { AppContext, Equipment, Page, StatusEvent, ValuesEvent } from '../types.js';
 
 /** One card per equipment: live status, the equipment's key values and when they last moved, pushed by the status stream. */
-export async function boardPage(_params: string[], _ctx: AppContext): Promise<Page> {
+export async function boardPage(_params: string[], ctx: AppContext): Promise<Page> {
   const list = await get<{ items: Equipment[] }>('/api/v1/equipment');
   const states = new Map<string, LiveState>(list.items.map((e) => [e.id, initialState(e)]));
   const cards = new Map<string, HTMLElement>();
@@ -44,8 +45,10 @@ export async function boardPage(_params: string[], _ctx: AppContext): Promise<Pa
     connection.textContent = t(connected ? 'board.live' : 'board.reconnecting');
   });
   const grid = h('div', { class: 'board' }, list.items.map(render));
+  const alarms = alarmList(ctx);
   const el = h('section', null,
     h('div', { class: 'page-head' }, h('h1', null, t('board.title')), connection),
+    alarms.el,
     list.items.length ? grid : h('p', { class: 'muted empty' }, t('empty.equipment')));
-  return { el, dispose: () => { stopStream(); } };
+  return { el, dispose: () => { stopStream(); alarms.dispose(); } };
 }
