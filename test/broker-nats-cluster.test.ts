@@ -60,7 +60,7 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
     expect(bad.stderr).toContain('--nodes: entry 2 "127.0.0.2:1:2" must be host or host:clientPort:clusterPort:mqttPort');
   }, 30_000);
 
-  it('keeps every reading of a real gateway when the node it is connected to is killed and restarted', async () => {
+  it('keeps every reading of a real gateway when the node it is connected to, then the node ingest is on, is killed and restarted', async () => {
     const influx = await influxd();
     // Ingest on node 1 first, the gateway on node 2 first: killing node 2 moves the gateway, not ingest.
     const running = await ingest({ mqttUrl: urls.join(','), influxUrl: influx.url, clientId: 'pilothub-ingest', username: 'pilothub-ingest', password: PASSWORDS['pilothub-ingest'] });
@@ -88,6 +88,14 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
     await mqttReady(nodes[1]!, urls[1]!, 'pilothub-api', PASSWORDS['pilothub-api']);
     const atRestart = await published(gw);
     await eventually('more batches after the restart', async () => ((await published(gw)) >= atRestart + 10 ? true : undefined), 30_000);
+
+    // Then ingest's node: its persistent session (kept in the replicated $MQTT_sess stream) and the durable JetStream
+    // consumer of its QoS 1 subscription carry on from another node; what was delivered and not acknowledged comes again.
+    await nodes[0]!.kill();
+    const received = running.metrics.messagesReceived;
+    await eventually('ingest receiving through another node', () => (running.metrics.messagesReceived >= received + 20 ? true : undefined), 60_000);
+    nodes[0]!.start();
+    await mqttReady(nodes[0]!, urls[0]!, 'pilothub-api', PASSWORDS['pilothub-api']);
 
     await gw.stop({ drainMs: 20_000 });
     expect(gw.queueDepth().messages).toBe(0);
