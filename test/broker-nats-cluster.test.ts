@@ -159,4 +159,17 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
     const subscribed = await gw.subscribeAsync('pilothub/v1/#', { qos: 1 }).then(() => 'granted', (e: Error & { packet?: { granted: number[] } }) => e.packet?.granted);
     expect(subscribed).toEqual([128]);
   }, 60_000);
+
+  it('stores a retained data message, which aedes refuses: subject permissions do not see the retain flag (a known limit)', async () => {
+    const gw = await mqtt.connectAsync(urls[0]!, login('gw-o'));
+    teardown(() => gw.endAsync(true));
+    await gw.publishAsync('pilothub/v1/hall-o/oven-o/data', 'retained-batch', { qos: 1, retain: true });
+    const late = await mqtt.connectAsync(urls[2]!, login('pilothub-api'));
+    teardown(() => late.endAsync(true));
+    const retained: string[] = [];
+    late.on('message', (topic, payload, packet) => { if (packet.retain) retained.push(`${topic} ${String(payload)}`); });
+    await late.subscribeAsync('pilothub/v1/+/+/data', { qos: 0 });
+    await eventually('the retained data message', () => (retained.length ? true : undefined), 10_000);
+    expect(retained).toEqual(['pilothub/v1/hall-o/oven-o/data retained-batch']);
+  }, 60_000);
 });
