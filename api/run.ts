@@ -4,14 +4,15 @@ import { influxAuthFromEnv, influxStorageFromEnv } from '../common/influx/v1-cli
 import { dataDirFromEnv } from '../common/runtime/data-dir.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { privateDataDir } from '../common/runtime/private-files.js';
-import { envOrExit, EnvPort, MqttUrl, stopOnSignals } from '../common/runtime/process.js';
+import { MqttUrls } from '../common/runtime/mqtt-urls.js';
+import { envOrExit, EnvPort, stopOnSignals } from '../common/runtime/process.js';
 import type { IngestHealthProbe } from './app.js';
 import { printCreatedAdmin, startApi } from './server.js';
 
 const ApiEnv = z.object({
   PILOTHUB_HOST: z.string().min(1).default('127.0.0.1'),
   PILOTHUB_API_PORT: EnvPort.default(8080),
-  PILOTHUB_MQTT_URL: MqttUrl.default('mqtt://127.0.0.1:1883'),
+  PILOTHUB_MQTT_URL: MqttUrls.default('mqtt://127.0.0.1:1883'),
   PILOTHUB_MQTT_USERNAME: z.string().optional(),
   PILOTHUB_MQTT_PASSWORD: z.string().optional(),
   PILOTHUB_INFLUX_URL: z.url(),

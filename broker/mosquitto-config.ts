@@ -1,5 +1,6 @@
 import { TOPIC_ROOT } from '../common/contracts/topics.js';
 import type { Account } from './accounts.js';
+import { gatewayPublishTopics } from './grants.js';
 import { DEFAULT_MAX_PACKET_BYTES } from './packet-limit.js';
 
 /**
@@ -37,18 +38,12 @@ export function mosquittoConf(options: { host: string; port: number; passwordFil
  * `users.list('rowid')`.
  */
 export function mosquittoAcl(accounts: Account[]): string {
+  const grants = gatewayPublishTopics(accounts);
   const lines: string[] = [];
-  const bound = new Set<string>();
   for (const a of accounts) {
     lines.push(`user ${a.username}`);
-    if (a.role === 'gateway') {
-      const own = a.equipment.filter((e) => !bound.has(e));
-      for (const e of own) bound.add(e);
-      for (const e of own) lines.push(...(['data', 'birth', 'state'] as const).map((kind) => `topic write ${TOPIC_ROOT}/${a.site}/${e}/${kind}`));
-      lines.push(`topic write ${TOPIC_ROOT}/${a.site}/gateway/${a.gateway}/status`);
-    } else {
-      lines.push(`topic read ${TOPIC_ROOT}/#`);
-    }
+    if (a.role === 'gateway') lines.push(...(grants.get(a.username) ?? []).map((topic) => `topic write ${topic}`));
+    else lines.push(`topic read ${TOPIC_ROOT}/#`);
     lines.push('');
   }
   return lines.join('\n');

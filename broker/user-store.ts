@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import bcrypt from 'bcryptjs';
 import { openSqlite, writeTransaction } from '../common/runtime/sqlite.js';
 import { Account } from './accounts.js';
 
@@ -11,12 +12,18 @@ export const usersFile = (dataDir: string) => join(dataDir, 'broker', 'users.sql
 // a gateway reconnect storm on a 2-core box affordable). Parameters are stored per user so they can be raised.
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 const KEY_BYTES = 32;
+// A bcrypt hash is kept beside the scrypt one for brokers that verify passwords themselves (NATS server accepts only
+// bcrypt, nats-config.ts). Cost 10 (2^10 rounds) is OWASP's minimum and NATS pays it on every CONNECT.
+const BCRYPT_COST = 10;
 
 function hash(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => scrypt(password, salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
-interface Row { username: string; account: string; salt: Buffer; hash: Buffer; params: string }
+interface Row { username: string; account: string; salt: Buffer; hash: Buffer; params: string; bcrypt: string | null }
+
+/** An account with its bcrypt hash: null when it was stored before bcrypt hashes were kept, or its password is over 72 bytes. */
+export interface BcryptAccount { account: Account; bcrypt: string | null }
 
 /** The gateway account an equipment id is bound to: who alone may publish its data, births and states. */
 export interface EquipmentOwner { username: string; site: string; gateway: string }
@@ -44,6 +51,11 @@ export class UserStore {
       username TEXT PRIMARY KEY, account TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL, params TEXT NOT NULL,
       updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
       CREATE TABLE IF NOT EXISTS equipment_bindings (equipment TEXT PRIMARY KEY, username TEXT NOT NULL, site TEXT NOT NULL, gateway TEXT NOT NULL)`);
+    // In a write transaction: two processes opening a store from before bcrypt hashes would both add the column.
+    writeTransaction(this.db, () => {
+      const columns = this.db.prepare("SELECT name FROM pragma_table_info('users')").all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'bcrypt')) this.db.exec('ALTER TABLE users ADD COLUMN bcrypt TEXT');
+    });
     this.owner = this.db.prepare('SELECT username, site, gateway FROM equipment_bindings WHERE equipment = ?');
     // Rebuilt from the accounts on every open, so a store written before ids were unique gets its index too: the
     // account stored first keeps a doubly bound equipment id, the other's binding is reported and refused.
@@ -67,13 +79,15 @@ export class UserStore {
     this.checkFree(valid);
     const salt = randomBytes(16);
     const key = await hash(password, salt, SCRYPT);
+    // bcrypt reads only the first 72 bytes: a longer password would let any with the same start through.
+    const bcryptHash = bcrypt.truncates(password) ? null : await bcrypt.hash(password, BCRYPT_COST);
     writeTransaction(this.db, () => {
       // Again inside the transaction: another process may have bound the equipment while the password was hashed.
       this.checkFree(valid);
-      this.db.prepare(`INSERT INTO users (username, account, salt, hash, params) VALUES (?, ?, ?, ?, ?)
+      this.db.prepare(`INSERT INTO users (username, account, salt, hash, params, bcrypt) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(username) DO UPDATE SET account = excluded.account, salt = excluded.salt, hash = excluded.hash,
-        params = excluded.params, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`)
-        .run(valid.username, JSON.stringify(valid), salt, key, JSON.stringify(SCRYPT));
+        params = excluded.params, bcrypt = excluded.bcrypt, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`)
+        .run(valid.username, JSON.stringify(valid), salt, key, JSON.stringify(SCRYPT), bcryptHash);
       this.db.prepare('DELETE FROM equipment_bindings WHERE username = ?').run(valid.username);
       if (valid.role === 'gateway') for (const equipment of valid.equipment) this.bind(equipment, valid);
     });
@@ -111,6 +125,12 @@ export class UserStore {
   list(order: 'username' | 'rowid' = 'username'): Account[] {
     return (this.db.prepare(`SELECT account FROM users ORDER BY ${order}`).all() as Pick<Row, 'account'>[])
       .map((row) => Account.parse(JSON.parse(row.account)));
+  }
+
+  /** Every account with its bcrypt hash, in the order stored (which account keeps a doubly bound equipment id). */
+  listWithBcrypt(): BcryptAccount[] {
+    return (this.db.prepare('SELECT account, bcrypt FROM users ORDER BY rowid').all() as Pick<Row, 'account' | 'bcrypt'>[])
+      .map((row) => ({ account: Account.parse(JSON.parse(row.account)), bcrypt: row.bcrypt }));
   }
 
   /** The account when the password matches; undefined for an unknown user or a wrong password. */

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { Identifier } from '../common/contracts/index.js';
+import { MqttUrls } from '../common/runtime/mqtt-urls.js';
 import { loadConfigFile, parseConfigText, type ParseOptions } from '../common/runtime/config-file.js';
 import { deviceSchemas } from './drivers/index.js';
 
 export const MqttConnection = z.strictObject({
-  url: z.string().regex(/^(mqtts?|tcp|tls|wss?):\/\/[^/]+/, 'must be an MQTT URL such as mqtt://host:1883 or mqtts://host:8883'),
+  url: MqttUrls.describe('the broker, or the nodes of a clustered broker separated by commas (failover in turn)'),
   username: z.string().optional(),
   password: z.string().optional(),
   keepaliveSeconds: z.number().int().min(1).max(3600).default(30),

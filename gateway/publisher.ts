@@ -70,7 +70,8 @@ export class Publisher {
     });
     this.client.on('connect', () => {
       const queued = this.outbox.depth().messages;
-      this.logger.info({ url: m.url, queued }, queued ? `connected to broker; sending ${queued} queued batch(es) first` : 'connected to broker');
+      // With several URLs (a cluster's nodes) mqtt.js keeps the one it reached in its options.
+      this.logger.info({ url: m.url, broker: `${this.client?.options.host}:${this.client?.options.port}`, queued }, queued ? `connected to broker; sending ${queued} queued batch(es) first` : 'connected to broker');
       this.metrics.connected.set(1);
       this.connection++;
       this.connectedAt = Date.now();

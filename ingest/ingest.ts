@@ -173,7 +173,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   // Subscribing again on every connect is harmless with a kept session and repairs a broker that lost it.
   const subscribed = new Promise<void>((resolve, reject) => {
     client.on('connect', (connack) => {
-      logger.info({ sessionPresent: connack.sessionPresent, filters }, 'ingest connected');
+      logger.info({ sessionPresent: connack.sessionPresent, filters, broker: `${client.options.host}:${client.options.port}` }, 'ingest connected');
       client.subscribe(filters, { qos: 1 }, (err, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
         if (err || refused.length) reject(err ?? new Error(`broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights`));

@@ -2,14 +2,15 @@ import { z } from 'zod';
 import { influxAuthFromEnv, influxStorageFromEnv } from '../common/influx/v1-client.js';
 import { dataDirFromEnv } from '../common/runtime/data-dir.js';
 import { createLogger } from '../common/runtime/logger.js';
-import { envOrExit, EnvPort, MqttUrl, stopOnSignals } from '../common/runtime/process.js';
+import { MqttUrls } from '../common/runtime/mqtt-urls.js';
+import { envOrExit, EnvPort, stopOnSignals } from '../common/runtime/process.js';
 import { equipmentOwnersFromFile } from './account-bindings.js';
 import { deadLettersFile } from './dead-letters.js';
 import { startIngest } from './ingest.js';
 
 const optionalInt = z.coerce.number().int().nonnegative().optional();
 export const IngestEnv = z.object({
-  PILOTHUB_MQTT_URL: MqttUrl.default('mqtt://127.0.0.1:1883'),
+  PILOTHUB_MQTT_URL: MqttUrls.default('mqtt://127.0.0.1:1883'),
   PILOTHUB_INFLUX_URL: z.url(),
   PILOTHUB_MQTT_USERNAME: z.string().optional(),
   PILOTHUB_MQTT_PASSWORD: z.string().optional(),

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 const COMMON_ENV = `  PILOTHUB_DATA_DIR        data directory (default ./data)
   PILOTHUB_LOG_LEVEL       pino level (default info)`;
-const MQTT_ENV = `  PILOTHUB_MQTT_URL        the broker (default mqtt://127.0.0.1:1883)
+const MQTT_ENV = `  PILOTHUB_MQTT_URL        the broker (default mqtt://127.0.0.1:1883); several separated by commas fail over in turn
   PILOTHUB_MQTT_USERNAME, PILOTHUB_MQTT_PASSWORD
                            this component's MQTT account (pilothub user add)`;
 const INFLUX_ENV = `  PILOTHUB_INFLUX_URL      InfluxDB (v1 API), required

@@ -13,7 +13,6 @@ export function envOrExit<S extends z.ZodType>(component: string, schema: S, env
 
 /** A port number from the environment (0 lets the kernel pick one). */
 export const EnvPort = z.coerce.number().int().min(0).max(65_535);
-export const MqttUrl = z.string().regex(/^(mqtts?|tcp|tls):\/\//, 'must be an MQTT URL such as mqtt://127.0.0.1:1883');
 
 /** Stops the component cleanly on SIGTERM or SIGINT (once), then exits 0; a failed stop exits 1 with the reason. */
 export function stopOnSignals(component: string, stop: () => Promise<void>): void {
