@@ -72,6 +72,7 @@ describe('booking rules and free intervals', () => {
     bookable: true, requiredQualification: null, runCondition: null, alarmCondition: null, runCloseAfterS: 60,
     minBookingMin: 30, maxBookingMin: 240, leadTimeMin: 60, bookingHorizonDays: 365, cleaningBufferMin: 0, multiDay: false, workingHours: null,
     noShowGraceMin: 30, noShowRelease: true, autoApproveAll: false, autoApproveOrgs: [], originalValue: null, originalValueCurrency: 'CNY', yearlyHoursNorm: null,
+    keyParameters: null,
   });
   const day = Date.UTC(2026, 10, 23);
   const h = 3_600_000;

@@ -61,6 +61,21 @@ describe('web dashboard: staff pages', () => {
     expect(saved).toMatchObject({ bookable: true, runCondition: 'running == true && inlet_temp > 100', maxBookingMin: 480 });
   });
 
+  it('chooses the key parameters the board shows, in the order ticked', async () => {
+    const form = page.locator('#profile-form');
+    await form.locator('input[name=keyParameters][value=outlet_temp]').check();
+    await form.locator('input[name=keyParameters][value=inlet_temp]').check();
+    await form.locator('button[type=submit]').click();
+    await expect.poll(async () => (await api<{ profile: { keyParameters: string[] | null } }>('GET', '/api/v1/equipment/dryer-1')).body.profile.keyParameters)
+      .toEqual(['outlet_temp', 'inlet_temp']);
+    await page.goto('/#/board');
+    const card = page.locator('[data-equipment="dryer-1"]');
+    await expect.poll(() => card.locator('dd').evaluateAll((dds) => dds.map((d) => d.getAttribute('data-parameter')))).toEqual(['outlet_temp', 'inlet_temp']);
+    await page.goto('/#/equipment/dryer-1');
+    await page.click('[data-role=edit-profile]');
+    await page.locator('#profile-form').waitFor();
+  });
+
   it('sets spec limits and plans a maintenance window from the profile page', async () => {
     const limits = page.locator('[data-role=add-spec-limit]');
     await limits.locator('select[name=parameter]').selectOption('inlet_temp');

@@ -19,8 +19,8 @@ export type Editor = (p: EditorProps) => VNode;
 
 /**
  * One profile field: its key in the API's profile, the section it is shown in and its editor. Its label is the
- * catalog's `staff.field.<key>` (and `staff.hint.<key>` when `hint`). A new field (e.g. key parameters) is one more
- * entry here, with a ready editor or its own.
+ * catalog's `staff.field.<key>` (and `staff.hint.<key>` when `hint`). A new field is one more entry here, with a
+ * ready editor or its own.
  */
 export interface FieldSpec { key: string; section: Section; editor: Editor; hint?: boolean }
 export type Section = 'general' | 'conditions' | 'booking' | 'billing' | 'calibration';
@@ -58,6 +58,21 @@ const orgList: Editor = ({ name, value, set, ctx }) => {
   return <span class="choices">{customers.map((o) => <label key={o.id}><input type="checkbox" name={name} checked={chosen.has(o.id)} onChange={(e) => toggle(o.id, e.currentTarget.checked)} /> {o.name}</label>)}</span>;
 };
 
+/** The board's key values, in the order ticked; none ticked is null: the first five numeric parameters. */
+const keyParameters: Editor = ({ name, value, set, ctx }) => {
+  const chosen = (value as string[] | null) ?? [];
+  const toggle = (id: string, on: boolean) => {
+    const next = on ? [...chosen, id] : chosen.filter((x) => x !== id);
+    set(next.length ? next : null);
+  };
+  return (
+    <span class="choices">{ctx.parameters.map((p) => {
+      const at = chosen.indexOf(p.id);
+      return <label key={p.id}><input type="checkbox" name={name} value={p.id} checked={at >= 0} onChange={(e) => toggle(p.id, e.currentTarget.checked)} /> {p.name}{at >= 0 && <span class="muted"> ({at + 1})</span>}</label>;
+    })}</span>
+  );
+};
+
 type Hours = NonNullable<EquipmentProfile['workingHours']>;
 const SUNDAY = Date.UTC(2026, 0, 4, 12);
 const dayName = (d: number) => new Intl.DateTimeFormat(locale.language, { weekday: 'short', timeZone: 'UTC' }).format(SUNDAY + d * 86_400_000);
@@ -86,6 +101,7 @@ export const PROFILE_FIELDS: FieldSpec[] = [
   { key: 'model', section: 'general', editor: text },
   { key: 'serialNumber', section: 'general', editor: text },
   { key: 'firmware', section: 'general', editor: text },
+  { key: 'keyParameters', section: 'general', editor: keyParameters, hint: true },
   { key: 'runCondition', section: 'conditions', editor: condition, hint: true },
   { key: 'runCloseAfterS', section: 'conditions', editor: number, hint: true },
   { key: 'alarmCondition', section: 'conditions', editor: condition, hint: true },
