@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { topics, type Birth } from '../common/contracts/index.js';
 import * as start from './helpers/servers.js';
@@ -24,7 +25,9 @@ export async function sharingStack(options: { clock?: ReturnType<typeof testCloc
   const influx = await start.influxd();
   await influx.client.ensureDatabase();
   const broker = await start.broker();
-  const api = await start.api({ mqttUrl: broker.url, influxUrl: influx.url, now: clock.now, trackerTickMs: options.trackerTickMs, timeZone: options.timeZone, alarms: options.alarms, notifications: options.notifications });
+  // Its SQLite file is the one the API uses: a test may put in records no HTTP route makes (an alarm the engine would raise).
+  const dataDir = start.tempDir('pilothub-api-');
+  const api = await start.api({ dataDir, mqttUrl: broker.url, influxUrl: influx.url, now: clock.now, trackerTickMs: options.trackerTickMs, timeZone: options.timeZone, alarms: options.alarms, notifications: options.notifications });
 
   const call = async <T = any>(token: string | null, method: string, path: string, body?: unknown): Promise<Reply<T>> => {
     const headers: Record<string, string> = {};
@@ -62,5 +65,5 @@ export async function sharingStack(options: { clock?: ReturnType<typeof testCloc
   };
 
   const iso = (t: number) => new Date(t).toISOString();
-  return { clock, influx, broker, api, call, ok, admin, org, user, announce, iso };
+  return { clock, influx, broker, api, dbFile: join(dataDir, 'pilothub.db'), call, ok, admin, org, user, announce, iso };
 }

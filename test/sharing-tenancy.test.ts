@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { raiseAlarm } from '../api/alarms/store.js';
+import { openDatabase } from '../api/db/index.js';
 import { readingToLine } from '../common/influx/layout.js';
+import { writeTransaction } from '../common/runtime/sqlite.js';
 import { HOUR, SITE, sharingStack } from './sharing-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof sharingStack>>;
@@ -47,6 +50,15 @@ describe('tenancy: every endpoint x role x organisation', () => {
     const report = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/reports', { runId: run.id, method: 'SECRET-ACME-METHOD' });
     // Its band holds acme's process value: staff only.
     const envelope = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/envelopes', { recipe: 'probe', referenceRuns: [run.id], parameters: ['pressure'], method: 'minmax', bucket: '1h' });
+    // An alarm raised while acme held the press (inside its approved booking), as the engine would raise it.
+    const db = openDatabase(s.dbFile);
+    const alarm = writeTransaction(db, () => raiseAlarm(db, {
+      key: 'spec-limit|press-1|pressure|probe', source: 'spec-limit', equipmentId: 'press-1', parameter: 'pressure', severity: 'medium', delayMs: 0,
+      detail: { value: 4242.4242, side: 'high' },
+    }, T0 + 10.5 * HOUR))!.alarm;
+    db.close();
+    const subscription = await s.ok<{ id: string }>(alice.token, 'POST', '/api/v1/notification-subscriptions', { target: { channel: 'email', to: 'alice-secret-name@pilothub.test' } });
+    Object.assign(acme, { alarm: alarm.id, subscription: subscription.id });
     Object.assign(acme, { booking: booking.id, run: run.id, alice: alice.id, key: key.id, ical: ical.id, icalUrl: ical.url, maintenance: maintenance.id, spec: spec.id, report: report.id, envelope: envelope.id });
   });
 
@@ -69,6 +81,7 @@ describe('tenancy: every endpoint x role x organisation', () => {
       reports: { acme: acme.report!, owned: true },
       equipment: { acme: 'press-1', owned: false }, maintenance: { acme: acme.maintenance!, owned: false }, 'spec-limits': { acme: acme.spec!, owned: false },
       envelopes: { acme: acme.envelope!, owned: false },
+      alarms: { acme: acme.alarm!, owned: true }, 'notification-subscriptions': { acme: acme.subscription!, owned: true },
     };
     const entry = table[area ?? ''];
     if (!entry) throw new Error(`${path}: no object for parameter {${param}} in area "${area}"; add the area to the tenancy matrix`);

@@ -28,9 +28,9 @@ export interface TestApi extends RunningApi {
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
-export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number; timeZone?: string; database?: string; retentionPolicy?: string } & ApiOptionsForTests): Promise<TestApi> {
+export async function api(options: { mqttUrl: string; influxUrl: string; now?: () => number; trackerTickMs?: number; timeZone?: string; database?: string; retentionPolicy?: string; dataDir?: string } & ApiOptionsForTests): Promise<TestApi> {
   // The laboratory's zone is fixed (UTC unless a test picks one), so the times in messages are the same on every machine.
-  const running = await startApi({ port: await freePort(), dataDir: tempDir('pilothub-api-'), admin: TEST_ADMIN, ...options, timeZone: options.timeZone ?? 'UTC' });
+  const running = await startApi({ port: await freePort(), admin: TEST_ADMIN, ...options, dataDir: options.dataDir ?? tempDir('pilothub-api-'), timeZone: options.timeZone ?? 'UTC' });
   teardown(() => running.stop());
   const login = await fetch(`${running.url}/api/v1/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_ADMIN),
