@@ -149,9 +149,11 @@ describe('bookings over real HTTP and SQLite', () => {
     expect(coerced.body.issues[0]?.field).toBe('body.bookable');
     const unknown = await s.call(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { bookabel: true });
     expect(unknown.status).toBe(400);
-    const badCondition = await s.call<{ message: string }>(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { runCondition: 'running == ' });
+    const badCondition = await s.call<{ message: string; issues: { field: string }[] }>(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { runCondition: 'running == ' });
     expect(badCondition.status).toBe(400);
-    expect(badCondition.body.message).toContain('runCondition');
+    // The field's path for programs, its name and the position for people.
+    expect(badCondition.body.issues[0]?.field).toBe('body.runCondition');
+    expect(badCondition.body.message).toBe('Run condition: the condition ends too early (position 12)');
     const noSuchQualification = await s.call<{ issues: { field: string }[] }>(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { requiredQualification: 'nope' });
     expect([noSuchQualification.status, noSuchQualification.body.issues[0]?.field]).toEqual([400, 'body.requiredQualification']);
     const noSuchOrg = await s.call<{ issues: { field: string }[] }>(s.admin, 'PATCH', '/api/v1/equipment/oven-1', { autoApproveOrgs: ['globex', 'nope'] });
