@@ -90,6 +90,8 @@ describe('the demo story in the dashboard, first start', () => {
     await expect.poll(() => preview.getAttribute('data-value'), { timeout: 15_000 }).toMatch(/^(true|false)$/);
     await form.locator('button[type=submit]').click();
     await form.locator('[data-role=saved]').waitFor();
+    // The picture shows the condition and its preview, not the save button at the end of the form.
+    await form.locator('[data-role=preview-runCondition]').evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await shot(staff, '3-staff-profile');
     const token = await staff.evaluate(() => localStorage.getItem('pilothub.token'));
     const saved = await (await fetch(`${hub.apiUrl}/api/v1/equipment/extruder-1`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).json() as { profile: { bookable: boolean; runCondition: string } };
