@@ -10,6 +10,7 @@ import { writeReadings } from '../common/influx/rollups.js';
 import { startPrivateInfluxd } from '../common/runtime/influxd.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { freePort } from '../common/runtime/ports.js';
+import { median, msSpread, timedTries } from './lib/figures.js';
 
 /**
  * `npm run bench -- compare` (issue #17): 20 runs × 10 parameters × 8 h at 1 Hz (5.76 M points, rollups included)
@@ -33,21 +34,7 @@ const influx = new InfluxV1Client(influxd.url, 'pilothub', 120_000);
 const broker = await startBroker({ port: await freePort() });
 const api = await startApi({ port: await freePort(), mqttUrl: `mqtt://127.0.0.1:${broker.port}`, influxUrl: influxd.url, dataDir: dir, admin: ADMIN, now: () => FROM + RUNS * 10 * HOUR });
 
-const spread = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return `${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}, ${s.length} tries)`;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function tries(fn: () => Promise<unknown>): Promise<number[]> {
-  await fn();
-  const out: number[] = [];
-  for (let i = 0; i < TRIES; i++) {
-    const start = performance.now();
-    await fn();
-    out.push(performance.now() - start);
-  }
-  return out;
-}
+const tries = (fn: () => Promise<unknown> | unknown) => timedTries(TRIES, fn);
 
 try {
   await influx.ensureDatabase();
@@ -94,11 +81,11 @@ try {
   const start = await tries(() => call('GET', `/api/v1/runs/compare?${q}&align=start`));
   const envelope = await tries(() => call('POST', '/api/v1/envelopes', { recipe: 'bench', referenceRuns: runIds, parameters: PARAMETERS, align: 'phase', phase: 'heating', bucket: '1m', method: 'sigma', k: 3 }));
   const minmax = await tries(() => call('POST', '/api/v1/envelopes', { recipe: 'bench-minmax', referenceRuns: runIds, parameters: PARAMETERS, align: 'phase', phase: 'heating', bucket: '1m', method: 'minmax' }));
-  console.log(`baseline, one InfluxQL max() over every compared point: ${spread(baseline)}`);
-  console.log(`overlay, plot mode (1000 values per run and parameter), aligned on a phase: ${spread(phase)}; ÷ baseline ${(median(phase) / median(baseline)).toFixed(2)} (target < 1 000 ms)`);
-  console.log(`overlay, plot mode, aligned on the start: ${spread(start)}`);
-  console.log(`envelope mean ± 3σ over 20 reference runs, 1 min buckets: ${spread(envelope)}; ÷ baseline ${(median(envelope) / median(baseline)).toFixed(2)} (target < 2 000 ms)`);
-  console.log(`envelope min/max over 20 reference runs, 1 min buckets: ${spread(minmax)}`);
+  console.log(`baseline, one InfluxQL max() over every compared point: ${msSpread(baseline)}`);
+  console.log(`overlay, plot mode (1000 values per run and parameter), aligned on a phase: ${msSpread(phase)}; ÷ baseline ${(median(phase) / median(baseline)).toFixed(2)} (target < 1 000 ms)`);
+  console.log(`overlay, plot mode, aligned on the start: ${msSpread(start)}`);
+  console.log(`envelope mean ± 3σ over 20 reference runs, 1 min buckets: ${msSpread(envelope)}; ÷ baseline ${(median(envelope) / median(baseline)).toFixed(2)} (target < 2 000 ms)`);
+  console.log(`envelope min/max over 20 reference runs, 1 min buckets: ${msSpread(minmax)}`);
 } finally {
   await api.stop();
   await broker.stop();

@@ -7,6 +7,7 @@ import { startBroker } from '../broker/broker.js';
 import { startPrivateInfluxd } from '../common/runtime/influxd.js';
 import { freePort } from '../common/runtime/ports.js';
 import { loadHistory } from './lib/service-history.js';
+import { median, msSpread, timedTries } from './lib/figures.js';
 
 /**
  * `npm run bench -- service-report`: a year of history for 200 equipment and 20 000 runs in the metadata database,
@@ -26,21 +27,7 @@ const influxd = await startPrivateInfluxd({ dataDir: join(dir, 'influx') });
 const broker = await startBroker({ port: await freePort() });
 const api = await startApi({ port: await freePort(), mqttUrl: `mqtt://127.0.0.1:${broker.port}`, influxUrl: influxd.url, dataDir: dir, admin: ADMIN, now: () => TO });
 
-const spread = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return `${s[Math.floor(s.length / 2)]!.toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}, ${s.length} tries)`;
-};
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function tries(fn: () => Promise<unknown> | unknown): Promise<number[]> {
-  await fn();
-  const out: number[] = [];
-  for (let i = 0; i < TRIES; i++) {
-    const start = performance.now();
-    await fn();
-    out.push(performance.now() - start);
-  }
-  return out;
-}
+const tries = (fn: () => Promise<unknown> | unknown) => timedTries(TRIES, fn);
 
 try {
   const db = openDatabase(join(dir, 'pilothub.db'));
@@ -61,12 +48,12 @@ try {
   const xlsx = await tries(() => get(`/api/v1/service-report?${window}&groupBy=month&format=xlsx`));
   const csv = await tries(() => get(`/api/v1/service-report?${window}&groupBy=month&format=csv`));
   const runs = await tries(() => get(`/api/v1/service-report/runs?${window}`));
-  console.log(`baseline, reading the year's 20 000 runs from SQLite in process: ${spread(baseline)}`);
-  console.log(`yearly report JSON by month (2 400 equipment rows): ${spread(json)}; ÷ baseline ${(median(json) / median(baseline)).toFixed(1)} (target < 2 000 ms)`);
-  console.log(`yearly report JSON as one year: ${spread(yearly)}`);
-  console.log(`yearly report XLSX by month: ${spread(xlsx)} (target < 5 000 ms), ${((await get(`/api/v1/service-report?${window}&groupBy=month&format=xlsx`)).length / 1024).toFixed(0)} KiB`);
-  console.log(`yearly report CSV by month: ${spread(csv)}`);
-  console.log(`provenance list, first page (10 000 of the 20 000 runs; totalHours over all): ${spread(runs)}`);
+  console.log(`baseline, reading the year's 20 000 runs from SQLite in process: ${msSpread(baseline)}`);
+  console.log(`yearly report JSON by month (2 400 equipment rows): ${msSpread(json)}; ÷ baseline ${(median(json) / median(baseline)).toFixed(1)} (target < 2 000 ms)`);
+  console.log(`yearly report JSON as one year: ${msSpread(yearly)}`);
+  console.log(`yearly report XLSX by month: ${msSpread(xlsx)} (target < 5 000 ms), ${((await get(`/api/v1/service-report?${window}&groupBy=month&format=xlsx`)).length / 1024).toFixed(0)} KiB`);
+  console.log(`yearly report CSV by month: ${msSpread(csv)}`);
+  console.log(`provenance list, first page (10 000 of the 20 000 runs; totalHours over all): ${msSpread(runs)}`);
   const report = JSON.parse((await get(`/api/v1/service-report?${window}&groupBy=year`)).toString('utf8')) as { totals: { band: string; equipment: number; effectiveHours: number; externalHours: number; sharingRate: number; averageEffectiveHours: number; averageExternalHours: number; incomeInternal: number; incomeExternal: number; orgsServed: number; reportsIssued: number; meetingNorm: number }[] };
   for (const t of report.totals) {
     console.log(`figures 2025, ${t.band}: ${t.equipment} equipment, effective ${t.effectiveHours.toFixed(0)} h (avg ${t.averageEffectiveHours.toFixed(1)} h), external ${t.externalHours.toFixed(0)} h (avg ${t.averageExternalHours.toFixed(1)} h), sharing rate ${(t.sharingRate * 100).toFixed(1)} %, income ${t.incomeInternal.toFixed(0)} + ${t.incomeExternal.toFixed(0)}, ${t.orgsServed} organisations served, ${t.reportsIssued} reports, ${t.meetingNorm} meeting the 800 h norm`);
