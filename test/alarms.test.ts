@@ -157,6 +157,10 @@ describe('alarms with a lifecycle and their notifications', () => {
     expect(erins.items.find((x) => x.target.channel === 'dingtalk')!.target.secret, 'the signing secret is never sent back').toBe('***');
     expect((await s.call(alice.token, 'PATCH', `/api/v1/notification-subscriptions/${erins.items[0]!.id}`, { enabled: false })).status).toBe(404);
     expect((await s.ok<{ items: unknown[] }>(erin.token, 'GET', `/api/v1/notification-subscriptions?user=${alice.id}`)).items).toHaveLength(2);
+    // "***" keeps a stored secret; with none stored it would become the secret itself, and every signature wrong.
+    const email = erins.items.find((x) => x.target.channel === 'email')!;
+    const noSecret = await s.call<{ issues?: { field: string }[] }>(erin.token, 'PATCH', `/api/v1/notification-subscriptions/${email.id}`, { target: { channel: 'dingtalk', url: 'https://oapi.dingtalk.com/robot/send?access_token=t', secret: '***' } });
+    expect([noSecret.status, noSecret.body.issues?.[0]?.field]).toEqual([400, 'body.target.secret']);
   });
 
   it('retries a failing receiver with backoff and shows the failure in /notifications and /metrics', async () => {

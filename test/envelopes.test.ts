@@ -104,4 +104,11 @@ describe('golden envelopes', () => {
     const other = await s.ok(s.admin, 'POST', '/api/v1/reports', { runId: refs[0], method: 'PVC extrusion', recipe: 'no-envelope' });
     expect((await s.ok(s.admin, 'GET', `/api/v1/reports/${other.id}`)).envelope).toBeUndefined();
   });
+
+  it("never compares another customer's run with a band built from acme's runs: its report leaves the envelope out", async () => {
+    await s.org('globex');
+    const { runId } = await customerRun(s, 'env-r', 'globex', at(11, 0), at(11, 0) + 5 * 60_000);
+    const summary = await s.ok(s.admin, 'POST', '/api/v1/reports', { runId, method: 'PVC extrusion', recipe: 'PVC-A' });
+    expect((await s.ok(s.admin, 'GET', `/api/v1/reports/${summary.id}`)).envelope).toBeUndefined();
+  });
 });

@@ -108,15 +108,19 @@ export class AlarmEngine {
           const since = this.pendingSince.get(c.key) ?? now;
           this.pendingSince.set(c.key, since);
           if (now - since < c.delayMs) continue;
+          // Marked active only once stored: a failed write is tried again on the next evaluation, not forgotten.
+          this.transition(() => raiseAlarm(this.db, c, now));
           this.pendingSince.delete(c.key);
           active.add(c.key);
-          this.transition(() => raiseAlarm(this.db, c, now));
         }
-        for (const key of this.pendingSince.keys()) if (!seen.has(key) && key.startsWith(`${source.kind}|${equipmentId}|`)) this.pendingSince.delete(key);
+        // A condition that went away before its delay starts its delay afresh when it returns. The key of a source
+        // with nothing after the equipment (offline|E1) is the base itself.
+        const base = `${source.kind}|${equipmentId}`;
+        for (const key of this.pendingSince.keys()) if (!seen.has(key) && (key === base || key.startsWith(`${base}|`))) this.pendingSince.delete(key);
         for (const key of active) {
           if (seen.has(key)) continue;
-          active.delete(key);
           this.transition(() => { const alarm = clearAlarm(this.db, key, now); return alarm ? { alarm, transition: 'cleared' } : null; });
+          active.delete(key);
         }
       }
     } catch (err) {

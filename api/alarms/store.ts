@@ -58,7 +58,13 @@ export function raiseAlarm(db: Db, c: AlarmCondition, now: number): { alarm: Ala
   const open = db.prepare('SELECT * FROM alarms WHERE key = ? AND closed_at IS NULL').get(c.key) as AlarmRow | undefined;
   if (open?.active) return null;
   const detail = JSON.stringify(c.detail);
-  if (open) {
+  const holder = holderOrg(db, c.equipmentId, now);
+  // A condition back under another holder (another organisation's booking or run) is a new alarm of theirs: the old
+  // one, with its values, stays with the organisation it was raised for and is closed as it was.
+  if (open && (open.org_id !== holder || open.run_id !== (c.runId ?? null))) {
+    db.prepare('UPDATE alarms SET closed_at = ?, updated_at = ? WHERE id = ?').run(now, now, open.id);
+    audit(db, null, now, { action: 'alarm.close', entity: 'alarm', entityId: open.id, orgId: open.org_id, before: toAlarm(open), after: getAlarm(db, open.id) });
+  } else if (open) {
     db.prepare(`UPDATE alarms SET active = 1, last_active_at = ?, cleared_at = NULL, occurrences = occurrences + 1, detail_json = ?,
       acknowledged_at = NULL, acknowledged_by = NULL, acknowledge_comment = NULL, updated_at = ? WHERE id = ?`).run(now, detail, now, open.id);
     const alarm = getAlarm(db, open.id)!;
@@ -68,7 +74,7 @@ export function raiseAlarm(db: Db, c: AlarmCondition, now: number): { alarm: Ala
   const id = newId('alarm');
   db.prepare(`INSERT INTO alarms (id, key, source, equipment_id, parameter, run_id, org_id, severity, detail_json, raised_at, active, last_active_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`).run(id, c.key, c.source, c.equipmentId, c.parameter ?? null, c.runId ?? null,
-    holderOrg(db, c.equipmentId, now), c.severity, detail, now, now, now);
+    holder, c.severity, detail, now, now, now);
   const alarm = getAlarm(db, id)!;
   audit(db, null, now, { action: 'alarm.raise', entity: 'alarm', entityId: id, orgId: alarm.orgId, after: alarm });
   return { alarm, transition: 'raised' };

@@ -12,6 +12,18 @@ import { currentEnvelope } from './store.js';
 type RunRow = { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null };
 
 /**
+ * A band built from another customer's runs says how far their values went at each offset (a min/max band of one run
+ * is that run): a report, which its customer reads, compares only with bands of its own organisation's or the
+ * operator's runs.
+ */
+function builtFromOthers(db: Db, runIds: string[], orgId: string | null): boolean {
+  if (!runIds.length) return false;
+  const orgs = db.prepare(`SELECT DISTINCT r.org_id FROM runs r LEFT JOIN orgs o ON o.id = r.org_id
+    WHERE r.id IN (${runIds.map(() => '?').join(',')}) AND o.kind = 'customer'`).pluck().all(...runIds) as string[];
+  return orgs.some((o) => o !== orgId);
+}
+
+/**
  * How a closed run kept to the current envelope of `recipe` on its equipment, for its report; undefined when the
  * recipe has none. Parameters the run's equipment lacks are left out; a run that never reaches the envelope's
  * alignment point is reported as such rather than refused.
@@ -19,7 +31,7 @@ type RunRow = { id: string; equipment_id: string; org_id: string | null; started
 export async function envelopeForReport(db: Db, influx: InfluxV1Client, registry: EquipmentRegistry, row: RunRow, recipe: string | null, now: number): Promise<ReportEnvelope | undefined> {
   if (!recipe) return undefined;
   const envelope = currentEnvelope(db, recipe, row.equipment_id);
-  if (!envelope) return undefined;
+  if (!envelope || builtFromOthers(db, envelope.referenceRuns.map((r) => r.id), row.org_id)) return undefined;
   const run = compareRun(registry, row, now);
   const head = { id: envelope.id, recipe: envelope.recipe, version: envelope.version, method: envelope.method, k: envelope.k, bucketMs: envelope.bucketMs, alignment: envelope.alignment };
   let alignedAt: number;

@@ -76,7 +76,11 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     const p = request.body;
     if (p.target) checkTarget(user, p.target, requestLanguage(request));
     let target = p.target ?? before.target;
-    if (target.channel === 'dingtalk' && target.secret === '***' && before.target.channel === 'dingtalk') target = { ...target, secret: before.target.secret };
+    if (target.channel === 'dingtalk' && target.secret === '***') {
+      // "***" is how answers show a stored secret: without one to keep, storing it would make every signature wrong.
+      if (before.target.channel !== 'dingtalk' || before.target.secret === undefined) throw new ApiError(400, t(requestLanguage(request), 'notifications.errors.noSecretToKeep'), { field: 'body.target.secret' });
+      target = { ...target, secret: before.target.secret };
+    }
     const after: Subscription = { ...before, equipmentId: p.equipmentId === undefined ? before.equipmentId : p.equipmentId, target, minSeverity: p.minSeverity ?? before.minSeverity, enabled: p.enabled ?? before.enabled, updatedAt: app.now() };
     writeTransaction(app.db, () => { saveSubscription(app.db, after); auditSub(user, 'notification-subscription.update', before, after); });
     return redacted(after);
