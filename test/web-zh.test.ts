@@ -216,6 +216,9 @@ describe('web dashboard in zh-CN', () => {
       await admin.goto(`/#${path}`);
       await admin.waitForSelector('main .page-head h1');
       await admin.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('加载中'));
+      // Entries written since the data was learnt (the alarm engine audits each alarm on the running dryer) carry
+      // random ids whose letters are data, not text: learnt again once the page shows them.
+      if (path === '/staff/audit') await learnData('/api/v1/audit?limit=1000');
       expect(await englishOn(admin), path).toEqual([]);
     }
     await shot(admin, 'staff-audit');
