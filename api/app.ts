@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import { rateLimitStore, RateWindows } from './sharing/rate-windows.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
@@ -8,6 +9,8 @@ import type { Logger } from '../common/runtime/logger.js';
 import type { AlarmEngine } from './alarms/engine.js';
 import type { Db } from './db/index.js';
 import type { Notifier } from './notifications/notifier.js';
+import type { RunSealer } from './seal/run-sealer.js';
+import type { Lease } from './lease/lease.js';
 import type { EquipmentRegistry } from './live/equipment-registry.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -53,6 +56,10 @@ declare module 'fastify' {
     alarms: AlarmEngine;
     /** The notification outbox and its dispatcher; its registry is served at /metrics. */
     notifier: Notifier;
+    /** Seals closed runs (api/seal); compare and envelopes ask it to seal runs they found unsealed. */
+    sealer: RunSealer;
+    /** The background-duties lease: /health and /metrics say whether this process holds it and which one does. */
+    lease: Lease;
   }
 }
 
@@ -69,6 +76,8 @@ export interface ApiDependencies {
   timeZone?: string;
   alarms: AlarmEngine;
   notifier: Notifier;
+  sealer: RunSealer;
+  lease: Lease;
 }
 
 /** Builds the HTTP API: one plugin per area, zod schemas validate requests and generate OpenAPI. */
@@ -84,14 +93,17 @@ export async function buildApi(deps: ApiDependencies) {
   app.decorate('ingestHealth', deps.ingestHealth);
   app.decorate('alarms', deps.alarms);
   app.decorate('notifier', deps.notifier);
+  app.decorate('sealer', deps.sealer);
+  app.decorate('lease', deps.lease);
   // One laboratory zone for the whole API: the one it was started with, else PILOTHUB_TIME_ZONE (api/settings.ts).
   app.decorate('lab', labSettings(process.env, deps.timeZone));
   app.decorate('timeZone', app.lab.timeZone);
   app.decorate('printer', new PdfPrinter());
   app.addHook('onClose', () => app.printer.close());
   await app.register(errorsPlugin);
-  // Only routes that opt in are limited (login); counted after body parsing so the key can name the account.
-  await app.register(rateLimit, { global: false, hook: 'preValidation' });
+  // Only routes that opt in are limited (login); counted after body parsing so the key can name the account, and in
+  // the database, so the limit holds across API processes sharing it.
+  await app.register(rateLimit, { global: false, hook: 'preValidation', store: rateLimitStore(new RateWindows(app.db), app.now) });
   await app.register(authPlugin);
   await app.register(swagger, {
     openapi: {

@@ -8,9 +8,12 @@ import { createAlarmEngine } from './alarms/index.js';
 import type { AlarmSettings } from './alarms/model.js';
 import { buildApi, type IngestHealthProbe } from './app.js';
 import { openDatabase } from './db/index.js';
+import { BACKGROUND_DUTIES, Lease, type LeaseOptions } from './lease/lease.js';
 import { EquipmentRegistry } from './live/equipment-registry.js';
 import { notificationSettingsFromEnv, DEFAULT_NOTIFICATION_SETTINGS, type NotificationSettings } from './notifications/model.js';
 import { Notifier } from './notifications/notifier.js';
+import { RunSealer } from './seal/run-sealer.js';
+import { DEFAULT_SEAL_SETTINGS, sealSettingsFromEnv, type SealSettings } from './seal/settings.js';
 import { bootstrapPeople } from './sharing/people.js';
 import { RunTracker } from './sharing/run-tracker.js';
 
@@ -43,6 +46,10 @@ export interface ApiOptions {
   alarms?: Partial<AlarmSettings>;
   /** Grouping, rate limit, retries and SMTP of alarm notifications; default from PILOTHUB_SMTP_URL / PILOTHUB_SMTP_FROM. */
   notifications?: Partial<NotificationSettings>;
+  /** When and how closed runs are sealed (api/seal); default delay from PILOTHUB_RUN_SEAL_DELAY_S. */
+  runSeal?: Partial<SealSettings>;
+  /** Term and renewal of the lease that makes one process at a time do the background duties (api/lease). */
+  lease?: Partial<LeaseOptions>;
 }
 
 export interface RunningApi {
@@ -62,29 +69,52 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const timeZone = options.timeZone ?? labTimeZone();
   const host = options.host ?? '127.0.0.1';
   const now = options.now ?? Date.now;
+  // Checked before anything starts: a bad PILOTHUB_RUN_SEAL_DELAY_S stops the start naming it.
+  const sealSettings = { ...DEFAULT_SEAL_SETTINGS, ...sealSettingsFromEnv(process.env), ...options.runSeal };
   const logger = createLogger('api');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // What has started, stopped in reverse at stop or when a later step of the start fails: a lease left held would
+  // keep a standby waiting out its term, and its renewal timer would keep a failed process's duties alive.
+  const started: (() => unknown)[] = [];
+  const closeAll = async () => { for (const stop of started.splice(0).reverse()) await stop(); };
   const db = openDatabase(options.dataDir ? join(options.dataDir, 'pilothub.db') : ':memory:');
-  const createdAdmin = await bootstrapPeople(db, now(), options.admin ?? {});
-  if (createdAdmin) logger.info({ email: createdAdmin.email, generatedPassword: createdAdmin.generated }, 'created the first admin');
-  const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth, retentionPolicy: options.retentionPolicy });
-  const registry = new EquipmentRegistry(logger);
-  await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
-  const tracker = new RunTracker(db, registry, now, logger);
-  tracker.start(options.trackerTickMs);
-  const alarms = createAlarmEngine(db, registry, now, logger, options.alarms);
-  const notifier = new Notifier(db, now, logger.child({ component: 'notifications' }), { ...DEFAULT_NOTIFICATION_SETTINGS, ...notificationSettingsFromEnv(process.env), ...options.notifications }, timeZone);
-  alarms.engine.withinTransition((e) => notifier.enqueue(e));
-  alarms.engine.start(alarms.settings.tickMs);
-  notifier.start();
-  const app = await buildApi({ influx, registry, logger, db, now, ingestHealth: options.ingestHealth, timeZone, alarms: alarms.engine, notifier });
-  const closeAll = async () => {
-    alarms.engine.stop();
-    await notifier.stop();
-    tracker.stop();
-    await registry.close();
-    db.close();
-  };
+  started.push(() => db.close());
+  let app: Awaited<ReturnType<typeof buildApi>>;
+  let createdAdmin: RunningApi['createdAdmin'];
+  try {
+    createdAdmin = await bootstrapPeople(db, now(), options.admin ?? {});
+    if (createdAdmin) logger.info({ email: createdAdmin.email, generatedPassword: createdAdmin.generated }, 'created the first admin');
+    const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth, retentionPolicy: options.retentionPolicy });
+    const registry = new EquipmentRegistry(logger);
+    started.push(() => registry.close());
+    await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
+    // Duties that must happen once however many API processes share the database are done by the lease's holder
+    // (docs/scale-out.md): the run tracker's writes, the alarm engine's transitions and the notifier's sending.
+    const lease = new Lease(db, BACKGROUND_DUTIES, logger.child({ component: 'lease' }), options.lease);
+    // First try before the duties start, so a lone process does them from its first evaluation.
+    lease.start();
+    started.push(() => lease.stop());
+    const tracker = new RunTracker(db, registry, now, logger, lease);
+    tracker.start(options.trackerTickMs);
+    started.push(() => tracker.stop());
+    const alarms = createAlarmEngine(db, registry, influx, now, logger, lease, options.alarms);
+    lease.onChange((held) => { if (held) alarms.engine.resync(); });
+    const notifier = new Notifier(db, now, logger.child({ component: 'notifications' }), { ...DEFAULT_NOTIFICATION_SETTINGS, ...notificationSettingsFromEnv(process.env), ...options.notifications }, timeZone, lease);
+    lease.registerMetrics(notifier.metrics);
+    alarms.engine.withinTransition((e) => notifier.enqueue(e));
+    alarms.engine.start(alarms.settings.tickMs);
+    started.push(() => alarms.engine.stop());
+    notifier.start();
+    started.push(() => notifier.stop());
+    // Not gated: the sealer claims each run in the database before sealing it, so any number of processes may run one.
+    const sealer = new RunSealer(db, influx, now, logger.child({ component: 'run-seal' }), sealSettings);
+    sealer.start();
+    started.push(() => sealer.stop());
+    app = await buildApi({ influx, registry, logger, db, now, ingestHealth: options.ingestHealth, timeZone, alarms: alarms.engine, notifier, sealer, lease });
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
   try {
     await app.listen({ host, port: options.port });
   } catch (err) {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +8,10 @@ import { readingToLine } from '../common/influx/layout.js';
 import { InfluxV1Client } from '../common/influx/v1-client.js';
 import { startPrivateInfluxd } from '../common/runtime/influxd.js';
 import { freePort } from '../common/runtime/ports.js';
-import { cpuSeconds, cpuBetween, treeCpu } from './lib/cpu.js';
+import { cpuBetween, treeCpu } from './lib/cpu.js';
 import { median, withSpread } from './lib/figures.js';
 import { forkBroker, forkIngest } from './lib/pipeline.js';
+import { startPublisher } from './lib/publisher.js';
 
 /**
  * `npm run bench -- ingest` (or `node --import tsx bench/ingest.ts`), each measurement on a fresh private influxd:
@@ -83,33 +83,7 @@ async function rawLimit(writers: number): Promise<{ rate: number; influxdCpu: nu
   return { rate, influxdCpu: cpu };
 }
 
-// (2) Sustained throughput. The publisher is its own process, as a gateway is.
-const PUBLISHER = `
-const mqtt = require('mqtt');
-const [url, topic, messages, perMessage, t0] = process.argv.slice(1).map((a, i) => (i < 2 ? a : Number(a)));
-const client = mqtt.connect(url, { protocolVersion: 4, username: 'gw-bench', password: 'bench-gateway-password', clientId: 'bench-publisher' });
-// Payloads are built before the clock starts: what is measured is the pipeline, not the publisher's JSON.
-const payloads = [];
-for (let i = 0; i < messages; i++) {
-  const readings = [];
-  for (let k = 0; k < perMessage; k++) readings.push({ p: 'p' + (k % 50), v: i * perMessage + k, t: t0 + i * perMessage + k });
-  payloads.push(JSON.stringify({ gateway: 'gw-bench', seq: i, readings }));
-}
-client.on('connect', () => {
-  client.stream.setNoDelay(true);
-  process.stdout.write('ready\\n');
-  let sent = 0, acked = 0;
-  const pump = () => {
-    while (sent < messages && sent - acked < 64) {
-      const i = sent++;
-      client.publish(topic, payloads[i], { qos: 1 }, () => {
-        acked++;
-        if (acked === messages) { process.stdout.write('done\\n'); client.end(); } else setImmediate(pump);
-      });
-    }
-  };
-  pump();
-});`;
+// (2) Sustained throughput. The publisher is its own process, as a gateway is (bench/lib/publisher.ts).
 
 /** Broker and ingest on a fresh influxd, each in its own process: accounts, SQLite persistence, ingest with its defaults. */
 async function startPipeline() {
@@ -140,25 +114,20 @@ interface EndToEnd { rate: number; lost: number; seconds: number; brokerCpu: num
 async function endToEnd(): Promise<EndToEnd> {
   const { mqttUrl, broker, ingest, count, stop } = await startPipeline();
   const e2eTotal = E2E_MESSAGES * E2E_PER_MESSAGE;
-  const publisher = spawn(process.execPath, ['-e', PUBLISHER, mqttUrl, topics.data('bench', 'e2e'), String(E2E_MESSAGES), String(E2E_PER_MESSAGE), String(T0)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => publisher.stdout!.once('data', () => resolve()));
+  const publisher = await startPublisher({ url: mqttUrl, topic: topics.data('bench', 'e2e'), messages: E2E_MESSAGES, perMessage: E2E_PER_MESSAGE, t0: T0, username: 'gw-bench', password: 'bench-gateway-password' });
   const started = performance.now();
-  const cpuBefore = [broker.cpu(), ingest.cpu(), cpuSeconds(publisher.pid!)];
+  const cpuBefore = [broker.cpu(), ingest.cpu(), publisher.cpu()];
   const treeBefore = treeCpu();
   // The clock stops when ingest has had every write acknowledged by InfluxDB; then one count query verifies every
   // reading is there. A reading that never arrives shows as lost after the deadline.
   const written = ingest.whenWritten(e2eTotal);
-  // The publisher's CPU is read as it says done, before it exits and its /proc entry goes.
-  let publisherCpu = cpuBefore[2]!;
-  publisher.stdout!.on('data', () => { publisherCpu = cpuSeconds(publisher.pid!) || publisherCpu; });
-  const exited = new Promise<void>((resolve, reject) => publisher.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited with ${code}`)))));
-  await Promise.race([Promise.all([exited, written]), new Promise((r) => setTimeout(r, 120_000))]);
+  await Promise.race([Promise.all([publisher.done, written]), new Promise((r) => setTimeout(r, 120_000))]);
   const seconds = (performance.now() - started) / 1000;
   const perMillion = (s: number) => (s * 1e6) / e2eTotal;
   const cpu = { brokerCpu: perMillion(broker.cpu() - cpuBefore[0]!), ingestCpu: perMillion(ingest.cpu() - cpuBefore[1]!), influxdCpu: influxdCpu(treeBefore, e2eTotal) };
   const stored = await count('e2e');
   await stop();
-  return { rate: stored / seconds, lost: e2eTotal - stored, seconds, ...cpu, publisherCpu: perMillion(publisherCpu - cpuBefore[2]!) };
+  return { rate: stored / seconds, lost: e2eTotal - stored, seconds, ...cpu, publisherCpu: perMillion(publisher.cpu() - cpuBefore[2]!) };
 }
 
 const raw: Record<number, number[]> = { 2: [], 4: [] };

@@ -1,10 +1,11 @@
-import { parseTopic, TOPIC_ROOT } from '../common/contracts/topics.js';
+import { ingestOwnerShare, parseTopic, TOPIC_ROOT } from '../common/contracts/topics.js';
 import type { Account } from './accounts.js';
 
 /**
  * The broker's access rules as pure functions; broker.ts only adapts them to aedes' hooks.
  * - a gateway publishes only data, births and device states of its own equipment under its own site, and its own status;
- * - ingest and the API subscribe under pilothub/v1/ and publish nothing;
+ * - ingest and the API subscribe under pilothub/v1/; ingest publishes only the records of which instance consumes
+ *   which share (topics.ingestOwner, ingest/shares.ts), the API nothing;
  * - nobody subscribes to `#` or `$SYS` (a filter starting with a wildcard never matches `$` topics anyway,
  *   [MQTT-4.7.2-1], but an explicit refusal says so in the log).
  */
@@ -19,6 +20,9 @@ const deny = (reason: string): Decision => ({ ok: false, reason });
  * that rule) may not publish for it either; births and device states of two sites would overwrite each other.
  */
 export function canPublish(account: Account, topic: string, options: { retain?: boolean; equipmentOwner?: string } = {}): Decision {
+  if (account.role === 'ingest') {
+    return ingestOwnerShare(topic) !== undefined ? ALLOW : deny(`role "ingest" may publish only share ownership records (${TOPIC_ROOT}/_ingest/{share}/owner)`);
+  }
   if (account.role !== 'gateway') return deny(`role "${account.role}" may not publish`);
   // [MQTT-3.3.2-2]: a PUBLISH topic name must not contain wildcards; mqtt-packet enforces it too.
   if (/[+#]/.test(topic)) return deny('topic names may not contain wildcards');

@@ -1,4 +1,4 @@
-import { TOPIC_ROOT } from '../common/contracts/topics.js';
+import { TOPIC_ROOT, topicFilters } from '../common/contracts/topics.js';
 import type { Account } from './accounts.js';
 
 /**
@@ -21,3 +21,6 @@ export function gatewayPublishTopics(accounts: Account[]): Map<string, string[]>
   }
   return grants;
 }
+
+/** What a consumer account may publish, as a filter for file-configured brokers: ingest its share ownership records. */
+export const consumerPublishFilters = (role: 'ingest' | 'api'): string[] => (role === 'ingest' ? [topicFilters.ingestOwners] : []);

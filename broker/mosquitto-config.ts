@@ -1,6 +1,6 @@
 import { TOPIC_ROOT } from '../common/contracts/topics.js';
 import type { Account } from './accounts.js';
-import { gatewayPublishTopics } from './grants.js';
+import { consumerPublishFilters, gatewayPublishTopics } from './grants.js';
 import { DEFAULT_MAX_PACKET_BYTES } from './packet-limit.js';
 
 /**
@@ -43,7 +43,7 @@ export function mosquittoAcl(accounts: Account[]): string {
   for (const a of accounts) {
     lines.push(`user ${a.username}`);
     if (a.role === 'gateway') lines.push(...(grants.get(a.username) ?? []).map((topic) => `topic write ${topic}`));
-    else lines.push(`topic read ${TOPIC_ROOT}/#`);
+    else lines.push(`topic read ${TOPIC_ROOT}/#`, ...consumerPublishFilters(a.role).map((filter) => `topic write ${filter}`));
     lines.push('');
   }
   return lines.join('\n');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TOPIC_ROOT } from '../common/contracts/topics.js';
-import { gatewayPublishTopics } from './grants.js';
+import { consumerPublishFilters, gatewayPublishTopics } from './grants.js';
 import { DEFAULT_MAX_PACKET_BYTES } from './packet-limit.js';
 import type { BcryptAccount } from './user-store.js';
 
@@ -64,11 +64,15 @@ export function natsConf(input: NatsClusterOptions, accounts: BcryptAccount[]): 
   const replicas = o.streamReplicas ?? (o.nodes.length >= 3 ? 3 : 1);
   const q = (s: string) => JSON.stringify(s);
   const list = (items: string[]) => `[${items.map(q).join(', ')}]`;
+  const consumerPublish = (role: 'ingest' | 'api') => {
+    const allowed = consumerPublishFilters(role).map(natsSubject);
+    return allowed.length ? `{ allow: ${list(allowed)} }` : `{ deny: ${list(['>'])} }`;
+  };
   const grants = gatewayPublishTopics(accounts.map((a) => a.account));
   const users = accounts.map(({ account, bcrypt }) => {
     const permissions = account.role === 'gateway'
       ? `publish: { allow: ${list((grants.get(account.username) ?? []).map(natsSubject))} }, subscribe: { deny: ${list(['>'])} }`
-      : `publish: { deny: ${list(['>'])} }, subscribe: { allow: ${list(CONSUMER_SUBSCRIBE)} }`;
+      : `publish: ${consumerPublish(account.role)}, subscribe: { allow: ${list(CONSUMER_SUBSCRIBE)} }`;
     return `    { user: ${q(account.username)}, password: ${q(bcrypt!)}, permissions: { ${permissions} } }`;
   });
   return [

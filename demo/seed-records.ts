@@ -43,7 +43,7 @@ export function seedPastRecords(options: { dbFile: string; operatorEmail: string
     };
     const people = { customer: userByEmail(DEMO_CUSTOMER.email), operator: userByEmail(options.operatorEmail) };
     return writeTransaction(db, () => {
-      const ids = new Map<PastBooking, { id: string; org_id: string; user_id: string }>();
+      const ids = new Map<PastBooking, { id: string; org_id: string; user_id: string; recipe: string | null }>();
       for (const b of options.bookings) {
         const profile = getEquipment(db, b.equipmentId);
         if (!profile) throw new Error(`demo history: equipment "${b.equipmentId}" not registered`);

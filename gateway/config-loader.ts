@@ -11,7 +11,7 @@ type Answer = { ok: true; config: GatewayConfig } | { ok: false; problems: Confi
  * 10 000-parameter benchmark gateway). The result is plain data, structured-cloned back.
  */
 export function loadGatewayConfigIsolated(file: string, vars: ParseOptions['vars']): Promise<GatewayConfig> {
-  const worker = startWorker(siblingModule(import.meta.url, 'config-worker'), { workerData: { file, vars: { ...vars } } });
+  const worker = startWorker(siblingModule(import.meta.url, 'config-worker'), { workerData: { file, vars: { ...vars } }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   return new Promise<GatewayConfig>((resolve, reject) => {
     worker.once('message', (answer: Answer) => {
       if (answer.ok) resolve(answer.config);

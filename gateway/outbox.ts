@@ -15,8 +15,11 @@ export interface OutboxItem { topic: string; build: (seq: number) => string }
 
 /** Newest messages kept in memory as well, so the publisher does not read back what it just wrote. */
 const MAX_TAIL_BYTES = 16 * 1024 * 1024;
-/** Acknowledged messages are deleted together: one commit (one fsync) for many PUBACKs. */
-const REMOVE_DELAY_MS = 250;
+/**
+ * Acknowledged messages are deleted together: one commit (one fsync) for many PUBACKs. Usually sooner, inside the next
+ * enqueue's transaction: with polls every second or faster the deletes need no commit of their own (issue #20).
+ */
+const REMOVE_DELAY_MS = 1000;
 
 /**
  * The gateway's store-and-forward queue: every reading batch is written here before it is published and
@@ -29,7 +32,7 @@ const REMOVE_DELAY_MS = 250;
  * so an acknowledged enqueue survives a power cut as well as a process crash.
  *
  * Cost per reading (issue #20): the gateway queues all batches of a poll cycle in one transaction (enqueueMany),
- * the deletes of acknowledged batches are committed together every REMOVE_DELAY_MS (a crash in between sends those
+ * the deletes of acknowledged batches are committed with the next enqueue or after REMOVE_DELAY_MS (a crash in between sends those
  * batches again: at least once, and InfluxDB stores a repeat once), and the newest batches stay in memory for next().
  */
 export class Outbox {

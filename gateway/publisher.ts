@@ -29,7 +29,8 @@ const QUEUE_MAX_PENDING_READINGS = 100_000;
  */
 export class Publisher {
   private client: MqttClient | undefined;
-  private readonly births = new Map<string, Birth>();
+  /** Each equipment's birth as published (JSON): 100 000 parameters take ~10 MB so, several times that as objects. */
+  private readonly births = new Map<string, string>();
   private readonly deviceStates = new Map<string, DeviceState>();
   private readonly inflight = new Set<number>();
   /** Highest outbox id handed to mqtt.js on this connection; later ones are still to send. */
@@ -38,6 +39,12 @@ export class Publisher {
   /** Status and births of this connection not yet acknowledged; data waits for them (see announce). */
   private unacknowledgedAnnouncements = 0;
   private connection = 0;
+  /**
+   * Set by our 'connect' handler, cleared when the connection closes. mqtt.js is `connected` earlier, while it
+   * resends the last connection's unacknowledged packets; what is published then waits in its queue and fails with
+   * "Connection closed" if that connection drops too, after we have moved past it in the outbox.
+   */
+  private announced = false;
   private readonly check = batchCheck();
   private pending: OutboxItem[] = [];
   private pendingReadings = 0;
@@ -74,13 +81,15 @@ export class Publisher {
       this.logger.info({ url: m.url, broker: `${this.client?.options.host}:${this.client?.options.port}`, queued }, queued ? `connected to broker; sending ${queued} queued batch(es) first` : 'connected to broker');
       this.metrics.connected.set(1);
       this.connection++;
+      this.announced = true;
       this.connectedAt = Date.now();
       this.unacknowledgedAnnouncements = 0;
       this.announceOnline();
-      for (const birth of this.births.values()) this.publishBirth(birth);
+      for (const [equipment, birth] of this.births) this.publishBirth(equipment, birth);
       for (const [equipment, state] of this.deviceStates) this.publishDeviceState(equipment, state);
       this.pump();
     });
+    this.client.on('close', () => { this.announced = false; });
     this.client.on('offline', () => {
       this.metrics.connected.set(0);
       this.logger.warn({ url: m.url, queued: this.outbox.depth().messages }, 'broker unreachable; queueing batches on disk and retrying');
@@ -91,11 +100,13 @@ export class Publisher {
   /** Remembers the birth (resent on reconnect) and publishes it now. */
   setBirth(birth: Birth): void {
     const valid = Birth.parse(birth);
-    const added = !this.births.has(valid.equipment.id);
-    this.births.set(valid.equipment.id, valid);
+    const equipment = valid.equipment.id;
+    const added = !this.births.has(equipment);
+    const payload = JSON.stringify(valid);
+    this.births.set(equipment, payload);
     // The status listing the new equipment goes first: a consumer drops births of equipment its gateway does not list.
     if (added) this.announceOnline();
-    this.publishBirth(valid);
+    this.publishBirth(equipment, payload);
   }
 
   /** Remembers the device's state (resent on reconnect) and publishes it now. */
@@ -182,7 +193,7 @@ export class Publisher {
   /** Hands queued batches to mqtt.js in order, keeping at most `maxInflight` awaiting PUBACK. */
   private pump(): void {
     // mqtt.js may call a publish callback synchronously; the flag keeps that from re-entering this loop.
-    if (this.pumping || this.unacknowledgedAnnouncements > 0) return;
+    if (this.pumping || !this.announced || this.unacknowledgedAnnouncements > 0) return;
     this.pumping = true;
     try {
       const client = this.client;
@@ -250,8 +261,8 @@ export class Publisher {
     this.announce(topics.state(this.config.gateway.site, equipment), JSON.stringify(state));
   }
 
-  private publishBirth(birth: Birth): void {
-    this.announce(topics.birth(this.config.gateway.site, birth.equipment.id), JSON.stringify(birth));
+  private publishBirth(equipment: string, birth: string): void {
+    this.announce(topics.birth(this.config.gateway.site, equipment), birth);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { MAX_PAYLOAD_BYTES, parseTopic, topicFilters } from '../common/contracts/index.js';
+import { MAX_PAYLOAD_BYTES, parseTopic, topicFilters, topics, type IngestOwnerRecord } from '../common/contracts/index.js';
 import { readingsToLines } from '../common/influx/layout.js';
 import { ensureRollupsInBackground, rebuildRollups } from '../common/influx/rollup-rebuild.js';
 import { extremesOf, freshStamp, type MessageExtremes } from '../common/influx/rollups.js';
@@ -56,6 +56,11 @@ export interface IngestOptions {
   /** Serve /metrics and /health on this port (0: any free port); no HTTP server when absent. */
   metricsPort?: number;
   metricsHost?: string;
+  /**
+   * When ingest/shares.ts runs this instance for a share: it announces itself as the share's owner (retained) on
+   * every connect, and its will frees the share when its connection drops without a goodbye.
+   */
+  owner?: { share: string; instance: string };
 }
 
 export interface IngestCounts {
@@ -82,7 +87,8 @@ export interface RunningIngest {
   lastWriteError(): string | undefined;
   /** Degraded while InfluxDB writes fail or the backlog is at half the back-pressure limit. */
   health(): IngestHealth;
-  stop(): Promise<void>;
+  /** With `owner`: `keepRecord` leaves the share's ownership record alone (another instance has taken the share over). */
+  stop(options?: { keepRecord?: boolean }): Promise<void>;
 }
 
 /** Subscribes to reading batches, validates them and writes them to InfluxDB, acknowledging only what is written. */
@@ -127,9 +133,13 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     stalled: () => Number(ackStall() !== undefined), sessionQueue: () => options.sessionQueue?.(),
   });
 
+  const owner = options.owner;
+  const ownerRecord = (state: IngestOwnerRecord['state']) => JSON.stringify({ state, instance: owner!.instance, at: Date.now() } satisfies IngestOwnerRecord);
   const client: MqttClient = connectMqtt(options.mqttUrl, {
     clientId, clean: false,
     username: options.username, password: options.password, ca: options.ca,
+    // A short keep-alive: a silent owner (a hung host) frees its share within 15 s, not the default 90.
+    ...(owner ? { keepalive: 10, will: { topic: topics.ingestOwner(owner.share), payload: Buffer.from(ownerRecord('free')), qos: 1, retain: true } } : {}),
   });
   acks = new OrderedAcks(client, () => batcher.whenRoom());
   const heldAcks = acks;
@@ -174,6 +184,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const subscribed = new Promise<void>((resolve, reject) => {
     client.on('connect', (connack) => {
       logger.info({ sessionPresent: connack.sessionPresent, filters, broker: `${client.options.host}:${client.options.port}` }, 'ingest connected');
+      if (owner) client.publish(topics.ingestOwner(owner.share), ownerRecord('owned'), { qos: 1, retain: true });
       client.subscribe(filters, { qos: 1 }, (err, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
         if (err || refused.length) reject(err ?? new Error(`broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights`));
@@ -215,13 +226,17 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const rebuilding = new AbortController();
   const rebuildClient = new InfluxV1Client(options.influxUrl, database, 120_000, { auth: options.influxAuth, retentionPolicy: options.retentionPolicy });
   const rebuilt = ensureRollupsInBackground(rebuildClient, logger, rebuilding.signal);
+  let stopping: Promise<void> | undefined;
 
   return {
     metrics, prometheus, health,
     metricsPort: metricsServer?.port,
     backlog: () => batcher.backlog,
     lastWriteError: () => batcher.lastError,
-    stop: async () => {
+    // Once: a second call (a test's own stop, then its teardown) waits for the first.
+    stop: (stopOptions: { keepRecord?: boolean } = {}) => stopping ??= (async () => {
+      // A clean stop frees the share at once (the will is not sent on DISCONNECT); best effort on a dead link.
+      if (owner && !stopOptions.keepRecord && client.connected) await client.publishAsync(topics.ingestOwner(owner.share), ownerRecord('free'), { qos: 1, retain: true }).catch(() => undefined);
       await client.endAsync();
       batcher.abort();
       rollups.close();
@@ -229,7 +244,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
       await rebuilt;
       await metricsServer?.close();
       deadLetters?.close();
-    },
+    })(),
   };
 }
 

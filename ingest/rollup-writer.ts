@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isLateMinute, lateMarkerLine } from '../common/influx/late-readings.js';
 import { RollupAccumulator, type MessageExtremes } from '../common/influx/rollups.js';
 import { InfluxError } from '../common/influx/v1-client.js';
 import type { Logger } from '../common/runtime/logger.js';
@@ -45,10 +46,13 @@ function minuteRanges(minutes: readonly number[]): [number, number][] {
  * in between leaves them unacknowledged, so they come again and their extremes with them. One write is in
  * flight at a time and each carries the minutes' extremes as they are then; a write that failed, and might
  * still land late, has its minutes moved to new times before they are written again, so no older write can
- * overwrite a newer one.
+ * overwrite a newer one. Each round also writes the late-reading markers of the messages it covers
+ * (common/influx/late-readings.ts), so those are stored before the messages are acknowledged too.
  */
 export class RollupWriter {
   private readonly rollups = new RollupAccumulator();
+  /** Late-reading markers (common/influx/late-readings.ts) to write with the next round, by equipment and minute. */
+  private readonly late = new Map<string, string>();
   private waiting: Waiter[] = [];
   private running = false;
   private closed = false;
@@ -61,7 +65,11 @@ export class RollupWriter {
 
   record(messages: readonly (MessageExtremes | undefined)[]): Promise<void> {
     if (this.closed) return Promise.reject(stopped());
-    for (const m of messages) if (m) this.rollups.add(m);
+    for (const m of messages) {
+      if (!m) continue;
+      this.rollups.add(m);
+      this.markLate(m);
+    }
     const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
     if (!this.running) void this.run();
     return done;
@@ -75,6 +83,7 @@ export class RollupWriter {
   async reconcile(message: MessageExtremes | undefined): Promise<void> {
     if (!message) return;
     const { equipment } = message.key;
+    this.markLate(message);
     for (const [from, to] of minuteRanges(message.minutes.map((m) => m.minute))) {
       for (let attempt = 0; ; attempt++) {
         if (this.closed) throw stopped();
@@ -92,6 +101,18 @@ export class RollupWriter {
           await pause(retryDelayMs(attempt));
         }
       }
+    }
+    // A round writes its late markers (what it stored may be late too) before the message is acknowledged.
+    if (this.late.size) await this.record([]);
+  }
+
+  /**
+   * Called once the message's readings are stored (its raw write succeeded), so a marker's writtenAt is never
+   * earlier than its readings landed: a seal that started before that sees the marker as newer (api/seal).
+   */
+  private markLate(message: MessageExtremes, now = Date.now()): void {
+    for (const m of message.minutes) {
+      if (isLateMinute(m.minute, now)) this.late.set(`${message.key.equipment}\u0000${m.minute}`, lateMarkerLine(message.key.equipment, m.minute, now));
     }
   }
 
@@ -111,7 +132,12 @@ export class RollupWriter {
       // This round writes what changed up to now; what changes meanwhile waits for the next, with its records.
       const batch = this.waiting.splice(0);
       const todo = this.rollups.takeChanged();
+      const markers = [...this.late.values()];
+      this.late.clear();
       let attempt = 0;
+      // The markers first: the messages are acknowledged only once they are stored, as their rollups are.
+      while (markers.length && !this.closed && !(await this.written(Buffer.from(markers.join('\n')), 'late markers'))) await pause(retryDelayMs(attempt++));
+      attempt = 0;
       for (let at = 0; at < todo.length && !this.closed;) {
         const part = todo.slice(at, at + LINES_PER_WRITE);
         if (await this.written(this.rollups.lines(part))) {
@@ -136,16 +162,18 @@ export class RollupWriter {
   }
 
   /** True once written, or refused as invalid (retrying cannot fix that); false when it failed and may be retried. */
-  private async written(body: Buffer): Promise<boolean> {
+  private async written(body: Buffer, what: 'rollups' | 'late markers' = 'rollups'): Promise<boolean> {
     try {
       await this.store.write(body);
       this.lastError = undefined;
       return true;
     } catch (err) {
       if (err instanceof InfluxError && !err.retryable) {
-        // Our own numeric lines; a refusal means the database is not as pilothub laid it out. Plot mode may
-        // miss these readings' extremes, so say so loudly, but never hold the readings themselves back.
-        this.logger.error({ err: err.message }, 'InfluxDB refused rollup lines; plot-mode histories may miss extremes of the readings just written');
+        // Our own numeric lines; a refusal means the database is not as pilothub laid it out. Say what is missed,
+        // loudly, but never hold the readings themselves back.
+        this.logger.error({ err: err.message, what }, what === 'rollups'
+          ? 'InfluxDB refused rollup lines; plot-mode histories may miss extremes of the readings just written'
+          : 'InfluxDB refused late-reading markers; sealed runs may miss the late readings just written in compare and envelopes until they are sealed again');
         this.lastError = undefined;
         return true;
       }

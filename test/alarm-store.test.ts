@@ -1,18 +1,21 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlarmEngine } from '../api/alarms/engine.js';
-import { clearAlarm, getAlarm, listAlarms, raiseAlarm } from '../api/alarms/store.js';
+import { acknowledgeAlarm, clearAlarm, getAlarm, listAlarms, raiseAlarm } from '../api/alarms/store.js';
 import { conditionKey, type AlarmCondition } from '../api/alarms/model.js';
 import { openDatabase } from '../api/db/index.js';
 import { EquipmentRegistry } from '../api/live/equipment-registry.js';
+import { Lease } from '../api/lease/lease.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { writeTransaction } from '../common/runtime/sqlite.js';
+import { tempDir } from './helpers/servers.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 23);
 
 /** A database with a press booked by acme from 10:00 to 12:00 and by globex from 14:00 to 16:00. */
-function bookedPress() {
-  const db = openDatabase(':memory:');
+function bookedPress(file = ':memory:') {
+  const db = openDatabase(file);
   db.exec(`INSERT INTO orgs (id, name, kind, created_at) VALUES ('acme', 'Acme', 'customer', 0), ('globex', 'Globex', 'customer', 0)
     ON CONFLICT (id) DO NOTHING;
     INSERT INTO users (id, org_id, email, name, role, created_at) VALUES ('u-a', 'acme', 'a@x.test', 'A', 'customer', 0), ('u-g', 'globex', 'g@x.test', 'G', 'customer', 0);
@@ -50,7 +53,7 @@ describe('alarm store', () => {
     let offlineNow = false;
     const source = { kind: 'offline' as const, evaluate: () => (offlineNow ? [{ ...offline, delayMs: 60_000 }] : []) };
     const logger = createLogger('alarm-test');
-    const engine = new AlarmEngine(db, new EquipmentRegistry(logger), [source], () => now, logger);
+    const engine = new AlarmEngine(db, new EquipmentRegistry(logger), [source], () => now, logger, { held: true, holdsInDatabase: () => true });
     const step = (offlineState: boolean, advanceMs: number) => { offlineNow = offlineState; engine.evaluate('press-1'); now += advanceMs; };
     step(true, 5_000); step(false, 120_000); // a 5 s blip, over long before the 60 s delay
     step(true, 1_000); step(true, 1_000); // a second 2 s blip, two minutes later
@@ -59,5 +62,92 @@ describe('alarm store', () => {
     step(true, 60_000); step(true, 0); // now it holds for a minute
     expect(listAlarms(db, admin, { limit: 100, offset: 0 }, now).items.map((a) => a.source)).toEqual(['offline']);
     db.close();
+  });
+
+  it('writes no transition once another process has the lease in the database, though its own renewal still counts as held', () => {
+    const db = bookedPress();
+    const logger = createLogger('alarm-test');
+    const lease = new Lease(db, 'duties', logger, { instanceId: 'A', termMs: 60_000, renewMs: 30_000 });
+    lease.start();
+    const engine = new AlarmEngine(db, new EquipmentRegistry(logger), [{ kind: 'offline' as const, evaluate: () => [offline] }], () => T0 + 10.5 * HOUR, logger, lease);
+    // Another process took the lease while this one waited (a stalled loop, a write lock held for seconds).
+    db.prepare("UPDATE leases SET holder = 'B', acquired_at = acquired_at + 1 WHERE name = 'duties'").run();
+    expect(lease.held).toBe(true);
+    engine.evaluate('press-1');
+    expect(db.prepare('SELECT COUNT(*) FROM alarms').pluck().get()).toBe(0);
+    // Its own again: the condition, still held, is raised at the next evaluation.
+    db.prepare("UPDATE leases SET holder = 'A' WHERE name = 'duties'").run();
+    engine.evaluate('press-1');
+    expect(db.prepare('SELECT COUNT(*) FROM alarms').pluck().get()).toBe(1);
+    lease.stop();
+    db.close();
+  });
+
+  it('never tells a standby\'s listeners an older state after a newer one: the holder\'s "raised", read late, after the standby\'s "acknowledged"', () => {
+    const file = join(tempDir('pilothub-alarm-order-'), 'pilothub.db');
+    const holderDb = bookedPress(file);
+    const standbyDb = openDatabase(file);
+    const logger = createLogger('alarm-test');
+    let now = T0 + 10.5 * HOUR;
+    const source = { kind: 'offline' as const, evaluate: () => [offline] };
+    const holder = new AlarmEngine(holderDb, new EquipmentRegistry(logger), [source], () => now, logger, { held: true, holdsInDatabase: () => true });
+    const standby = new AlarmEngine(standbyDb, new EquipmentRegistry(logger), [], () => now, logger, { held: false, holdsInDatabase: () => false });
+    holder.start(60_000);
+    standby.start(60_000);
+    const told: string[] = [];
+    standby.onEvent((e) => told.push(`${e.transition}:${e.alarm.acknowledgedAt === null ? 'unacknowledged' : 'acknowledged'}`));
+    const toldOnHolder: string[] = [];
+    holder.onEvent((e) => toldOnHolder.push(e.transition));
+    holder.evaluate('press-1');
+    const alarm = listAlarms(standbyDb, { id: 'u-op', email: 'op@x.test', name: 'Op', role: 'admin', orgId: 'operator', language: 'en' }, { limit: 10, offset: 0 }, now).items[0]!;
+    // Acknowledged on the standby before its next tick has read the holder's "raised" from the audit log.
+    now += 1000;
+    const acknowledged = acknowledgeAlarm(standbyDb, alarm.id, { id: 'u-op', email: 'op@x.test', name: 'Op', role: 'admin', orgId: 'operator', language: 'en' }, 'seen', now)!;
+    standby.published(acknowledged.alarm, 'acknowledged', acknowledged.auditId);
+    standby.tick();
+    holder.tick();
+    expect(told.at(-1)).toBe('acknowledged:acknowledged');
+    // Each process tells its own transitions once: not again when it reads them back from the audit log.
+    expect(told.filter((t) => t.startsWith('acknowledged'))).toHaveLength(1);
+    expect(toldOnHolder).toEqual(['raised', 'acknowledged']);
+    holder.stop();
+    standby.stop();
+    standbyDb.close();
+    holderDb.close();
+  });
+
+  it('orders transitions by commit, not by their writers\' clocks: a clear committed after an acknowledge with an earlier time still ends both streams', () => {
+    const file = join(tempDir('pilothub-alarm-commit-order-'), 'pilothub.db');
+    const holderDb = bookedPress(file);
+    const standbyDb = openDatabase(file);
+    const logger = createLogger('alarm-test');
+    const raisedAt = T0 + 10.5 * HOUR;
+    let holderNow = raisedAt;
+    let offlineNow = true;
+    const source = { kind: 'offline' as const, evaluate: () => (offlineNow ? [offline] : []) };
+    const holder = new AlarmEngine(holderDb, new EquipmentRegistry(logger), [source], () => holderNow, logger, { held: true, holdsInDatabase: () => true });
+    const standby = new AlarmEngine(standbyDb, new EquipmentRegistry(logger), [], () => raisedAt + 2000, logger, { held: false, holdsInDatabase: () => false });
+    holder.start(60_000);
+    standby.start(60_000);
+    const last = (engine: AlarmEngine) => { const told: string[] = []; engine.onEvent((e) => told.push(`${e.transition}:${e.alarm.state}`)); return told; };
+    const toldOnHolder = last(holder);
+    const toldOnStandby = last(standby);
+    holder.evaluate('press-1');
+    const alarmId = holderDb.prepare('SELECT id FROM alarms').pluck().get() as string;
+    // The holder read its clock at +1 s, then waited for the write lock while the standby's acknowledge (+2 s) committed.
+    const acknowledged = acknowledgeAlarm(standbyDb, alarmId, { id: 'u-op', email: 'op@x.test', name: 'Op', role: 'admin', orgId: 'operator', language: 'en' }, 'seen', raisedAt + 2000)!;
+    standby.published(acknowledged.alarm, 'acknowledged', acknowledged.auditId);
+    holderNow = raisedAt + 1000;
+    offlineNow = false;
+    holder.evaluate('press-1');
+    holder.tick();
+    standby.tick();
+    expect(getAlarm(holderDb, alarmId)).toMatchObject({ state: 'cleared', updatedAt: raisedAt + 2000 });
+    expect(toldOnHolder.at(-1)).toBe('cleared:cleared');
+    expect(toldOnStandby.at(-1)).toBe('cleared:cleared');
+    holder.stop();
+    standby.stop();
+    standbyDb.close();
+    holderDb.close();
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -10,6 +11,7 @@ import { dryerGatewayYaml } from './helpers/gateway-yaml.js';
 import { pilothub } from './helpers/hub-process.js';
 import { mqttReady, natsServer, type NatsProcess } from './helpers/nats.js';
 import { eventually, gateway, influxd, ingest, sprayDryer, tempDir } from './helpers/servers.js';
+import { killOwnerAndCheckTakeover } from './helpers/ingest-shares.js';
 import { teardown } from './helpers/teardown.js';
 
 const PASSWORDS = { 'gw-n': 'gateway-password-n1', 'gw-o': 'gateway-password-o1', 'pilothub-ingest': 'ingest-password-n1', 'pilothub-api': 'api-password-n1' } as const;
@@ -20,12 +22,15 @@ const ACCOUNTS: Account[] = [
   { username: 'pilothub-api', role: 'api' },
 ];
 const PARAMETERS = ['inlet_temp', 'outlet_temp', 'feed_rate', 'running'];
+const installedNats = /v(\d+\.\d+\.\d+)/.exec(execFileSync('nats-server', ['--version'], { encoding: 'utf8' }))?.[1];
 const login = (username: keyof typeof PASSWORDS) => ({ protocolVersion: 4 as const, username, password: PASSWORDS[username], reconnectPeriod: 0 });
 
 describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () => {
   const nodes: NatsProcess[] = [];
   const urls: string[] = [];
   const configs: string[] = [];
+  /** Ends a persistent session as an operator does: a clean connect under its client id removes it and its consumers. */
+  const endSession = async (clientId: string) => (await mqtt.connectAsync(urls[0]!, { ...login('pilothub-ingest'), clientId, clean: true })).endAsync();
 
   beforeAll(async () => {
     const dir = tempDir('pilothub-nats-');
@@ -37,14 +42,17 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
     for (const i of [1, 2, 3]) {
       const out = join(dir, `n${i}.conf`);
       const r = await pilothub(['broker-config', 'nats', '--node', String(i), '--nodes', list, '--store-dir', join(dir, `store-${i}`), '--out', out, '--ack-wait', '10', '--data-dir', dir]);
-      expect(r.stderr).toBe('');
+      // Debian 12's 2.9.10 gets a warning: before 2.9.16 another QoS 1 subscriber of the data can cost ingest readings.
+      expect(r.stderr).toBe(installedNats === '2.9.10' ? `pilothub broker-config nats: warning: nats-server 2.9.10 on this machine may drop a QoS 1 message for ingest when another QoS 1 subscriber of the data acknowledged it first (fixed in 2.9.16, nats-server#4006): run 2.9.16 or later if anything besides ingest subscribes to the data at QoS 1 (docs/scale-out.md)\n` : '');
       expect(r.stdout).toContain(`NATS node ${i} of 3, 4 account(s)`);
       configs.push(out);
       urls.push(`mqtt://127.0.0.1:${ports[3 * (i - 1) + 2]}`);
     }
     for (const file of configs) nodes.push(natsServer(file));
     for (const [i, url] of urls.entries()) await mqttReady(nodes[i]!, url, 'pilothub-api', PASSWORDS['pilothub-api']);
-  }, 90_000);
+    // Longer than the three waits for MQTT (60 s each) together, so a node that never gets there fails with its log
+    // rather than the hook timing out silently (it did once in CI after 90 s).
+  }, 200_000);
 
   it('gets a config per node from the user store: mode 0600, bcrypt hashes only, the ACL as subjects; bad options named', async () => {
     for (const file of configs) {
@@ -97,7 +105,11 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
     nodes[0]!.start();
     await mqttReady(nodes[0]!, urls[0]!, 'pilothub-api', PASSWORDS['pilothub-api']);
 
-    await gw.stop({ drainMs: 20_000 });
+    // Stopped, the gateway polls no more and must deliver its whole queue once the cluster has its leaders again. Here
+    // it once kept 51 batches for good: handed to mqtt.js while it resent the last connection's batches on a
+    // connection NATS then closed (a JetStream store timing out), failed, and passed over (gateway/publisher.ts
+    // `announced`, test/gateway-reconnect-replay.test.ts).
+    await gw.stop({ drainMs: 90_000 });
     expect(gw.queueDepth().messages).toBe(0);
     const produced = (await gw.metrics.readings.get()).values.reduce((n, v) => n + v.value, 0);
     const perParameter = produced / PARAMETERS.length;
@@ -125,6 +137,8 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
       expect(births).toEqual(['pilothub/v1/hall-n/dryer-n/birth']);
       await api.endAsync();
     }
+    await running.stop();
+    await endSession('pilothub-ingest');
   }, 240_000);
 
   it('holds the same accounts and rights: refused logins, other sites not delivered, gateways may not subscribe', async () => {
@@ -158,6 +172,7 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
     expect(nodes[0]!.log()).toContain('Publish Violation - User "gw-o", Subject "pilothub.v1.hall-n.dryer-n.data"');
     const subscribed = await gw.subscribeAsync('pilothub/v1/#', { qos: 1 }).then(() => 'granted', (e: Error & { packet?: { granted: number[] } }) => e.packet?.granted);
     expect(subscribed).toEqual([128]);
+    await reader.endAsync();
   }, 60_000);
 
   it('stores a retained data message, which aedes refuses: subject permissions do not see the retain flag (a known limit)', async () => {
@@ -172,4 +187,21 @@ describe('a three-node NATS server cluster (JetStream) as the MQTT broker', () =
     await eventually('the retained data message', () => (retained.length ? true : undefined), 10_000);
     expect(retained).toEqual(['pilothub/v1/hall-o/oven-o/data retained-batch']);
   }, 60_000);
+
+  // Alone on the data: the tests above ended their QoS 1 subscribers and ingest's session. In NATS 2.9.10 (Debian 12)
+  // another consumer's ack reaching a lagging replica before the message makes that replica delete the message from
+  // the stream for every consumer (fixed in 2.9.16, nats-server#4006): with their subscriptions still there, the new
+  // owner of a share never got 1-3 of 300 batches (docs/scale-out.md, "limits of NATS 2.9.10").
+  it('shares the sites between two ingest processes: the one killed has its share taken over, nothing lost (issue #18)', async () => {
+    const influx = await influxd();
+    const pass = (username: keyof typeof PASSWORDS) => ({ username, password: PASSWORDS[username] });
+    // Each process lists the nodes from another one, so the two are on different nodes: the killed one's session is
+    // resumed on another node than the one that held it.
+    await killOwnerAndCheckTakeover({
+      mqttUrls: [[urls[1], urls[2], urls[0]].join(','), [urls[2], urls[0], urls[1]].join(',')],
+      brokerLog: () => nodes.map((n, i) => n.log().split('\n').map((line) => `n${i + 1} ${line}`).join('\n')).join('\n'),
+      influx: influx.client, influxUrl: influx.url, ingest: pass('pilothub-ingest'),
+      sites: [{ site: 'hall-n', equipment: 'dryer-n', gateway: pass('gw-n') }, { site: 'hall-o', equipment: 'oven-o', gateway: pass('gw-o') }],
+    });
+  }, 180_000);
 });

@@ -101,9 +101,12 @@ describe('Modbus per-unit circuit breaker against a real Modbus TCP server', () 
     await run.driver.start();
     await eventually('the breaker of unit 2 open', () => opened(run, 2)[0]);
     const first = run.polls.length;
-    await sleep(2000);
+    const errorsBefore = run.counters.errors;
+    await eventually('ten more polls', () => (run.polls.length >= first + 10 ? true : undefined), 20_000);
     const window = run.polls.slice(first);
-    expect(window.length).toBeGreaterThanOrEqual(10);
+    // Unit 2 is asked only by the breaker's occasional probe, not at every poll (each asking would time out): the
+    // poll is not held up by it (counted, not timed: a loaded machine stretches every poll alike).
+    expect(run.counters.errors - errorsBefore).toBeLessThanOrEqual(3);
     for (const poll of window) expect(poll.map((r) => [r.p, r.v])).toEqual([['speed_sp', 300], ['other', null]]);
     expect(run.health.parts.get('unit 2')).toBe('no response from unit 2: check unitId');
     expect(run.health.device).toBeUndefined();

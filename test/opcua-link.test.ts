@@ -1,4 +1,3 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { teardown } from './helpers/teardown.js';
 import type { Reading } from '../common/contracts/index.js';
@@ -8,28 +7,17 @@ import { opcuaDriver } from '../gateway/drivers/opcua/driver.js';
 import { reactorNodeId } from '../simulators/reactor/index.js';
 import { reactor } from './helpers/reactor.js';
 import { eventually, tempDir } from './helpers/servers.js';
+import { tcpRelay } from './helpers/tcp-relay.js';
 
-/** A TCP relay in front of the server whose link can be cut (connections reset and refused) and restored. */
+/** A relay in front of the server whose link can be cut (connections reset and refused) and restored. */
 async function cuttableLink(targetPort: number) {
-  const sockets = new Set<Socket>();
   let cut = false;
+  // Silent: bytes vanish without a reset, like a pulled cable behind a switch.
   let silent = false;
-  const server: Server = createServer((inbound) => {
-    if (cut) { inbound.destroy(); return; }
-    const outbound = connect(targetPort, '127.0.0.1');
-    for (const s of [inbound, outbound]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => undefined); }
-    // Forwards unless the link is silent: then bytes vanish without a reset, like a pulled cable behind a switch.
-    inbound.on('data', (chunk: Buffer) => { if (!silent) outbound.write(chunk); });
-    outbound.on('data', (chunk: Buffer) => { if (!silent) inbound.write(chunk); });
-    inbound.on('close', () => outbound.destroy());
-    outbound.on('close', () => inbound.destroy());
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  teardown(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+  const relay = await tcpRelay(targetPort, { accept: () => !cut, pass: (chunk) => (silent ? undefined : chunk) });
   return {
-    url: `opc.tcp://127.0.0.1:${port}`,
-    cut: () => { cut = true; for (const s of sockets) s.destroy(); },
+    url: `opc.tcp://127.0.0.1:${relay.port}`,
+    cut: () => { cut = true; relay.cut(); },
     silence: () => { silent = true; },
     restore: () => { cut = false; silent = false; },
   };

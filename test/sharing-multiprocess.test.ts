@@ -1,43 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type Birth } from '../common/contracts/index.js';
+import { apiProcess as startApiProcess, stopApiProcesses } from './helpers/api-processes.js';
 import * as start from './helpers/servers.js';
 
-const WORKER = fileURLToPath(new URL('./sharing-api-process.ts', import.meta.url));
-
-const children: ChildProcess[] = [];
-
-/** Stops the API processes; registered statically, since a hook registered from inside beforeAll never ran here. */
-async function stopChildren(): Promise<void> {
-  await Promise.all(children.filter((c) => c.exitCode === null).map(async (child) => {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-    await exited;
-    clearTimeout(timer);
-  }));
-}
-
-/** Starts a real API in its own process on the shared data dir. */
-async function apiProcess(dataDir: string, mqttUrl: string, influxUrl: string): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, dataDir, mqttUrl, influxUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  // Keep reading (and discarding its log lines) so the child never blocks on a full pipe.
-  const lines = createInterface({ input: child.stdout });
-  return new Promise((resolve, reject) => {
-    lines.on('line', (line) => { if (line.startsWith('{"url"')) resolve((JSON.parse(line) as { url: string }).url); });
-    child.on('exit', (code) => reject(new Error(`API process exited (${code}) before printing its URL`)));
-  });
-}
+const apiProcess = async (dataDir: string, mqttUrl: string, influxUrl: string) => (await startApiProcess(dataDir, mqttUrl, influxUrl)).url;
 
 describe('bookings stay conflict-free across several API processes sharing one SQLite file', () => {
   const urls: string[] = [];
   let token = '';
-  afterAll(stopChildren);
+  afterAll(stopApiProcesses);
 
   beforeAll(async () => {
     const influx = await start.influxd();
@@ -72,5 +44,21 @@ describe('bookings stay conflict-free across several API processes sharing one S
     expect(list.items).toHaveLength(1);
     const admins = await (await fetch(`${urls[2]}/api/v1/users`, { headers: { authorization: `Bearer ${token}` } })).json() as { items: { role: string }[] };
     expect(admins.items.filter((u) => u.role === 'admin')).toHaveLength(1);
+  });
+
+  it('holds the login limits across the processes: attempts on one account, then failures from one address (issue #18)', async () => {
+    const attempt = (i: number, email: string) => fetch(`${urls[i % 3]}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'wrong-password-1' }),
+    });
+    // 10 attempts a minute per address and account (LOGIN_ATTEMPTS_PER_MINUTE): counted per process, 30 would pass.
+    const onOneAccount: number[] = [];
+    for (let i = 0; i < 11; i++) onOneAccount.push((await attempt(i, 'nobody@pilothub.test')).status);
+    expect(onOneAccount).toEqual([...Array<number>(10).fill(401), 429]);
+    // 30 failures per address in 15 minutes (LOGIN_FAILURES_PER_ADDRESS), over any accounts: 10 above, 20 more here.
+    const spray: number[] = [];
+    for (let i = 0; i < 21; i++) spray.push((await attempt(i, `user${i}@pilothub.test`)).status);
+    expect(spray).toEqual([...Array<number>(20).fill(401), 429]);
+    const blocked = await attempt(2, start.TEST_ADMIN.email);
+    expect([blocked.status, ((await blocked.json()) as { code: string }).code]).toEqual([429, 'login_blocked']);
   });
 });

@@ -72,7 +72,7 @@ describe('runs measured from the spray dryer, no-shows and usage billing', () =>
 
   it('shows the dryer as booked, then running, on the status stream', async () => {
     const t = now();
-    first = await ok<Booking>(alice, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(t + MIN), endsAt: iso(t + 61 * MIN), purpose: 'trial 1' });
+    first = await ok<Booking>(alice, 'POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: iso(t + MIN), endsAt: iso(t + 61 * MIN), purpose: 'trial 1', recipe: 'SD-7' });
     offset += 2 * MIN;
     const res = await fetch(`${api.url}/api/v1/status/stream`, { headers: { authorization: `Bearer ${alice}` } });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -105,7 +105,8 @@ describe('runs measured from the spray dryer, no-shows and usage billing', () =>
       const runs = await ok<{ items: Run[] }>(alice, 'GET', `/api/v1/runs?booking=${first.id}`);
       return runs.items[0];
     });
-    expect(open).toMatchObject({ openedBy: 'auto', endedAt: null });
+    // The run follows the recipe its booking states (its limits and golden envelope while open, its report's default).
+    expect(open).toMatchObject({ openedBy: 'auto', endedAt: null, recipe: 'SD-7' });
     dryer.setRunning(false);
     const stoppedAt = now();
     let observedAt = 0;

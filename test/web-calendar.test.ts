@@ -3,19 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, login, newPage, screenshot } from './helpers/browser.js';
 import { eventually } from './helpers/servers.js';
 import { fullStack } from './helpers/stack.js';
+import { DAY, HOUR, nextWeekMonday } from './helpers/weeks.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
 
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
 const PASSWORD = 'correct horse battery';
-
-/** Monday 00:00 UTC of next week: every slot the test uses lies in the future and on one calendar page. */
-function nextWeekMonday(now = Date.now()): number {
-  const d = new Date(now);
-  const monday = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * DAY;
-  return monday + 7 * DAY;
-}
 const local = (t: number) => new Date(t).toISOString().slice(0, 16);
 
 /** A booking round trip with a conflict, the approval queue and tenancy, in chromium against the real hub. */

@@ -99,15 +99,17 @@ describe('web dashboard: staff pages', () => {
     expect(specs).toEqual([expect.objectContaining({ parameter: 'inlet_temp', low: 170, high: 190 })]);
   });
 
-  it('opens a run by hand, closes it, corrects its start with a note and amends its report', async () => {
+  it('opens a run by hand with its recipe, closes it, corrects its start and recipe with a note and amends its report', async () => {
     await page.goto('/#/runs');
     const panel = page.locator('[data-role=open-run]');
     await panel.locator('summary').click();
     await panel.locator('select[name=equipmentId]').selectOption('dryer-1');
     await panel.locator('input[name=note]').fill('opened by hand');
+    await panel.locator('input[name=recipe]').fill('SD-7');
     await panel.locator('button[type=submit]').click();
     const row = page.locator('tr[data-run]').first();
     await row.locator('[data-action=close-run]').waitFor();
+    expect(await row.locator('[data-role=recipe]').textContent()).toBe('SD-7');
     const runId = (await row.getAttribute('data-run'))!;
     await row.locator('[data-action=close-run]').click();
     await row.locator('[data-role=close-run] button[type=submit]').click();
@@ -122,16 +124,21 @@ describe('web dashboard: staff pages', () => {
     await correct.locator('input[name=startedAt]').fill(localInput(earlier));
     await correct.locator('button[type=submit]').click();
     await correct.locator('.field-error[data-field=note]').waitFor();
+    await correct.locator('input[name=recipe]').fill('SD-8');
     await correct.locator('input[name=note]').fill('operator started the dryer before opening the run');
     await correct.locator('button[type=submit]').click();
     await row.locator('[data-role=note]', { hasText: 'operator started the dryer' }).waitFor();
     await screenshot(page, 'staff-runs');
-    const corrected = (await api<{ startedAt: number; endedAt: number; note: string }>('GET', `/api/v1/runs/${runId}`)).body;
+    const corrected = (await api<{ startedAt: number; endedAt: number; note: string; recipe: string | null }>('GET', `/api/v1/runs/${runId}`)).body;
     expect(corrected.startedAt).toBe(Math.floor(earlier / 60_000) * 60_000);
     expect(corrected.endedAt).toBe(closed.endedAt);
+    expect(corrected.recipe).toBe('SD-8');
+    expect(await row.locator('[data-role=recipe]').textContent()).toBe('SD-8');
 
-    // Its report, amended from the report page with a reason: a second version that names the first.
-    const first = (await api<{ id: string }>('POST', '/api/v1/reports', { runId, method: 'SD-7' })).body;
+    // Its report, issued without naming a recipe (the run's applies), amended from the report page with a reason:
+    // a second version that names the first.
+    const first = (await api<{ id: string }>('POST', '/api/v1/reports', { runId, method: 'SD-8' })).body;
+    expect((await api<{ recipe: string | null }>('GET', `/api/v1/reports/${first.id}`)).body.recipe).toBe('SD-8');
     await page.goto(`/#/reports/${first.id}`);
     const amend = page.locator('[data-role=amend-report]');
     await amend.locator('summary').click();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Alignment } from '../compare/align.js';
 
 export const AlarmSourceKind = z.enum(['equipment', 'spec-limit', 'offline', 'envelope']);
 export type AlarmSourceKind = z.infer<typeof AlarmSourceKind>;
@@ -66,20 +67,20 @@ export interface AlarmSource {
 
 export const conditionKey = (source: AlarmSourceKind, equipmentId: string, ...rest: string[]) => [source, equipmentId, ...rest].join('|');
 
-/** The open run an envelope is looked up for. */
-export interface OpenRunInfo { id: string; equipmentId: string; orgId: string | null; startedAt: number }
+/** The open run an envelope and limits are looked up for. */
+export interface OpenRunInfo { id: string; equipmentId: string; orgId: string | null; startedAt: number; recipe: string | null }
 
 /**
- * A golden envelope as live deviation needs it: per parameter a band per time-offset bucket from the run's start.
- * Bucket i covers offsets [i·bucketMs, (i+1)·bucketMs); a null bound is open on that side; past the last bucket
- * nothing is compared. The envelope store (issue 17, run compare) provides these through an EnvelopeLookup.
+ * A golden envelope as live deviation needs it: per parameter a band per time-offset bucket from the envelope's
+ * alignment point (the run's start, or the first time during the open run its phase or condition held). Bucket i
+ * covers offsets [i·bucketMs, (i+1)·bucketMs); a null bound is open on that side; before the alignment point and
+ * past the last bucket nothing is compared. Made from the stored envelope of the run's recipe (live-envelope.ts).
  */
 export interface LiveEnvelope {
   id: string;
   bucketMs: number;
+  alignment: Alignment;
   parameters: Record<string, { low: (number | null)[]; high: (number | null)[] }>;
-  /** How long a parameter may stay outside before it is an alarm; default the engine's `envelopeHoldMs`. */
-  holdMs?: number;
 }
 export type EnvelopeLookup = (run: OpenRunInfo) => LiveEnvelope | null;
 
@@ -88,10 +89,10 @@ export interface AlarmSettings {
   specLimitDelayMs: number;
   /** Equipment silent this long is an alarm (device offline). */
   offlineDelayMs: number;
+  /** A parameter outside its envelope's band this long is an alarm. */
   envelopeHoldMs: number;
   /** How often every equipment is re-evaluated without new data (timers, offline, shelving expiry). */
   tickMs: number;
-  envelopeFor?: EnvelopeLookup;
 }
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = { specLimitDelayMs: 0, offlineDelayMs: 60_000, envelopeHoldMs: 30_000, tickMs: 1000 };
 

@@ -48,6 +48,11 @@ function holderOrg(db: Db, equipmentId: string, now: number): string | null {
   return booking?.org_id ?? null;
 }
 
+/*
+ * Every update writes `updated_at = MAX(updated_at, now)`: a writer reads `now` before it waits for the write lock,
+ * so a later commit can carry an earlier time, and an alarm's last change must not look older than the one before.
+ */
+
 export type Transition = 'raised' | 'returned' | 'cleared' | 'acknowledged' | 'shelved';
 
 /**
@@ -62,11 +67,11 @@ export function raiseAlarm(db: Db, c: AlarmCondition, now: number): { alarm: Ala
   // A condition back under another holder (another organisation's booking or run) is a new alarm of theirs: the old
   // one, with its values, stays with the organisation it was raised for and is closed as it was.
   if (open && (open.org_id !== holder || open.run_id !== (c.runId ?? null))) {
-    db.prepare('UPDATE alarms SET closed_at = ?, updated_at = ? WHERE id = ?').run(now, now, open.id);
+    db.prepare('UPDATE alarms SET closed_at = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, now, open.id);
     audit(db, null, now, { action: 'alarm.close', entity: 'alarm', entityId: open.id, orgId: open.org_id, before: toAlarm(open), after: getAlarm(db, open.id) });
   } else if (open) {
     db.prepare(`UPDATE alarms SET active = 1, last_active_at = ?, cleared_at = NULL, occurrences = occurrences + 1, detail_json = ?,
-      acknowledged_at = NULL, acknowledged_by = NULL, acknowledge_comment = NULL, updated_at = ? WHERE id = ?`).run(now, detail, now, open.id);
+      acknowledged_at = NULL, acknowledged_by = NULL, acknowledge_comment = NULL, updated_at = MAX(updated_at, ?) WHERE id = ?`).run(now, detail, now, open.id);
     const alarm = getAlarm(db, open.id)!;
     audit(db, null, now, { action: 'alarm.return', entity: 'alarm', entityId: alarm.id, orgId: alarm.orgId, before: toAlarm(open), after: alarm });
     return { alarm, transition: 'returned' };
@@ -84,34 +89,37 @@ export function raiseAlarm(db: Db, c: AlarmCondition, now: number): { alarm: Ala
 export function clearAlarm(db: Db, key: string, now: number): Alarm | null {
   const open = db.prepare('SELECT * FROM alarms WHERE key = ? AND closed_at IS NULL AND active = 1').get(key) as AlarmRow | undefined;
   if (!open) return null;
-  db.prepare('UPDATE alarms SET active = 0, cleared_at = ?, last_active_at = ?, closed_at = CASE WHEN acknowledged_at IS NULL THEN NULL ELSE ? END, updated_at = ? WHERE id = ?')
+  db.prepare('UPDATE alarms SET active = 0, cleared_at = ?, last_active_at = ?, closed_at = CASE WHEN acknowledged_at IS NULL THEN NULL ELSE ? END, updated_at = MAX(updated_at, ?) WHERE id = ?')
     .run(now, now, now, now, open.id);
   const alarm = getAlarm(db, open.id)!;
   audit(db, null, now, { action: 'alarm.clear', entity: 'alarm', entityId: alarm.id, orgId: alarm.orgId, before: toAlarm(open), after: alarm });
   return alarm;
 }
 
+/** An alarm as a route's write left it, with the id of its audit entry: the commit order listeners go by. */
+export interface AuditedAlarm { alarm: Alarm; auditId: number }
+
 /** Who acknowledged, when, why; a cleared alarm acknowledged is closed. Returns null when already acknowledged. */
-export function acknowledgeAlarm(db: Db, id: string, user: AuthUser, comment: string, now: number): Alarm | null {
+export function acknowledgeAlarm(db: Db, id: string, user: AuthUser, comment: string, now: number): AuditedAlarm | null {
   return writeTransaction(db, () => {
     const before = getAlarm(db, id);
     if (!before || before.acknowledgedAt !== null) return null;
-    db.prepare('UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ?, acknowledge_comment = ?, closed_at = CASE WHEN active = 0 THEN ? ELSE NULL END, updated_at = ? WHERE id = ?')
+    db.prepare('UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ?, acknowledge_comment = ?, closed_at = CASE WHEN active = 0 THEN ? ELSE NULL END, updated_at = MAX(updated_at, ?) WHERE id = ?')
       .run(now, user.email, comment, now, now, id);
     const after = getAlarm(db, id)!;
-    audit(db, user, now, { action: 'alarm.acknowledge', entity: 'alarm', entityId: id, orgId: after.orgId, before, after });
-    return after;
+    const auditId = audit(db, user, now, { action: 'alarm.acknowledge', entity: 'alarm', entityId: id, orgId: after.orgId, before, after });
+    return { alarm: after, auditId };
   });
 }
 
 /** Shelved: hidden from lists, the board and notifications until `until` (ISA-18.2 shelving, by staff, with an expiry). */
-export function shelveAlarm(db: Db, id: string, user: AuthUser, until: number, comment: string, now: number): Alarm {
+export function shelveAlarm(db: Db, id: string, user: AuthUser, until: number, comment: string, now: number): AuditedAlarm {
   return writeTransaction(db, () => {
     const before = getAlarm(db, id)!;
-    db.prepare('UPDATE alarms SET shelved_until = ?, shelved_by = ?, shelve_comment = ?, updated_at = ? WHERE id = ?').run(until, user.email, comment, now, id);
+    db.prepare('UPDATE alarms SET shelved_until = ?, shelved_by = ?, shelve_comment = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(until, user.email, comment, now, id);
     const after = getAlarm(db, id)!;
-    audit(db, user, now, { action: 'alarm.shelve', entity: 'alarm', entityId: id, orgId: after.orgId, before, after });
-    return after;
+    const auditId = audit(db, user, now, { action: 'alarm.shelve', entity: 'alarm', entityId: id, orgId: after.orgId, before, after });
+    return { alarm: after, auditId };
   });
 }
 

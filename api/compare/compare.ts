@@ -2,7 +2,7 @@ import type { InfluxV1Client } from '../../common/influx/v1-client.js';
 import { ApiError } from '../errors.js';
 import { alignmentPoint, checkAlignment, type Alignment } from './align.js';
 import { resolveParameter, type CompareRun, type ParameterMap } from './runs.js';
-import { commonAxis, runBuckets, runMeans, type AlignedRun, type Axis, type OffsetBucket, type RunStatistics } from './series.js';
+import { commonAxis, runBuckets, runMeans, sealedMeans, sealedRun, sealedRunFits, type AlignedRun, type Axis, type OffsetBucket, type RunStatistics } from './series.js';
 
 export interface CompareRequest {
   runs: CompareRun[];
@@ -12,6 +12,8 @@ export interface CompareRequest {
   normalise: boolean;
   /** Most values per run and parameter (each bucket gives min and max), as the history's plot mode. */
   maxPoints: number;
+  /** Runs whose count and mean may come from their sealed rollups (api/seal/exact-sums.ts); the others are read raw. */
+  exactSums: Set<string>;
 }
 
 /** Differences of a run to the reference (first) run for one parameter; null for the reference itself. */
@@ -63,8 +65,13 @@ export async function compareRuns(influx: InfluxV1Client, req: CompareRequest): 
   const axis = commonAxis(aligned, req.normalise ? 'fraction' : 'ms', Math.max(1, Math.floor(req.maxPoints / 2)));
   const read = await pool(aligned.map((run, i) => ({ run, names: sources[i]! })), async ({ run, names }) => {
     const ids = [...new Set(names.values())];
-    const [buckets, means] = await Promise.all([runBuckets(influx, run, ids, axis), runMeans(influx, run, ids)]);
-    return { buckets, stats: withExtremes(means, buckets) };
+    if (req.exactSums.has(run.id) && sealedRunFits(run, axis)) {
+      const sealed = await sealedRun(influx, run, ids, axis);
+      return { buckets: sealed.buckets, stats: withExtremes(sealed.means, sealed.buckets) };
+    }
+    const means = req.exactSums.has(run.id) ? sealedMeans(influx, run, ids) : runMeans(influx, run, ids);
+    const [buckets, stats] = await Promise.all([runBuckets(influx, run, ids, axis), means]);
+    return { buckets, stats: withExtremes(stats, buckets) };
   });
   const unitOf = (p: string) => req.runs[0]!.parameters.get(sources[0]!.get(p)!)?.unit ?? '';
   return {

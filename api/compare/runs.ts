@@ -9,6 +9,8 @@ import { canSeeOrg, runWindow } from '../sharing/tenancy.js';
 export interface CompareRun {
   id: string; equipmentId: string; orgId: string | null; startedAt: number; endedAt: number | null;
   from: number; to: number;
+  /** When its exact per-minute count and sum were last rebuilt (api/seal); null: not sealed. */
+  sealedAt: number | null;
   parameters: Map<string, ParameterMeta>;
 }
 
@@ -30,20 +32,22 @@ export function parameterMap(pairs: [string, string][]): ParameterMap {
  * one (never 403), so its existence stays hidden. Each run's equipment must have announced its parameters.
  */
 export function loadRuns(db: Db, registry: EquipmentRegistry, user: AuthUser, ids: string[], now: number): CompareRun[] {
-  const get = db.prepare('SELECT id, equipment_id, org_id, started_at, ended_at FROM runs WHERE id = ?');
+  const get = db.prepare('SELECT id, equipment_id, org_id, started_at, ended_at, sealed_at FROM runs WHERE id = ?');
   return ids.map((id) => {
-    const row = get.get(id) as { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null } | undefined;
+    const row = get.get(id) as RunRowForCompare | undefined;
     if (!row || !canSeeOrg(user, row.org_id)) throw notFound({ code: 'run_not_found', vars: { id } });
     return compareRun(registry, row, now);
   });
 }
 
+type RunRowForCompare = { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null; sealed_at?: number | null };
+
 /** A run row as compared; 409 when its equipment has not announced its parameters. */
-export function compareRun(registry: EquipmentRegistry, row: { id: string; equipment_id: string; org_id: string | null; started_at: number; ended_at: number | null }, now: number): CompareRun {
+export function compareRun(registry: EquipmentRegistry, row: RunRowForCompare, now: number): CompareRun {
   const entry = registry.get(row.equipment_id);
   if (!entry) throw new ApiError(409, { code: 'equipment_not_announced', vars: { id: row.equipment_id } });
   return {
-    id: row.id, equipmentId: row.equipment_id, orgId: row.org_id, startedAt: row.started_at, endedAt: row.ended_at,
+    id: row.id, equipmentId: row.equipment_id, orgId: row.org_id, startedAt: row.started_at, endedAt: row.ended_at, sealedAt: row.sealed_at ?? null,
     ...runWindow(row, now), parameters: new Map(entry.birth.parameters.map((p) => [p.id, p])),
   };
 }

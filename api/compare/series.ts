@@ -1,5 +1,6 @@
 import { byParameter, queryPlotBuckets, seriesFilter, type PlotBucket } from '../../common/influx/history-queries.js';
 import { MEASUREMENT } from '../../common/influx/layout.js';
+import { sealedMinutes, sealedSums } from '../../common/influx/rollup-sums.js';
 import { floorMinute, MINUTE_MS } from '../../common/influx/rollups.js';
 import type { InfluxV1Client } from '../../common/influx/v1-client.js';
 import { plotBuckets } from '../routes/history/plot.js';
@@ -18,8 +19,9 @@ export function commonAxis(runs: AlignedRun[], unit: Axis['unit'], buckets: numb
   const to = Math.max(...runs.map((r) => (r.to - r.alignedAt) / r.scale));
   if (unit === 'fraction') return { unit, from, to, bucket: (to - from) / buckets, count: buckets };
   let bucket = Math.max(1, Math.ceil((to - from) / buckets));
-  // A minute or more: whole minutes, so each bucket is made of whole per-minute rollups (see runBuckets).
-  if (bucket >= MINUTE_MS) bucket = Math.ceil(bucket / MINUTE_MS) * MINUTE_MS;
+  // Half a minute or more: whole minutes, so each bucket is made of whole per-minute rollups (see runBuckets) instead
+  // of every raw point; at most half the values asked for (an 8 h overlay: 480 one-minute buckets, not 500 of 58 s).
+  if (bucket >= MINUTE_MS / 2) bucket = Math.ceil(bucket / MINUTE_MS) * MINUTE_MS;
   return { unit, from, to, bucket, count: Math.ceil((to - from) / bucket) };
 }
 
@@ -76,3 +78,36 @@ export async function runMeans(influx: InfluxV1Client, run: CompareRun, paramete
   }
   return out;
 }
+
+/**
+ * runMeans of a sealed run whose sums are current (api/seal/exact-sums.ts): the count exactly and the mean up to
+ * floating-point rounding (sums added in another order), from the rollups' per-minute count and sum plus the raw
+ * partial minutes at its edges: about 60 times fewer points than the raw scan.
+ */
+export async function sealedMeans(influx: InfluxV1Client, run: CompareRun, parameters: string[]): Promise<Map<string, { count: number; mean: number | null }>> {
+  const sums = await sealedSums(influx, { equipment: run.equipmentId, parameters, from: run.from, to: run.to }, false);
+  return new Map(parameters.map((p) => {
+    const s = sums.get(p)?.[0];
+    return [p, s ? { count: s.count, mean: s.sum / s.count } : { count: 0, mean: null }];
+  }));
+}
+
+/**
+ * runBuckets and runMeans of a sealed run whose sums are current, on an axis of a minute or more of its time: both
+ * from one read of its minutes (sealedMinutes), each minute in the bucket holding its middle.
+ */
+export async function sealedRun(influx: InfluxV1Client, run: AlignedRun, parameters: string[], axis: Axis): Promise<{ buckets: Map<string, OffsetBucket[]>; means: Map<string, { count: number; mean: number | null }> }> {
+  const minutes = await sealedMinutes(influx, { equipment: run.equipmentId, parameters, from: run.from, to: run.to });
+  const buckets = new Map<string, OffsetBucket[]>();
+  const means = new Map<string, { count: number; mean: number | null }>();
+  for (const p of parameters) {
+    const list = minutes.get(p) ?? [];
+    buckets.set(p, rebucket(list, run, axis));
+    const count = list.reduce((n, m) => n + m.count, 0);
+    means.set(p, { count, mean: count ? list.reduce((n, m) => n + m.sum, 0) / count : null });
+  }
+  return { buckets, means };
+}
+
+/** Whether sealedRun serves this run on this axis: its seal is current and a bucket spans a minute of its time or more. */
+export const sealedRunFits = (run: AlignedRun, axis: Axis) => axis.bucket * run.scale >= MINUTE_MS;

@@ -1,5 +1,7 @@
 import { byParameter, seriesFilter } from '../../common/influx/history-queries.js';
 import { MEASUREMENT } from '../../common/influx/layout.js';
+import { sealedSums } from '../../common/influx/rollup-sums.js';
+import { MINUTE_MS } from '../../common/influx/rollups.js';
 import type { InfluxV1Client } from '../../common/influx/v1-client.js';
 import { alignmentPoint, checkAlignment, type Alignment } from '../compare/align.js';
 import { pool } from '../compare/compare.js';
@@ -42,6 +44,29 @@ export async function bucketSamples(
   return out;
 }
 
+/**
+ * bucketSamples' means for a sealed run whose sums are current (api/seal/exact-sums.ts), from its exact per-minute
+ * count and sum (common/influx/rollup-sums.ts): each minute counts in the bucket holding its middle, as the compare
+ * overlay's buckets do, so a bucket's edges may be up to 30 s of the run's time off unless the alignment point lies
+ * on a whole minute (then the means equal the raw ones up to floating-point rounding). 60 times fewer points.
+ */
+export async function minuteBucketMeans(
+  influx: InfluxV1Client, w: { equipment: string; parameters: string[]; from: number; to: number }, alignedAt: number, bucketMs: number,
+): Promise<Map<string, BucketSample[]>> {
+  const minutes = await sealedSums(influx, w, true);
+  return new Map(w.parameters.map((p) => {
+    const byK = new Map<number, { count: number; sum: number }>();
+    for (const m of minutes.get(p) ?? []) {
+      const k = Math.floor((m.t + MINUTE_MS / 2 - alignedAt) / bucketMs);
+      const acc = byK.get(k) ?? { count: 0, sum: 0 };
+      acc.count += m.count;
+      acc.sum += m.sum;
+      byK.set(k, acc);
+    }
+    return [p, [...byK].sort((a, b) => a[0] - b[0]).map(([k, acc]) => ({ offsetMs: k * bucketMs, mean: acc.sum / acc.count }))];
+  }));
+}
+
 export interface EnvelopeInput {
   runs: CompareRun[];
   parameters: string[];
@@ -50,6 +75,8 @@ export interface EnvelopeInput {
   method: EnvelopeMethod;
   k: number;
   bucketMs: number;
+  /** Runs whose bucket means may come from their sealed rollups when buckets are whole minutes (minuteBucketMeans). */
+  exactSums: Set<string>;
 }
 
 /** Fewest reference runs per method: a standard deviation needs two values. */
@@ -70,7 +97,9 @@ export async function computeEnvelope(influx: InfluxV1Client, req: EnvelopeInput
   // Two runs at a time: each run's statements already run concurrently in InfluxDB.
   const results = await pool(req.runs.map((run, i) => ({ run, ids: [...new Set(sources[i])] })), async ({ run, ids }) => {
     const alignedAt = await alignmentPoint(influx, run, req.alignment, req.map);
-    return { alignedAt, samples: await bucketSamples(influx, { equipment: run.equipmentId, parameters: ids, from: run.from, to: run.to }, alignedAt, req.bucketMs, aggregates) };
+    const w = { equipment: run.equipmentId, parameters: ids, from: run.from, to: run.to };
+    const fromMinutes = req.method === 'sigma' && req.bucketMs % MINUTE_MS === 0 && req.exactSums.has(run.id);
+    return { alignedAt, samples: await (fromMinutes ? minuteBucketMeans(influx, w, alignedAt, req.bucketMs) : bucketSamples(influx, w, alignedAt, req.bucketMs, aggregates)) };
   }, 2);
   const parameters = req.parameters.map((p, j) => {
     const perRun = results.map((r, i) => r.samples.get(sources[i]![j]!) ?? []);

@@ -16,7 +16,7 @@ type RunRow = { id: string; equipment_id: string; org_id: string | null; started
  * is that run): a report, which its customer reads, compares only with bands of its own organisation's or the
  * operator's runs.
  */
-function builtFromOthers(db: Db, runIds: string[], orgId: string | null): boolean {
+export function builtFromOthers(db: Db, runIds: string[], orgId: string | null): boolean {
   if (!runIds.length) return false;
   const orgs = db.prepare(`SELECT DISTINCT r.org_id FROM runs r LEFT JOIN orgs o ON o.id = r.org_id
     WHERE r.id IN (${runIds.map(() => '?').join(',')}) AND o.kind = 'customer'`).pluck().all(...runIds) as string[];

@@ -4,7 +4,7 @@ import type { Envelope, EnvelopeBucket } from './model.js';
 /**
  * The envelope store (migration 100): versions are immutable rows; a new computation is the next version of its
  * recipe on its equipment. This is the module other parts use (reports, live deviation): `currentEnvelope`,
- * `getEnvelope`, `listEnvelopes`, `bucketAt`.
+ * `currentEnvelopeId`, `getEnvelope`, `listEnvelopes`, `bucketAt`.
  */
 interface EnvelopeRow {
   id: string; recipe: string; equipment_id: string; version: number; method: string; k: number | null; bucket_ms: number;
@@ -23,9 +23,14 @@ const toEnvelope = (r: EnvelopeRow): Envelope => ({
  * for the recipe on any equipment; null when there is none. Without `equipmentId`, only the latter.
  */
 export function currentEnvelope(db: Db, recipe: string, equipmentId?: string | null): Envelope | null {
-  const newest = db.prepare('SELECT * FROM envelopes WHERE recipe = ? AND equipment_id = ? ORDER BY version DESC LIMIT 1');
-  const row = (equipmentId ? newest.get(recipe, equipmentId) : undefined) ?? newest.get(recipe, '');
-  return row ? toEnvelope(row as EnvelopeRow) : null;
+  const id = currentEnvelopeId(db, recipe, equipmentId);
+  return id === null ? null : getEnvelope(db, id);
+}
+
+/** The id of `currentEnvelope`'s answer, without reading its bands: for callers that keep versions they have read. */
+export function currentEnvelopeId(db: Db, recipe: string, equipmentId?: string | null): string | null {
+  const newest = db.prepare('SELECT id FROM envelopes WHERE recipe = ? AND equipment_id = ? ORDER BY version DESC LIMIT 1').pluck();
+  return ((equipmentId ? newest.get(recipe, equipmentId) : undefined) ?? newest.get(recipe, '') ?? null) as string | null;
 }
 
 export function getEnvelope(db: Db, id: string): Envelope | null {

@@ -41,14 +41,15 @@ export interface ReportsContext {
 export interface IssueRequest {
   runId: string;
   method: string;
-  recipe: string | null;
+  /** Selects recipe-specific limits and the envelope; undefined: the run's own recipe. */
+  recipe?: string | null | undefined;
   parameters?: string[];
   amends?: { id: string; reason: string };
   /** Default: the customer organisation's report language, else en. */
   language?: Language;
 }
 
-interface RunRow { id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null }
+interface RunRow { id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null; recipe: string | null }
 
 function parametersOf(ctx: ReportsContext, equipmentId: string, wanted: string[] | undefined): { metas: ParameterMeta[]; source: { gateway: string; protocol: string; site: string } } {
   const entry = ctx.registry.get(equipmentId);
@@ -83,6 +84,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   if (run.ended_at === null) throw new ApiError(409, { code: 'run_open', vars: { id: run.id } });
   const version = nextVersionOf(ctx.db, run.id);
   if (!req.amends && version > 1) throw new ApiError(409, { code: 'run_has_report', vars: { id: run.id } });
+  const recipe = req.recipe === undefined ? run.recipe : req.recipe;
   const { metas, source } = parametersOf(ctx, run.equipment_id, req.parameters);
   const profile = getEquipment(ctx.db, run.equipment_id);
   const birth = ctx.registry.get(run.equipment_id)!.birth;
@@ -92,7 +94,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
   const window = { from: run.started_at, to: run.ended_at };
   const started = performance.now();
   ctx.printer.warm();
-  const limits = limitsFor(ctx.db, run.equipment_id, req.recipe);
+  const limits = limitsFor(ctx.db, run.equipment_id, recipe);
   const analyses = new Map<string, ParameterAnalysis>();
   const budget = pointBudget(run.id);
   const read = canonicalWindow(CANONICAL_FORMAT, window);
@@ -123,14 +125,14 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     run: { id: run.id, bookingId: run.booking_id, ...window },
     // The window is closed, so every gap in it has an end.
     dataGaps: runGaps(ctx.db, { id: run.id, startedAt: window.from, endedAt: window.to }).map((g) => ({ ...g, to: g.to ?? window.to })),
-    method: req.method, recipe: req.recipe,
+    method: req.method, recipe,
   }, format.t('sourceLine', source), ordered, data);
   // The words of the report in its language; the data, its CSV and hash are the same in every language.
   Object.assign(built.content, {
     title: format.t(version > 1 ? 'titleVersion' : 'title', { id, version }), statement: format.t('statement'),
     acquisition: { ...built.content.acquisition, note: format.t('acquisitionNote') }, language: format.language, timeZone: format.timeZone,
   });
-  const envelope = await envelopeForReport(ctx.db, ctx.influx, ctx.registry, run, req.recipe, ctx.now());
+  const envelope = await envelopeForReport(ctx.db, ctx.influx, ctx.registry, run, recipe, ctx.now());
   if (envelope) built.content.envelope = envelope;
   const html = renderHtml(built.content, built.charts, format);
   await assertCjkFont(html);
@@ -151,7 +153,7 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, { code: 'report_amended', vars: { id: req.amends.id, by: amendmentOf(ctx.db, req.amends.id) ?? '' } });
     insertReport(ctx.db, row);
     // The audit entry records what identifies the report, not its rendered bodies (kept immutable in `reports`).
-    const after = { id, runId: row.runId, version: row.version, previousId: row.previousId, method: req.method, recipe: req.recipe, parameters: row.parameters, dataSha256: row.dataSha256, pointCount: row.pointCount, reason: req.amends?.reason ?? null };
+    const after = { id, runId: row.runId, version: row.version, previousId: row.previousId, method: req.method, recipe, parameters: row.parameters, dataSha256: row.dataSha256, pointCount: row.pointCount, reason: req.amends?.reason ?? null };
     audit(ctx.db, user, issuedAt, { action: req.amends ? 'report.amend' : 'report.issue', entity: 'report', entityId: id, orgId: run.org_id, before: req.amends ? { id: req.amends.id } : undefined, after });
   });
   const totalMs = performance.now() - started;

@@ -11,3 +11,6 @@ export const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: Err
 export const withConflict = { ...errors, 409: ErrorBody } as const;
 
 export const Ok = z.object({ ok: z.literal(true) });
+
+/** A recipe or method as runs, bookings, spec limits, envelopes and reports name it: one rule, so names always match. */
+export const RecipeName = z.string().trim().min(1).max(200);

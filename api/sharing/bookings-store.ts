@@ -12,7 +12,7 @@ const MIN = 60_000;
 export interface BookingRow {
   id: string; equipment_id: string; org_id: string; user_id: string; starts_at: number; ends_at: number;
   status: 'requested' | 'approved' | 'rejected' | 'cancelled' | 'no_show' | 'completed';
-  slot_released: number; purpose: string; cancel_reason: string | null; decided_by: string | null; created_at: number; updated_at: number;
+  slot_released: number; purpose: string; recipe: string | null; cancel_reason: string | null; decided_by: string | null; created_at: number; updated_at: number;
 }
 
 /** Statuses that hold their slot; a no-show holds it unless the equipment's rule released it. */
@@ -33,7 +33,7 @@ export function measuredMinutes(db: Db, bookingId: string, now: number): number 
  * the conflicting slot. BEGIN IMMEDIATE takes SQLite's write lock before the overlap check, so two
  * requests (in this process or another one sharing the file) can never both see the slot free.
  */
-export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: { startsAt: number; endsAt: number; purpose: string }, now: number): BookingRow {
+export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: { startsAt: number; endsAt: number; purpose: string; recipe?: string | null }, now: number): BookingRow {
   const violations = checkBookingRules(p, req.startsAt, req.endsAt, now);
   if (violations.length) throw new ApiError(400, violations.map((v) => v.message).join('; '), { issues: violations });
   if (p.requiredQualification && !isOperatorStaff(user)) {
@@ -53,11 +53,11 @@ export function createBooking(db: Db, user: AuthUser, p: EquipmentProfile, req: 
     assertNoMaintenance(db, p.id, req.startsAt, req.endsAt);
     const row: BookingRow = {
       id: newId('bkg'), equipment_id: p.id, org_id: user.orgId, user_id: user.id, starts_at: req.startsAt, ends_at: req.endsAt,
-      status: autoApproved ? 'approved' : 'requested', slot_released: 0, purpose: req.purpose, cancel_reason: null,
+      status: autoApproved ? 'approved' : 'requested', slot_released: 0, purpose: req.purpose, recipe: req.recipe ?? null, cancel_reason: null,
       decided_by: autoApproved ? 'auto' : null, created_at: now, updated_at: now,
     };
-    db.prepare(`INSERT INTO bookings (id, equipment_id, org_id, user_id, starts_at, ends_at, status, slot_released, purpose, cancel_reason, decided_by, created_at, updated_at)
-      VALUES (@id, @equipment_id, @org_id, @user_id, @starts_at, @ends_at, @status, @slot_released, @purpose, @cancel_reason, @decided_by, @created_at, @updated_at)`).run(row);
+    db.prepare(`INSERT INTO bookings (id, equipment_id, org_id, user_id, starts_at, ends_at, status, slot_released, purpose, recipe, cancel_reason, decided_by, created_at, updated_at)
+      VALUES (@id, @equipment_id, @org_id, @user_id, @starts_at, @ends_at, @status, @slot_released, @purpose, @recipe, @cancel_reason, @decided_by, @created_at, @updated_at)`).run(row);
     audit(db, user, now, { action: 'booking.create', entity: 'booking', entityId: row.id, orgId: row.org_id, after: row });
     return row;
   });

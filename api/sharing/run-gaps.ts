@@ -7,6 +7,15 @@ export interface RunGap { from: number; to: number | null; reason: string }
 interface GapRow { id: number; started_at: number; ended_at: number | null; reason: string }
 
 /**
+ * Whether `recordGap` would write: offline with no open gap, or online with one. A plain read, so the usual case (a
+ * live message while the device answers) takes no write lock; the write re-checks under the lock.
+ */
+export function gapChangeDue(db: Db, runId: string, availability: Availability): boolean {
+  const open = db.prepare('SELECT 1 FROM run_gaps WHERE run_id = ? AND ended_at IS NULL').get(runId) !== undefined;
+  return availability.online === open;
+}
+
+/**
  * Keeps the open run's gaps in step with what the equipment's availability says: one gap opens when it goes
  * offline, the open one closes when it is back. `since` comes from the device (wall clock), clamped into the run:
  * an outage that began before the run starts the gap at the run's start, never after now.

@@ -27,8 +27,8 @@ async function forkPart(args: string[]): Promise<{ part: PipelinePart; ready: Re
   return { ready, part: { child, cpu: () => cpuSeconds(child.pid!), stop: async () => { child.send('stop'); await exited; } } };
 }
 
-export async function forkBroker(dir: string): Promise<PipelinePart & { port: number }> {
-  const { part, ready } = await forkPart(['broker', join(dir, 'users.sqlite'), join(dir, 'sessions.sqlite')]);
+export async function forkBroker(dir: string, usersFile = join(dir, 'users.sqlite')): Promise<PipelinePart & { port: number }> {
+  const { part, ready } = await forkPart(['broker', usersFile, join(dir, 'sessions.sqlite')]);
   return { ...part, port: ready.port as number };
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { MissingBcryptError, natsConf, NatsClusterOptions } from '../../broker/nats-config.js';
@@ -9,6 +10,22 @@ function parseNode(entry: string): Record<string, unknown> {
   const [host, clientPort, clusterPort, mqttPort, ...rest] = entry.split(':');
   if (rest.length || (clientPort !== undefined && mqttPort === undefined)) return { host: entry, malformed: 'host or host:clientPort:clusterPort:mqttPort' };
   return clientPort === undefined ? { host } : { host, clientPort: Number(clientPort), clusterPort: Number(clusterPort), mqttPort: Number(mqttPort) };
+}
+
+/** The first release whose interest streams keep a message until every consumer has it (nats-server#4006). */
+const NATS_PRE_ACK_FIX = [2, 9, 16];
+
+/**
+ * A warning when the nats-server on this machine is older than NATS_PRE_ACK_FIX: there a QoS 1 subscriber of the data
+ * besides ingest can make ingest lose readings (docs/scale-out.md, "limits of NATS 2.9.10"). Silent without one.
+ */
+export function natsVersionWarning(): string | undefined {
+  const probe = spawnSync('nats-server', ['--version'], { encoding: 'utf8', timeout: 5000 });
+  const version = /v(\d+)\.(\d+)\.(\d+)/.exec(probe.stdout ?? '')?.slice(1).map(Number);
+  if (!version) return undefined;
+  const older = version.findIndex((part, i) => part !== NATS_PRE_ACK_FIX[i]);
+  if (older < 0 || version[older]! > NATS_PRE_ACK_FIX[older]!) return undefined;
+  return `nats-server ${version.join('.')} on this machine may drop a QoS 1 message for ingest when another QoS 1 subscriber of the data acknowledged it first (fixed in ${NATS_PRE_ACK_FIX.join('.')}, nats-server#4006): run ${NATS_PRE_ACK_FIX.join('.')} or later if anything besides ingest subscribes to the data at QoS 1 (docs/scale-out.md)`;
 }
 
 /** `pilothub broker-config nats`: a NATS server node's configuration from the MQTT accounts (docs/scale-out.md). */
@@ -64,5 +81,7 @@ export function registerBrokerConfig(program: Command): void {
       chmodSync(temp, 0o600);
       renameSync(temp, opts.out);
       process.stdout.write(`wrote ${opts.out}: NATS node ${parsed.data.node} of ${parsed.data.nodes.length}, ${text.split('{ user: ').length - 1} account(s)\n`);
+      const warning = natsVersionWarning();
+      if (warning) process.stderr.write(`pilothub broker-config nats: warning: ${warning}\n`);
     });
 }

@@ -32,6 +32,11 @@ export function registerComponents(program: Command): void {
   PILOTHUB_HOST, PILOTHUB_INGEST_METRICS_PORT   address and port of /metrics and /health (default 127.0.0.1:9101)
   PILOTHUB_INGEST_CLIENT_ID      MQTT client id of its persistent session (default pilothub-ingest)
   PILOTHUB_INGEST_FILTERS        topic filters this instance takes, comma-separated (scale-out)
+  PILOTHUB_INGEST_SHARES         sites this process may consume; another process takes a share over when its
+                                 owner dies (instead of CLIENT_ID and FILTERS; ingest/README.md "Scale-out")
+  PILOTHUB_INGEST_PREFERRED      of those, the sites taken at once when free; others after
+                                 PILOTHUB_INGEST_TAKEOVER_DELAY_MS (default 5000)
+  PILOTHUB_INGEST_INSTANCE       this process's name in the ownership records (default host-pid)
   PILOTHUB_INGEST_ACCOUNTS       the broker's users.sqlite: store readings under the gateway bound to their equipment
   PILOTHUB_INGEST_MAX_UNACKED_AGE_MS  /health degraded when a message waits longer (default 60000)`)
     .action(async () => (await import('../../ingest/run.js')).runIngest());

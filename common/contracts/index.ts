@@ -4,3 +4,4 @@ export * from './readings.js';
 export * from './birth.js';
 export * from './status.js';
 export * from './device-state.js';
+export * from './ingest-owner.js';

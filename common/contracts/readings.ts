@@ -15,8 +15,10 @@ export const Reading = z.strictObject({
   q: Quality.optional().describe('quality; absent means good'),
   r: z.literal(true).optional().describe('a repeat of an unchanged value (heartbeat or birth), not a new sample; absent for new samples'),
 }).refine((r) => r.v !== null || r.q === 'bad', { message: 'v may be null only when q is "bad"', path: ['v'] })
-  // The same rule in JSON Schema, for the compiled validator on ingest's hot path (ingest/batch-validator.ts).
-  .meta({ if: { properties: { v: { type: 'null' } } }, then: { required: ['q'], properties: { q: { const: 'bad' } } } });
+  // The same rule in JSON Schema, for the compiled validators on the hot paths (ingest/batch-validator.ts,
+  // gateway/batch-check.ts). As anyOf rather than if/then: ajv records an error object for a failing `if` (every
+  // reading with a value) but none for a first anyOf branch that holds, so a valid batch allocates nothing here.
+  .meta({ anyOf: [{ properties: { v: { type: ['number', 'boolean', 'string'] } } }, { required: ['q'], properties: { q: { const: 'bad' } } }] });
 export type Reading = z.infer<typeof Reading>;
 
 /** Payload of `pilothub/v1/{site}/{equipment}/data`, published at QoS 1. */

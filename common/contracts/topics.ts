@@ -11,7 +11,14 @@ export const topics = {
   birth: (site: string, equipment: string) => `${TOPIC_ROOT}/${site}/${equipment}/birth`,
   state: (site: string, equipment: string) => `${TOPIC_ROOT}/${site}/${equipment}/state`,
   status: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/gateway/${gateway}/status`,
+  /**
+   * Which ingest instance consumes a share (a site) now (ingest/shares.ts). `_ingest` is no valid site id, so it
+   * never meets the wire contract's topics.
+   */
+  ingestOwner: (share: string) => `${TOPIC_ROOT}/${INGEST_OWNER_LEVEL}/${share}/owner`,
 } as const;
+
+export const INGEST_OWNER_LEVEL = '_ingest';
 
 /** Subscription filters for the consumers of the wire contract. */
 export const topicFilters = {
@@ -20,7 +27,15 @@ export const topicFilters = {
   allDeviceStates: `${TOPIC_ROOT}/+/+/state`,
   allStatus: `${TOPIC_ROOT}/+/gateway/+/status`,
   siteData: (site: string) => `${TOPIC_ROOT}/${site}/+/data`,
+  ingestOwners: `${TOPIC_ROOT}/${INGEST_OWNER_LEVEL}/+/owner`,
 } as const;
+
+/** The share named by an ingest ownership topic, or undefined for any other topic. */
+export function ingestOwnerShare(topic: string): string | undefined {
+  const levels = topic.split('/');
+  if (levels.length !== 5 || `${levels[0]}/${levels[1]}` !== TOPIC_ROOT || levels[2] !== INGEST_OWNER_LEVEL || levels[4] !== 'owner') return undefined;
+  return Identifier.safeParse(levels[3]).success ? levels[3] : undefined;
+}
 
 export type ParsedTopic =
   | { kind: 'data' | 'birth' | 'state'; site: string; equipment: string }

@@ -14,9 +14,12 @@ export interface RebuildOptions {
   equipment?: string;
   /**
    * Where in each minute the points go: by default its start, so a later rebuild replaces them; freshStamp for
-   * points that only add (a recompute that may race another one, rollups.ts).
+   * points that only add (a recompute that may race another one, rollups.ts). Only points at the minutes' starts
+   * carry the exact count and sum (rollupLine): several points of one minute would add up to more.
    */
   stamp?: (minute: number) => string;
+  /** Write the exact count and sum too (at the minutes' starts only): for sealing runs (api/seal), nothing else. */
+  sums?: boolean;
   /** After each hour: its start and end and the rollup points written for it. */
   onWindow?(from: number, to: number, points: number): Promise<void> | void;
   signal?: AbortSignal;
@@ -24,13 +27,16 @@ export interface RebuildOptions {
 
 /**
  * Recomputes the rollups of the whole minutes from `from` to `to` from the raw readings, for data written without
- * them (before rollups existed, or by another tool). An hour at a time, each a chunked query whose answer is
+ * them (before rollups existed, or by another tool), and seals runs (api/seal). An hour at a time, each a chunked query whose answer is
  * written in bodies of at most LINES_PER_WRITE lines, so any number of series fits. Idempotent: it writes at the
  * minutes' starts, which only rebuilds use. Returns the rollup points written.
  */
 export async function rebuildRollups(client: InfluxV1Client, from: number, to: number, options: RebuildOptions = {}): Promise<number> {
   const only = options.equipment === undefined ? '' : `"equipment" = ${influxString(options.equipment)} AND `;
   const stamp = options.stamp ?? rebuildStamp;
+  // Only a run's seal writes sums (api/seal claims the run first): two rebuilds of one minute racing could otherwise
+  // leave the older one's sums last. A rebuild without them leaves a seal's sums in place (InfluxDB merges fields).
+  const withSums = options.sums === true && options.stamp === undefined;
   const { signal } = options;
   let written = 0;
   for (let start: number | undefined = floorMinute(from); start !== undefined && start < to;) {
@@ -46,13 +52,14 @@ export async function rebuildRollups(client: InfluxV1Client, from: number, to: n
     let out = new ByteWriter();
     let lines = 0;
     let points = 0;
-    const query = client.queryChunks(`SELECT min("value"), max("value") FROM "${MEASUREMENT}" WHERE ${only}time >= ${start}ms AND time < ${end}ms GROUP BY time(1m), "equipment", "parameter", "site" fill(none)`, (chunk) => {
+    const query = client.queryChunks(`SELECT min("value"), max("value"), count("value"), sum("value") FROM "${MEASUREMENT}" WHERE ${only}time >= ${start}ms AND time < ${end}ms GROUP BY time(1m), "equipment", "parameter", "site" fill(none)`, (chunk) => {
       for (const s of chunk) {
         const prefix = rollupPrefix(s.tags?.equipment ?? '', s.tags?.parameter ?? '', s.tags?.site ?? '');
         for (const row of s.values) {
           if (typeof row[1] !== 'number' || typeof row[2] !== 'number') continue;
           if (lines) out.byte(0x0a);
-          out.utf8(rollupLine(prefix, row[1], row[2], stamp(row[0] as number)));
+          const sums = withSums && typeof row[3] === 'number' && typeof row[4] === 'number' ? { count: row[3], sum: row[4] } : undefined;
+          out.utf8(rollupLine(prefix, row[1], row[2], stamp(row[0] as number), sums));
           points++;
           if (++lines === LINES_PER_WRITE) {
             send(out.bytes());

@@ -14,8 +14,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /**
  * A real HTTP receiver on a free loopback port that records every POST and answers what `answer` says; the robots'
  * receivers answer like the real ones ({ errcode: 0, errmsg: "ok" }, or an errcode naming what was wrong).
+ * `answerAfterMs` holds each answer that long after recording the request (a slow receiver: a send stays in flight).
  */
-export async function httpReceiver(answer: (r: Received) => { status: number; body: unknown } = () => ({ status: 200, body: { ok: true } })) {
+export async function httpReceiver(answer: (r: Received) => { status: number; body: unknown } = () => ({ status: 200, body: { ok: true } }), answerAfterMs = 0) {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     void readBody(req).then((text) => {
@@ -25,7 +26,7 @@ export async function httpReceiver(answer: (r: Received) => { status: number; bo
       const r = { path: url.pathname, query: url.searchParams, body };
       received.push(r);
       const a = answer(r);
-      res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+      setTimeout(() => res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body)), answerAfterMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

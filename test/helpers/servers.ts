@@ -13,7 +13,7 @@ import { startSprayDryer, type SprayDryerSim } from '../../simulators/spray-drye
  * the current test file in the same call, so no test can forget to stop what it started.
  */
 export { eventually, influxd, ingest, tempDir } from './pipeline.js';
-export type ApiOptionsForTests = Pick<ApiOptions, 'alarms' | 'notifications'>;
+export type ApiOptionsForTests = Pick<ApiOptions, 'alarms' | 'notifications' | 'runSeal'>;
 
 export async function broker(port?: number): Promise<RunningBroker & { url: string }> {
   return pipelineBroker({ port });

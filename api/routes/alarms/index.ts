@@ -37,8 +37,8 @@ export const alarmRoutes: FastifyPluginAsyncZod = async (app) => {
     visible(request, request.params.id);
     const after = acknowledgeAlarm(app.db, request.params.id, currentUser(request), request.body.comment, app.now());
     if (!after) throw new ApiError(409, t(requestLanguage(request), 'alarms.errors.alreadyAcknowledged', { id: request.params.id }));
-    app.alarms.published(after, 'acknowledged');
-    return after;
+    app.alarms.published(after.alarm, 'acknowledged', after.auditId);
+    return after.alarm;
   });
 
   app.post('/api/v1/alarms/:id/shelve', {
@@ -52,7 +52,7 @@ export const alarmRoutes: FastifyPluginAsyncZod = async (app) => {
     if (until <= now || until - now > MAX_SHELVE_MS) throw new ApiError(400, t(lang, 'alarms.errors.shelveUntil', { until: labTime(until, app.timeZone) }), { field: 'body.until' });
     if (alarm.state === 'cleared') throw new ApiError(409, t(lang, 'alarms.errors.closed', { id: alarm.id }));
     const after = shelveAlarm(app.db, alarm.id, currentUser(request), until, request.body.comment, now);
-    app.alarms.published(after, 'shelved');
-    return after;
+    app.alarms.published(after.alarm, 'shelved', after.auditId);
+    return after.alarm;
   });
 };

@@ -8,6 +8,7 @@ import { getUser, hashPassword, hashToken, newId, newSecret, verifyPassword } fr
 import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_PER_ADDRESS } from '../bounds.js';
 import { errors, IdParams, Ok } from '../common.js';
 import { FailedLogins } from './failed-logins.js';
+import { RateWindows } from '../../sharing/rate-windows.js';
 import { ApiKey, ApiKeyBody, ApiKeyList, LoginBody, NewApiKey, Session, User } from './schemas.js';
 import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
@@ -24,7 +25,7 @@ interface KeyRow { id: string; user_id: string; name: string; created_at: number
 const toKey = (r: KeyRow) => ({ id: r.id, userId: r.user_id, name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at });
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
-  const failedLogins = new FailedLogins(LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURE_WINDOW_MS);
+  const failedLogins = new FailedLogins(new RateWindows(app.db), LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURE_WINDOW_MS);
   app.post('/api/v1/auth/login', {
     // Password guessing: 10 attempts a minute per client address and account, then 429 until the window passes.
     config: {

@@ -16,7 +16,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
   const toBooking = (r: BookingRow) => ({
     id: r.id, equipmentId: r.equipment_id, orgId: r.org_id, userId: r.user_id, startsAt: r.starts_at, endsAt: r.ends_at, status: r.status,
-    slotReleased: r.slot_released === 1, purpose: r.purpose, cancelReason: r.cancel_reason, decidedBy: r.decided_by, createdAt: r.created_at,
+    slotReleased: r.slot_released === 1, purpose: r.purpose, recipe: r.recipe, cancelReason: r.cancel_reason, decidedBy: r.decided_by, createdAt: r.created_at,
     bookedMinutes: Math.round((r.ends_at - r.starts_at) / MIN * 100) / 100, measuredMinutes: measuredMinutes(app.db, r.id, app.now()),
   });
   /** Another organisation's booking answers exactly like one that does not exist. */
@@ -34,7 +34,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
     const user = currentUser(request);
     const p = getEquipment(app.db, request.body.equipmentId);
     if (!p) throw new ApiError(404, { code: 'equipment_unknown', vars: { id: request.body.equipmentId } });
-    const row = createBooking(app.db, user, p, { startsAt: Date.parse(request.body.startsAt), endsAt: Date.parse(request.body.endsAt), purpose: request.body.purpose }, app.now());
+    const row = createBooking(app.db, user, p, { startsAt: Date.parse(request.body.startsAt), endsAt: Date.parse(request.body.endsAt), purpose: request.body.purpose, recipe: request.body.recipe ?? null }, app.now());
     return reply.status(201).send(toBooking(row));
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
 import { distinctList, FREE_SLOTS_MAX_DAYS, FREE_SLOTS_MAX_EQUIPMENT, LIST_MAX_DAYS, LIST_MAX_LIMIT, windowWithin } from '../bounds.js';
-import { IsoTime } from '../common.js';
+import { IsoTime, RecipeName } from '../common.js';
 
 export const BookingStatus = z.enum(['requested', 'approved', 'rejected', 'cancelled', 'no_show', 'completed']);
 
@@ -9,7 +9,8 @@ export const Booking = z.object({
   id: z.string(), equipmentId: z.string(), orgId: z.string(), userId: z.string(),
   startsAt: z.number().int(), endsAt: z.number().int(), status: BookingStatus,
   slotReleased: z.boolean().describe('a no-show whose slot was released'),
-  purpose: z.string(), cancelReason: z.string().nullable(), decidedBy: z.string().nullable(), createdAt: z.number().int(),
+  purpose: z.string(), recipe: z.string().nullable().describe('the recipe or method the booker stated; runs opened in the booking follow it'),
+  cancelReason: z.string().nullable(), decidedBy: z.string().nullable(), createdAt: z.number().int(),
   bookedMinutes: z.number(), measuredMinutes: z.number().describe('sum of this booking\'s runs'),
 }).meta({ id: 'Booking' });
 
@@ -20,6 +21,7 @@ export const BookingList = z.object({ items: z.array(Booking), busy: z.array(Bus
 
 export const BookingBody = z.strictObject({
   equipmentId: Identifier, startsAt: IsoTime, endsAt: IsoTime, purpose: z.string().max(1000).default(''),
+  recipe: RecipeName.optional().describe('the recipe or method to be run, as spec limits and envelopes name it'),
 });
 
 export const BookingQuery = z.strictObject({

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { compareRuns } from '../../compare/compare.js';
 import { loadRuns, parameterMap } from '../../compare/runs.js';
+import { runsWithExactSums } from '../../seal/exact-sums.js';
 import type { Alignment } from '../../compare/align.js';
 import { ErrorBody } from '../../plugins/errors.js';
 import { currentUser } from '../../plugins/auth.js';
@@ -27,7 +28,7 @@ export const compareRoutes: FastifyPluginAsyncZod = async (app) => {
     const q = request.query;
     const runs = loadRuns(app.db, app.registry, currentUser(request), q.runs, app.now());
     return compareRuns(app.influx, {
-      runs, parameters: q.parameters, map: parameterMap(q.map ?? []), alignment: alignmentOf(q), normalise: q.normalise === 'duration', maxPoints: q.maxPoints,
+      runs, exactSums: await runsWithExactSums(app.influx, app.sealer, runs), parameters: q.parameters, map: parameterMap(q.map ?? []), alignment: alignmentOf(q), normalise: q.normalise === 'duration', maxPoints: q.maxPoints,
     });
   });
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { loadRuns, parameterMap } from '../../compare/runs.js';
 import { computeEnvelope } from '../../envelopes/compute.js';
+import { runsWithExactSums } from '../../seal/exact-sums.js';
 import type { Envelope as EnvelopeT } from '../../envelopes/model.js';
 import { getEnvelope, insertEnvelope, listEnvelopes } from '../../envelopes/store.js';
 import { ApiError, notFound } from '../../errors.js';
@@ -31,7 +32,8 @@ export const envelopeRoutes: FastifyPluginAsyncZod = async (app) => {
     if (b.equipmentId && !getEquipment(app.db, b.equipmentId)) throw new ApiError(404, { code: 'equipment_unknown', vars: { id: b.equipmentId } });
     const runs = loadRuns(app.db, app.registry, user, b.referenceRuns, app.now());
     const alignment = alignmentOf(b);
-    const computed = await computeEnvelope(app.influx, { runs, parameters: b.parameters, map: parameterMap(b.map ?? []), alignment, method: b.method, k: b.k, bucketMs: b.bucket });
+    const computed = await computeEnvelope(app.influx, { runs, parameters: b.parameters, map: parameterMap(b.map ?? []), alignment, method: b.method, k: b.k, bucketMs: b.bucket,
+      exactSums: await runsWithExactSums(app.influx, app.sealer, runs) });
     const envelope = writeTransaction(app.db, () => {
       const stored = insertEnvelope(app.db, {
         id: newId('env'), recipe: b.recipe, equipmentId: b.equipmentId ?? null, method: b.method, k: b.method === 'sigma' ? b.k : null, bucketMs: b.bucket,

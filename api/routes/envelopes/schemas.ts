@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
 import { Envelope, EnvelopeMethod } from '../../envelopes/model.js';
 import { Duration } from '../history/schemas.js';
+import { RecipeName } from '../common.js';
 import { AlignmentFields, alignmentComplete, COMPARE_MAX_PARAMETERS } from '../compare/schemas.js';
 
 export const ENVELOPE_MAX_RUNS = 50;
@@ -9,7 +10,7 @@ export const ENVELOPE_MAX_RUNS = 50;
 const Pair = z.tuple([Identifier, Identifier]);
 
 export const CreateEnvelopeBody = z.strictObject({
-  recipe: z.string().trim().min(1).max(200).describe('the recipe or method the envelope is for (as named on reports and spec limits)'),
+  recipe: RecipeName.describe('the recipe or method the envelope is for (as named on reports and spec limits)'),
   equipmentId: Identifier.optional().describe('the equipment it applies to; absent: the recipe on any equipment'),
   referenceRuns: z.array(z.string().min(1).max(100)).min(1).max(ENVELOPE_MAX_RUNS).describe('the good runs the band is computed over'),
   parameters: z.array(Identifier).min(1).max(COMPARE_MAX_PARAMETERS).refine((xs) => new Set(xs).size === xs.length, 'validation.noRepeats'),
@@ -22,7 +23,7 @@ export const CreateEnvelopeBody = z.strictObject({
 }).superRefine((b, ctx) => alignmentComplete(b, ctx));
 
 export const EnvelopeQuery = z.strictObject({
-  recipe: z.string().min(1).max(200).optional(),
+  recipe: RecipeName.optional(),
   equipment: Identifier.optional().describe('envelopes made for this equipment'),
 });
 

@@ -5,10 +5,17 @@ import { liveState } from '../../sharing/live.js';
 
 const DependencyState = z.object({ status: z.enum(['up', 'degraded', 'down']), detail: z.string().optional() });
 const OfflineEquipment = z.object({ id: z.string(), reason: z.string().nullable(), since: z.number().int().nullable() });
+const Duties = z.object({
+  instanceId: z.string().describe('this API process (random per start, also in its log lines about the lease)'),
+  holding: z.boolean().describe('whether this process does the background duties now: opening and closing runs, alarm transitions, sending notifications'),
+  holder: z.string().nullable().describe('the instance id of the process holding the lease; null while nobody does (none running, or between a holder dying and a standby taking over)'),
+  expiresAt: z.number().int().nullable().describe('when the holder\'s lease runs out unless renewed (epoch ms)'),
+});
 const Health = z.object({
   status: z.enum(['ok', 'degraded', 'down']).describe('degraded: InfluxDB unreachable, ingest holding a backlog (readings are delayed, not lost) or announced equipment offline; down: the broker is unreachable'),
   dependencies: z.object({ influxdb: DependencyState, broker: DependencyState, ingest: DependencyState.optional(), equipment: DependencyState }),
   offlineEquipment: z.array(OfflineEquipment).describe('announced equipment that is offline (not in maintenance): why and since when'),
+  duties: Duties.describe('which of several API processes sharing one database does the background duties (docs/scale-out.md)'),
 }).meta({ id: 'Health' });
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -42,6 +49,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       status,
       dependencies: { ...dependencies, ...(ingest ? { ingest: { status: ingest.status === 'ok' ? 'up' as const : 'degraded' as const, detail: ingest.detail } } : {}), equipment },
       offlineEquipment,
+      duties: app.lease.status(),
     });
   });
 };

@@ -103,9 +103,11 @@ export const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     return listDeliveries(app.db, { userId: isStaff(user) ? undefined : user.id, subscriptionId: q.subscription, state: q.state, limit: q.limit, offset: q.offset });
   });
 
+  // Not public: the API's port faces customers, and open alarms and failing receivers are the operator's business.
+  // A Prometheus scraper authenticates with an engineer's API key (bearer token).
   app.get('/metrics', {
-    config: { public: true },
-    schema: { tags: ['notifications'], summary: 'Prometheus metrics of the API: notifications by state and channel, send attempts, open alarms', response: { 200: z.string() } },
+    preHandler: app.requireRole('admin', 'engineer'),
+    schema: { tags: ['notifications'], summary: 'Prometheus metrics of the API: notifications by state and channel, send attempts, open alarms (engineers and admins; a scraper uses an API key)', response: { 200: z.string(), ...errors } },
   }, async (_request, reply) => {
     reply.header('content-type', app.notifier.metrics.contentType);
     return app.notifier.metrics.metrics();

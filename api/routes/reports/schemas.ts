@@ -3,13 +3,14 @@ import { Identifier } from '../../../common/contracts/index.js';
 import { CanonicalFormat } from '../../reports/canonical.js';
 import { distinctList, REPORT_MAX_PARAMETERS } from '../bounds.js';
 import { LanguageCode } from '../auth/schemas.js';
+import { RecipeName } from '../common.js';
 
 const finite = z.number().finite();
 
 export const SpecLimitBody = z.strictObject({
   equipmentId: Identifier,
   parameter: Identifier,
-  recipe: z.string().min(1).max(100).nullable().default(null).describe('null: applies to every recipe without its own limits'),
+  recipe: RecipeName.nullable().default(null).describe('null: applies to every recipe without its own limits'),
   low: finite.nullable().default(null),
   high: finite.nullable().default(null),
   target: finite.nullable().default(null),
@@ -34,7 +35,7 @@ const parameterList = z.array(Identifier).min(1).max(200).refine((xs) => new Set
 export const IssueReportBody = z.strictObject({
   runId: z.string().min(1).max(100),
   method: z.string().min(1).max(500).describe('method or recipe as it should appear on the report'),
-  recipe: z.string().min(1).max(100).nullable().default(null).describe('selects recipe-specific specification limits'),
+  recipe: RecipeName.nullable().optional().describe("selects recipe-specific specification limits and the golden envelope; absent: the run's recipe, null: none"),
   parameters: parameterList.optional().describe('default: every parameter of the equipment'),
   language: LanguageCode.optional().describe("the report's language; default: the customer organisation's report language, else en. The data CSV and its hash do not depend on it"),
 });
@@ -42,7 +43,7 @@ export const IssueReportBody = z.strictObject({
 export const AmendReportBody = z.strictObject({
   reason: z.string().min(1).max(2000).describe('why the previous version is replaced; printed on the amendment'),
   method: z.string().min(1).max(500).optional(),
-  recipe: z.string().min(1).max(100).nullable().optional(),
+  recipe: RecipeName.nullable().optional(),
   parameters: parameterList.optional(),
   language: LanguageCode.optional().describe('default: the language of the version amended'),
 });
@@ -58,7 +59,7 @@ export const ReportSummary = z.object({
 export const ReportList = z.object({ items: z.array(ReportSummary) });
 export const ReportQuery = z.object({
   runId: z.string().min(1).max(100).optional(),
-  recipe: z.string().min(1).max(200).optional().describe('reports issued with this recipe or method'),
+  recipe: RecipeName.optional().describe('reports issued with this recipe or method'),
 });
 
 export const Verification = z.object({
@@ -78,5 +79,5 @@ export const Verification = z.object({
 
 export const RunStatsQuery = z.object({
   parameter: distinctList(Identifier, REPORT_MAX_PARAMETERS).optional().describe('comma-separated parameter ids; default all'),
-  recipe: z.string().min(1).max(100).optional(),
+  recipe: RecipeName.optional(),
 });

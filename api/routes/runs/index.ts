@@ -15,7 +15,9 @@ import { writeTransaction } from '../../../common/runtime/sqlite.js';
 
 interface RunRow {
   id: string; equipment_id: string; booking_id: string | null; org_id: string | null; started_at: number; ended_at: number | null;
-  opened_by: string; closed_by: string | null; note: string;
+  opened_by: string; closed_by: string | null; note: string; recipe: string | null;
+  /** When the run was sealed (api/seal); a seal covers the window it rebuilt, so another window clears it. */
+  sealed_at: number | null;
 }
 
 const getRun = (db: Db, id: string) => (db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined) ?? null;
@@ -24,7 +26,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const staff = app.requireRole('admin', 'engineer');
   const toRun = (r: RunRow) => ({
     id: r.id, equipmentId: r.equipment_id, bookingId: r.booking_id, orgId: r.org_id, startedAt: r.started_at, endedAt: r.ended_at,
-    openedBy: r.opened_by, closedBy: r.closed_by, note: r.note, minutes: Math.round(((r.ended_at ?? app.now()) - r.started_at) / 600) / 100,
+    openedBy: r.opened_by, closedBy: r.closed_by, note: r.note, recipe: r.recipe, minutes: Math.round(((r.ended_at ?? app.now()) - r.started_at) / 600) / 100,
     gaps: runGaps(app.db, { id: r.id, startedAt: r.started_at, endedAt: r.ended_at }),
   });
   const visible = (user: AuthUser, id: string) => {
@@ -51,10 +53,12 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       throw new ApiError(409, { code: other.ended_at === null ? 'run_overlap_open' : 'run_overlap', vars: { id: other.id, equipment: run.equipment_id, from: instant(other.started_at), to: instant(other.ended_at ?? other.started_at) } }, { field: field.start });
     }
   };
-  const update = (user: AuthUser, before: RunRow, after: RunRow, action: string) => {
+  const update = (user: AuthUser, before: RunRow, changed: RunRow, action: string) => {
+    const sameWindow = changed.started_at === before.started_at && changed.ended_at === before.ended_at;
+    const after = { ...changed, sealed_at: sameWindow ? before.sealed_at : null };
     writeTransaction(app.db, () => {
       checkWindow(after, { start: 'body.startedAt', end: 'body.endedAt' });
-      app.db.prepare('UPDATE runs SET booking_id = @booking_id, org_id = @org_id, started_at = @started_at, ended_at = @ended_at, closed_by = @closed_by, note = @note WHERE id = @id').run(after);
+      app.db.prepare('UPDATE runs SET booking_id = @booking_id, org_id = @org_id, started_at = @started_at, ended_at = @ended_at, closed_by = @closed_by, note = @note, recipe = @recipe, sealed_at = @sealed_at WHERE id = @id').run(after);
       audit(app.db, user, app.now(), { action, entity: 'run', entityId: after.id, orgId: after.org_id, before, after });
     });
     return toRun(after);
@@ -68,6 +72,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     const q = request.query;
     if (q.equipment) { where.push('equipment_id = ?'); params.push(q.equipment); }
     if (q.booking) { where.push('booking_id = ?'); params.push(q.booking); }
+    if (q.recipe) { where.push('recipe = ?'); params.push(q.recipe); }
     if (q.from) { where.push('(ended_at IS NULL OR ended_at > ?)'); params.push(Date.parse(q.from)); }
     if (q.to) { where.push('started_at < ?'); params.push(Date.parse(q.to)); }
     return { items: (app.db.prepare(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at`).all(...params) as RunRow[]).map(toRun) };
@@ -83,13 +88,15 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     const booking = bookingOf(body.equipmentId, body.bookingId, 'body.bookingId');
     const row: RunRow = {
       id: newId('run'), equipment_id: body.equipmentId, booking_id: booking?.id ?? null, org_id: booking?.org_id ?? user.orgId,
-      started_at: body.startedAt ? Date.parse(body.startedAt) : app.now(), ended_at: null, opened_by: user.id, closed_by: null, note: body.note,
+      started_at: body.startedAt ? Date.parse(body.startedAt) : app.now(), ended_at: null, opened_by: user.id, closed_by: null, note: body.note, sealed_at: null,
+      // A recipe the booking stated is the run's unless staff state another.
+      recipe: body.recipe === undefined ? booking?.recipe ?? null : body.recipe,
     };
     writeTransaction(app.db, () => {
       const open = app.db.prepare('SELECT id FROM runs WHERE equipment_id = ? AND ended_at IS NULL').pluck().get(row.equipment_id);
       if (open) throw new ApiError(409, { code: 'run_already_open', vars: { equipment: row.equipment_id, id: String(open) } });
       checkWindow(row, { start: 'body.startedAt', end: 'body.startedAt' });
-      app.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by, note) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by, @note)').run(row);
+      app.db.prepare('INSERT INTO runs (id, equipment_id, booking_id, org_id, started_at, ended_at, opened_by, closed_by, note, recipe) VALUES (@id, @equipment_id, @booking_id, @org_id, @started_at, @ended_at, @opened_by, @closed_by, @note, @recipe)').run(row);
       if (booking) touchQualification(app.db, booking.user_id, getEquipment(app.db, row.equipment_id)?.requiredQualification ?? null, row.started_at);
       audit(app.db, user, app.now(), { action: 'run.open', entity: 'run', entityId: row.id, orgId: row.org_id, after: row });
     });
@@ -104,7 +111,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     return update(user, before, { ...before, ended_at: endedAt, closed_by: user.id, note: request.body.note ?? before.note }, 'run.close');
   });
 
-  app.patch('/api/v1/runs/:id', { preHandler: staff, schema: { tags: ['runs'], summary: 'Correct a run\'s times or booking, with a note (staff; audited)', params: IdParams, body: CorrectRunBody, response: { 200: Run, ...errors } } }, async (request) => {
+  app.patch('/api/v1/runs/:id', { preHandler: staff, schema: { tags: ['runs'], summary: 'Correct a run\'s times, booking or recipe, with a note (staff; audited)', params: IdParams, body: CorrectRunBody, response: { 200: Run, ...errors } } }, async (request) => {
     const user = currentUser(request);
     const before = visible(user, request.params.id);
     const body = request.body;
@@ -117,6 +124,7 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       org_id: booking === undefined ? before.org_id : booking?.org_id ?? null,
       // Giving an open run an end closes it: record who did, as POST .../close would.
       closed_by: before.ended_at === null && body.endedAt ? user.id : before.closed_by,
+      recipe: body.recipe === undefined ? before.recipe : body.recipe,
       note: body.note,
     };
     return update(user, before, after, 'run.correct');

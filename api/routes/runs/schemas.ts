@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
 import { LIST_MAX_DAYS, windowWithin } from '../bounds.js';
-import { IsoTime } from '../common.js';
+import { IsoTime, RecipeName } from '../common.js';
 
 export const Run = z.object({
   id: z.string(), equipmentId: z.string(), bookingId: z.string().nullable(), orgId: z.string().nullable(),
   startedAt: z.number().int(), endedAt: z.number().int().nullable().describe('null while the run is open; the run\'s data window is [startedAt, endedAt), so a reading at endedAt belongs to a run starting then'),
   openedBy: z.string().describe('"auto" (run condition) or the user id'), closedBy: z.string().nullable(), note: z.string(),
+  recipe: z.string().nullable().describe('the recipe or method the run follows: its specification limits and golden envelope while open, its report\'s default recipe; null: none stated'),
   minutes: z.number(),
   gaps: z.array(z.object({
     from: z.number().int(), to: z.number().int().nullable().describe('null while the outage lasts'), reason: z.string(),
@@ -15,16 +16,18 @@ export const Run = z.object({
 export const RunList = z.object({ items: z.array(Run) });
 
 export const RunQuery = z.strictObject({
-  equipment: Identifier.optional(), booking: z.string().max(100).optional(),
+  equipment: Identifier.optional(), booking: z.string().max(100).optional(), recipe: z.string().min(1).max(200).optional(),
   from: IsoTime.optional(), to: IsoTime.optional(),
 }).superRefine(windowWithin(LIST_MAX_DAYS));
 
 export const OpenRunBody = z.strictObject({
   equipmentId: Identifier, bookingId: z.string().max(100).optional(),
+  recipe: RecipeName.nullable().optional().describe('default: the booking\'s recipe, else none'),
   startedAt: IsoTime.optional().describe('default now'), note: z.string().max(1000).default(''),
 });
 export const CloseRunBody = z.strictObject({ endedAt: IsoTime.optional().describe('default now'), note: z.string().max(1000).optional() });
 export const CorrectRunBody = z.strictObject({
   startedAt: IsoTime.optional(), endedAt: IsoTime.optional(), bookingId: z.string().max(100).nullable().optional(),
+  recipe: RecipeName.nullable().optional().describe('null: none'),
   note: z.string().min(1, 'validation.correctionNote').max(1000),
 });

@@ -19,12 +19,13 @@ export function bookingForm(e: Equipment, profile: Pick<EquipmentProfile, 'booka
   const startsAt = h('input', { type: 'datetime-local', name: 'startsAt', required: true });
   const endsAt = h('input', { type: 'datetime-local', name: 'endsAt', required: true });
   const purpose = h('input', { type: 'text', name: 'purpose', maxlength: 500, placeholder: t('booking.purposeHint') });
+  const recipe = h('input', { type: 'text', name: 'recipe', maxlength: 200, placeholder: t('booking.recipeHint') });
   const conflicts = h('div', { class: 'conflicts', 'data-role': 'conflicts', 'aria-live': 'polite' });
   const result = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit' }, t('booking.submit'));
   const notBookable = profile.bookable ? null : h('div', { class: 'warn', 'data-role': 'not-bookable' }, t('bookingForm.notBookable', { name: e.name }));
   const fields = h('fieldset', { class: 'plain', disabled: !profile.bookable },
-    field(t('booking.start'), startsAt), field(t('booking.end'), endsAt), field(t('booking.purpose'), purpose), conflicts, submit);
+    field(t('booking.start'), startsAt), field(t('booking.end'), endsAt), field(t('booking.purpose'), purpose), field(t('booking.recipe'), recipe), conflicts, submit);
   const form = h('form', { class: 'card', id: 'booking-form', novalidate: true, 'data-bookable': String(profile.bookable) },
     h('h2', null, t('booking.formTitle', { name: e.name })), notBookable, h('div', { class: 'form-error', role: 'alert' }), fields, result);
 
@@ -51,7 +52,7 @@ export function bookingForm(e: Equipment, profile: Pick<EquipmentProfile, 'booka
     replace(result);
     submit.disabled = true;
     try {
-      const booking = await post<Booking>('/api/v1/bookings', { equipmentId: e.id, startsAt: isoOrRaw(startsAt.value), endsAt: isoOrRaw(endsAt.value), purpose: purpose.value });
+      const booking = await post<Booking>('/api/v1/bookings', { equipmentId: e.id, startsAt: isoOrRaw(startsAt.value), endsAt: isoOrRaw(endsAt.value), purpose: purpose.value, ...(recipe.value.trim() ? { recipe: recipe.value.trim() } : {}) });
       justBooked = booking;
       replace(conflicts);
       result.append(h('div', { class: 'ok-box', 'data-role': 'booked' }, t('booking.done', { status: term('booking.status', booking.status), from: fmtTime(booking.startsAt), to: fmtTime(booking.endsAt) })));

@@ -50,18 +50,36 @@ export function approvalQueue(orgs: Map<string, string>, onChange: () => void) {
       actions.addEventListener('submit', (ev) => { ev.preventDefault(); void act('reject'); });
       return h('tr', { 'data-booking': b.id },
         h('td', null, b.equipmentId), h('td', null, orgs.get(b.orgId) ?? b.orgId), h('td', null, slot(b)),
-        h('td', null, b.purpose), h('td', null, actions));
+        h('td', null, b.purpose, b.recipe && h('div', { class: 'muted small', 'data-role': 'recipe' }, `${t('col.recipe')}: ${b.recipe}`)), h('td', null, actions));
     },
   });
 }
 
-/** A customer's organisation's bookings with booked against measured time (the API shows them only their own). */
-export function myBookings() {
+/**
+ * A customer's organisation's bookings with booked against measured time (the API shows them only their own). A
+ * booking requested or approved that has not started can be cancelled with a reason, which frees its slot; once
+ * under way it is the operator's to end (the API refuses it: its measured use is billed). Viewers only look.
+ */
+export function myBookings(canCancel: boolean, onChange: () => void) {
   return bookingsCard({
     role: 'my-bookings', title: t('myBookings.title'), path: '/api/v1/bookings', empty: t('empty.myBookings'),
-    columns: [t('col.equipment'), t('col.slot'), t('col.status'), t('col.booked'), t('col.measured')],
-    row: (b) => h('tr', { 'data-booking': b.id },
-      h('td', null, b.equipmentId), h('td', null, slot(b)), h('td', null, term('booking.status', b.status)),
-      h('td', null, fmtMinutes(b.bookedMinutes)), h('td', { 'data-role': 'measured' }, fmtMinutes(b.measuredMinutes))),
+    columns: [t('col.equipment'), t('col.slot'), t('col.status'), t('col.booked'), t('col.measured'), ''],
+    row: (b, refresh) => h('tr', { 'data-booking': b.id },
+      h('td', null, b.equipmentId), h('td', null, slot(b)),
+      h('td', { title: b.cancelReason ?? '' }, term('booking.status', b.status)),
+      h('td', null, fmtMinutes(b.bookedMinutes)), h('td', { 'data-role': 'measured' }, fmtMinutes(b.measuredMinutes)),
+      h('td', null, canCancel && cancellable(b) ? cancelForm(b, async () => { await refresh(); onChange(); }) : null)),
   });
+}
+
+const cancellable = (b: Booking) => (b.status === 'requested' || b.status === 'approved') && b.startsAt > Date.now();
+
+function cancelForm(b: Booking, done: () => Promise<void>): HTMLElement {
+  const reason = h('input', { name: 'reason', required: true, placeholder: t('myBookings.cancelReasonHint') });
+  const form = h('form', { class: 'inline', 'data-role': 'cancel' }, reason, h('button', { type: 'submit' }, t('myBookings.cancel')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void post(`/api/v1/bookings/${encodeURIComponent(b.id)}/cancel`, { reason: reason.value }).then(done, (err: unknown) => showFormError(form, err));
+  });
+  return form;
 }

@@ -7,6 +7,7 @@ import { orgNames } from '../orgs.js';
 import { calendarSlots, isStaff, type AppContext, type BookingList, type Equipment, type EquipmentDetail, type Page, type Slot } from '../types.js';
 import { approvalQueue, myBookings } from './booking-lists.js';
 import { bookingForm } from './booking-form.js';
+import { calendarFeeds } from './calendar-feeds.js';
 
 const DAY = 86_400_000;
 const HOUR_PX = 22;
@@ -75,14 +76,15 @@ export async function calendarPage([equipmentId]: string[], ctx: AppContext): Pr
   const shift = (weeks: number) => { week = weekStart(week + weeks * 7 * DAY + DAY / 2); void loadWeek(); };
   const select = h('select', { name: 'equipment', onchange: (ev: Event) => ctx.navigate(`/calendar/${encodeURIComponent((ev.target as HTMLSelectElement).value)}`) },
     list.items.map((x) => h('option', { value: x.id, selected: x.id === e.id }, x.name)));
-  const lists = isStaff(ctx.me) ? approvalQueue(orgs, () => void loadWeek()) : myBookings();
+  const lists = isStaff(ctx.me) ? approvalQueue(orgs, () => void loadWeek()) : myBookings(canBook, () => void loadWeek());
+  const feeds = calendarFeeds(e);
   await loadWeek();
-  await lists.refresh();
+  await Promise.all([lists.refresh(), feeds.refresh()]);
   const el = h('section', null,
     h('div', { class: 'page-head' }, h('h1', null, t('nav.bookings')), select,
       h('button', { onclick: () => shift(-1), 'aria-label': t('calendar.previousWeek') }, t('calendar.previous')), weekLabel,
       h('button', { onclick: () => shift(1), 'aria-label': t('calendar.nextWeek') }, t('calendar.next'))),
     h('div', { class: 'split' }, h('div', { class: 'main-col' }, gridError, grid), h('aside', { class: 'side-col' }, canBook ? form.el : h('div', { class: 'card muted' }, t('calendar.viewerHint')))),
-    lists.el);
+    lists.el, feeds.el);
   return { el };
 }

@@ -48,8 +48,10 @@ export async function comparePage(_params: string[], ctx: AppContext): Promise<P
       get<RunList>(`/api/v1/runs?${q}`),
       recipe.value.trim() ? get<ReportList>(`/api/v1/reports?${new URLSearchParams({ recipe: recipe.value.trim() })}`) : Promise.resolve(null),
     ]);
+    // A run follows the recipe it states, or the one its report was issued with.
     const withRecipe = reports && new Set(reports.items.map((r) => r.runId));
-    shown = runs.items.filter((r) => (!orgSelect?.value || r.orgId === orgSelect.value) && (!withRecipe || withRecipe.has(r.id))).reverse();
+    const recipeOf = (r: Run) => !withRecipe || withRecipe.has(r.id) || r.recipe === recipe.value.trim();
+    shown = runs.items.filter((r) => (!orgSelect?.value || r.orgId === orgSelect.value) && recipeOf(r)).reverse();
     picked.length = 0;
     renderRuns();
   };
@@ -57,10 +59,10 @@ export async function comparePage(_params: string[], ctx: AppContext): Promise<P
   const renderRuns = () => {
     if (!shown.length) return replace(runsBox, h('p', { class: 'muted empty' }, t('compare.noRuns')));
     replace(runsBox, h('p', { class: 'muted small' }, t('compare.pickRuns')), h('table', null,
-      h('thead', null, h('tr', null, ['compare.col.pick', 'col.equipment', 'col.organisation', 'compare.col.started', 'compare.col.duration'].map((c) => h('th', null, t(c))))),
+      h('thead', null, h('tr', null, ['compare.col.pick', 'col.equipment', 'col.organisation', 'col.recipe', 'compare.col.started', 'compare.col.duration'].map((c) => h('th', null, t(c))))),
       h('tbody', null, shown.map((r) => h('tr', { 'data-run': r.id },
         h('td', null, h('input', { type: 'checkbox', name: 'run', value: r.id, 'aria-label': r.id, onchange: (ev: Event) => toggle(r.id, (ev.target as HTMLInputElement).checked) })),
-        h('td', null, byId.get(r.equipmentId)?.name ?? r.equipmentId), h('td', null, r.orgId ? orgs.get(r.orgId) ?? r.orgId : '—'),
+        h('td', null, byId.get(r.equipmentId)?.name ?? r.equipmentId), h('td', null, r.orgId ? orgs.get(r.orgId) ?? r.orgId : '—'), h('td', null, r.recipe ?? '—'),
         h('td', null, fmtTime(r.startedAt)), h('td', null, fmtMinutes(r.minutes)))))));
     renderParameters();
   };

@@ -23,7 +23,9 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
     .filter((l) => l.recipe === null).map((l) => [l.parameter, { low: l.low, high: l.high, target: l.target }]));
   const chosen = new Set(plottable.filter((p) => p.datatype === 'number').slice(0, 2).map((p) => p.id));
   let windowMs = WINDOWS[0]![1];
-  let range = { from: Date.now() - windowMs, to: Date.now() };
+  /** The window that ends now, from one reading of the clock: exactly `windowMs` wide, so half of it is whole ms. */
+  const endingNow = () => { const to = Date.now(); return { from: to - windowMs, to }; };
+  let range = endingNow();
   let follow = true;
   let charts: TimeChart[] = [];
   let state: LiveState = initialState(e);
@@ -35,7 +37,7 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   const chartsEl = h('div', { class: 'charts' });
   const rangeLabel = h('span', { class: 'muted', 'data-role': 'range' });
   const chartError = h('div');
-  const liveButton = h('button', { class: 'toggle', 'aria-pressed': 'true', onclick: () => { follow = true; setRange(Date.now() - windowMs, Date.now()); } }, t('equipment.live'));
+  const liveButton = h('button', { class: 'toggle', 'aria-pressed': 'true', onclick: () => followNow() }, t('equipment.live'));
 
   const load = async () => {
     const maxPoints = Math.max(200, Math.min(2000, chartsEl.clientWidth || 1000));
@@ -59,6 +61,8 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
     for (const result of await Promise.allSettled(requests)) if (result.status === 'rejected') chartError.append(errorBox(result.reason));
   };
   const setRange = (from: number, to: number) => { range = { from, to }; void load(); };
+  /** Live: the window follows now again. */
+  const followNow = () => { follow = true; const { from, to } = endingNow(); setRange(from, to); };
   const zoom = (from: number, to: number) => { follow = false; setRange(from, to); };
 
   const buildCharts = () => {
@@ -83,7 +87,7 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   };
   document.addEventListener('keydown', onKey);
   const controls = h('div', { class: 'controls' },
-    WINDOWS.map(([label, ms]) => h('button', { onclick: () => { windowMs = ms; follow = true; setRange(Date.now() - ms, Date.now()); } }, t(label))),
+    WINDOWS.map(([label, ms]) => h('button', { onclick: () => { windowMs = ms; followNow(); } }, t(label))),
     h('button', { title: t('equipment.earlier'), 'aria-label': t('equipment.earlier'), onclick: () => pan(-1) }, '←'),
     h('button', { title: t('equipment.later'), 'aria-label': t('equipment.later'), onclick: () => pan(1) }, '→'),
     liveButton, rangeLabel);
@@ -108,7 +112,7 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
     renderValues();
   });
   // While following, the window slides to now; plot mode makes each refresh one cheap query.
-  const stopFollow = every(5000, async () => { if (follow && chartsEl.isConnected) setRange(Date.now() - windowMs, Date.now()); });
+  const stopFollow = every(5000, async () => { if (follow && chartsEl.isConnected) followNow(); });
 
   const alarms = alarmList(ctx, e.id);
   const el = h('section', null,

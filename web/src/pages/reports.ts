@@ -18,7 +18,8 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
     if (isStaff(ctx.me) && run.endedAt !== null) {
       const language = h('select', { name: 'language', 'aria-label': t('runs.reportLanguage') }, h('option', { value: '' }, t('runs.languageDefault')),
         LANGUAGES.map((l) => h('option', { value: l, lang: l }, t(`language.${l}`))));
-      const form = h('form', { class: 'inline', novalidate: true }, h('input', { name: 'method', placeholder: t('runs.methodHint'), required: true }), language, h('button', { type: 'submit' }, t('runs.issue')));
+      // The run's recipe is the report's unless the request states another; it starts as the method's name too.
+      const form = h('form', { class: 'inline', novalidate: true }, h('input', { name: 'method', placeholder: t('runs.methodHint'), required: true, value: run.recipe ?? '' }), language, h('button', { type: 'submit' }, t('runs.issue')));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         try {
@@ -32,13 +33,13 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
       cell.append(form);
     }
     return h('tr', { 'data-run': run.id },
-      h('td', null, run.equipmentId), h('td', null, run.orgId ? orgs.get(run.orgId) ?? run.orgId : '—'), h('td', null, fmtTime(run.startedAt)),
+      h('td', null, run.equipmentId), h('td', null, run.orgId ? orgs.get(run.orgId) ?? run.orgId : '—'), h('td', { 'data-role': 'recipe' }, run.recipe ?? '—'), h('td', null, fmtTime(run.startedAt)),
       h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, t('runs.open')) : fmtTime(run.endedAt), run.note && h('div', { class: 'muted small', 'data-role': 'note' }, run.note)), cell,
       isStaff(ctx.me) && h('td', null, runActions(run, ctx.reload)));
   });
   return {
     el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))), isStaff(ctx.me) && openRunPanel(ctx.reload),
-      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), h('tbody', null, rows))
+      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.recipe', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), h('tbody', null, rows))
         : h('p', { class: 'muted empty' }, t('empty.runs'))),
   };
 }

@@ -38,7 +38,8 @@ function BookingRow({ booking: b, org, onChange }: { booking: Booking; org: stri
   };
   return (
     <tr data-booking={b.id}>
-      <td>{b.equipmentId}</td><td>{org}</td><td>{fmtTime(b.startsAt)} – {fmtTime(b.endsAt)}</td><td>{term('booking.status', b.status)}</td><td>{b.purpose}</td>
+      <td>{b.equipmentId}</td><td>{org}</td><td>{fmtTime(b.startsAt)} – {fmtTime(b.endsAt)}</td><td>{term('booking.status', b.status)}</td>
+      <td>{b.purpose}{b.recipe && <div class="muted small" data-role="recipe">{t('col.recipe')}: {b.recipe}</div>}</td>
       <td>
         <form class="inline staff-form" noValidate onSubmit={cancel}>
           <FormError submit={submit} fields={['reason']} />

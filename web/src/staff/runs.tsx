@@ -17,7 +17,11 @@ function OpenRunForm({ onDone }: { onDone: () => void }) {
     const v = formValues(ev);
     const startedAt = optionalTime(v.startedAt);
     void submit.run(async () => {
-      await post<Run>('/api/v1/runs', { equipmentId: v.equipmentId, ...(v.bookingId ? { bookingId: v.bookingId } : {}), ...(startedAt ? { startedAt: startedAt.value } : {}), note: v.note ?? '' });
+      const recipe = (v.recipe ?? '').trim();
+      await post<Run>('/api/v1/runs', {
+        equipmentId: v.equipmentId, ...(v.bookingId ? { bookingId: v.bookingId } : {}), ...(startedAt ? { startedAt: startedAt.value } : {}),
+        ...(recipe ? { recipe } : {}), note: v.note ?? '',
+      });
       onDone();
     });
   };
@@ -26,12 +30,13 @@ function OpenRunForm({ onDone }: { onDone: () => void }) {
       <summary>{t('staff.runs.openTitle')}</summary>
       <Loaded state={equipment}>{(list) => (
         <form class="inline staff-form" noValidate onSubmit={open}>
-          <FormError submit={submit} fields={['equipmentId', 'bookingId', 'startedAt', 'note']} />
+          <FormError submit={submit} fields={['equipmentId', 'bookingId', 'startedAt', 'recipe', 'note']} />
           <Field label={t('staff.runs.equipment')} name="equipmentId" submit={submit}>
             <select name="equipmentId">{list.items.map((e) => <option key={e.id} value={e.id}>{e.name}</option>)}</select>
           </Field>
           <Field label={t('staff.runs.start')} name="startedAt" submit={submit} hint={t('staff.runs.nowHint')}><input type="datetime-local" name="startedAt" /></Field>
           <Field label={t('staff.runs.booking')} name="bookingId" submit={submit}><input name="bookingId" /></Field>
+          <Field label={t('staff.runs.recipe')} name="recipe" submit={submit} hint={t('staff.runs.recipeHint')}><input name="recipe" /></Field>
           <Field label={t('staff.runs.note')} name="note" submit={submit}><input name="note" /></Field>
           <button type="submit" class="primary" disabled={submit.busy}>{t('staff.runs.open')}</button>
         </form>
@@ -40,7 +45,7 @@ function OpenRunForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-/** Close an open run, or correct a run's times with a note saying why (audited by the API). */
+/** Close an open run, or correct a run's times, booking or recipe with a note saying why (audited by the API). */
 function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
   const [mode, setMode] = useState<'close' | 'correct' | null>(null);
   const submit = useSubmit();
@@ -54,9 +59,10 @@ function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
         // Inputs hold minutes: a time left as shown is not sent, so its seconds stay as measured.
         const changed = (typed: string | undefined, at: number | null) => (typed && typed !== (at === null ? '' : toLocalInput(at)) ? isoOrRaw(typed) : undefined);
         const booking = (v.bookingId ?? '').trim() || null;
+        const recipe = (v.recipe ?? '').trim() || null;
         await patch(`/api/v1/runs/${encodeURIComponent(run.id)}`, {
           startedAt: changed(v.startedAt, run.startedAt), endedAt: changed(v.endedAt, run.endedAt), note: v.note ?? '',
-          ...(booking !== run.bookingId ? { bookingId: booking } : {}),
+          ...(booking !== run.bookingId ? { bookingId: booking } : {}), ...(recipe !== run.recipe ? { recipe } : {}),
         });
       }
       onDone();
@@ -72,12 +78,13 @@ function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
   }
   return (
     <form class="inline staff-form" noValidate onSubmit={act} data-role={`${mode}-run`}>
-      <FormError submit={submit} fields={['startedAt', 'endedAt', 'bookingId', 'note']} />
+      <FormError submit={submit} fields={['startedAt', 'endedAt', 'bookingId', 'recipe', 'note']} />
       {mode === 'correct' && <Field label={t('staff.runs.start')} name="startedAt" submit={submit}><input type="datetime-local" name="startedAt" defaultValue={toLocalInput(run.startedAt)} /></Field>}
       <Field label={t('staff.runs.end')} name="endedAt" submit={submit} hint={mode === 'close' ? t('staff.runs.nowHint') : undefined}>
         <input type="datetime-local" name="endedAt" defaultValue={mode === 'correct' && run.endedAt !== null ? toLocalInput(run.endedAt) : ''} />
       </Field>
       {mode === 'correct' && <Field label={t('staff.runs.booking')} name="bookingId" submit={submit}><input name="bookingId" defaultValue={run.bookingId ?? ''} /></Field>}
+      {mode === 'correct' && <Field label={t('staff.runs.recipe')} name="recipe" submit={submit}><input name="recipe" defaultValue={run.recipe ?? ''} /></Field>}
       <Field label={t(mode === 'correct' ? 'staff.runs.why' : 'staff.runs.note')} name="note" submit={submit}><input name="note" /></Field>
       <button type="submit" class="primary" disabled={submit.busy}>{t(mode === 'close' ? 'staff.runs.close' : 'staff.runs.saveCorrection')}</button>
       <button type="button" class="link" onClick={() => { submit.clear(); setMode(null); }}>{t('staff.cancel')}</button>
