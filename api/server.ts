@@ -50,6 +50,8 @@ export interface ApiOptions {
   runSeal?: Partial<SealSettings>;
   /** Term and renewal of the lease that makes one process at a time do the background duties (api/lease). */
   lease?: Partial<LeaseOptions>;
+  /** How long after subscribing the broker's retained gateway statuses count as arrived (default 2 s, for a broker on a LAN). */
+  retainedSettleMs?: number;
 }
 
 export interface RunningApi {
@@ -85,7 +87,7 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     createdAdmin = await bootstrapPeople(db, now(), options.admin ?? {});
     if (createdAdmin) logger.info({ email: createdAdmin.email, generatedPassword: createdAdmin.generated }, 'created the first admin');
     const influx = new InfluxV1Client(options.influxUrl, options.database ?? 'pilothub', undefined, { auth: options.influxAuth, retentionPolicy: options.retentionPolicy });
-    const registry = new EquipmentRegistry(logger);
+    const registry = new EquipmentRegistry(logger, options.retainedSettleMs);
     started.push(() => registry.close());
     await registry.connect(options.mqttUrl, { username: options.mqttUsername, password: options.mqttPassword });
     // Duties that must happen once however many API processes share the database are done by the lease's holder

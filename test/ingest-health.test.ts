@@ -38,4 +38,22 @@ describe('API /health reflects the in-process ingest', () => {
     await eventually('ok again', async () => ((await health()).body.status === 'ok' ? true : undefined), 30_000);
     expect(running.metrics.readingsWritten).toBe(1);
   });
+
+  it('says the equipment state is not known yet (degraded, 200) until the retained gateway statuses have had time to arrive', async () => {
+    const apiInflux = await influxd();
+    const mqttBroker = await broker();
+    const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as { status: string; dependencies: { equipment: { status: string; detail?: string } } };
+    // A window no test outlasts: an "up" here would be the old lie of a fresh start that has heard nothing yet.
+    const waiting = await startApi({ port: await freePort(), mqttUrl: mqttBroker.url, influxUrl: apiInflux.url, retainedSettleMs: 3_600_000 });
+    teardown(() => waiting.stop());
+    const early = await health(waiting.url);
+    expect(early.status).toBe('degraded');
+    expect(early.dependencies.equipment).toEqual({ status: 'degraded', detail: expect.stringContaining('not known yet') });
+
+    const settled = await startApi({ port: await freePort(), mqttUrl: mqttBroker.url, influxUrl: apiInflux.url, retainedSettleMs: 0 });
+    teardown(() => settled.stop());
+    const later = await health(settled.url);
+    expect(later.status).toBe('ok');
+    expect(later.dependencies.equipment).toEqual({ status: 'up' });
+  });
 });

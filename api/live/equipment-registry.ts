@@ -49,7 +49,7 @@ export class EquipmentRegistry {
   private subscribedAt: number | undefined;
   private readonly listeners = new Set<(equipmentId: string) => void>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: Logger, private readonly retainedSettleMs = RETAINED_SETTLE_MS) {}
 
   connect(url: string, credentials: { username?: string; password?: string } = {}): Promise<void> {
     const client = connectMqtt(url, { clientId: `pilothub-api-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, ...credentials });
@@ -75,7 +75,7 @@ export class EquipmentRegistry {
    * before that an absent status means "not heard yet", not "offline".
    */
   get settled(): boolean {
-    return this.brokerConnected && this.subscribedAt !== undefined && Date.now() - this.subscribedAt >= RETAINED_SETTLE_MS;
+    return this.brokerConnected && this.subscribedAt !== undefined && Date.now() - this.subscribedAt >= this.retainedSettleMs;
   }
 
   list(): EquipmentEntry[] {

@@ -12,7 +12,7 @@ const Duties = z.object({
   expiresAt: z.number().int().nullable().describe('when the holder\'s lease runs out unless renewed (epoch ms)'),
 });
 const Health = z.object({
-  status: z.enum(['ok', 'degraded', 'down']).describe('degraded: InfluxDB unreachable, ingest holding a backlog (readings are delayed, not lost) or announced equipment offline; down: the broker is unreachable'),
+  status: z.enum(['ok', 'degraded', 'down']).describe('degraded: InfluxDB unreachable, ingest holding a backlog (readings are delayed, not lost) or announced equipment offline or its state not known yet (just after connecting to the broker); down: the broker is unreachable'),
   dependencies: z.object({ influxdb: DependencyState, broker: DependencyState, ingest: DependencyState.optional(), equipment: DependencyState }),
   offlineEquipment: z.array(OfflineEquipment).describe('announced equipment that is offline (not in maintenance): why and since when'),
   duties: Duties.describe('which of several API processes sharing one database does the background duties (docs/scale-out.md)'),
@@ -37,14 +37,17 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       const live = profile && liveState(app.db, app.registry, profile, now);
       return live?.status === 'offline' ? [{ id: e.id, reason: live.reason ?? null, since: live.since ?? null }] : [];
     });
-    const equipment = offlineEquipment.length === 0
-      ? { status: 'up' as const }
-      : { status: 'degraded' as const, detail: `offline: ${offlineEquipment.map((e) => `${e.id} (${e.reason ?? 'no reason given'})`).join(', ')}` };
+    // Not yet known is not "up": right after (re)connecting, health says it is still waiting rather than all is well.
+    const equipment = brokerUp && !app.registry.settled
+      ? { status: 'degraded' as const, detail: 'equipment states not known yet: the retained gateway statuses are still arriving' }
+      : offlineEquipment.length === 0
+        ? { status: 'up' as const }
+        : { status: 'degraded' as const, detail: `offline: ${offlineEquipment.map((e) => `${e.id} (${e.reason ?? 'no reason given'})`).join(', ')}` };
     const ok = influxUp && brokerUp;
     // InfluxDB away with the broker up is "degraded", not "down": ingest holds readings unacknowledged
     // and the broker keeps them, so they are delayed, not lost. Still 503, since queries fail meanwhile.
     // Equipment offline is degraded with 200: the hub itself serves, but what it shows for that equipment is not live.
-    const status = !brokerUp ? 'down' : !influxUp || ingest?.status === 'degraded' || offlineEquipment.length > 0 ? 'degraded' : 'ok';
+    const status = !brokerUp ? 'down' : !influxUp || ingest?.status === 'degraded' || equipment.status === 'degraded' ? 'degraded' : 'ok';
     return reply.status(ok ? 200 : 503).send({
       status,
       dependencies: { ...dependencies, ...(ingest ? { ingest: { status: ingest.status === 'ok' ? 'up' as const : 'degraded' as const, detail: ingest.detail } } : {}), equipment },
