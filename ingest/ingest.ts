@@ -15,6 +15,9 @@ import { OrderedAcks } from './ordered-acks.js';
 import { RollupWriter } from './rollup-writer.js';
 import { WriteBatcher, type BatchItem } from './write-batcher.js';
 
+/** Connections the broker may drop before confirming the subscription before the start gives up. */
+const MAX_CLOSES_BEFORE_SUBACK = 5;
+
 export type { RejectReason } from './dead-letters.js';
 
 export interface IngestOptions {
@@ -137,6 +140,10 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const ownerRecord = (state: IngestOwnerRecord['state']) => JSON.stringify({ state, instance: owner!.instance, at: Date.now() } satisfies IngestOwnerRecord);
   const client: MqttClient = connectMqtt(options.mqttUrl, {
     clientId, clean: false,
+    // This file subscribes on every connect itself and waits for the SUBACK; mqtt.js's own resubscription would make
+    // that call a no-op answered at once (its topics count as subscribed), so the start could report a subscription
+    // the broker does not hold yet.
+    resubscribe: false,
     username: options.username, password: options.password, ca: options.ca,
     // A short keep-alive: a silent owner (a hung host) frees its share within 15 s, not the default 90.
     ...(owner ? { keepalive: 10, will: { topic: topics.ingestOwner(owner.share), payload: Buffer.from(ownerRecord('free')), qos: 1, retain: true } } : {}),
@@ -181,13 +188,20 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
 
   const filters = options.filters ?? [topicFilters.allData];
   // Subscribing again on every connect is harmless with a kept session and repairs a broker that lost it.
+  let closedBeforeSuback = 0;
   const subscribed = new Promise<void>((resolve, reject) => {
     client.on('connect', (connack) => {
       logger.info({ sessionPresent: connack.sessionPresent, filters, broker: `${client.options.host}:${client.options.port}` }, 'ingest connected');
       if (owner) client.publish(topics.ingestOwner(owner.share), ownerRecord('owned'), { qos: 1, retain: true });
       client.subscribe(filters, { qos: 1 }, (err, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
-        if (err || refused.length) reject(err ?? new Error(`broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights`));
+        // A connection lost before the SUBACK (a broker restarting, a session taken over) is not a refusal: mqtt.js
+        // reconnects and this handler subscribes again. Only a broker that keeps dropping us fails the start.
+        if (err && !client.connected && ++closedBeforeSuback < MAX_CLOSES_BEFORE_SUBACK) {
+          logger.warn({ err: err.message, attempt: closedBeforeSuback }, 'connection closed before the broker confirmed the subscription; subscribing again on reconnect');
+          return;
+        }
+        if (err || refused.length) reject(err ? new Error(`subscribing to ${filters.join(', ')} failed: ${err.message}`) : new Error(`broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights`));
         else resolve();
       });
     });

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { topics, type ReadingBatch } from '../common/contracts/index.js';
 import { queryPoints } from '../common/influx/layout.js';
 import { broker, eventually, influxd, ingest } from './helpers/pipeline.js';
+import { tcpRelay } from './helpers/tcp-relay.js';
 import { teardown } from './helpers/teardown.js';
 
 type Influx = Awaited<ReturnType<typeof influxd>>;
@@ -91,5 +92,26 @@ describe('ingest', () => {
     await publisher.publishAsync(topics.data('hall-a', 'tank-1'), payload, { qos: 1 });
     await eventually('both deliveries written', () => (running.metrics.readingsWritten >= 2 ? true : undefined));
     expect(await storedValues(influx, 'tank-1', 'level')).toEqual([3.5]);
+  });
+
+  it('starts when the broker drops its first connection before confirming the subscription, and then writes', async () => {
+    // The first connection is cut as its SUBSCRIBE goes by (MQTT packet type 8: first byte 0x82): the start used to
+    // fail with "Connection closed" although mqtt.js reconnects at once.
+    let cut = false;
+    const relay = await tcpRelay(Number(new URL(mqttUrl).port), {
+      pass: (chunk, from, connection) => {
+        if (from !== 'client' || connection !== 1 || chunk[0] !== 0x82) return chunk;
+        cut = true;
+        setImmediate(() => relay.cut(1));
+        return undefined;
+      },
+    });
+    const running = await ingest({ mqttUrl: `mqtt://127.0.0.1:${relay.port}`, influxUrl: influx.url, clientId: 'ingest-suback-lost' });
+    expect(cut).toBe(true);
+    expect(relay.connections()).toBeGreaterThanOrEqual(2);
+    const t = Date.now();
+    await publisher.publishAsync(topics.data('hall-a', 'press-1'), batch(1, [{ p: 'force', v: 12.5, t }]), { qos: 1 });
+    await eventually('the reading written', () => (running.metrics.readingsWritten >= 1 ? true : undefined));
+    expect(await storedValues(influx, 'press-1', 'force')).toEqual([12.5]);
   });
 });
