@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlarmEngine } from '../api/alarms/engine.js';
 import { acknowledgeAlarm, clearAlarm, getAlarm, listAlarms, raiseAlarm } from '../api/alarms/store.js';
-import { conditionKey, type AlarmCondition } from '../api/alarms/model.js';
+import { conditionKey, type AlarmCondition, type AlarmSource } from '../api/alarms/model.js';
 import { openDatabase } from '../api/db/index.js';
 import { EquipmentRegistry } from '../api/live/equipment-registry.js';
 import { Lease } from '../api/lease/lease.js';
@@ -27,6 +27,22 @@ function bookedPress(file = ':memory:') {
 }
 
 const offline: AlarmCondition = { key: conditionKey('offline', 'press-1'), source: 'offline', equipmentId: 'press-1', severity: 'high', delayMs: 0, detail: { reason: 'probe' } };
+
+/** Two processes' engines on one database file: the lease holder judging `source`, and a standby judging nothing. */
+function holderAndStandby(name: string, source: AlarmSource, holderNow: () => number, standbyNow: () => number) {
+  const file = join(tempDir(`pilothub-alarm-${name}-`), 'pilothub.db');
+  const holderDb = bookedPress(file);
+  const standbyDb = openDatabase(file);
+  const logger = createLogger('alarm-test');
+  const holder = new AlarmEngine(holderDb, new EquipmentRegistry(logger), [source], holderNow, logger, { held: true, holdsInDatabase: () => true });
+  const standby = new AlarmEngine(standbyDb, new EquipmentRegistry(logger), [], standbyNow, logger, { held: false, holdsInDatabase: () => false });
+  holder.start(60_000);
+  standby.start(60_000);
+  return {
+    holderDb, standbyDb, holder, standby,
+    close: () => { holder.stop(); standby.stop(); standbyDb.close(); holderDb.close(); },
+  };
+}
 
 describe('alarm store', () => {
   it('raises a condition that returns under another organisation\'s booking as a new alarm of theirs, leaving the old one with its own', () => {
@@ -84,16 +100,9 @@ describe('alarm store', () => {
   });
 
   it('never tells a standby\'s listeners an older state after a newer one: the holder\'s "raised", read late, after the standby\'s "acknowledged"', () => {
-    const file = join(tempDir('pilothub-alarm-order-'), 'pilothub.db');
-    const holderDb = bookedPress(file);
-    const standbyDb = openDatabase(file);
-    const logger = createLogger('alarm-test');
     let now = T0 + 10.5 * HOUR;
-    const source = { kind: 'offline' as const, evaluate: () => [offline] };
-    const holder = new AlarmEngine(holderDb, new EquipmentRegistry(logger), [source], () => now, logger, { held: true, holdsInDatabase: () => true });
-    const standby = new AlarmEngine(standbyDb, new EquipmentRegistry(logger), [], () => now, logger, { held: false, holdsInDatabase: () => false });
-    holder.start(60_000);
-    standby.start(60_000);
+    const processes = holderAndStandby('order', { kind: 'offline', evaluate: () => [offline] }, () => now, () => now);
+    const { holderDb, standbyDb, holder, standby } = processes;
     const told: string[] = [];
     standby.onEvent((e) => told.push(`${e.transition}:${e.alarm.acknowledgedAt === null ? 'unacknowledged' : 'acknowledged'}`));
     const toldOnHolder: string[] = [];
@@ -110,25 +119,15 @@ describe('alarm store', () => {
     // Each process tells its own transitions once: not again when it reads them back from the audit log.
     expect(told.filter((t) => t.startsWith('acknowledged'))).toHaveLength(1);
     expect(toldOnHolder).toEqual(['raised', 'acknowledged']);
-    holder.stop();
-    standby.stop();
-    standbyDb.close();
-    holderDb.close();
+    processes.close();
   });
 
   it('orders transitions by commit, not by their writers\' clocks: a clear committed after an acknowledge with an earlier time still ends both streams', () => {
-    const file = join(tempDir('pilothub-alarm-commit-order-'), 'pilothub.db');
-    const holderDb = bookedPress(file);
-    const standbyDb = openDatabase(file);
-    const logger = createLogger('alarm-test');
     const raisedAt = T0 + 10.5 * HOUR;
     let holderNow = raisedAt;
     let offlineNow = true;
-    const source = { kind: 'offline' as const, evaluate: () => (offlineNow ? [offline] : []) };
-    const holder = new AlarmEngine(holderDb, new EquipmentRegistry(logger), [source], () => holderNow, logger, { held: true, holdsInDatabase: () => true });
-    const standby = new AlarmEngine(standbyDb, new EquipmentRegistry(logger), [], () => raisedAt + 2000, logger, { held: false, holdsInDatabase: () => false });
-    holder.start(60_000);
-    standby.start(60_000);
+    const processes = holderAndStandby('commit-order', { kind: 'offline', evaluate: () => (offlineNow ? [offline] : []) }, () => holderNow, () => raisedAt + 2000);
+    const { holderDb, standbyDb, holder, standby } = processes;
     const last = (engine: AlarmEngine) => { const told: string[] = []; engine.onEvent((e) => told.push(`${e.transition}:${e.alarm.state}`)); return told; };
     const toldOnHolder = last(holder);
     const toldOnStandby = last(standby);
@@ -145,9 +144,6 @@ describe('alarm store', () => {
     expect(getAlarm(holderDb, alarmId)).toMatchObject({ state: 'cleared', updatedAt: raisedAt + 2000 });
     expect(toldOnHolder.at(-1)).toBe('cleared:cleared');
     expect(toldOnStandby.at(-1)).toBe('cleared:cleared');
-    holder.stop();
-    standby.stop();
-    standbyDb.close();
-    holderDb.close();
+    processes.close();
   });
 });

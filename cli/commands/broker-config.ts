@@ -19,7 +19,7 @@ const NATS_PRE_ACK_FIX = [2, 9, 16];
  * A warning when the nats-server on this machine is older than NATS_PRE_ACK_FIX: there a QoS 1 subscriber of the data
  * besides ingest can make ingest lose readings (docs/scale-out.md, "limits of NATS 2.9.10"). Silent without one.
  */
-export function natsVersionWarning(): string | undefined {
+function natsVersionWarning(): string | undefined {
   const probe = spawnSync('nats-server', ['--version'], { encoding: 'utf8', timeout: 5000 });
   const version = /v(\d+)\.(\d+)\.(\d+)/.exec(probe.stdout ?? '')?.slice(1).map(Number);
   if (!version) return undefined;
