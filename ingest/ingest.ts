@@ -188,26 +188,42 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
 
   const filters = options.filters ?? [topicFilters.allData];
   // Subscribing again on every connect is harmless with a kept session and repairs a broker that lost it.
+  let started = false;
   let closedBeforeSuback = 0;
   const subscribed = new Promise<void>((resolve, reject) => {
     client.on('connect', (connack) => {
       logger.info({ sessionPresent: connack.sessionPresent, filters, broker: `${client.options.host}:${client.options.port}` }, 'ingest connected');
       if (owner) client.publish(topics.ingestOwner(owner.share), ownerRecord('owned'), { qos: 1, retain: true });
-      client.subscribe(filters, { qos: 1 }, (err, granted) => {
-        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
+      client.subscribe(filters, { qos: 1 }, (err) => {
+        if (!err) return resolve();
+        // mqtt.js 5 reports a SUBACK failure code (0x80) as an error carrying the SUBACK: name the refused filters.
+        const codes = (err as { packet?: { granted?: unknown[] } }).packet?.granted;
+        const refused = codes ? filters.filter((_, i) => typeof codes[i] === 'number' && (codes[i] & 0x80) !== 0) : [];
         // A connection lost before the SUBACK (a broker restarting, a session taken over) is not a refusal: mqtt.js
         // reconnects and this handler subscribes again. Only a broker that keeps dropping us fails the start.
-        if (err && !client.connected && ++closedBeforeSuback < MAX_CLOSES_BEFORE_SUBACK) {
+        if (!refused.length && !client.connected && (started || ++closedBeforeSuback < MAX_CLOSES_BEFORE_SUBACK)) {
           logger.warn({ err: err.message, attempt: closedBeforeSuback }, 'connection closed before the broker confirmed the subscription; subscribing again on reconnect');
           return;
         }
-        if (err || refused.length) reject(err ? new Error(`subscribing to ${filters.join(', ')} failed: ${err.message}`) : new Error(`broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights`));
-        else resolve();
+        const problem = refused.length ? `broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights` : `subscribing to ${filters.join(', ')} failed: ${err.message}`;
+        // After the start nobody awaits the promise: a refusal on a reconnect must still be seen.
+        if (started) logger.error({ filters, refused }, problem);
+        reject(new Error(problem));
       });
     });
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
-  await subscribed;
+  try {
+    await subscribed;
+  } catch (err) {
+    // A failed start leaves nothing running: no client reconnecting in the background, no open dead-letter file.
+    await client.endAsync(true);
+    batcher.abort();
+    rollups.close();
+    deadLetters?.close();
+    throw err;
+  }
+  started = true;
 
   const maxUnackedAgeMs = options.maxUnackedAgeMs ?? 60_000;
   const maxSessionQueue = options.maxSessionQueue ?? 10_000;

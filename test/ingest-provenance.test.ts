@@ -38,6 +38,18 @@ describe('provenance: the stored gateway is the account bound to the equipment (
     letters.close();
   });
 
+  it('fails its start naming the refused filter when its account may not read the data, and leaves no client reconnecting', async () => {
+    const influx = await influxd();
+    const users = await userStore([GW_A, INGEST]);
+    const mqttBroker = await broker({ users });
+    // A gateway's account in ingest's configuration: the broker grants it no subscription to every site's data.
+    await expect(ingest({ mqttUrl: mqttBroker.url, influxUrl: influx.url, username: 'gw-a', password: PASSWORD, clientId: 'ingest-wrong-account' }))
+      .rejects.toThrow(/broker refused the subscription to pilothub\/v1\/\+\/\+\/data: check the ingest account's rights/);
+    // mqtt.js reconnects every second: a client left behind by the failed start would be back within that.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(mqttBroker.aedes.connectedClients).toBe(0);
+  });
+
   it('dead-letters data for equipment bound to another site when the broker enforces no ACL (the last line of defence)', async () => {
     const influx = await influxd();
     const users = await userStore([GW_A, GW_B]);
