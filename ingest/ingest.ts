@@ -5,6 +5,7 @@ import { ensureRollupsInBackground, rebuildRollups } from '../common/influx/roll
 import { extremesOf, freshStamp, type MessageExtremes } from '../common/influx/rollups.js';
 import { InfluxV1Client, type InfluxAuth } from '../common/influx/v1-client.js';
 import { createLogger } from '../common/runtime/logger.js';
+import { subscribeOnEveryConnect } from '../common/runtime/mqtt-subscribe.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import { batchValidator } from './batch-validator.js';
@@ -14,9 +15,6 @@ import { IngestPrometheus } from './metrics.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { RollupWriter } from './rollup-writer.js';
 import { WriteBatcher, type BatchItem } from './write-batcher.js';
-
-/** Connections the broker may drop before confirming the subscription before the start gives up. */
-const MAX_CLOSES_BEFORE_SUBACK = 5;
 
 export type { RejectReason } from './dead-letters.js';
 
@@ -140,9 +138,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const ownerRecord = (state: IngestOwnerRecord['state']) => JSON.stringify({ state, instance: owner!.instance, at: Date.now() } satisfies IngestOwnerRecord);
   const client: MqttClient = connectMqtt(options.mqttUrl, {
     clientId, clean: false,
-    // This file subscribes on every connect itself and waits for the SUBACK; mqtt.js's own resubscription would make
-    // that call a no-op answered at once (its topics count as subscribed), so the start could report a subscription
-    // the broker does not hold yet.
+    // subscribeOnEveryConnect subscribes itself (common/runtime/mqtt-subscribe.ts).
     resubscribe: false,
     username: options.username, password: options.password, ca: options.ca,
     // A short keep-alive: a silent owner (a hung host) frees its share within 15 s, not the default 90.
@@ -187,30 +183,12 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   };
 
   const filters = options.filters ?? [topicFilters.allData];
-  // Subscribing again on every connect is harmless with a kept session and repairs a broker that lost it.
-  let started = false;
-  let closedBeforeSuback = 0;
-  const subscribed = new Promise<void>((resolve, reject) => {
-    client.on('connect', (connack) => {
+  const subscribed = subscribeOnEveryConnect(client, filters, {
+    qos: 1, account: 'ingest', logger,
+    onConnect: (connack) => {
       logger.info({ sessionPresent: connack.sessionPresent, filters, broker: `${client.options.host}:${client.options.port}` }, 'ingest connected');
       if (owner) client.publish(topics.ingestOwner(owner.share), ownerRecord('owned'), { qos: 1, retain: true });
-      client.subscribe(filters, { qos: 1 }, (err) => {
-        if (!err) return resolve();
-        // mqtt.js 5 reports a SUBACK failure code (0x80) as an error carrying the SUBACK: name the refused filters.
-        const codes = (err as { packet?: { granted?: unknown[] } }).packet?.granted;
-        const refused = codes ? filters.filter((_, i) => typeof codes[i] === 'number' && (codes[i] & 0x80) !== 0) : [];
-        // A connection lost before the SUBACK (a broker restarting, a session taken over) is not a refusal: mqtt.js
-        // reconnects and this handler subscribes again. Only a broker that keeps dropping us fails the start.
-        if (!refused.length && !client.connected && (started || ++closedBeforeSuback < MAX_CLOSES_BEFORE_SUBACK)) {
-          logger.warn({ err: err.message, attempt: closedBeforeSuback }, 'connection closed before the broker confirmed the subscription; subscribing again on reconnect');
-          return;
-        }
-        const problem = refused.length ? `broker refused the subscription to ${refused.join(', ')}: check the ingest account's rights` : `subscribing to ${filters.join(', ')} failed: ${err.message}`;
-        // After the start nobody awaits the promise: a refusal on a reconnect must still be seen.
-        if (started) logger.error({ filters, refused }, problem);
-        reject(new Error(problem));
-      });
-    });
+    },
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   try {
@@ -223,7 +201,6 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
     deadLetters?.close();
     throw err;
   }
-  started = true;
 
   const maxUnackedAgeMs = options.maxUnackedAgeMs ?? 60_000;
   const maxSessionQueue = options.maxSessionQueue ?? 10_000;

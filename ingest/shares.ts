@@ -2,6 +2,7 @@ import { AggregatorRegistry, Registry } from 'prom-client';
 import { IngestOwnerRecord, ingestOwnerShare, topicFilters } from '../common/contracts/index.js';
 import { createLogger } from '../common/runtime/logger.js';
 import { connectMqtt } from '../common/runtime/mqtt-client.js';
+import { subscribeOnEveryConnect } from '../common/runtime/mqtt-subscribe.js';
 import { serveMetrics, type MetricsServer } from '../common/runtime/metrics-server.js';
 import { startIngest, type IngestHealth, type IngestOptions, type RunningIngest } from './ingest.js';
 
@@ -97,7 +98,7 @@ export async function startIngestShares(options: IngestSharesOptions): Promise<R
   };
 
   const watch = connectMqtt(options.mqttUrl, {
-    clientId: `pilothub-ingest-watch-${options.instance}`.slice(0, 200), clean: true,
+    clientId: `pilothub-ingest-watch-${options.instance}`.slice(0, 200), clean: true, resubscribe: false,
     username: options.username, password: options.password, ca: options.ca,
   });
   watch.on('message', (topic, payload) => {
@@ -119,12 +120,12 @@ export async function startIngestShares(options: IngestSharesOptions): Promise<R
     decide();
   });
   watch.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error (ownership watch)'));
-  await new Promise<void>((resolve, reject) => {
-    watch.once('connect', () => watch.subscribe(topicFilters.ingestOwners, { qos: 1 }, (err, granted) => {
-      if (err || granted?.some((g) => g.qos === 128)) reject(err ?? new Error(`broker refused the subscription to ${topicFilters.ingestOwners}: check the ingest account's rights`));
-      else resolve();
-    }));
-  });
+  try {
+    await subscribeOnEveryConnect(watch, [topicFilters.ingestOwners], { qos: 1, account: 'ingest', logger });
+  } catch (err) {
+    await watch.endAsync(true);
+    throw err;
+  }
   // Retained records arrive right after the subscription; a share without one has never been owned: free.
   setTimeout(() => {
     for (const share of options.shares) if (!records.has(share) && !freeSince.has(share)) freeSince.set(share, Date.now());

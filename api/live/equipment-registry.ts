@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { connectMqtt } from '../../common/runtime/mqtt-client.js';
+import { subscribeOnEveryConnect } from '../../common/runtime/mqtt-subscribe.js';
 import { Birth, DeviceState, GatewayStatus, parseTopic, ReadingBatch, topicFilters, type DeviceFault, type Quality, type ReadingValue } from '../../common/contracts/index.js';
 import type { Logger } from '../../common/runtime/logger.js';
 
@@ -51,19 +52,22 @@ export class EquipmentRegistry {
 
   constructor(private readonly logger: Logger, private readonly retainedSettleMs = RETAINED_SETTLE_MS) {}
 
-  connect(url: string, credentials: { username?: string; password?: string } = {}): Promise<void> {
-    const client = connectMqtt(url, { clientId: `pilothub-api-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, ...credentials });
+  async connect(url: string, credentials: { username?: string; password?: string } = {}): Promise<void> {
+    // subscribeOnEveryConnect subscribes itself (common/runtime/mqtt-subscribe.ts).
+    const client = connectMqtt(url, { clientId: `pilothub-api-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, resubscribe: false, ...credentials });
     this.client = client;
     client.on('message', (topic, payload) => this.handle(topic, payload));
     client.on('error', (err) => this.logger.warn({ err: err.message }, 'api mqtt error'));
-    return new Promise((resolve) => {
-      client.on('connect', () => {
-        client.subscribe([topicFilters.allBirths, topicFilters.allDeviceStates, topicFilters.allStatus, topicFilters.allData], { qos: 0 }, () => {
-          this.subscribedAt = Date.now();
-          resolve();
-        });
-      });
-    });
+    // The settle window starts at a SUBACK: retained states come after it, not after a connect that lost its SUBSCRIBE.
+    client.on('close', () => { this.subscribedAt = undefined; });
+    const filters = [topicFilters.allBirths, topicFilters.allDeviceStates, topicFilters.allStatus, topicFilters.allData];
+    try {
+      await subscribeOnEveryConnect(client, filters, { qos: 0, account: 'API', logger: this.logger, onSubscribed: () => { this.subscribedAt = Date.now(); } });
+    } catch (err) {
+      await client.endAsync(true);
+      this.client = undefined;
+      throw err;
+    }
   }
 
   get brokerConnected(): boolean {
