@@ -140,10 +140,13 @@ describe('the compiled build (npm run build)', () => {
       const h = await (await fetch(`${apiUrl}/api/v1/equipment/dryer-1/history?parameter=inlet_temp`, { headers: { authorization: `Bearer ${token}` } })).json() as { points?: unknown[] };
       return (h.points?.length ?? 0) >= 3 ? true : undefined;
     }, 60_000);
-    const health = await eventually('API health with ingest up', async () => {
+    // ok once ingest reports up and the API knows the equipment states (degraded for 2 s after each subscription).
+    let last: unknown;
+    const health = await eventually('API health ok with ingest up', async () => {
       const h = await (await fetch(`${apiUrl}/health`)).json() as { status: string; dependencies: { ingest?: { status: string } } };
-      return h.dependencies.ingest?.status === 'up' ? h : undefined;
-    }, 20_000);
+      last = h;
+      return h.dependencies.ingest?.status === 'up' && h.status === 'ok' ? h : undefined;
+    }, 20_000).catch((err: Error) => { throw new Error(`${err.message}; last answer ${JSON.stringify(last)}`); });
     expect(health.status).toBe('ok');
     expect((await fetch(`http://127.0.0.1:${ingestPort}/metrics`)).status).toBe(200);
     const brokerMetrics = Number(/metrics on port (\d+)/.exec(broker.line)?.[1]);

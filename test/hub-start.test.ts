@@ -98,7 +98,11 @@ describe('pilothub start: the whole hub as `npm start` runs it', () => {
       return e?.status === 'offline' && e.offline?.reason ? e : undefined;
     }, 30_000);
     expect(mill.online).toBe(false);
-    const health = await (await fetch(`${apiUrl}/health`)).json() as { status: string; offlineEquipment: { id: string; reason: string }[] };
+    // /health lists offline equipment once the retained states have had time to arrive (2 s after the API subscribes).
+    const health = await eventually('mill-9 in /health', async () => {
+      const h = await (await fetch(`${apiUrl}/health`)).json() as { status: string; offlineEquipment: { id: string; reason: string }[] };
+      return h.offlineEquipment.length ? h : undefined;
+    });
     expect(health.status).toBe('degraded');
     expect(health.offlineEquipment.map((e) => e.id)).toContain('mill-9');
   });
