@@ -54,7 +54,7 @@ describe('alarms with a lifecycle and their notifications', () => {
     s = await sharingStack({
       clock, timeZone: 'Asia/Shanghai',
       alarms: { specLimitDelayMs: 0, offlineDelayMs: 1500, tickMs: 100 },
-      notifications: { groupMs: 300, pollMs: 50, retryBaseMs: 100, retryMaxMs: 300, maxAttempts: 3, maxPerWindow: 3, rateWindowMs: 60_000, smtp: { url: smtp.url, from: 'pilothub@lab.test' } },
+      notifications: { groupMs: 600, pollMs: 50, retryBaseMs: 100, retryMaxMs: 300, maxAttempts: 3, maxPerWindow: 3, rateWindowMs: 60_000, smtp: { url: smtp.url, from: 'pilothub@lab.test' } },
     });
     await s.org('acme');
     await s.org('globex');
@@ -70,7 +70,8 @@ describe('alarms with a lifecycle and their notifications', () => {
       { id: 'alarm', name: 'Common alarm', unit: '', datatype: 'boolean' },
     ]);
     await publish([{ p: 'temp', v: 50 }, { p: 'pressure', v: 1.5 }, { p: 'alarm', v: false }]);
-    await s.ok(s.admin, 'PATCH', `/api/v1/equipment/${EQ}`, { bookable: true, autoApproveAll: true, leadTimeMin: 0 });
+    // multiDay: the 3 h booking below crosses midnight (UTC) when the suite runs after 21:00.
+    await s.ok(s.admin, 'PATCH', `/api/v1/equipment/${EQ}`, { bookable: true, autoApproveAll: true, leadTimeMin: 0, multiDay: true });
     await s.ok(s.admin, 'POST', '/api/v1/spec-limits', { equipmentId: EQ, parameter: 'temp', low: 10, high: 80 });
     const now = clock.now();
     const booking = await s.ok<{ id: string }>(alice.token, 'POST', '/api/v1/bookings', { equipmentId: EQ, startsAt: s.iso(now + 60_000), endsAt: s.iso(now + 3 * HOUR), purpose: 'scale-up batch' });

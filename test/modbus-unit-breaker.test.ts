@@ -5,7 +5,7 @@ import { RegisterBank } from '../simulators/modbus/register-bank.js';
 import { serveModbusTcp } from '../simulators/modbus/server.js';
 import { eventually } from './helpers/servers.js';
 import { teardown } from './helpers/teardown.js';
-import { runModbus, sleep } from './modbus-helpers.js';
+import { runModbus } from './modbus-helpers.js';
 
 /**
  * Issue #12: a unit id nobody serves gets no answer, only the client timeout. Its circuit breaker takes it out
@@ -46,14 +46,11 @@ describe('Modbus per-unit circuit breaker against a real Modbus TCP server', () 
     ]);
     await eventually('the breaker of unit 9 open', () => opened(run, 9)[0]);
     const first = run.polls.length;
-    await sleep(3000);
+    await eventually('fifteen more polls', () => (run.polls.length >= first + 15 ? true : undefined), 20_000);
     const window = run.polls.slice(first);
 
-    // 30 grid slots in 3 s; a probe of unit 9 (one 200 ms timeout) costs a few of them now and then.
-    // Without the breaker each poll waits 4 x 200 ms for unit 9 (two blocks, each with a retry): ~4 polls.
-    expect(window.length).toBeGreaterThanOrEqual(15);
-    const times = window.map((p) => p[0]!.t);
-    expect(Math.max(...times.slice(1).map((t, i) => t - times[i]!))).toBeLessThanOrEqual(4 * POLL_MS);
+    // Counted, not timed (a loaded machine stretches every poll alike): without the breaker every poll would ask
+    // unit 9 four times (two blocks, each with a retry); with it, unit 9 gets a single probe now and then.
     for (const poll of window) {
       const got = new Map(poll.map((r) => [r.p, r]));
       expect([got.get('good_h')?.v, got.get('good_i')?.v]).toEqual([11, 12]);

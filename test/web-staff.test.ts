@@ -222,7 +222,8 @@ describe('web dashboard: staff pages', () => {
   });
 
   it('cancels a booking with a reason, and finds the profile change in the audit log', async () => {
-    const startsAt = Date.now() + 2 * 86_400_000;
+    // 10:00-11:00 UTC two days ahead: one UTC day whatever the time of the run (dryer-1 allows no multi-day bookings).
+    const startsAt = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 2 * 86_400_000 + 10 * 3_600_000;
     const booking = (await api<{ id: string }>('POST', '/api/v1/bookings', { equipmentId: 'dryer-1', startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(), purpose: 'trial' })).body;
     await page.goto('/#/staff');
     await page.click('a[href="#/staff/bookings"]');
