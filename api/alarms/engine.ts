@@ -3,10 +3,10 @@ import type { Db } from '../db/index.js';
 import type { EquipmentRegistry } from '../live/equipment-registry.js';
 import type { DutyGate } from '../lease/lease.js';
 import type { Alarm, AlarmSource } from './model.js';
-import { clearAlarm, getAlarm, isShelved, openAlarms, raiseAlarm, type Transition } from './store.js';
+import { clearAlarm, expiredShelves, openAlarms, raiseAlarm, unshelveAlarm, type Transition } from './store.js';
 import { writeTransaction } from '../../common/runtime/sqlite.js';
 
-export interface AlarmEvent { alarm: Alarm; transition: Transition | 'unshelved' }
+export interface AlarmEvent { alarm: Alarm; transition: Transition }
 
 /**
  * Live changes of one equipment are evaluated at most once per this long: a busy line delivers many messages a
@@ -15,7 +15,9 @@ export interface AlarmEvent { alarm: Alarm; transition: Transition | 'unshelved'
 export const COALESCE_MS = 50;
 
 /** Audit actions of alarm transitions, as listeners name them (`alarm.close`, a silent hand-over, is not one). */
-const AUDITED: Record<string, Transition> = { 'alarm.raise': 'raised', 'alarm.return': 'returned', 'alarm.clear': 'cleared', 'alarm.acknowledge': 'acknowledged', 'alarm.shelve': 'shelved' };
+const AUDITED: Record<string, Transition> = {
+  'alarm.raise': 'raised', 'alarm.return': 'returned', 'alarm.clear': 'cleared', 'alarm.acknowledge': 'acknowledged', 'alarm.shelve': 'shelved', 'alarm.unshelve': 'unshelved',
+};
 /** How long the newest audit entry told per alarm is remembered: a transition read from the audit log is late by a tick at most. */
 const TOLD_KEPT_MS = 60_000;
 
@@ -31,13 +33,16 @@ const TOLD_KEPT_MS = 60_000;
  * raise it again ("returned", one more notification) in the other. Standbys keep evaluating, so a condition's delay
  * is already counted when one takes over, and they learn the transitions others stored from the audit log
  * (`followStored`, each tick) to push them on their own status streams.
+ *
+ * A shelf's expiry is a transition too, stored by the holder (`expireShelves`): found in the database, not in a
+ * process's memory, so a holder that stops before the expiry leaves it to the next one, and recorded with the
+ * notification outbox in one transaction, so it is notified once, however many processes and restarts.
  */
 export class AlarmEngine {
   /** When each not-yet-raised condition was first seen, for the delay a condition must hold before it is an alarm. */
   private readonly pendingSince = new Map<string, number>();
   /** Keys of active alarms, by `${source}|${equipment}`, as this process last wrote or read them. */
   private readonly active = new Map<string, Set<string>>();
-  private readonly shelvedUntil = new Map<string, number>();
   private readonly listeners = new Set<(e: AlarmEvent) => void>();
   /** Run inside the transition's transaction: the notification outbox is written with the alarm or not at all. */
   private readonly inTransaction: ((e: AlarmEvent) => void)[] = [];
@@ -65,7 +70,6 @@ export class AlarmEngine {
   start(tickMs: number): void {
     this.auditCursor = this.db.prepare('SELECT COALESCE(MAX(id), 0) FROM audit_log').pluck().get() as number;
     this.resync();
-    for (const a of openAlarms(this.db)) if (a.shelvedUntil !== null) this.shelvedUntil.set(a.id, a.shelvedUntil);
     this.unsubscribe = this.registry.onChange((id) => {
       this.dirty.add(id);
       this.flushTimer ??= setTimeout(() => this.flush(), COALESCE_MS);
@@ -103,7 +107,6 @@ export class AlarmEngine {
    * them. `auditId`: the write's audit entry, as the store returned it.
    */
   published(alarm: Alarm, transition: Transition, auditId: number): void {
-    if (transition === 'shelved' && alarm.shelvedUntil !== null) this.shelvedUntil.set(alarm.id, alarm.shelvedUntil);
     this.emit({ alarm, transition }, auditId);
   }
 
@@ -119,11 +122,20 @@ export class AlarmEngine {
     for (const id of ids) this.evaluate(id);
     const now = this.now();
     for (const [id, told] of this.toldUpTo) if (told.at < now - TOLD_KEPT_MS) this.toldUpTo.delete(id);
-    for (const [id, until] of this.shelvedUntil) {
-      if (until > now) continue;
-      this.shelvedUntil.delete(id);
-      const alarm = getAlarm(this.db, id);
-      if (alarm && alarm.state !== 'cleared' && !isShelved(alarm, now)) this.emit({ alarm, transition: 'unshelved' });
+    this.expireShelves(now);
+  }
+
+  /**
+   * The holder records each open alarm's expired shelf (`alarm.unshelve`), running the outbox hook in the same
+   * transaction: the notifier tells subscribers of an alarm still active then; one that cleared while shelved is over
+   * and only shows again. Standbys tell their listeners from the audit log (`followStored`).
+   */
+  private expireShelves(now: number): void {
+    if (!this.gate.held) return;
+    try {
+      for (const id of expiredShelves(this.db, now)) this.transition(() => unshelveAlarm(this.db, id, now));
+    } catch (err) {
+      this.logger.error({ err }, 'recording expired shelves failed; tried again at the next tick');
     }
   }
 
@@ -194,7 +206,6 @@ export class AlarmEngine {
         const alarm = JSON.parse(row.after_json) as Alarm;
         const transition = AUDITED[row.action]!;
         if (this.emittedHere.delete(row.id)) continue;
-        if (transition === 'shelved' && alarm.shelvedUntil !== null) this.shelvedUntil.set(alarm.id, alarm.shelvedUntil);
         this.tell({ alarm, transition }, row.id);
       }
       this.auditCursor = Math.max(this.auditCursor, last);
@@ -203,19 +214,17 @@ export class AlarmEngine {
     }
   }
 
-  /** `auditId`: the audit entry of a stored transition (none for `unshelved`, which is not stored). */
-  private emit(e: AlarmEvent, auditId?: number): void {
-    if (auditId !== undefined) this.emittedHere.add(auditId);
+  /** `auditId`: the audit entry of the stored transition. */
+  private emit(e: AlarmEvent, auditId: number): void {
+    this.emittedHere.add(auditId);
     this.tell(e, auditId);
   }
 
-  /** A stored transition older than one already told of its alarm is dropped; `unshelved` (not stored) is always told. */
-  private tell(e: AlarmEvent, auditId?: number): void {
-    if (auditId !== undefined) {
-      const told = this.toldUpTo.get(e.alarm.id);
-      if (told !== undefined && auditId < told.auditId) return;
-      this.toldUpTo.set(e.alarm.id, { auditId, at: this.now() });
-    }
+  /** A stored transition older than one already told of its alarm is dropped. */
+  private tell(e: AlarmEvent, auditId: number): void {
+    const told = this.toldUpTo.get(e.alarm.id);
+    if (told !== undefined && auditId < told.auditId) return;
+    this.toldUpTo.set(e.alarm.id, { auditId, at: this.now() });
     for (const listener of this.listeners) {
       try { listener(e); } catch (err) { this.logger.error({ err, alarmId: e.alarm.id }, 'alarm listener failed'); }
     }

@@ -10,7 +10,7 @@ interface AlarmRow {
   org_id: string | null; severity: Alarm['severity']; detail_json: string; raised_at: number; active: number; last_active_at: number;
   cleared_at: number | null; occurrences: number; acknowledged_at: number | null; acknowledged_by: string | null;
   acknowledge_comment: string | null; shelved_until: number | null; shelved_by: string | null; shelve_comment: string | null;
-  closed_at: number | null; updated_at: number;
+  closed_at: number | null; updated_at: number; unshelved_at: number | null;
 }
 
 export function stateOf(r: { active: boolean | number; acknowledged_at?: number | null; acknowledgedAt?: number | null }): AlarmState {
@@ -53,7 +53,7 @@ function holderOrg(db: Db, equipmentId: string, now: number): string | null {
  * so a later commit can carry an earlier time, and an alarm's last change must not look older than the one before.
  */
 
-export type Transition = 'raised' | 'returned' | 'cleared' | 'acknowledged' | 'shelved';
+export type Transition = 'raised' | 'returned' | 'cleared' | 'acknowledged' | 'shelved' | 'unshelved';
 
 /**
  * Raises the condition's alarm, or re-activates its open one (a returning alarm is unacknowledged again). Returns
@@ -116,11 +116,31 @@ export function acknowledgeAlarm(db: Db, id: string, user: AuthUser, comment: st
 export function shelveAlarm(db: Db, id: string, user: AuthUser, until: number, comment: string, now: number): AuditedAlarm {
   return writeTransaction(db, () => {
     const before = getAlarm(db, id)!;
-    db.prepare('UPDATE alarms SET shelved_until = ?, shelved_by = ?, shelve_comment = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(until, user.email, comment, now, id);
+    // A new shelf replaces the old one, also one whose expiry was already handled: only the new `until` counts.
+    db.prepare('UPDATE alarms SET shelved_until = ?, shelved_by = ?, shelve_comment = ?, unshelved_at = NULL, updated_at = MAX(updated_at, ?) WHERE id = ?').run(until, user.email, comment, now, id);
     const after = getAlarm(db, id)!;
     const auditId = audit(db, user, now, { action: 'alarm.shelve', entity: 'alarm', entityId: id, orgId: after.orgId, before, after });
     return { alarm: after, auditId };
   });
+}
+
+/** Open alarms whose shelf has expired by `now` and whose expiry is not recorded yet (`unshelveAlarm`). */
+export function expiredShelves(db: Db, now: number): string[] {
+  return db.prepare('SELECT id FROM alarms WHERE closed_at IS NULL AND unshelved_at IS NULL AND shelved_until <= ?').pluck().all(now) as string[];
+}
+
+/**
+ * Records that the alarm's shelf expired: `unshelved_at` and an audit entry `alarm.unshelve` by the system, which
+ * is how other processes learn it. Null when there is nothing to record (already recorded, shelved again for longer,
+ * or closed meanwhile). Call in a transaction: the check and the record are one step under the write lock.
+ */
+export function unshelveAlarm(db: Db, id: string, now: number): { alarm: Alarm; transition: Transition } | null {
+  const open = db.prepare('SELECT * FROM alarms WHERE id = ? AND closed_at IS NULL AND unshelved_at IS NULL AND shelved_until <= ?').get(id, now) as AlarmRow | undefined;
+  if (!open) return null;
+  db.prepare('UPDATE alarms SET unshelved_at = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, now, id);
+  const alarm = getAlarm(db, id)!;
+  audit(db, null, now, { action: 'alarm.unshelve', entity: 'alarm', entityId: id, orgId: alarm.orgId, before: toAlarm(open), after: alarm });
+  return { alarm, transition: 'unshelved' };
 }
 
 export interface AlarmQuery { state?: AlarmState | 'open'; equipment?: string; since?: number; shelved?: boolean; limit: number; offset: number }

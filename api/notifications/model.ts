@@ -26,7 +26,11 @@ export const Subscription = z.object({
 export type Subscription = z.infer<typeof Subscription>;
 
 export const DeliveryState = z.enum(['grouping', 'pending', 'sending', 'sent', 'failed', 'suppressed']);
-export const NotificationEvent = z.object({ alarmId: z.string(), transition: z.enum(['raised', 'returned', 'cleared']), at: z.number().int() });
+export const NotificationEvent = z.object({
+  alarmId: z.string(),
+  transition: z.enum(['raised', 'returned', 'cleared', 'unshelved']).describe('unshelved: the shelf expired while the alarm was still active'),
+  at: z.number().int(),
+});
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 
 export const Delivery = z.object({

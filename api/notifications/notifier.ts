@@ -13,7 +13,7 @@ import type { NotificationEvent, NotificationSettings } from './model.js';
 import { renderNotification } from './render.js';
 import { getSubscription, subscriptionsFor, toDelivery, type DeliveryRow } from './store.js';
 
-const NOTIFIED = new Set(['raised', 'returned', 'cleared']);
+const NOTIFIED = new Set(['raised', 'returned', 'cleared', 'unshelved']);
 /** Messages sent at once: a slow receiver holds one slot, not the whole outbox. */
 const CONCURRENCY = 4;
 
@@ -113,9 +113,14 @@ export class Notifier {
   /** Called inside an alarm transition's transaction. */
   enqueue({ alarm, transition }: AlarmEvent): void {
     if (!NOTIFIED.has(transition)) return;
+    // A shelf's expiry is news while the condition is still true ("shelf expired, still active"), the one message
+    // after the silence: what happened while shelved was not notified. An alarm that cleared while shelved is over.
+    if (transition === 'unshelved' && !alarm.active) return;
     const now = this.now();
     if (isShelved(alarm, now)) return;
-    const event: NotificationEvent = { alarmId: alarm.id, transition: transition as NotificationEvent['transition'], at: now };
+    // An expiry is told at the shelf's end, also when the holder that records it took over later.
+    const at = transition === 'unshelved' ? (alarm.shelvedUntil ?? now) : now;
+    const event: NotificationEvent = { alarmId: alarm.id, transition: transition as NotificationEvent['transition'], at };
     for (const sub of subscriptionsFor(this.db, alarm.equipmentId)) {
       if (SEVERITY_RANK[alarm.severity] < SEVERITY_RANK[sub.minSeverity]) continue;
       // The tenancy rule of GET /alarms: staff hear everything, a customer only alarms of its own runs and bookings.

@@ -85,7 +85,8 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     const unsubscribeAlarms = app.alarms.onEvent(({ alarm, transition }) => {
       const user = userForToken(app.db, token, app.now());
       if (!user || !canSeeOrg(user, alarm.orgId)) return;
-      if (transition !== 'shelved' && isShelved(alarm, app.now())) return;
+      // 'unshelved' is told as the holder recorded it, even when this process's clock is a little behind the holder's.
+      if (transition !== 'shelved' && transition !== 'unshelved' && isShelved(alarm, app.now())) return;
       alarmEvent({ ...alarm, transition });
     });
     let pending: NodeJS.Timeout | undefined;
