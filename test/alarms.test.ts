@@ -170,7 +170,7 @@ describe('alarms with a lifecycle and their notifications', () => {
     await start.eventually('cleared notified', () => (postsWith(webhook, 'cleared', 'spec-limit').length === 1 ? true : undefined));
   });
 
-  it('hides a shelved alarm, from staff and the stream, until the shelf expires', async () => {
+  it('hides a shelved alarm, from staff and the stream, until the shelf expires, and then notifies it once while still active', async () => {
     await publish([{ p: 'temp', v: 97 }]);
     const alarm = await start.eventually('a new spec-limit alarm', async () => (await alarms(erin.token, '?state=active')).items.find((a) => a.source === 'spec-limit'));
     expect((await s.call(alice.token, 'POST', `/api/v1/alarms/${alarm.id}/shelve`, { until: s.iso(clock.now() + HOUR), comment: 'x' })).status).toBe(403);
@@ -181,6 +181,13 @@ describe('alarms with a lifecycle and their notifications', () => {
     clock.advance(HOUR + 1000);
     expect((await alarms(erin.token)).items.map((a) => a.id)).toContain(alarm.id);
     await start.eventually('unshelved on the stream', () => stream.events.find((e) => e.id === alarm.id && e.transition === 'unshelved'));
+    // Its readings are still outside: the subscribers hear that the shelf ended on an active alarm, in their languages.
+    const expired = (r: typeof webhook) => postsWith(r, 'unshelved', 'spec-limit');
+    await start.eventually('shelf expiry notified', () => (expired(webhook).length && expired(aliceHook).length ? true : undefined));
+    expect(expired(webhook)[0]!.body.text).toContain('shelf expired, still active');
+    expect(expired(aliceHook)[0]!.body.text).toContain('搁置到期，仍未恢复');
+    await sleep(500);
+    expect(expired(webhook)).toHaveLength(1);
   });
 
   it('turns the equipment\'s own alarm condition and a silent device into alarms', async () => {
