@@ -75,7 +75,8 @@ async function logout(): Promise<void> {
 let navigation = 0;
 
 async function route(): Promise<void> {
-  const path = location.hash.replace(/^#/, '') || '/board';
+  // What follows `?` is the page's own choice (links.ts: hashQuery), not part of the route.
+  const path = location.hash.replace(/^#/, '').split('?')[0] || '/board';
   const mine = ++navigation;
   current?.dispose?.();
   current = null;

@@ -3,6 +3,7 @@ import { OverlayChart, runColour } from '../compare-chart.js';
 import { fmtMinutes, fmtValue, h, replace } from '../dom.js';
 import { errorBox, field } from '../form.js';
 import { fmtTime, locale, t } from '../i18n.js';
+import { hashQuery } from '../links.js';
 import { fromWallClock } from '../../../common/i18n/format.js';
 import { orgNames } from '../orgs.js';
 import { isStaff, type AppContext, type Comparison, type Equipment, type Page, type ReportList, type Run, type RunList } from '../types.js';
@@ -14,6 +15,7 @@ const dayStart = (s: string) => { const [y, m, d] = s.split('-').map(Number); re
  * Compare runs (issue #17): pick runs by equipment, customer, recipe and date; choose parameters and the alignment;
  * one overlay chart per parameter with a legend per run, and the statistics side by side with the differences to
  * the first picked run. Customers see (and the API lets them compare) only their organisation's runs.
+ * `#/compare?equipment=…&run=…` (the equipment page's runs link here) starts with that equipment chosen and that run ticked.
  */
 export async function comparePage(_params: string[], ctx: AppContext): Promise<Page> {
   const [equipment, orgs] = await Promise.all([get<{ items: Equipment[] }>('/api/v1/equipment'), orgNames()]);
@@ -61,7 +63,7 @@ export async function comparePage(_params: string[], ctx: AppContext): Promise<P
     replace(runsBox, h('p', { class: 'muted small' }, t('compare.pickRuns')), h('table', null,
       h('thead', null, h('tr', null, ['compare.col.pick', 'col.equipment', 'col.organisation', 'col.recipe', 'compare.col.started', 'compare.col.duration'].map((c) => h('th', null, t(c))))),
       h('tbody', null, shown.map((r) => h('tr', { 'data-run': r.id },
-        h('td', null, h('input', { type: 'checkbox', name: 'run', value: r.id, 'aria-label': r.id, onchange: (ev: Event) => toggle(r.id, (ev.target as HTMLInputElement).checked) })),
+        h('td', null, h('input', { type: 'checkbox', name: 'run', value: r.id, checked: picked.includes(r.id), 'aria-label': r.id, onchange: (ev: Event) => toggle(r.id, (ev.target as HTMLInputElement).checked) })),
         h('td', null, byId.get(r.equipmentId)?.name ?? r.equipmentId), h('td', null, r.orgId ? orgs.get(r.orgId) ?? r.orgId : '—'), h('td', null, r.recipe ?? '—'),
         h('td', null, fmtTime(r.startedAt)), h('td', null, fmtMinutes(r.minutes)))))));
     renderParameters();
@@ -123,7 +125,13 @@ export async function comparePage(_params: string[], ctx: AppContext): Promise<P
   const options = h('form', { class: 'controls', 'data-role': 'compare-options', onsubmit: (ev: Event) => { ev.preventDefault(); void runCompare(); } },
     field(t('compare.align'), align), field(t('compare.phaseParameter'), phaseParameter), field(t('compare.phase'), phase), field(t('compare.condition'), condition),
     field(t('compare.map'), map), h('label', null, normalise, ` ${t('compare.normalise')}`), h('button', { type: 'submit', id: 'compare-go' }, t('compare.compare')));
-  await findRuns().catch((err) => replace(runsBox, errorBox(err)));
+  const query = hashQuery();
+  const chosen = query.get('equipment');
+  if (chosen && byId.has(chosen)) eqSelect.value = chosen;
+  await findRuns().then(() => {
+    const run = query.get('run');
+    if (run && shown.some((r) => r.id === run)) { picked.push(run); renderRuns(); }
+  }, (err) => replace(runsBox, errorBox(err)));
   return {
     el: h('section', { class: 'compare' }, h('div', { class: 'page-head' }, h('h1', null, t('compare.title'))), filters, runsBox,
       h('h2', null, t('compare.parameters')), paramsBox, options, out),

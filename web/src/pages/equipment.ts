@@ -7,6 +7,7 @@ import { applyStatus, applyValues, every, initialState, latestValues, stateBadge
 import type { AppContext, Equipment, HistoryBody, Page, SpecLimitList, StatusEvent, ValuesEvent } from '../types.js';
 import { equipmentSidebar } from './equipment-info.js';
 import { alarmList } from './alarm-list.js';
+import { equipmentRuns } from './equipment-runs.js';
 
 const WINDOWS: [string, number][] = [['equipment.window.15m', 15 * 60_000], ['equipment.window.1h', 3_600_000], ['equipment.window.24h', 86_400_000], ['equipment.window.7d', 7 * 86_400_000]];
 
@@ -118,7 +119,7 @@ export async function equipmentPage([id]: string[], ctx: AppContext): Promise<Pa
   const el = h('section', null,
     h('div', { class: 'page-head' }, h('h1', null, e.name), badge, liveEl, h('span', { class: 'muted' }, [e.kind, e.location || e.site, e.id].filter(Boolean).join(" · "))),
     h('div', { class: 'split' },
-      h('div', { class: 'main-col' }, controls, picker, chartError, chartsEl, h('p', { class: 'muted small' }, t('equipment.chartHelp'))),
+      h('div', { class: 'main-col' }, controls, picker, chartError, chartsEl, h('p', { class: 'muted small' }, t('equipment.chartHelp')), equipmentRuns(e)),
       h('aside', { class: 'side-col' }, alarms.el, h('div', { class: 'card' }, h('h2', null, t('equipment.currentValues')), valuesEl), await equipmentSidebar(e, ctx))));
   return { el, mounted: buildCharts, dispose: () => { document.removeEventListener('keydown', onKey); stopStream(); alarms.dispose(); stopValues(); stopFollow(); charts.forEach((c) => c.destroy()); } };
 }

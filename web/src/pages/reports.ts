@@ -3,18 +3,25 @@ import { envelope, TimeChart } from '../chart.js';
 import { fmtValue, h, replace } from '../dom.js';
 import { errorBox, showFormError } from '../form.js';
 import { fmtDate, fmtTime, LANGUAGES, t, term } from '../i18n.js';
+import { hashQuery, runsLink } from '../links.js';
 import { orgNames } from '../orgs.js';
 import { amendPanel } from '../staff/amend-report.js';
 import { openRunPanel, runActions } from '../staff/runs.js';
+import { reportLinks, reportsByRun, RUN_COLUMNS, runCells } from './run-cells.js';
 import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
 
-/** Runs (measured use) with their reports; staff can issue a report for a closed run. */
+/**
+ * Runs (measured use) with their reports; staff can issue a report for a closed run. `#/runs?equipment=…` lists one
+ * equipment's runs (linked from its page), `&run=…` marks that run and scrolls to it.
+ */
 export async function runsPage(_params: string[], ctx: AppContext): Promise<Page> {
-  const [runs, reports, orgs] = await Promise.all([get<RunList>('/api/v1/runs'), get<ReportList>('/api/v1/reports'), orgNames()]);
-  const byRun = new Map<string, ReportSummary[]>();
-  for (const r of reports.items) byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
+  const query = hashQuery();
+  const equipment = query.get('equipment');
+  const marked = query.get('run');
+  const [runs, reports, orgs] = await Promise.all([get<RunList>(`/api/v1/runs${equipment ? `?${new URLSearchParams({ equipment })}` : ''}`), get<ReportList>('/api/v1/reports'), orgNames()]);
+  const byRun = reportsByRun(reports);
   const rows = runs.items.map((run) => {
-    const cell = h('td', null, (byRun.get(run.id) ?? []).map((r) => h('a', { href: `#/reports/${encodeURIComponent(r.id)}`, class: 'report-link' }, t('runs.reportLink', { id: r.id, version: r.version }))));
+    const cell = h('td', null, reportLinks(byRun.get(run.id)));
     if (isStaff(ctx.me) && run.endedAt !== null) {
       const language = h('select', { name: 'language', 'aria-label': t('runs.reportLanguage') }, h('option', { value: '' }, t('runs.languageDefault')),
         LANGUAGES.map((l) => h('option', { value: l, lang: l }, t(`language.${l}`))));
@@ -32,15 +39,16 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
       });
       cell.append(form);
     }
-    return h('tr', { 'data-run': run.id },
-      h('td', null, run.equipmentId), h('td', null, run.orgId ? orgs.get(run.orgId) ?? run.orgId : '—'), h('td', { 'data-role': 'recipe' }, run.recipe ?? '—'), h('td', null, fmtTime(run.startedAt)),
-      h('td', null, run.endedAt === null ? h('span', { class: 'badge status-running' }, t('runs.open')) : fmtTime(run.endedAt), run.note && h('div', { class: 'muted small', 'data-role': 'note' }, run.note)), cell,
+    return h('tr', { 'data-run': run.id, class: run.id === marked ? 'marked' : null },
+      h('td', null, run.equipmentId), runCells(run, orgs), cell,
       isStaff(ctx.me) && h('td', null, runActions(run, ctx.reload)));
   });
+  const filter = equipment && h('p', { 'data-role': 'runs-filter' }, t('runs.ofEquipment', { equipment }), ' ', h('a', { href: runsLink() }, t('runs.allEquipment')));
   return {
-    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))), isStaff(ctx.me) && openRunPanel(ctx.reload),
-      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', 'col.organisation', 'col.recipe', 'col.started', 'col.ended', 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), h('tbody', null, rows))
+    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))), isStaff(ctx.me) && openRunPanel(ctx.reload), filter,
+      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', ...RUN_COLUMNS, 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), h('tbody', null, rows))
         : h('p', { class: 'muted empty' }, t('empty.runs'))),
+    mounted: () => rows.find((r) => r.dataset.run === marked)?.scrollIntoView({ block: 'center' }),
   };
 }
 
