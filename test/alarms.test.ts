@@ -54,7 +54,7 @@ describe('alarms with a lifecycle and their notifications', () => {
     s = await sharingStack({
       clock, timeZone: 'Asia/Shanghai',
       alarms: { specLimitDelayMs: 0, offlineDelayMs: 1500, tickMs: 100 },
-      notifications: { groupMs: 600, pollMs: 50, retryBaseMs: 100, retryMaxMs: 300, maxAttempts: 3, maxPerWindow: 3, rateWindowMs: 60_000, smtp: { url: smtp.url, from: 'pilothub@lab.test' } },
+      notifications: { groupMs: 300, pollMs: 50, retryBaseMs: 100, retryMaxMs: 300, maxAttempts: 3, maxPerWindow: 3, rateWindowMs: 60_000, smtp: { url: smtp.url, from: 'pilothub@lab.test' } },
     });
     await s.org('acme');
     await s.org('globex');
