@@ -183,7 +183,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   };
 
   const filters = options.filters ?? [topicFilters.allData];
-  const subscribed = subscribeOnEveryConnect(client, filters, {
+  const subscription = subscribeOnEveryConnect(client, filters, {
     qos: 1, account: 'ingest', logger,
     onConnect: (connack) => {
       logger.info({ sessionPresent: connack.sessionPresent, filters, broker: `${client.options.host}:${client.options.port}` }, 'ingest connected');
@@ -192,7 +192,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   });
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   try {
-    await subscribed;
+    await subscription.ready;
   } catch (err) {
     // A failed start leaves nothing running: no client reconnecting in the background, no open dead-letter file.
     await client.endAsync(true);
@@ -214,6 +214,9 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   }
   const health = (): IngestHealth => {
     const backlog = batcher.backlog;
+    // Nothing arrives while the broker refuses the subscription: readings published meanwhile are not ours to keep.
+    const refused = subscription.problem();
+    if (refused) return { status: 'degraded', backlog, detail: refused };
     if (batcher.lastError) return { status: 'degraded', backlog, detail: `InfluxDB writes fail (${batcher.lastError}); ${backlog} readings held unacknowledged` };
     if (rollups.lastError) return { status: 'degraded', backlog, detail: `rollup writes fail (${rollups.lastError}); ${backlog} readings written but held unacknowledged until their rollups are` };
     if (backlog >= maxPendingLines / 2) return { status: 'degraded', backlog, detail: `backlog of ${backlog} readings (limit ${maxPendingLines})` };

@@ -121,7 +121,7 @@ export async function startIngestShares(options: IngestSharesOptions): Promise<R
   });
   watch.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error (ownership watch)'));
   try {
-    await subscribeOnEveryConnect(watch, [topicFilters.ingestOwners], { qos: 1, account: 'ingest', logger });
+    await subscribeOnEveryConnect(watch, [topicFilters.ingestOwners], { qos: 1, account: 'ingest', logger }).ready;
   } catch (err) {
     await watch.endAsync(true);
     throw err;

@@ -8,6 +8,7 @@ import { DeadLetterStore } from '../ingest/dead-letters.js';
 import { freePort } from '../common/runtime/ports.js';
 import { batch, client, metric, PASSWORD, stored, userStore } from './helpers/edges.js';
 import { broker, eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
+import { tcpRelay } from './helpers/tcp-relay.js';
 import { teardown } from './helpers/teardown.js';
 
 const GW_A: Account = { username: 'gw-a', role: 'gateway', site: 'hall-a', gateway: 'gw-a', equipment: ['dryer-1'] };
@@ -48,6 +49,27 @@ describe('provenance: the stored gateway is the account bound to the equipment (
     // mqtt.js reconnects every second: a client left behind by the failed start would be back within that.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(mqttBroker.aedes.connectedClients).toBe(0);
+  });
+
+  it('says degraded naming the refusal when the broker refuses its subscription on a reconnect, and writes again once granted', async () => {
+    const influx = await influxd();
+    const users = await userStore([GW_A, INGEST]);
+    const mqttBroker = await broker({ users });
+    const relay = await tcpRelay(Number(new URL(mqttBroker.url).port));
+    const running = await ingest({ mqttUrl: `mqtt://127.0.0.1:${relay.port}`, influxUrl: influx.url, username: 'ingest', password: PASSWORD, clientId: 'ingest-refused-later', equipmentOwners: users });
+    expect(running.health().status).toBe('ok');
+    // The account loses its right to read while ingest is connected; the broker asks again at the next CONNECT.
+    await users.set({ ...INGEST, role: 'gateway', site: 'hall-a', gateway: 'gw-x', equipment: ['press-x'] }, PASSWORD);
+    relay.cut();
+    const refused = await eventually('health degraded by the refusal', () => (running.health().detail?.includes('broker refused') ? running.health() : undefined));
+    expect(refused).toMatchObject({ status: 'degraded', detail: "broker refused the subscription to pilothub/v1/+/+/data: check the ingest account's rights" });
+    await users.set(INGEST, PASSWORD);
+    relay.cut();
+    await eventually('health ok again', () => (running.health().status === 'ok' ? true : undefined));
+    const gwA = await client(mqttBroker.url, 'gw-a');
+    const t = Date.now();
+    await gwA.publishAsync(topics.data('hall-a', 'dryer-1'), batch('gw-a', 1, [{ p: 'temp', v: 71.5, t }]), { qos: 1 });
+    await eventually('the reading written', async () => ((await stored(influx.client, 'dryer-1')).length ? true : undefined));
   });
 
   it('dead-letters data for equipment bound to another site when the broker enforces no ACL (the last line of defence)', async () => {

@@ -132,10 +132,21 @@ export class AlarmEngine {
    */
   private expireShelves(now: number): void {
     if (!this.gate.held) return;
+    let due: string[];
     try {
-      for (const id of expiredShelves(this.db, now)) this.transition(() => unshelveAlarm(this.db, id, now));
+      due = expiredShelves(this.db, now);
     } catch (err) {
-      this.logger.error({ err }, 'recording expired shelves failed; tried again at the next tick');
+      this.logger.error({ err }, 'finding expired shelves failed; tried again at the next tick');
+      return;
+    }
+    // One alarm whose record keeps failing must not hold back the others' expiries.
+    for (const id of due) {
+      try {
+        // Fenced: another process holds the lease now and records the rest.
+        if (!this.transition(() => unshelveAlarm(this.db, id, now))) return;
+      } catch (err) {
+        this.logger.error({ err, alarmId: id }, 'recording an expired shelf failed; tried again at the next tick');
+      }
     }
   }
 

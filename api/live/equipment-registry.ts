@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { connectMqtt } from '../../common/runtime/mqtt-client.js';
-import { subscribeOnEveryConnect } from '../../common/runtime/mqtt-subscribe.js';
+import { subscribeOnEveryConnect, type Subscription } from '../../common/runtime/mqtt-subscribe.js';
 import { Birth, DeviceState, GatewayStatus, parseTopic, ReadingBatch, topicFilters, type DeviceFault, type Quality, type ReadingValue } from '../../common/contracts/index.js';
 import type { Logger } from '../../common/runtime/logger.js';
 
@@ -48,6 +48,7 @@ export class EquipmentRegistry {
   private readonly deviceStates = new Map<string, DeviceState>();
   private client: MqttClient | undefined;
   private subscribedAt: number | undefined;
+  private subscription: Subscription | undefined;
   private readonly listeners = new Set<(equipmentId: string) => void>();
 
   constructor(private readonly logger: Logger, private readonly retainedSettleMs = RETAINED_SETTLE_MS) {}
@@ -62,12 +63,18 @@ export class EquipmentRegistry {
     client.on('close', () => { this.subscribedAt = undefined; });
     const filters = [topicFilters.allBirths, topicFilters.allDeviceStates, topicFilters.allStatus, topicFilters.allData];
     try {
-      await subscribeOnEveryConnect(client, filters, { qos: 0, account: 'API', logger: this.logger, onSubscribed: () => { this.subscribedAt = Date.now(); } });
+      this.subscription = subscribeOnEveryConnect(client, filters, { qos: 0, account: 'API', logger: this.logger, onSubscribed: () => { this.subscribedAt = Date.now(); } });
+      await this.subscription.ready;
     } catch (err) {
       await client.endAsync(true);
       this.client = undefined;
       throw err;
     }
+  }
+
+  /** Why the API holds no subscription while connected (the broker refused it after the start), if it does not. */
+  get subscriptionProblem(): string | undefined {
+    return this.subscription?.problem();
   }
 
   get brokerConnected(): boolean {

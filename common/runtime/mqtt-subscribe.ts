@@ -15,24 +15,41 @@ export interface SubscribeOptions {
   onSubscribed?: () => void;
 }
 
+/** A refused subscription after the start is asked again after this long, doubling up to RETRY_MAX_MS. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+export interface Subscription {
+  /** Resolves at the first SUBACK that grants every filter; rejects when the broker refuses before that. */
+  ready: Promise<void>;
+  /** Why the client holds no subscription now (refused after the start, asked again with a backoff), if it does not. */
+  problem(): string | undefined;
+}
+
 /**
- * Subscribes to `filters` on every connect of `client` and resolves at the first SUBACK that grants them all.
+ * Subscribes to `filters` on every connect of `client`; `ready` resolves at the first SUBACK that grants them all.
  * The client must be created with `resubscribe: false`: mqtt.js's own resubscription marks the filters subscribed,
  * and a second call is then answered at once without a SUBSCRIBE, so a start could report a subscription the broker
  * does not hold yet. Subscribing again on every connect is harmless with a kept session and repairs a broker that
- * lost it. A connection lost before the SUBACK (a broker restarting, a session taken over) waits for the next connect;
- * a refusal rejects before the first success (a start fails naming the filters) and is logged as an error after it.
+ * lost it. A connection lost before the SUBACK (a broker restarting, a session taken over) waits for the next connect.
+ * A refusal before the first success rejects `ready` (a start fails naming the filters); after it, it is logged, told
+ * by `problem()` (health says so) and asked again with a backoff while connected: an ACL fixed meanwhile is picked up.
  */
-export function subscribeOnEveryConnect(client: MqttClient, filters: string[], options: SubscribeOptions): Promise<void> {
+export function subscribeOnEveryConnect(client: MqttClient, filters: string[], options: SubscribeOptions): Subscription {
   const { logger } = options;
   let subscribedOnce = false;
   let closedBeforeFirstSuback = 0;
-  return new Promise<void>((resolve, reject) => {
-    client.on('connect', (connack) => {
-      options.onConnect?.(connack);
+  let problem: string | undefined;
+  let retryMs = RETRY_BASE_MS;
+  let retry: NodeJS.Timeout | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    const subscribe = () => {
+      clearTimeout(retry);
       client.subscribe(filters, { qos: options.qos }, (err) => {
         if (!err) {
           subscribedOnce = true;
+          problem = undefined;
+          retryMs = RETRY_BASE_MS;
           options.onSubscribed?.();
           return resolve();
         }
@@ -43,13 +60,22 @@ export function subscribeOnEveryConnect(client: MqttClient, filters: string[], o
           logger.warn({ err: err.message, filters }, 'connection closed before the broker confirmed the subscription; subscribing again on reconnect');
           return;
         }
-        const problem = refused.length
+        problem = refused.length
           ? `broker refused the subscription to ${refused.join(', ')}: check the ${options.account} account's rights`
           : `subscribing to ${filters.join(', ')} failed: ${err.message}`;
-        // After the first success nobody awaits the promise: a refusal on a reconnect must still be seen.
-        if (subscribedOnce) logger.error({ filters, refused }, problem);
-        reject(new Error(problem));
+        if (!subscribedOnce) return reject(new Error(problem));
+        // After the start nobody awaits `ready`: say it, and ask again (the next connect asks at once anyway).
+        logger.error({ filters, refused, retryInMs: retryMs }, problem);
+        retry = setTimeout(() => { if (client.connected) subscribe(); }, retryMs);
+        retry.unref();
+        retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
       });
+    };
+    client.on('connect', (connack) => {
+      options.onConnect?.(connack);
+      subscribe();
     });
+    client.on('end', () => clearTimeout(retry));
   });
+  return { ready, problem: () => problem };
 }

@@ -38,8 +38,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       return live?.status === 'offline' ? [{ id: e.id, reason: live.reason ?? null, since: live.since ?? null }] : [];
     });
     // Not yet known is not "up": right after (re)connecting, health says it is still waiting rather than all is well.
+    const refused = app.registry.subscriptionProblem;
     const equipment = brokerUp && !app.registry.settled
-      ? { status: 'degraded' as const, detail: 'equipment states not known yet: the retained gateway statuses are still arriving' }
+      ? { status: 'degraded' as const, detail: refused ? `equipment states not known: ${refused}` : 'equipment states not known yet: the retained gateway statuses are still arriving' }
       : offlineEquipment.length === 0
         ? { status: 'up' as const }
         : { status: 'degraded' as const, detail: `offline: ${offlineEquipment.map((e) => `${e.id} (${e.reason ?? 'no reason given'})`).join(', ')}` };
