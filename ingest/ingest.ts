@@ -138,8 +138,6 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   const ownerRecord = (state: IngestOwnerRecord['state']) => JSON.stringify({ state, instance: owner!.instance, at: Date.now() } satisfies IngestOwnerRecord);
   const client: MqttClient = connectMqtt(options.mqttUrl, {
     clientId, clean: false,
-    // subscribeOnEveryConnect subscribes itself (common/runtime/mqtt-subscribe.ts).
-    resubscribe: false,
     username: options.username, password: options.password, ca: options.ca,
     // A short keep-alive: a silent owner (a hung host) frees its share within 15 s, not the default 90.
     ...(owner ? { keepalive: 10, will: { topic: topics.ingestOwner(owner.share), payload: Buffer.from(ownerRecord('free')), qos: 1, retain: true } } : {}),
@@ -194,8 +192,7 @@ export async function startIngest(options: IngestOptions): Promise<RunningIngest
   try {
     await subscription.ready;
   } catch (err) {
-    // A failed start leaves nothing running: no client reconnecting in the background, no open dead-letter file.
-    await client.endAsync(true);
+    // A failed start leaves nothing running (the subscription ended the client): no open dead-letter file either.
     batcher.abort();
     rollups.close();
     deadLetters?.close();

@@ -98,7 +98,7 @@ export async function startIngestShares(options: IngestSharesOptions): Promise<R
   };
 
   const watch = connectMqtt(options.mqttUrl, {
-    clientId: `pilothub-ingest-watch-${options.instance}`.slice(0, 200), clean: true, resubscribe: false,
+    clientId: `pilothub-ingest-watch-${options.instance}`.slice(0, 200), clean: true,
     username: options.username, password: options.password, ca: options.ca,
   });
   watch.on('message', (topic, payload) => {
@@ -120,12 +120,7 @@ export async function startIngestShares(options: IngestSharesOptions): Promise<R
     decide();
   });
   watch.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error (ownership watch)'));
-  try {
-    await subscribeOnEveryConnect(watch, [topicFilters.ingestOwners], { qos: 1, account: 'ingest', logger }).ready;
-  } catch (err) {
-    await watch.endAsync(true);
-    throw err;
-  }
+  await subscribeOnEveryConnect(watch, [topicFilters.ingestOwners], { qos: 1, account: 'ingest', logger }).ready;
   // Retained records arrive right after the subscription; a share without one has never been owned: free.
   setTimeout(() => {
     for (const share of options.shares) if (!records.has(share) && !freeSince.has(share)) freeSince.set(share, Date.now());

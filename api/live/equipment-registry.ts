@@ -54,22 +54,15 @@ export class EquipmentRegistry {
   constructor(private readonly logger: Logger, private readonly retainedSettleMs = RETAINED_SETTLE_MS) {}
 
   async connect(url: string, credentials: { username?: string; password?: string } = {}): Promise<void> {
-    // subscribeOnEveryConnect subscribes itself (common/runtime/mqtt-subscribe.ts).
-    const client = connectMqtt(url, { clientId: `pilothub-api-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, resubscribe: false, ...credentials });
+    const client = connectMqtt(url, { clientId: `pilothub-api-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, ...credentials });
     this.client = client;
     client.on('message', (topic, payload) => this.handle(topic, payload));
     client.on('error', (err) => this.logger.warn({ err: err.message }, 'api mqtt error'));
     // The settle window starts at a SUBACK: retained states come after it, not after a connect that lost its SUBSCRIBE.
     client.on('close', () => { this.subscribedAt = undefined; });
     const filters = [topicFilters.allBirths, topicFilters.allDeviceStates, topicFilters.allStatus, topicFilters.allData];
-    try {
-      this.subscription = subscribeOnEveryConnect(client, filters, { qos: 0, account: 'API', logger: this.logger, onSubscribed: () => { this.subscribedAt = Date.now(); } });
-      await this.subscription.ready;
-    } catch (err) {
-      await client.endAsync(true);
-      this.client = undefined;
-      throw err;
-    }
+    this.subscription = subscribeOnEveryConnect(client, filters, { qos: 0, account: 'API', logger: this.logger, onSubscribed: () => { this.subscribedAt = Date.now(); } });
+    await this.subscription.ready;
   }
 
   /** Why the API holds no subscription while connected (the broker refused it after the start), if it does not. */

@@ -28,15 +28,18 @@ export interface Subscription {
 
 /**
  * Subscribes to `filters` on every connect of `client`; `ready` resolves at the first SUBACK that grants them all.
- * The client must be created with `resubscribe: false`: mqtt.js's own resubscription marks the filters subscribed,
- * and a second call is then answered at once without a SUBSCRIBE, so a start could report a subscription the broker
- * does not hold yet. Subscribing again on every connect is harmless with a kept session and repairs a broker that
+ * It turns mqtt.js's own resubscription off on `client`: that marks the filters subscribed, and a second call is then
+ * answered at once without a SUBSCRIBE, so a start could report a subscription the broker does not hold yet.
+ * Subscribing again on every connect is harmless with a kept session and repairs a broker that
  * lost it. A connection lost before the SUBACK (a broker restarting, a session taken over) waits for the next connect.
- * A refusal before the first success rejects `ready` (a start fails naming the filters); after it, it is logged, told
+ * A refusal before the first success ends the client and rejects `ready` (a start fails naming the filters, and
+ * nothing is left reconnecting in the background); after it, it is logged, told
  * by `problem()` (health says so) and asked again with a backoff while connected: an ACL fixed meanwhile is picked up.
  */
 export function subscribeOnEveryConnect(client: MqttClient, filters: string[], options: SubscribeOptions): Subscription {
   const { logger } = options;
+  // mqtt.js reads the option at each subscribe and reconnect, so setting it here covers the client's whole life.
+  client.options.resubscribe = false;
   let subscribedOnce = false;
   let closedBeforeFirstSuback = 0;
   let problem: string | undefined;
@@ -63,7 +66,11 @@ export function subscribeOnEveryConnect(client: MqttClient, filters: string[], o
         problem = refused.length
           ? `broker refused the subscription to ${refused.join(', ')}: check the ${options.account} account's rights`
           : `subscribing to ${filters.join(', ')} failed: ${err.message}`;
-        if (!subscribedOnce) return reject(new Error(problem));
+        if (!subscribedOnce) {
+          const failed = new Error(problem);
+          client.end(true, () => reject(failed));
+          return;
+        }
         // After the start nobody awaits `ready`: say it, and ask again (the next connect asks at once anyway).
         logger.error({ filters, refused, retryInMs: retryMs }, problem);
         retry = setTimeout(() => { if (client.connected) subscribe(); }, retryMs);
