@@ -30,6 +30,14 @@ describe('decodeAnswers (InfluxDB MessagePack answers without an array per row)'
     expect(roundTrip(bytes)).toEqual([decode(bytes, { useBigInt64: false })]);
   });
 
+  it('reads repeated short strings, and others of the same length, each as written (the quality of every row)', () => {
+    const qualities = ['good', 'good', 'bad', 'good', 'goof', 'good', 'uncertain', 'uncertain', 'uncertaim', '', '', 'x'.repeat(16), 'x'.repeat(16), 'x'.repeat(15) + 'y', 'x'.repeat(17), 'x'.repeat(17), '温度', '温度', '温庋'];
+    const bytes = encode(answer([{ name: 'reading', columns: ['time', 'quality'], values: qualities.map((q, i) => [i, q]) }]));
+    const read: unknown[] = [];
+    decodeAnswers(bytes, () => (row) => read.push(row[1]));
+    expect(read).toEqual(qualities);
+  });
+
   it('reads float32 values and 64-bit integers written as such', () => {
     const bytes = encode({ f: [0.5, 1.75, -3.5], big: [BigInt(1_767_225_600_000), BigInt(-1_767_225_600_000), BigInt(2 ** 40)] }, { forceFloat32: true, useBigInt64: true });
     expect(roundTrip(bytes)).toEqual([{ f: [0.5, 1.75, -3.5], big: [1_767_225_600_000, -1_767_225_600_000, 2 ** 40] }]);

@@ -23,6 +23,8 @@ export function decodeAnswers(bytes: Uint8Array, open: (head: SeriesHead) => Row
 class Reader {
   pos = 0;
   private readonly view: DataView;
+  /** The last short string decoded: where its bytes are, and its text. */
+  private last = { at: 0, length: -1, text: '' };
 
   constructor(private readonly bytes: Uint8Array, private readonly open: (head: SeriesHead) => RowSink) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -122,9 +124,20 @@ class Reader {
 
   private str(length: number): string {
     const end = this.end(length);
+    // A quality repeats on nearly every row ("good"): a short string with the bytes of the last one is not decoded again.
+    if (length <= 16 && length === this.last.length && this.sameBytes(this.last.at, this.pos, length)) {
+      this.pos = end;
+      return this.last.text;
+    }
     const s = text.decode(this.bytes.subarray(this.pos, end));
+    if (length <= 16) this.last = { at: this.pos, length, text: s };
     this.pos = end;
     return s;
+  }
+
+  private sameBytes(a: number, b: number, length: number): boolean {
+    for (let i = 0; i < length; i++) if (this.bytes[a + i] !== this.bytes[b + i]) return false;
+    return true;
   }
 
   private bin(length: number): Uint8Array {
