@@ -76,3 +76,41 @@ describe('report chart ticks', () => {
     expect(svg).not.toContain('UTC');
   });
 });
+
+/** The chart's line: one pixel column per slot, each column's lowest and highest usable point in time order. */
+describe('report chart line', () => {
+  const from = Date.UTC(2026, 11, 7, 1, 0);
+  const line = (svg: string) => svg.match(/<polyline [^>]*points="([^"]*)"/)![1]!.split(' ').map((xy) => xy.split(',').map(Number) as [number, number]);
+
+  it('keeps a one-sample spike and each column\'s extremes in time order, leaving out bad readings and points without a value', () => {
+    // 8 h at 1 Hz, a gentle wave; one spike up, one dip, a bad reading far above everything, a point without a value.
+    const points = Array.from({ length: 28_800 }, (_, i) => ({ t: from + i * 1000, v: 50 + Math.sin(i / 600) as number | null, q: 'good' as 'good' | 'bad' }));
+    points[10_000]!.v = 90;
+    points[20_000]!.v = 10;
+    points[15_000] = { t: points[15_000]!.t, v: 5000, q: 'bad' };
+    points[16_000] = { t: points[16_000]!.t, v: null, q: 'good' };
+    const svg = svgChart(points, { title: 'T', unit: '°C', from, to: from + 8 * H });
+    const xy = line(svg);
+    // At most two points per pixel column of the 604 px plot, and never backwards in time.
+    expect(xy.length).toBeGreaterThan(604);
+    expect(xy.length).toBeLessThanOrEqual(2 * 604);
+    for (let i = 1; i < xy.length; i++) expect(xy[i]![0]).toBeGreaterThanOrEqual(xy[i - 1]![0]);
+    // The spike is the top of the line and the dip its bottom; the bad reading set no part of the y range.
+    const ys = xy.map(([, y]) => y);
+    expect(ys.indexOf(Math.min(...ys))).toBeLessThan(ys.indexOf(Math.max(...ys)));
+    // 150 px of plot height less 5 % margins above and below: the spike and the dip span all of it.
+    expect(Math.max(...ys) - Math.min(...ys)).toBeGreaterThan(136);
+    expect(svg).not.toContain('>5000<');
+  });
+
+  it('draws a column whose highest point comes before its lowest high first', () => {
+    const points = [{ t: from, v: 1 }, { t: from + 10, v: 9 }, { t: from + 20, v: 2 }, { t: from + H, v: 5 }].map((p) => ({ ...p, q: 'good' as const }));
+    const xy = line(svgChart(points, { title: 'T', unit: '', from, to: from + H }));
+    // First column: 1 (lowest) then 9 (highest), in time order: the high drawn second, the 2 between them dropped.
+    expect(xy).toHaveLength(3);
+    expect(xy[0]![1]).toBeGreaterThan(xy[1]![1]);
+    const late = [{ t: from, v: 9 }, { t: from + 10, v: 1 }, { t: from + H, v: 5 }].map((p) => ({ ...p, q: 'good' as const }));
+    const xy2 = line(svgChart(late, { title: 'T', unit: '', from, to: from + H }));
+    expect(xy2[0]![1]).toBeLessThan(xy2[1]![1]);
+  });
+});

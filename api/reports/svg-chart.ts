@@ -34,18 +34,28 @@ export function svgChart(points: StoredPoint[], o: ChartOptions): string {
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
   const span = Math.max(1, o.to - o.from);
-  const columns = new Map<number, { lo: StoredPoint & { v: number }; hi: StoredPoint & { v: number } }>();
-  for (const p of points) {
+  // Per pixel column the index of its lowest and highest usable point (typed arrays: a Map of objects here was a
+  // tenth of a report's worker CPU over 1.44 M points).
+  const lowest = new Int32Array(plotW).fill(-1);
+  const highest = new Int32Array(plotW).fill(-1);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
     if (!usable(p)) continue;
-    const col = Math.min(plotW - 1, Math.floor(((p.t - o.from) / span) * plotW));
-    const c = columns.get(col);
-    if (!c) columns.set(col, { lo: p, hi: p });
-    else { if (p.v < c.lo.v) c.lo = p; if (p.v > c.hi.v) c.hi = p; }
+    const col = Math.max(0, Math.min(plotW - 1, Math.floor(((p.t - o.from) / span) * plotW)));
+    const lo = lowest[col]!;
+    if (lo < 0) { lowest[col] = i; highest[col] = i; continue; }
+    if (p.v < (points[lo]!.v as number)) lowest[col] = i;
+    if (p.v > (points[highest[col]!]!.v as number)) highest[col] = i;
   }
-  const kept = [...columns.keys()].sort((a, b) => a - b).flatMap((k) => {
-    const { lo, hi } = columns.get(k)!;
-    return lo === hi ? [lo] : lo.t <= hi.t ? [lo, hi] : [hi, lo];
-  });
+  const kept: (StoredPoint & { v: number })[] = [];
+  for (let col = 0; col < plotW; col++) {
+    const lo = lowest[col]!;
+    if (lo < 0) continue;
+    const hi = highest[col]!;
+    const [first, second] = lo <= hi ? [lo, hi] : [hi, lo];
+    kept.push(points[first] as StoredPoint & { v: number });
+    if (second !== first) kept.push(points[second] as StoredPoint & { v: number });
+  }
   const values = [...kept.map((p) => p.v), ...[o.low, o.high].filter((v): v is number => typeof v === 'number')];
   let yMin = values.length ? Math.min(...values) : 0;
   let yMax = values.length ? Math.max(...values) : 1;

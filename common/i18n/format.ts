@@ -15,6 +15,8 @@ function formatter(lang: Language, timeZone: string, options: Intl.DateTimeForma
 const DATE_TIME: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 const DATE_TIME_SECONDS: Intl.DateTimeFormatOptions = { ...DATE_TIME, second: '2-digit' };
 const DATE: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'numeric', day: 'numeric' };
+// Kept like the others: a new formatter per offset was most of a report chart's time (its ticks ask for dozens).
+const LONG_OFFSET: Intl.DateTimeFormatOptions = { timeZoneName: 'longOffset' };
 
 export const formatDateTime = (t: number, lang: Language, timeZone: string, seconds = false) =>
   formatter(lang, timeZone, seconds ? DATE_TIME_SECONDS : DATE_TIME).format(t);
@@ -23,7 +25,7 @@ export const formatWith = (t: number, lang: Language, timeZone: string, options:
 
 /** The zone's offset from UTC at instant `t`, as "UTC+08:00" (Intl's longOffset gives "GMT+08:00", or "GMT" for zero). */
 export function utcOffset(timeZone: string, t: number): string {
-  const part = new Intl.DateTimeFormat('en', { timeZone, timeZoneName: 'longOffset' }).formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const part = formatter('en', timeZone, LONG_OFFSET).formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   return part === 'GMT' ? 'UTC+00:00' : part.replace('GMT', 'UTC');
 }
 
