@@ -36,6 +36,14 @@ export class ByteWriter {
     return isAscii ? this.ascii(text) : this.utf8(text);
   }
 
+  /** Bytes already encoded (a prefix written many times): one native copy. */
+  raw(bytes: Uint8Array): this {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+    return this;
+  }
+
   byte(value: number): this {
     this.room(1);
     this.buf[this.at++] = value;
