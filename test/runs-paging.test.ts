@@ -114,6 +114,15 @@ describe('runs list in pages, newest first', () => {
     expect(cursor.body.message).toBe('Before must be the nextBefore of a previous page');
   });
 
+  it('documents limit, before and nextBefore in the OpenAPI description', async () => {
+    type Op = { parameters: { name: string; in: string }[]; responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> };
+    const spec = await s.ok<{ paths: Record<string, Record<string, Op>> }>(s.admin, 'GET', '/api/docs/json');
+    const list = spec.paths['/api/v1/runs']!.get!;
+    expect(list.parameters.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(expect.arrayContaining(['equipment', 'limit', 'before']));
+    expect(Object.keys(list.responses['200']!.content['application/json']!.schema.properties)).toEqual(['items', 'nextBefore']);
+    expect(spec.paths['/api/v1/reports']!.get!.parameters.map((p) => p.name)).toContain('runs');
+  });
+
   it('lists the reports of the runs asked for, customers only their own', async () => {
     const [a, b] = [runs[0]!.id, runs[1]!.id];
     const reportA = (await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/reports', { runId: a, method: 'M-1' })).id;
