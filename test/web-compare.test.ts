@@ -42,6 +42,13 @@ describe('web dashboard: compare runs', () => {
     await login(page, TEST_ADMIN.email, TEST_ADMIN.password);
     await page.click('nav a[href="#/compare"]');
     await page.locator(`tr[data-run="${foreign}"]`).waitFor();
+    // Newest first: the pick box, equipment, organisation, recipe, start (the lab's zone) and duration.
+    const cellTexts = await page.locator('[data-role=compare-runs] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(cellTexts).toEqual([
+      ['', 'Test reactor-w', 'Org beta', '—', '11/23/2026, 10:00', '0 h 10 min'],
+      ['', 'Test reactor-w', 'Org acme', '—', '11/23/2026, 09:30', '0 h 10 min'],
+      ['', 'Test reactor-w', 'Org acme', '—', '11/23/2026, 09:00', '0 h 10 min'],
+    ]);
     for (const id of runs) await page.check(`tr[data-run="${id}"] input[name=run]`);
     expect(await page.isChecked('[data-role=compare-parameters] input[value=temperature]')).toBe(true);
     await page.selectOption('select[name=align]', 'phase');

@@ -58,9 +58,13 @@ describe('web dashboard: the runs on the equipment page', () => {
     report = (await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/reports', { runId: acmeClosed, method: 'MD-20' })).id;
   });
 
-  it('lists the newest ten runs first, marks the open one, shows more on demand and links to the run, to compare and to its report', async () => {
+  it('lists the newest ten runs first, marks the open one, asks for older ones on demand and links to the run, to compare and to its report', async () => {
     const page = await newPage(chrome, s.api.url);
     await login(page, TEST_ADMIN.email, TEST_ADMIN.password);
+    // What the page asks the API for: one page of runs at a time, and only those runs' reports.
+    const asked: URL[] = [];
+    page.on('request', (r) => { const url = new URL(r.url()); if (['/api/v1/runs', '/api/v1/reports'].includes(url.pathname)) asked.push(url); });
+    const query = (path: string) => asked.filter((u) => u.pathname === path).map((u) => Object.fromEntries(u.searchParams));
     await page.goto(`/#/equipment/${EQ}`);
     await page.locator(`[data-role=equipment-runs] tr[data-run="${acmeOpen}"]`).waitFor();
     const newest = [acmeOpen, betaClosed, acmeClosed, ...[...operatorRuns].reverse()];
@@ -72,11 +76,19 @@ describe('web dashboard: the runs on the equipment page', () => {
     expect(await page.locator('[data-role=equipment-runs] [data-role=open]').count()).toBe(1);
     expect(await page.locator(`[data-role=equipment-runs] tr[data-run="${acmeClosed}"] a.report-link`).getAttribute('href')).toBe(`#/reports/${encodeURIComponent(report)}`);
     await screenshot(page, 'equipment-runs');
+    expect(query('/api/v1/runs')).toEqual([{ equipment: EQ, limit: '10' }]);
+    expect(query('/api/v1/reports')).toEqual([{ runs: newest.slice(0, 10).join(',') }]);
+    expect(await page.locator('[data-role=more-runs]').textContent()).toBe(t('en', 'equipment.moreRuns'));
 
+    // The older runs are asked for when wanted, after the last one shown.
     await page.click('[data-role=more-runs]');
     await page.locator(`[data-role=equipment-runs] tr[data-run="${operatorRuns[0]}"]`).waitFor();
     expect(await shownRuns(page)).toEqual(newest);
     expect(await page.locator('[data-role=more-runs]').isHidden()).toBe(true);
+    const [, older] = query('/api/v1/runs');
+    const firstPage = await s.ok<{ nextBefore: string }>(s.admin, 'GET', `/api/v1/runs?equipment=${EQ}&limit=10`);
+    expect(older).toEqual({ equipment: EQ, limit: '10', before: firstPage.nextBefore });
+    expect(query('/api/v1/reports')[1]).toEqual({ runs: newest.slice(10).join(',') });
 
     // The compare page opens with this equipment chosen and the run ticked.
     await page.click(`[data-role=equipment-runs] tr[data-run="${betaClosed}"] a[data-link=compare]`);

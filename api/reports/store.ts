@@ -77,11 +77,12 @@ export function getReportSummary(db: Db, id: string): ReportSummary | null {
   return row ? summary(row) : null;
 }
 
-export function listReportSummaries(db: Db, filter: { orgId?: string; runId?: string; recipe?: string | undefined }): ReportSummary[] {
+export function listReportSummaries(db: Db, filter: { orgId?: string; runId?: string; runIds?: string[] | undefined; recipe?: string | undefined }): ReportSummary[] {
   const where: string[] = [];
   const params: string[] = [];
   if (filter.orgId !== undefined) { where.push('org_id = ?'); params.push(filter.orgId); }
   if (filter.runId !== undefined) { where.push('run_id = ?'); params.push(filter.runId); }
+  if (filter.runIds !== undefined) { where.push(`run_id IN (${filter.runIds.map(() => '?').join(', ')})`); params.push(...filter.runIds); }
   // Recipe or method as issued (the compare page picks runs by it); read from the stored content, reports being few.
   if (filter.recipe !== undefined) { where.push("(json_extract(content_json, '$.recipe') = ? OR json_extract(content_json, '$.method') = ?)"); params.push(filter.recipe, filter.recipe); }
   return (db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM reports ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at, version`)

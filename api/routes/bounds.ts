@@ -21,6 +21,12 @@ export const LIST_MAX_DAYS = 366;
 /** The most rows one `limit` may ask for (audit, bookings). */
 export const LIST_MAX_LIMIT = 10_000;
 
+/**
+ * GET /api/v1/runs: the most runs one page (`limit`) may hold, each with its outages read, and the most run ids
+ * GET /api/v1/reports takes in `runs` (a page's reports in one request).
+ */
+export const RUNS_MAX_LIMIT = 200;
+
 /** POST /api/v1/auth/login: failed sign-ins from one address, whatever the account, per window (password spraying). */
 export const LOGIN_FAILURES_PER_ADDRESS = 30;
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;

@@ -73,7 +73,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const user = currentUser(request);
     const scope = orgScope(user);
-    const items = listReportSummaries(app.db, { runId: request.query.runId, recipe: request.query.recipe, ...(scope.params.length ? { orgId: scope.params[0] } : {}) });
+    const items = listReportSummaries(app.db, { runId: request.query.runId, runIds: request.query.runs, recipe: request.query.recipe, ...(scope.params.length ? { orgId: scope.params[0] } : {}) });
     return { items: items.map(withLinks) };
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
 import { CanonicalFormat } from '../../reports/canonical.js';
-import { distinctList, REPORT_MAX_PARAMETERS } from '../bounds.js';
+import { distinctList, REPORT_MAX_PARAMETERS, RUNS_MAX_LIMIT } from '../bounds.js';
 import { LanguageCode } from '../auth/schemas.js';
 import { RecipeName } from '../common.js';
 
@@ -59,6 +59,8 @@ export const ReportSummary = z.object({
 export const ReportList = z.object({ items: z.array(ReportSummary) });
 export const ReportQuery = z.object({
   runId: z.string().min(1).max(100).optional(),
+  runs: distinctList(z.string().min(1).max(100), RUNS_MAX_LIMIT).optional()
+    .describe(`comma-separated distinct run ids, at most ${RUNS_MAX_LIMIT}: the reports of these runs (a page of GET /api/v1/runs)`),
   recipe: RecipeName.optional().describe('reports issued with this recipe or method'),
 });
 

@@ -9,6 +9,7 @@ import { newId, type AuthUser } from '../../sharing/people.js';
 import { runGaps } from '../../sharing/run-gaps.js';
 import { touchQualification } from '../../sharing/qualifications.js';
 import { canSeeOrg, orgScope } from '../../sharing/tenancy.js';
+import { RUNS_MAX_LIMIT } from '../bounds.js';
 import { errors, IdParams, withConflict } from '../common.js';
 import { CloseRunBody, CorrectRunBody, OpenRunBody, Run, RunList, RunQuery } from './schemas.js';
 import { writeTransaction } from '../../../common/runtime/sqlite.js';
@@ -75,7 +76,17 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
     if (q.recipe) { where.push('recipe = ?'); params.push(q.recipe); }
     if (q.from) { where.push('(ended_at IS NULL OR ended_at > ?)'); params.push(Date.parse(q.from)); }
     if (q.to) { where.push('started_at < ?'); params.push(Date.parse(q.to)); }
-    return { items: (app.db.prepare(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at`).all(...params) as RunRow[]).map(toRun) };
+    if (q.limit === undefined && q.before === undefined) {
+      return { items: (app.db.prepare(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at`).all(...params) as RunRow[]).map(toRun) };
+    }
+    // A page, newest first: the viewer's scope is part of the WHERE, so the limit counts only runs it may see.
+    if (q.before) { where.push('(started_at < ? OR (started_at = ? AND id < ?))'); params.push(q.before.startedAt, q.before.startedAt, q.before.id); }
+    const limit = q.limit ?? RUNS_MAX_LIMIT;
+    const rows = app.db.prepare(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ?`).all(...params, limit + 1) as RunRow[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    // `<startedAt>.<id>` of the last run shown (ids never hold a dot): runs of one start are ordered by id.
+    return { items: page.map(toRun), nextBefore: rows.length > limit && last ? `${last.started_at}.${last.id}` : null };
   });
 
   app.get('/api/v1/runs/:id', { schema: { tags: ['runs'], summary: 'One run', params: IdParams, response: { 200: Run, ...errors } } }, async (request) =>

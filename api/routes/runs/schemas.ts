@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Identifier } from '../../../common/contracts/index.js';
-import { LIST_MAX_DAYS, windowWithin } from '../bounds.js';
+import { LIST_MAX_DAYS, RUNS_MAX_LIMIT, windowWithin } from '../bounds.js';
 import { IsoTime, RecipeName } from '../common.js';
 
 export const Run = z.object({
@@ -13,11 +13,21 @@ export const Run = z.object({
     from: z.number().int(), to: z.number().int().nullable().describe('null while the outage lasts'), reason: z.string(),
   })).describe('times the device did not answer during the run (gateway offline, device unreachable, no good reading), clipped to the run'),
 }).meta({ id: 'Run' });
-export const RunList = z.object({ items: z.array(Run) });
+export const RunList = z.object({
+  items: z.array(Run),
+  nextBefore: z.string().nullable().optional()
+    .describe('only when `limit` or `before` was asked: `before` for the next (older) page, null when no older run matches'),
+});
 
 export const RunQuery = z.strictObject({
   equipment: Identifier.optional(), booking: z.string().max(100).optional(), recipe: z.string().min(1).max(200).optional(),
   from: IsoTime.optional(), to: IsoTime.optional(),
+  limit: z.string().regex(/^\d{1,5}$/, 'validation.wholeNumber').transform(Number)
+    .pipe(z.number().min(1).max(RUNS_MAX_LIMIT)).optional()
+    .describe(`pages the list newest first, at most this many runs (1-${RUNS_MAX_LIMIT}); without it and without \`before\` every matching run, oldest first`),
+  before: z.string().regex(/^\d{1,15}\.[A-Za-z0-9_-]{1,100}$/, 'validation.runCursor')
+    .transform((s) => { const dot = s.indexOf('.'); return { startedAt: Number(s.slice(0, dot)), id: s.slice(dot + 1) }; }).optional()
+    .describe(`the next page: the \`nextBefore\` of the previous answer (runs older than its last); newest first, \`limit\` default ${RUNS_MAX_LIMIT}`),
 }).superRefine(windowWithin(LIST_MAX_DAYS));
 
 export const OpenRunBody = z.strictObject({

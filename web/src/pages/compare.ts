@@ -6,6 +6,7 @@ import { fmtTime, locale, t } from '../i18n.js';
 import { hashQuery } from '../links.js';
 import { fromWallClock } from '../../../common/i18n/format.js';
 import { orgNames } from '../orgs.js';
+import { leadingRunCells } from './run-cells.js';
 import { isStaff, type AppContext, type Comparison, type Equipment, type Page, type ReportList, type Run, type RunList } from '../types.js';
 
 /** `yyyy-mm-dd` typed in a date input: the start of that day in the laboratory's zone. */
@@ -64,8 +65,7 @@ export async function comparePage(_params: string[], ctx: AppContext): Promise<P
       h('thead', null, h('tr', null, ['compare.col.pick', 'col.equipment', 'col.organisation', 'col.recipe', 'compare.col.started', 'compare.col.duration'].map((c) => h('th', null, t(c))))),
       h('tbody', null, shown.map((r) => h('tr', { 'data-run': r.id },
         h('td', null, h('input', { type: 'checkbox', name: 'run', value: r.id, checked: picked.includes(r.id), 'aria-label': r.id, onchange: (ev: Event) => toggle(r.id, (ev.target as HTMLInputElement).checked) })),
-        h('td', null, byId.get(r.equipmentId)?.name ?? r.equipmentId), h('td', null, r.orgId ? orgs.get(r.orgId) ?? r.orgId : '—'), h('td', null, r.recipe ?? '—'),
-        h('td', null, fmtTime(r.startedAt)), h('td', null, fmtMinutes(r.minutes)))))));
+        h('td', null, byId.get(r.equipmentId)?.name ?? r.equipmentId), leadingRunCells(r, orgs), h('td', null, fmtMinutes(r.minutes)))))));
     renderParameters();
   };
 

@@ -1,19 +1,29 @@
 import { get } from '../api.js';
-import { h, replace } from '../dom.js';
+import { append, h, replace } from '../dom.js';
 import { errorBox } from '../form.js';
 import { t } from '../i18n.js';
 import { compareLink, runsLink } from '../links.js';
 import { orgNames } from '../orgs.js';
-import type { Equipment, ReportList, RunList } from '../types.js';
+import type { Equipment, ReportList, ReportSummary, Run, RunList } from '../types.js';
 import { reportLinks, reportsByRun, RUN_COLUMNS, runCells } from './run-cells.js';
 
-/** Runs shown at first, and added by each "show more". */
+/** Runs the API is asked for at first, and by each "show older runs". */
 const PAGE = 10;
 
+interface RunPage {
+  runs: Run[];
+  /** The API's `nextBefore`: the next page's `before`, null when no older run is there. */
+  next: string | null;
+  reports: Map<string, ReportSummary[]>;
+  /** Why the page's reports could not be read (the runs are shown without their links). */
+  reportsFailed: unknown;
+}
+
 /**
- * The equipment's runs, newest first: the latest ten, more on demand, each with links to the run (on the runs page),
- * to compare it and to its reports. The API decides whose runs a viewer sees (customers: their organisation's); this
- * list shows what it answers. It loads beside the rest of the page: a failed request is an error box here only.
+ * The equipment's runs, newest first: the latest ten, older ones page by page on demand, each with links to the run
+ * (on the runs page), to compare it and to its reports. The API decides whose runs a viewer sees (customers: their
+ * organisation's) and pages them, so a busy piece of equipment with thousands of runs costs one page here, and its
+ * reports only that page's. It loads beside the rest of the page: a failed request is an error box here only.
  */
 export function equipmentRuns(e: Equipment): HTMLElement {
   const body = h('div', { 'data-role': 'equipment-runs-body' }, h('p', { class: 'muted' }, t('equipment.runsLoading')));
@@ -22,37 +32,49 @@ export function equipmentRuns(e: Equipment): HTMLElement {
   return el;
 }
 
+/** One page of the equipment's runs, newest first, with the reports of those runs. */
+async function runPage(equipment: string, before: string | null): Promise<RunPage> {
+  const q = new URLSearchParams({ equipment, limit: String(PAGE) });
+  if (before) q.set('before', before);
+  const list = await get<RunList>(`/api/v1/runs?${q}`);
+  const page: RunPage = { runs: list.items, next: list.nextBefore ?? null, reports: new Map(), reportsFailed: null };
+  if (!page.runs.length) return page;
+  try {
+    page.reports = reportsByRun(await get<ReportList>(`/api/v1/reports?${new URLSearchParams({ runs: page.runs.map((r) => r.id).join(',') })}`));
+  } catch (err) {
+    page.reportsFailed = err;
+  }
+  return page;
+}
+
 async function load(e: Equipment, body: HTMLElement): Promise<void> {
-  const [runs, reports, orgs] = await Promise.allSettled([
-    get<RunList>(`/api/v1/runs?${new URLSearchParams({ equipment: e.id })}`),
-    get<ReportList>('/api/v1/reports'),
-    orgNames(),
-  ]);
-  if (runs.status === 'rejected') return replace(body, errorBox(runs.reason));
-  // The API lists runs oldest first.
-  const newest = [...runs.value.items].reverse();
-  if (!newest.length) return replace(body, h('p', { class: 'muted empty' }, t('empty.equipmentRuns')));
-  const byRun = reports.status === 'fulfilled' ? reportsByRun(reports.value) : new Map();
+  const [first, orgs] = await Promise.allSettled([runPage(e.id, null), orgNames()]);
+  if (first.status === 'rejected') return replace(body, errorBox(first.reason));
+  if (!first.value.runs.length) return replace(body, h('p', { class: 'muted empty' }, t('empty.equipmentRuns')));
   const names = orgs.status === 'fulfilled' ? orgs.value : new Map<string, string>();
-  const rows = newest.map((run) => h('tr', { 'data-run': run.id, 'data-open': run.endedAt === null ? 'true' : null },
+  const row = (run: Run, reports: ReportSummary[] | undefined) => h('tr', { 'data-run': run.id, 'data-open': run.endedAt === null ? 'true' : null },
     runCells(run, names),
     h('td', { class: 'run-links' },
       h('a', { href: runsLink(e.id, run.id), 'data-link': 'run' }, t('equipment.openRun')), ' ',
       h('a', { href: compareLink(e.id, run.id), 'data-link': 'compare' }, t('equipment.compareRun')), ' ',
-      reportLinks(byRun.get(run.id)))));
+      reportLinks(reports)));
   const tbody = h('tbody');
-  const more = h('button', { type: 'button', class: 'link', 'data-role': 'more-runs' });
-  let shown = 0;
-  const showMore = () => {
-    shown = Math.min(rows.length, shown + PAGE);
-    replace(tbody, rows.slice(0, shown));
-    more.hidden = shown >= rows.length;
-    more.textContent = t('equipment.moreRuns', { count: Math.min(PAGE, rows.length - shown) });
+  const failure = h('div', { 'data-role': 'equipment-runs-failure' });
+  const more = h('button', { type: 'button', class: 'link', 'data-role': 'more-runs' }, t('equipment.moreRuns'));
+  let next: string | null = null;
+  const show = (page: RunPage) => {
+    append(tbody, page.runs.map((run) => row(run, page.reports.get(run.id))));
+    next = page.next;
+    more.hidden = next === null;
+    replace(failure, page.reportsFailed !== null && errorBox(page.reportsFailed));
   };
-  more.addEventListener('click', showMore);
-  showMore();
+  more.addEventListener('click', () => {
+    more.disabled = true;
+    void runPage(e.id, next).then(show, (err) => replace(failure, errorBox(err))).finally(() => { more.disabled = false; });
+  });
+  show(first.value);
   replace(body,
-    reports.status === 'rejected' && errorBox(reports.reason),
+    failure,
     h('table', null, h('thead', null, h('tr', null, [...RUN_COLUMNS, 'equipment.runLinks'].map((c) => h('th', null, t(c))))), tbody),
     h('p', null, more, ' ', h('a', { href: runsLink(e.id), 'data-link': 'all-runs' }, t('equipment.allRuns'))));
 }
