@@ -56,7 +56,14 @@ describe('live values on the status stream', () => {
     const booking = await s.ok<{ id: string }>(acmeCustomer.token, 'POST', '/api/v1/bookings', { equipmentId: 'oven-7', startsAt: s.iso(now + 2 * HOUR), endsAt: s.iso(now + 4 * HOUR), purpose: 'trial' });
     s.clock.advance(2 * HOUR + 60_000);
     await s.ok(s.admin, 'POST', '/api/v1/runs', { equipmentId: 'oven-7', bookingId: booking.id, startedAt: s.iso(s.clock.now()) });
-    expect((await valuesEvents(s, acmeCustomer.token)).map((e) => e.equipmentId)).toEqual(['oven-7']);
+    // The reading before the run (another firm's time on the machine, say) is not the customer's to see.
+    const atStart = await valuesEvents(s, acmeCustomer.token);
+    expect(atStart.map((e) => e.equipmentId)).toEqual(['oven-7']);
+    expect(atStart[0]!.values.temp).toBeUndefined();
+    const client = await mqtt.connectAsync(s.broker.url);
+    await client.publishAsync(topics.data(SITE, 'oven-7'), JSON.stringify({ gateway: 'gw-s', seq: 2, readings: [{ p: 'temp', v: 452.5, t: s.clock.now() }] }), { qos: 1 });
+    await client.endAsync();
+    await expect.poll(async () => (await valuesEvents(s, acmeCustomer.token, 800)).at(-1)?.values.temp?.v, { timeout: 10_000 }).toBe(452.5);
     expect(await valuesEvents(s, globexCustomer)).toEqual([]);
     // At the very instant the run ends the customer no longer sees the machine (windows are half-open).
     const run = (await s.ok<{ items: { id: string; endedAt: number | null }[] }>(s.admin, 'GET', '/api/v1/runs?equipment=oven-7')).items.find((r) => r.endedAt === null)!;

@@ -24,14 +24,19 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       return { equipmentId: p.id, status: live.status, at, ...(offline ? { offline } : {}) };
     });
   };
-  /** Latest values the user may see now: staff always, a customer only during their own open run on it. */
+  /**
+   * Latest values the user may see now: staff always; a customer only during their own open run on it, and only
+   * values stamped within that run (a setpoint or batch id unchanged since the previous firm's run is not theirs).
+   */
   const liveValues = (user: AuthUser): LiveValues[] => {
     const now = app.now();
     return app.registry.list().flatMap((e) => {
       const windows = visibleWindows(app.db, user, e.id, now);
+      if (!windows) return [{ equipmentId: e.id, values: Object.fromEntries(e.values) }];
       // Run windows are half-open: at the instant a run ends the data is the next run's, not this one's.
-      if (windows && !windows.some((w) => w.from <= now && now < w.to)) return [];
-      return [{ equipmentId: e.id, values: Object.fromEntries(e.values) }];
+      const open = windows.find((w) => w.from <= now && now < w.to);
+      if (!open) return [];
+      return [{ equipmentId: e.id, values: Object.fromEntries([...e.values].filter(([, value]) => value.t >= open.from)) }];
     });
   };
   // Open streams never go idle, so end them before the server waits for its connections to close.
