@@ -54,11 +54,23 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
       throw new ApiError(409, { code: other.ended_at === null ? 'run_overlap_open' : 'run_overlap', vars: { id: other.id, equipment: run.equipment_id, from: instant(other.started_at), to: instant(other.ended_at ?? other.started_at) } }, { field: field.start });
     }
   };
+  /**
+   * A run given to another organisation (its booking corrected) takes its alarms along; one with an issued report
+   * cannot move: reports are immutable and visible to the organisation they were issued to, so the old one would keep
+   * the run's data (tenancy review).
+   */
+  const moveToOrganisation = (run: RunRow, orgId: string | null) => {
+    const reports = app.db.prepare('SELECT count(*) FROM reports WHERE run_id = ?').pluck().get(run.id) as number;
+    if (reports) throw new ApiError(409, { code: 'run_reported', vars: { id: run.id, count: String(reports), org: run.org_id ?? '' } });
+    app.db.prepare('UPDATE alarms SET org_id = ? WHERE run_id = ?').run(orgId, run.id);
+  };
+
   const update = (user: AuthUser, before: RunRow, changed: RunRow, action: string) => {
     const sameWindow = changed.started_at === before.started_at && changed.ended_at === before.ended_at;
     const after = { ...changed, sealed_at: sameWindow ? before.sealed_at : null };
     writeTransaction(app.db, () => {
       checkWindow(after, { start: 'body.startedAt', end: 'body.endedAt' });
+      if (after.org_id !== before.org_id) moveToOrganisation(before, after.org_id);
       app.db.prepare('UPDATE runs SET booking_id = @booking_id, org_id = @org_id, started_at = @started_at, ended_at = @ended_at, closed_by = @closed_by, note = @note, recipe = @recipe, sealed_at = @sealed_at WHERE id = @id').run(after);
       audit(app.db, user, app.now(), { action, entity: 'run', entityId: after.id, orgId: after.org_id, before, after });
     });
