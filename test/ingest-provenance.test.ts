@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../broker/accounts.js';
 import { topics } from '../common/contracts/index.js';
 import { DeadLetterStore } from '../ingest/dead-letters.js';
-import { freePort } from '../common/runtime/ports.js';
 import { batch, client, expectNoClientBack, metric, PASSWORD, reconnectWithRights, relayedBroker, stored, userStore, withoutReadRights } from './helpers/edges.js';
+import { ingestProcess } from './helpers/ingest-process.js';
 import { broker, eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
-import { teardown } from './helpers/teardown.js';
 
 const GW_A: Account = { username: 'gw-a', role: 'gateway', site: 'hall-a', gateway: 'gw-a', equipment: ['dryer-1'] };
 const GW_B: Account = { username: 'gw-b', role: 'gateway', site: 'hall-b', gateway: 'gw-b', equipment: ['oven-1'] };
@@ -86,21 +83,11 @@ describe('provenance: the stored gateway is the account bound to the equipment (
     const influx = await influxd();
     const users = await userStore([GW_A, GW_B, INGEST]);
     const mqttBroker = await broker({ users });
-    const metricsPort = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'ingest'], {
-      stdio: 'ignore',
-      env: {
-        ...process.env, PILOTHUB_MQTT_URL: mqttBroker.url, PILOTHUB_INFLUX_URL: influx.url, PILOTHUB_MQTT_USERNAME: 'ingest', PILOTHUB_MQTT_PASSWORD: PASSWORD,
-        PILOTHUB_INGEST_CLIENT_ID: 'ingest-provenance-alone', PILOTHUB_INGEST_METRICS_PORT: String(metricsPort), PILOTHUB_INGEST_ACCOUNTS: users.file,
-      },
+    const alone = await ingestProcess({
+      PILOTHUB_MQTT_URL: mqttBroker.url, PILOTHUB_INFLUX_URL: influx.url, PILOTHUB_MQTT_USERNAME: 'ingest', PILOTHUB_MQTT_PASSWORD: PASSWORD,
+      PILOTHUB_INGEST_CLIENT_ID: 'ingest-provenance-alone', PILOTHUB_INGEST_ACCOUNTS: users.file,
     });
-    teardown(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    });
-    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    await eventually('ingest process ready', async () => ((await fetch(metricsUrl)).ok ? true : undefined), 30_000);
+    const metricsUrl = `${alone.url}/metrics`;
     const gwB = await client(mqttBroker.url, 'gw-b');
     const t = Date.now();
     await gwB.publishAsync(topics.data('hall-b', 'oven-1'), batch('gw-a', 1, [{ p: 'temp', v: 1, t }]), { qos: 1 });
