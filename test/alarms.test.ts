@@ -1,12 +1,12 @@
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../common/contracts/index.js';
 import * as start from './helpers/servers.js';
 import { alarmStream } from './helpers/alarm-stream.js';
-import { dingtalkAnswer, httpReceiver, smtpReceiver, wecomAnswer } from './helpers/receivers.js';
-import { HOUR, SITE, sharingStack } from './sharing-fixture.js';
+import { dingtalkAnswer, httpReceiver, wecomAnswer } from './helpers/receivers.js';
+import { alarmStack } from './alarm-fixture.js';
+import { HOUR, SITE } from './sharing-fixture.js';
 
-type Stack = Awaited<ReturnType<typeof sharingStack>>;
+type Stack = Awaited<ReturnType<typeof alarmStack>>;
 interface Alarm { id: string; source: string; equipmentId: string; parameter: string | null; state: string; orgId: string | null; raisedAt: number; shelvedUntil: number | null }
 
 const EQ = 'reactor-a';
@@ -19,8 +19,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('alarms with a lifecycle and their notifications', () => {
   let s: Stack;
-  let pub: MqttClient;
-  let seq = 0;
   let erin = { token: '', id: '', email: '' };
   let alice = { token: '', id: '', email: '' };
   let bob = { token: '', id: '', email: '' };
@@ -30,31 +28,32 @@ describe('alarms with a lifecycle and their notifications', () => {
   let failing: Awaited<ReturnType<typeof httpReceiver>>;
   let wecom: Awaited<ReturnType<typeof httpReceiver>>;
   let dingtalk: Awaited<ReturnType<typeof httpReceiver>>;
-  let smtp: Awaited<ReturnType<typeof smtpReceiver>>;
   let stream: Awaited<ReturnType<typeof alarmStream>>;
   let specAlarm: Alarm;
   // The calendar clock runs in real time and can jump ahead (shelving expiry).
   let offset = 0;
   const clock = { now: () => Date.now() + offset, set: (v: number) => { offset = v - Date.now(); }, advance: (ms: number) => { offset += ms; } };
 
-  const publish = (readings: { p: string; v: number | boolean }[]) =>
-    pub.publishAsync(topics.data(SITE, EQ), JSON.stringify({ gateway: 'gw-s', seq: ++seq, readings: readings.map((r) => ({ ...r, t: Date.now() })) }), { qos: 1 });
+  const publish = (readings: { p: string; v: number | boolean }[]) => s.publish(readings);
   const alarms = (token: string, query = '') => s.ok<{ items: Alarm[]; total: number }>(token, 'GET', `/api/v1/alarms${query}`);
   const postsWith = (r: { received: { body: any }[] }, transition: string, source: string) =>
     r.received.filter((x) => x.body.events?.some((e: any) => e.transition === transition && e.alarm?.source === source));
 
   beforeAll(async () => {
-    smtp = await smtpReceiver();
     webhook = await httpReceiver();
     aliceHook = await httpReceiver();
     bobHook = await httpReceiver();
     failing = await httpReceiver(() => ({ status: 500, body: { error: 'receiver down' } }));
     wecom = await httpReceiver(wecomAnswer);
     dingtalk = await httpReceiver(dingtalkAnswer('SECtest-secret'));
-    s = await sharingStack({
+    s = await alarmStack(EQ, [
+      { id: 'temp', name: 'Temperature', unit: '°C', datatype: 'number' },
+      { id: 'pressure', name: 'Pressure', unit: 'bar', datatype: 'number' },
+      { id: 'alarm', name: 'Common alarm', unit: '', datatype: 'boolean' },
+    ], {
       clock, timeZone: 'Asia/Shanghai',
       alarms: { specLimitDelayMs: 0, offlineDelayMs: 1500, tickMs: 100 },
-      notifications: { groupMs: 300, pollMs: 50, retryBaseMs: 100, retryMaxMs: 300, maxAttempts: 3, maxPerWindow: 3, rateWindowMs: 60_000, smtp: { url: smtp.url, from: 'pilothub@lab.test' } },
+      notifications: { groupMs: 300, pollMs: 50, retryBaseMs: 100, retryMaxMs: 300, maxAttempts: 3, maxPerWindow: 3, rateWindowMs: 60_000 },
     });
     await s.org('acme');
     await s.org('globex');
@@ -62,16 +61,8 @@ describe('alarms with a lifecycle and their notifications', () => {
     alice = await s.user('customer', 'acme');
     await s.ok(alice.token, 'PATCH', '/api/v1/me', { language: 'zh-CN' });
     bob = await s.user('customer', 'globex');
-    pub = await mqtt.connectAsync(s.broker.url);
-    await pub.publishAsync(topics.status(SITE, 'gw-s'), JSON.stringify({ gateway: 'gw-s', state: 'online' }), { qos: 1, retain: true });
-    await s.announce(EQ, [
-      { id: 'temp', name: 'Temperature', unit: '°C', datatype: 'number' },
-      { id: 'pressure', name: 'Pressure', unit: 'bar', datatype: 'number' },
-      { id: 'alarm', name: 'Common alarm', unit: '', datatype: 'boolean' },
-    ]);
     await publish([{ p: 'temp', v: 50 }, { p: 'pressure', v: 1.5 }, { p: 'alarm', v: false }]);
-    // multiDay: the 3 h booking below crosses midnight (UTC) when the suite runs after 21:00.
-    await s.ok(s.admin, 'PATCH', `/api/v1/equipment/${EQ}`, { bookable: true, autoApproveAll: true, leadTimeMin: 0, multiDay: true });
+    // The 3 h booking below crosses midnight (UTC) when the suite runs after 21:00: the fixture makes it multiDay.
     await s.ok(s.admin, 'POST', '/api/v1/spec-limits', { equipmentId: EQ, parameter: 'temp', low: 10, high: 80 });
     const now = clock.now();
     const booking = await s.ok<{ id: string }>(alice.token, 'POST', '/api/v1/bookings', { equipmentId: EQ, startsAt: s.iso(now + 60_000), endsAt: s.iso(now + 3 * HOUR), purpose: 'scale-up batch' });
@@ -86,7 +77,6 @@ describe('alarms with a lifecycle and their notifications', () => {
     await s.ok(s.admin, 'POST', '/api/v1/notification-subscriptions', { userId: bob.id, target: { channel: 'webhook', url: bobHook.url } });
     stream = await alarmStream<Alarm>(s.api.url, erin.token);
   });
-  afterAll(async () => { await pub?.endAsync(); });
 
   it('raises one alarm for a spec-limit excursion of the open run, and tells each receiver once, not once per reading', async () => {
     const sentAt = clock.now();
@@ -98,13 +88,13 @@ describe('alarms with a lifecycle and their notifications', () => {
     expect(list.raisedAt - sentAt).toBeLessThan(3000);
     expect(list.orgId).toBe('acme');
     await start.eventually('stream event', () => stream.events.find((e) => e.id === list.id && e.transition === 'raised'));
-    await start.eventually('all receivers', () => (webhook.received.length && smtp.mails.length && wecom.received.length && dingtalk.received.length && aliceHook.received.length ? true : undefined));
+    await start.eventually('all receivers', () => (webhook.received.length && s.smtp.mails.length && wecom.received.length && dingtalk.received.length && aliceHook.received.length ? true : undefined));
     await sleep(1000);
     expect(postsWith(webhook, 'raised', 'spec-limit')).toHaveLength(1);
     expect(webhook.received).toHaveLength(1);
-    expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]!.to).toEqual([erin.email]);
-    expect(smtp.mails[0]!.raw).toContain('reactor-a');
+    expect(s.smtp.mails).toHaveLength(1);
+    expect(s.smtp.mails[0]!.to).toEqual([erin.email]);
+    expect(s.smtp.mails[0]!.raw).toContain('reactor-a');
     expect(wecom.received).toHaveLength(1);
     expect(wecom.received[0]!.body.markdown.content).toMatch(/temp = 9\d/);
     expect(dingtalk.received).toHaveLength(1);
@@ -193,13 +183,13 @@ describe('alarms with a lifecycle and their notifications', () => {
   it('turns the equipment\'s own alarm condition and a silent device into alarms', async () => {
     await publish([{ p: 'alarm', v: true }, { p: 'pressure', v: 1.5 }]);
     await start.eventually('equipment alarm', async () => (await alarms(erin.token, '?state=active')).items.find((a) => a.source === 'equipment'));
-    await pub.publishAsync(topics.status(SITE, 'gw-s'), JSON.stringify({ gateway: 'gw-s', state: 'offline' }), { qos: 1, retain: true });
+    await s.pub.publishAsync(topics.status(SITE, 'gw-s'), JSON.stringify({ gateway: 'gw-s', state: 'offline' }), { qos: 1, retain: true });
     const offline = await start.eventually('offline alarm', async () => (await alarms(erin.token, '?state=active')).items.find((a) => a.source === 'offline'));
     expect(offline.equipmentId).toBe(EQ);
   });
 
   it('groups a flapping signal and holds messages beyond the rate limit', async () => {
-    await pub.publishAsync(topics.status(SITE, 'gw-s'), JSON.stringify({ gateway: 'gw-s', state: 'online' }), { qos: 1, retain: true });
+    await s.pub.publishAsync(topics.status(SITE, 'gw-s'), JSON.stringify({ gateway: 'gw-s', state: 'online' }), { qos: 1, retain: true });
     await publish([{ p: 'alarm', v: false }, { p: 'temp', v: 50 }]);
     await sleep(1500);
     const flapHook = await httpReceiver();

@@ -1,29 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../common/runtime/ports.js';
+import { ingestProcess } from './helpers/ingest-process.js';
 import { broker, eventually, influxd } from './helpers/pipeline.js';
 import { rollupMismatches } from './helpers/rollups.js';
-import { teardown } from './helpers/teardown.js';
 import { checkSequence, publishSequence, sequence } from './helpers/sequence.js';
-
-/** `pilothub ingest` as a child process, the way a deployment runs it; resolves once its /health answers. */
-async function ingestProcess(env: Record<string, string>): Promise<{ child: ChildProcess; metricsPort: number }> {
-  const metricsPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'ingest'], {
-    env: { ...process.env, ...env, PILOTHUB_INGEST_METRICS_PORT: String(metricsPort) }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
-  teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  });
-  await eventually('ingest process ready', async () => ((await fetch(`http://127.0.0.1:${metricsPort}/health`)).ok ? true : undefined), 30_000)
-    .catch((err: Error) => { throw new Error(`${err.message}; ingest stderr: ${stderr}`); });
-  return { child, metricsPort };
-}
 
 const received = async (port: number) =>
   Number(/pilothub_ingest_messages_received_total (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);

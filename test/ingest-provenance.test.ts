@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../broker/accounts.js';
 import { topics } from '../common/contracts/index.js';
 import { DeadLetterStore } from '../ingest/dead-letters.js';
-import { freePort } from '../common/runtime/ports.js';
-import { batch, client, metric, PASSWORD, stored, userStore } from './helpers/edges.js';
+import { batch, client, expectNoClientBack, metric, PASSWORD, reconnectWithRights, relayedBroker, stored, userStore, withoutReadRights } from './helpers/edges.js';
+import { ingestProcess } from './helpers/ingest-process.js';
 import { broker, eventually, influxd, ingest, tempDir } from './helpers/pipeline.js';
-import { tcpRelay } from './helpers/tcp-relay.js';
-import { teardown } from './helpers/teardown.js';
 
 const GW_A: Account = { username: 'gw-a', role: 'gateway', site: 'hall-a', gateway: 'gw-a', equipment: ['dryer-1'] };
 const GW_B: Account = { username: 'gw-b', role: 'gateway', site: 'hall-b', gateway: 'gw-b', equipment: ['oven-1'] };
@@ -46,25 +42,20 @@ describe('provenance: the stored gateway is the account bound to the equipment (
     // A gateway's account in ingest's configuration: the broker grants it no subscription to every site's data.
     await expect(ingest({ mqttUrl: mqttBroker.url, influxUrl: influx.url, username: 'gw-a', password: PASSWORD, clientId: 'ingest-wrong-account' }))
       .rejects.toThrow(/broker refused the subscription to pilothub\/v1\/\+\/\+\/data: check the ingest account's rights/);
-    // mqtt.js reconnects every second: a client left behind by the failed start would be back within that.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(mqttBroker.aedes.connectedClients).toBe(0);
+    await expectNoClientBack(mqttBroker);
   });
 
   it('says degraded naming the refusal when the broker refuses its subscription on a reconnect, and writes again once granted', async () => {
     const influx = await influxd();
     const users = await userStore([GW_A, INGEST]);
     const mqttBroker = await broker({ users });
-    const relay = await tcpRelay(Number(new URL(mqttBroker.url).port));
-    const running = await ingest({ mqttUrl: `mqtt://127.0.0.1:${relay.port}`, influxUrl: influx.url, username: 'ingest', password: PASSWORD, clientId: 'ingest-refused-later', equipmentOwners: users });
+    const relay = await relayedBroker(mqttBroker.url);
+    const running = await ingest({ mqttUrl: relay.url, influxUrl: influx.url, username: 'ingest', password: PASSWORD, clientId: 'ingest-refused-later', equipmentOwners: users });
     expect(running.health().status).toBe('ok');
-    // The account loses its right to read while ingest is connected; the broker asks again at the next CONNECT.
-    await users.set({ ...INGEST, role: 'gateway', site: 'hall-a', gateway: 'gw-x', equipment: ['press-x'] }, PASSWORD);
-    relay.cut();
+    await reconnectWithRights(users, relay, withoutReadRights('ingest'));
     const refused = await eventually('health degraded by the refusal', () => (running.health().detail?.includes('broker refused') ? running.health() : undefined));
     expect(refused).toMatchObject({ status: 'degraded', detail: "broker refused the subscription to pilothub/v1/+/+/data: check the ingest account's rights" });
-    await users.set(INGEST, PASSWORD);
-    relay.cut();
+    await reconnectWithRights(users, relay, INGEST);
     await eventually('health ok again', () => (running.health().status === 'ok' ? true : undefined));
     const gwA = await client(mqttBroker.url, 'gw-a');
     const t = Date.now();
@@ -92,21 +83,11 @@ describe('provenance: the stored gateway is the account bound to the equipment (
     const influx = await influxd();
     const users = await userStore([GW_A, GW_B, INGEST]);
     const mqttBroker = await broker({ users });
-    const metricsPort = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'ingest'], {
-      stdio: 'ignore',
-      env: {
-        ...process.env, PILOTHUB_MQTT_URL: mqttBroker.url, PILOTHUB_INFLUX_URL: influx.url, PILOTHUB_MQTT_USERNAME: 'ingest', PILOTHUB_MQTT_PASSWORD: PASSWORD,
-        PILOTHUB_INGEST_CLIENT_ID: 'ingest-provenance-alone', PILOTHUB_INGEST_METRICS_PORT: String(metricsPort), PILOTHUB_INGEST_ACCOUNTS: users.file,
-      },
+    const alone = await ingestProcess({
+      PILOTHUB_MQTT_URL: mqttBroker.url, PILOTHUB_INFLUX_URL: influx.url, PILOTHUB_MQTT_USERNAME: 'ingest', PILOTHUB_MQTT_PASSWORD: PASSWORD,
+      PILOTHUB_INGEST_CLIENT_ID: 'ingest-provenance-alone', PILOTHUB_INGEST_ACCOUNTS: users.file,
     });
-    teardown(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    });
-    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    await eventually('ingest process ready', async () => ((await fetch(metricsUrl)).ok ? true : undefined), 30_000);
+    const metricsUrl = `${alone.url}/metrics`;
     const gwB = await client(mqttBroker.url, 'gw-b');
     const t = Date.now();
     await gwB.publishAsync(topics.data('hall-b', 'oven-1'), batch('gw-a', 1, [{ p: 'temp', v: 1, t }]), { qos: 1 });

@@ -1,13 +1,13 @@
-import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics, type Reading } from '../common/contracts/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Reading } from '../common/contracts/index.js';
 import { writeReadings } from '../common/influx/rollups.js';
 import * as start from './helpers/servers.js';
-import { httpReceiver, smtpReceiver } from './helpers/receivers.js';
+import { httpReceiver } from './helpers/receivers.js';
 import { alarmStream } from './helpers/alarm-stream.js';
-import { SITE, sharingStack } from './sharing-fixture.js';
+import { alarmStack } from './alarm-fixture.js';
+import { SITE } from './sharing-fixture.js';
 
-type Stack = Awaited<ReturnType<typeof sharingStack>>;
+type Stack = Awaited<ReturnType<typeof alarmStack>>;
 interface Alarm { id: string; source: string; parameter: string | null; runId: string | null; orgId: string | null; state: string; raisedAt: number; detail: Record<string, unknown> }
 interface Run { id: string; recipe: string | null; startedAt: number }
 
@@ -33,20 +33,16 @@ function referenceBatch(from: number, temp: number): Reading[] {
  */
 describe('live deviation from the stored envelope of the run\'s recipe', () => {
   let s: Stack;
-  let pub: MqttClient;
-  let seq = 0;
   let erin = { token: '', id: '', email: '' };
   let alice = { token: '', id: '', email: '' };
   let webhook: Awaited<ReturnType<typeof httpReceiver>>;
-  let smtp: Awaited<ReturnType<typeof smtpReceiver>>;
   let stream: Awaited<ReturnType<typeof alarmStream>>;
   let envelopeId = '';
   let run: Run;
   let deviation: Alarm;
   const deviationRefs: string[] = [];
 
-  const publish = (readings: { p: string; v: number | string }[]) =>
-    pub.publishAsync(topics.data(SITE, EQ), JSON.stringify({ gateway: 'gw-s', seq: ++seq, readings: readings.map((r) => ({ ...r, t: Date.now() })) }), { qos: 1 });
+  const publish = (readings: { p: string; v: number | string }[]) => s.publish(readings);
   /** Publishes every 100 ms for `ms`, as a line does. */
   const keepPublishing = async (readings: { p: string; v: number | string }[], ms: number) => {
     for (const until = Date.now() + ms; Date.now() < until;) { await publish(readings); await sleep(100); }
@@ -63,24 +59,16 @@ describe('live deviation from the stored envelope of the run\'s recipe', () => {
   };
 
   beforeAll(async () => {
-    smtp = await smtpReceiver();
     webhook = await httpReceiver();
     const clock = { now: () => Date.now(), set: () => undefined, advance: () => undefined };
-    s = await sharingStack({
-      clock, alarms: { envelopeHoldMs: HOLD_MS, tickMs: 100 },
-      notifications: { groupMs: 300, pollMs: 50, smtp: { url: smtp.url, from: 'pilothub@lab.test' } },
-    });
+    // An hour's booking from a minute ahead (openRun): multiDay (the fixture sets it) lets it cross midnight UTC.
+    s = await alarmStack(EQ, [
+      { id: 'batch_state', name: 'Batch state', unit: '', datatype: 'string' },
+      { id: 'temp', name: 'Temperature', unit: '°C', datatype: 'number' },
+    ], { clock, alarms: { envelopeHoldMs: HOLD_MS, tickMs: 100 }, notifications: { groupMs: 300, pollMs: 50 } });
     await s.org('acme');
     erin = await s.user('engineer', 'operator');
     alice = await s.user('customer', 'acme');
-    pub = await mqtt.connectAsync(s.broker.url);
-    await pub.publishAsync(topics.status(SITE, 'gw-s'), JSON.stringify({ gateway: 'gw-s', state: 'online' }), { qos: 1, retain: true });
-    await s.announce(EQ, [
-      { id: 'batch_state', name: 'Batch state', unit: '', datatype: 'string' },
-      { id: 'temp', name: 'Temperature', unit: '°C', datatype: 'number' },
-    ]);
-    // multiDay: an hour's booking crosses midnight (UTC) when the suite runs after 23:00.
-    await s.ok(s.admin, 'PATCH', `/api/v1/equipment/${EQ}`, { bookable: true, autoApproveAll: true, leadTimeMin: 0, multiDay: true });
     // Three good batches of the operator's, hours ago: heating at 49, 50 and 51 °C.
     const refs = deviationRefs;
     for (const [i, temp] of [49, 50, 51].entries()) {
@@ -99,7 +87,6 @@ describe('live deviation from the stored envelope of the run\'s recipe', () => {
     await s.ok(s.admin, 'POST', '/api/v1/notification-subscriptions', { userId: erin.id, equipmentId: EQ, target: { channel: 'email', to: erin.email } });
     stream = await alarmStream<Alarm>(s.api.url, erin.token);
   });
-  afterAll(async () => { await pub?.endAsync(); });
 
   it('does not compare a run that states no recipe', async () => {
     const plain = await openRun({});
@@ -136,13 +123,13 @@ describe('live deviation from the stored envelope of the run\'s recipe', () => {
 
   it('streams the alarm and notifies the webhook and the mailbox once, however many readings stay outside', async () => {
     await start.eventually('stream event', () => stream.events.find((e) => e.id === deviation.id && e.transition === 'raised'));
-    await start.eventually('both receivers', () => (webhook.received.length && smtp.mails.length ? true : undefined));
+    await start.eventually('both receivers', () => (webhook.received.length && s.smtp.mails.length ? true : undefined));
     await sleep(HOLD_MS + 4000); // the publisher above keeps the value outside meanwhile
     expect(webhook.received).toHaveLength(1);
     expect(webhook.received[0]!.body.events).toMatchObject([{ alarmId: deviation.id, transition: 'raised' }]);
     expect(webhook.received[0]!.body.text).toContain('Outside the golden envelope');
-    expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]!.to).toEqual([erin.email]);
+    expect(s.smtp.mails).toHaveLength(1);
+    expect(s.smtp.mails[0]!.to).toEqual([erin.email]);
   });
 
   it('is acknowledged with a comment that the audit log shows', async () => {

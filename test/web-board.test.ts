@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, newPage, screenshot } from './helpers/browser.js';
-import { eventually, TEST_ADMIN } from './helpers/servers.js';
-import { fullStack } from './helpers/stack.js';
+import { TEST_ADMIN } from './helpers/servers.js';
+import { dryerRegistered, fullStack } from './helpers/stack.js';
 import { writeDryerHistory } from './web-history-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
@@ -16,7 +16,7 @@ describe('web dashboard: login, board, equipment page', () => {
   beforeAll(async () => {
     [stack, chrome] = await Promise.all([fullStack(), browser()]);
     // The dryer's run condition makes its status follow the simulator's running coil.
-    await eventually('dryer-1 registered', async () => ((await stack.api.fetch('/api/v1/equipment/dryer-1')).ok ? true : undefined));
+    await dryerRegistered(stack.api);
     const patch = await stack.api.fetch('/api/v1/equipment/dryer-1', {
       method: 'PATCH', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ runCondition: 'running == true', location: 'Hall A', calibrationDue: Date.UTC(2027, 2, 31) }),

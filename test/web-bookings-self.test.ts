@@ -1,8 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, login, newPage } from './helpers/browser.js';
-import { eventually } from './helpers/servers.js';
-import { fullStack } from './helpers/stack.js';
+import { apiCaller, dryerRegistered, fullStack, type ApiCall } from './helpers/stack.js';
 import { DAY, HOUR, nextWeekMonday } from './helpers/weeks.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
@@ -17,17 +16,12 @@ describe('web dashboard: a customer cancels its booking and subscribes its calen
   const wednesday = nextWeekMonday() + 2 * DAY;
   const bookings: Record<string, string> = {};
 
-  const api = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<T> => {
-    const res = await stack.api.fetch(path, {
-      method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-    return await res.json() as T;
-  };
+  let api: ApiCall;
 
   beforeAll(async () => {
     [stack, chrome] = await Promise.all([fullStack(), browser()]);
-    await eventually('dryer-1 registered', async () => ((await stack.api.fetch('/api/v1/equipment/dryer-1')).ok ? true : undefined));
+    api = apiCaller(stack.api);
+    await dryerRegistered(stack.api);
     await api('PATCH', '/api/v1/equipment/dryer-1', { bookable: true });
     await api('POST', '/api/v1/orgs', { id: 'acme', name: 'Acme Foods' });
     await api('POST', '/api/v1/users', { email: 'ann@acme.test', name: 'ann', role: 'customer', orgId: 'acme', password: PASSWORD });

@@ -1,8 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, login, newPage, screenshot } from './helpers/browser.js';
-import { eventually } from './helpers/servers.js';
-import { fullStack } from './helpers/stack.js';
+import { apiCaller, dryerRegistered, fullStack, type ApiCall } from './helpers/stack.js';
 import { DAY, HOUR, nextWeekMonday } from './helpers/weeks.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
@@ -16,13 +15,7 @@ describe('web dashboard: booking calendar', () => {
   let chrome: Browser;
   const tuesday = nextWeekMonday() + DAY;
 
-  const api = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<T> => {
-    const res = await stack.api.fetch(path, {
-      method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-    return await res.json() as T;
-  };
+  let api: ApiCall;
   const user = async (email: string, role: string, orgId: string) => {
     await api('POST', '/api/v1/users', { email, name: email.split('@')[0], role, orgId, password: PASSWORD });
     return (await api<{ token: string }>('POST', '/api/v1/auth/login', { email, password: PASSWORD })).token;
@@ -30,7 +23,8 @@ describe('web dashboard: booking calendar', () => {
 
   beforeAll(async () => {
     [stack, chrome] = await Promise.all([fullStack(), browser()]);
-    await eventually('dryer-1 registered', async () => ((await stack.api.fetch('/api/v1/equipment/dryer-1')).ok ? true : undefined));
+    api = apiCaller(stack.api);
+    await dryerRegistered(stack.api);
     await api('PATCH', '/api/v1/equipment/dryer-1', { bookable: true, cleaningBufferMin: 30 });
     await api('POST', '/api/v1/orgs', { id: 'acme', name: 'Acme Foods' });
     await api('POST', '/api/v1/orgs', { id: 'beta', name: 'Beta Pharma' });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readingToLine } from '../common/influx/layout.js';
 import { browser, login, newPage, screenshot } from './helpers/browser.js';
 import { eventually, TEST_ADMIN } from './helpers/servers.js';
-import { fullStack } from './helpers/stack.js';
+import { apiCaller, dryerRegistered, fullStack, type ApiCall } from './helpers/stack.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
 
@@ -15,15 +15,12 @@ describe('web dashboard: runs and reports', () => {
   let page: Page;
   let runId: string;
 
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await stack.api.fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-    return await res.json() as T;
-  };
+  let api: ApiCall;
 
   beforeAll(async () => {
     [stack, chrome] = await Promise.all([fullStack(), browser()]);
-    await eventually('dryer-1 registered', async () => ((await stack.api.fetch('/api/v1/equipment/dryer-1')).ok ? true : undefined));
+    api = apiCaller(stack.api);
+    await dryerRegistered(stack.api);
     await api('PATCH', '/api/v1/equipment/dryer-1', { manufacturer: 'GEA', model: 'Mobile Minor', serialNumber: 'MM-4411', calibrationDue: Date.UTC(2027, 5, 30) });
     // An engineer opens and closes a run by hand around a few seconds of real telemetry.
     const from = Date.now() - 1000;

@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browser, login, newPage, screenshot } from './helpers/browser.js';
-import { eventually, TEST_ADMIN } from './helpers/servers.js';
-import { fullStack } from './helpers/stack.js';
+import { TEST_ADMIN } from './helpers/servers.js';
+import { dryerRegistered, fullStack } from './helpers/stack.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
 const PASSWORD = 'correct horse battery';
@@ -22,7 +22,7 @@ describe('web dashboard: staff pages', () => {
 
   beforeAll(async () => {
     [stack, chrome] = await Promise.all([fullStack(), browser()]);
-    await eventually('dryer-1 registered', async () => ((await stack.api.fetch('/api/v1/equipment/dryer-1')).ok ? true : undefined));
+    await dryerRegistered(stack.api);
     page = await newPage(chrome, stack.api.url);
     await login(page, TEST_ADMIN.email, TEST_ADMIN.password);
   }, 120_000);

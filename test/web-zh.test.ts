@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromWallClock, wallClock } from '../common/i18n/format.js';
 import { browser, login, patient, screenshot } from './helpers/browser.js';
 import { eventually, TEST_ADMIN } from './helpers/servers.js';
-import { fullStack } from './helpers/stack.js';
+import { apiCaller, dryerRegistered, fullStack, type ApiCall } from './helpers/stack.js';
 import { writeDryerHistory } from './web-history-fixture.js';
 
 type Stack = Awaited<ReturnType<typeof fullStack>>;
@@ -40,11 +40,7 @@ describe('web dashboard in zh-CN', () => {
   let dataWords: Set<string>;
   let requestStart: number;
 
-  const api = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<T> => {
-    const res = await stack.api.fetch(path, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-    return await res.json() as T;
-  };
+  let api: ApiCall;
   const newZhPage = async () => patient(await chrome.newContext({ baseURL: stack.api.url, viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: BROWSER_ZONE })).newPage();
   const shot = async (page: Page, name: string) => {
     if (!DOCS_SHOTS) return void await screenshot(page, `zh-CN-${name}`);
@@ -81,7 +77,8 @@ describe('web dashboard in zh-CN', () => {
 
   beforeAll(async () => {
     [stack, chrome] = await Promise.all([fullStack({ timeZone: LAB_ZONE, gatewayYaml: chineseNames }), browser()]);
-    await eventually('dryer-1 registered', async () => ((await stack.api.fetch('/api/v1/equipment/dryer-1')).ok ? true : undefined));
+    api = apiCaller(stack.api);
+    await dryerRegistered(stack.api);
     await api('PATCH', '/api/v1/equipment/dryer-1', {
       bookable: true, leadTimeMin: 0, runCondition: 'running == true', location: '中试车间 A 区', manufacturer: '上海某干燥设备厂', model: 'SD-1500',
       serialNumber: 'SD2026-018', calibrationDate: Date.UTC(2026, 5, 1), calibrationDue: Date.UTC(2027, 5, 1), calibrationCertificate: 'JZ-2026-0412',

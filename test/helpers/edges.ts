@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { expect } from 'vitest';
 import type { Account } from '../../broker/accounts.js';
+import type { RunningBroker } from '../../broker/broker.js';
 import { UserStore } from '../../broker/user-store.js';
 import type { ReadingBatch } from '../../common/contracts/index.js';
 import type { InfluxV1Client } from '../../common/influx/v1-client.js';
 import { tempDir } from './pipeline.js';
+import { tcpRelay } from './tcp-relay.js';
 import { teardown } from './teardown.js';
 
 /** Shared by the ingest/broker edge tests (issue #12): accounts, clients and what InfluxDB holds. */
@@ -40,4 +43,28 @@ export async function metric(url: string, name: string, labels = ''): Promise<nu
     .filter((m) => m[1] === name && (m[2] ?? '').includes(labels))
     .map((m) => Number(m[3]));
   return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
+}
+
+/** The broker behind a TCP relay, for a client whose connection the test cuts; `url` is the relay's. */
+export async function relayedBroker(brokerUrl: string) {
+  const relay = await tcpRelay(Number(new URL(brokerUrl).port));
+  return { ...relay, url: `mqtt://127.0.0.1:${relay.port}` };
+}
+
+/** A gateway's account with none of the tests' equipment: as a consumer's, it may subscribe to nothing it reads. */
+export const withoutReadRights = (username: string): Account => ({ username, role: 'gateway', site: 'hall-a', gateway: 'gw-x', equipment: ['press-x'] });
+
+/**
+ * Gives an account new rights while its client is connected through `relay`, then cuts the relay: the broker checks
+ * rights only at CONNECT, so the client's reconnect is what meets them.
+ */
+export async function reconnectWithRights(users: UserStore, relay: { cut(): void }, account: Account): Promise<void> {
+  await users.set(account, PASSWORD);
+  relay.cut();
+}
+
+/** After a failed start: mqtt.js reconnects every second, so a client left behind would be back within 1.5 s. */
+export async function expectNoClientBack(broker: RunningBroker): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(broker.aedes.connectedClients).toBe(0);
 }

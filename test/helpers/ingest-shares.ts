@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import mqtt from 'mqtt';
 import { expect } from 'vitest';
 import { IngestOwnerRecord, topicFilters } from '../../common/contracts/index.js';
 import type { InfluxV1Client } from '../../common/influx/v1-client.js';
-import { freePort } from '../../common/runtime/ports.js';
+import { ingestProcess } from './ingest-process.js';
 import { eventually } from './pipeline.js';
 import { checkSequence, publishSequence, sequence } from './sequence.js';
 import { teardown } from './teardown.js';
@@ -12,24 +12,11 @@ import { teardown } from './teardown.js';
 export interface SharesHealth { status: string; owned: string[] }
 export interface SharesProcess { child: ChildProcess; metricsUrl: string; health(): Promise<SharesHealth>; output(): string }
 
-/** `pilothub ingest` with shares, as a deployment runs it; resolves once its /health answers. */
+/** `pilothub ingest` with shares; logging at info, so a failed takeover's message shows who owned what when. */
 export async function sharesProcess(env: Record<string, string>): Promise<SharesProcess> {
-  const metricsPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'ingest'], {
-    env: { ...process.env, ...env, PILOTHUB_INGEST_METRICS_PORT: String(metricsPort), PILOTHUB_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  for (const out of [child.stdout!, child.stderr!]) out.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-6000); });
-  teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  });
-  const url = `http://127.0.0.1:${metricsPort}`;
-  const health = async () => (await (await fetch(`${url}/health`)).json()) as SharesHealth;
-  await eventually('ingest process ready', async () => ((await health()).status ? true : undefined), 30_000)
-    .catch((err: Error) => { throw new Error(`${err.message}; ingest output: ${output}`); });
-  return { child, metricsUrl: `${url}/metrics`, health, output: () => output };
+  const p = await ingestProcess({ ...env, PILOTHUB_LOG_LEVEL: 'info' });
+  const health = async () => (await (await fetch(`${p.url}/health`)).json()) as SharesHealth;
+  return { child: p.child, metricsUrl: `${p.url}/metrics`, health, output: p.output };
 }
 
 /** The process's shares when they are exactly `shares`, else undefined (for `eventually`). */
