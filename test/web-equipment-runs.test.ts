@@ -78,7 +78,7 @@ describe('web dashboard: the runs on the equipment page', () => {
     await screenshot(page, 'equipment-runs');
     expect(query('/api/v1/runs')).toEqual([{ equipment: EQ, limit: '10' }]);
     expect(query('/api/v1/reports')).toEqual([{ runs: newest.slice(0, 10).join(',') }]);
-    expect(await page.locator('[data-role=more-runs]').textContent()).toBe(t('en', 'equipment.moreRuns'));
+    expect(await page.locator('[data-role=more-runs]').textContent()).toBe(t('en', 'runs.older'));
 
     // The older runs are asked for when wanted, after the last one shown.
     await page.click('[data-role=more-runs]');

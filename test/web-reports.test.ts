@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readingToLine } from '../common/influx/layout.js';
+import { t as tr } from '../common/i18n/index.js';
 import { browser, login, newPage, screenshot } from './helpers/browser.js';
 import { eventually, TEST_ADMIN } from './helpers/servers.js';
 import { apiCaller, dryerRegistered, fullStack, type ApiCall } from './helpers/stack.js';
@@ -14,6 +15,8 @@ describe('web dashboard: runs and reports', () => {
   let chrome: Browser;
   let page: Page;
   let runId: string;
+  /** Closed runs long before the live one, oldest first: with it they make more than a page (25) of runs. */
+  const older: string[] = [];
 
   let api: ApiCall;
 
@@ -22,6 +25,13 @@ describe('web dashboard: runs and reports', () => {
     api = apiCaller(stack.api);
     await dryerRegistered(stack.api);
     await api('PATCH', '/api/v1/equipment/dryer-1', { manufacturer: 'GEA', model: 'Mobile Minor', serialNumber: 'MM-4411', calibrationDue: Date.UTC(2027, 5, 30) });
+    // Runs long before the live one (opened and closed before it: an open run would overlap it).
+    for (let i = 0; i < 30; i++) {
+      const start = Date.UTC(2025, 0, 6, 8, 0) + i * 10 * 60_000;
+      const run = await api<{ id: string }>('POST', '/api/v1/runs', { equipmentId: 'dryer-1', startedAt: new Date(start).toISOString(), recipe: `trial-${i}` });
+      await api('POST', `/api/v1/runs/${run.id}/close`, { endedAt: new Date(start + 5 * 60_000).toISOString() });
+      older.push(run.id);
+    }
     // An engineer opens and closes a run by hand around a few seconds of real telemetry.
     const from = Date.now() - 1000;
     runId = (await api<{ id: string }>('POST', '/api/v1/runs', { equipmentId: 'dryer-1', startedAt: new Date(from).toISOString(), note: 'browser test' })).id;
@@ -78,5 +88,55 @@ describe('web dashboard: runs and reports', () => {
     await mismatch.waitFor();
     expect(await mismatch.textContent()).toContain(new Date(Number(t)).toISOString());
     await screenshot(page, 'report-mismatch');
+  });
+  it('lists the runs newest first a page at a time with only their reports, and finds a marked run older than the first page', async () => {
+    // What the page asks the API for: a page of runs at a time, and only those runs' reports.
+    const asked: URL[] = [];
+    page.on('request', (r) => { const url = new URL(r.url()); if (url.pathname.startsWith('/api/v1/runs') || url.pathname === '/api/v1/reports') asked.push(url); });
+    const query = (path: string) => asked.filter((u) => u.pathname === path).map((u) => Object.fromEntries(u.searchParams));
+    const shown = () => page.locator('table[data-role=runs] tbody tr').evaluateAll((trs) => trs.map((r) => r.getAttribute('data-run')));
+    const newest = [runId, ...[...older].reverse()];
+    await page.goto('/#/runs');
+    await page.locator(`table[data-role=runs] tr[data-run="${runId}"] a.report-link`).waitFor();
+    expect(await shown()).toEqual(newest.slice(0, 25));
+    expect(query('/api/v1/runs')).toEqual([{ limit: '25' }]);
+    expect(query('/api/v1/reports')).toEqual([{ runs: newest.slice(0, 25).join(',') }]);
+    const more = page.locator('[data-role=more-runs]');
+    expect(await more.textContent()).toBe(tr('en', 'runs.older'));
+
+    // The older runs come after the last one shown, with their reports; then there is nothing older to ask for.
+    await more.click();
+    await page.locator(`table[data-role=runs] tr[data-run="${older[0]}"]`).waitFor();
+    expect(await shown()).toEqual(newest);
+    expect(await more.isHidden()).toBe(true);
+    const firstPage = await api<{ nextBefore: string }>('GET', '/api/v1/runs?limit=25');
+    expect(query('/api/v1/runs')[1]).toEqual({ limit: '25', before: firstPage.nextBefore });
+    expect(query('/api/v1/reports')[1]).toEqual({ runs: newest.slice(25).join(',') });
+    // The issue form and the staff's actions are on the older runs too.
+    const oldest = page.locator(`table[data-role=runs] tr[data-run="${older[0]}"]`);
+    expect(await oldest.locator('input[name=method]').inputValue()).toBe('trial-0');
+    expect(await oldest.locator('[data-action=correct-run]').count()).toBe(1);
+
+    // One equipment's runs with its oldest run marked: that run is asked for by itself, shown marked, and not again
+    // among the older runs.
+    asked.length = 0;
+    await page.goto(`/#/runs?equipment=dryer-1&run=${older[0]}`);
+    await page.locator(`table[data-role=runs] tbody[data-role=marked-run] tr.marked[data-run="${older[0]}"]`).waitFor();
+    expect(await page.locator('[data-role=runs-filter]').textContent()).toContain('dryer-1');
+    expect(query('/api/v1/runs')).toEqual([{ equipment: 'dryer-1', limit: '25' }]);
+    expect(query(`/api/v1/runs/${older[0]}`)).toEqual([{}]);
+    expect(await shown()).toEqual([older[0]!, ...newest.slice(0, 25)]);
+    await more.click();
+    await page.locator(`table[data-role=runs] tr[data-run="${older[1]}"]`).waitFor();
+    expect(await shown()).toEqual([older[0]!, ...newest.slice(0, -1)]);
+    expect(await page.locator('tr.marked').count()).toBe(1);
+    expect(query('/api/v1/runs')[1]).toEqual({ equipment: 'dryer-1', limit: '25', before: firstPage.nextBefore });
+
+    // A marked run on the first page is marked where it is, without asking for it again.
+    asked.length = 0;
+    await page.goto(`/#/runs?run=${older[20]}`);
+    await page.locator(`table[data-role=runs] tr.marked[data-run="${older[20]}"]`).waitFor();
+    expect(await shown()).toEqual(newest.slice(0, 25));
+    expect(query(`/api/v1/runs/${older[20]}`)).toEqual([]);
   });
 });

@@ -7,21 +7,27 @@ import { hashQuery, runsLink } from '../links.js';
 import { orgNames } from '../orgs.js';
 import { amendPanel } from '../staff/amend-report.js';
 import { openRunPanel, runActions } from '../staff/runs.js';
-import { reportLinks, reportsByRun, RUN_COLUMNS, runCells } from './run-cells.js';
-import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type RunList, type VerifyResult } from '../types.js';
+import { reportLinks, RUN_COLUMNS, runCells } from './run-cells.js';
+import { pagedRuns, runPage, withReports, type RunPage } from './run-pages.js';
+import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type Run, type VerifyResult } from '../types.js';
+
+/** Runs the page asks the API for at first, and by each "show older runs". */
+const PAGE = 25;
 
 /**
- * Runs (measured use) with their reports; staff can issue a report for a closed run. `#/runs?equipment=…` lists one
- * equipment's runs (linked from its page), `&run=…` marks that run and scrolls to it.
+ * Runs (measured use) with their reports, newest first a page at a time; staff can issue a report for a closed run.
+ * `#/runs?equipment=…` lists one equipment's runs (linked from its page), `&run=…` marks that run and scrolls to it:
+ * when it is older than the first page it is asked for by itself and shown above the list.
  */
 export async function runsPage(_params: string[], ctx: AppContext): Promise<Page> {
   const query = hashQuery();
   const equipment = query.get('equipment');
   const marked = query.get('run');
-  const [runs, reports, orgs] = await Promise.all([get<RunList>(`/api/v1/runs${equipment ? `?${new URLSearchParams({ equipment })}` : ''}`), get<ReportList>('/api/v1/reports'), orgNames()]);
-  const byRun = reportsByRun(reports);
-  const rows = runs.items.map((run) => {
-    const cell = h('td', null, reportLinks(byRun.get(run.id)));
+  const filter = equipment ? { equipment } : {};
+  const [first, orgs] = await Promise.all([runPage(filter, PAGE, null), orgNames()]);
+  const alone = await markedRun(marked, first);
+  const row = (run: Run, reports: ReportSummary[] | undefined) => {
+    const cell = h('td', null, reportLinks(reports));
     if (isStaff(ctx.me) && run.endedAt !== null) {
       const language = h('select', { name: 'language', 'aria-label': t('runs.reportLanguage') }, h('option', { value: '' }, t('runs.languageDefault')),
         LANGUAGES.map((l) => h('option', { value: l, lang: l }, t(`language.${l}`))));
@@ -42,14 +48,30 @@ export async function runsPage(_params: string[], ctx: AppContext): Promise<Page
     return h('tr', { 'data-run': run.id, class: run.id === marked ? 'marked' : null },
       h('td', null, run.equipmentId), runCells(run, orgs), cell,
       isStaff(ctx.me) && h('td', null, runActions(run, ctx.reload)));
-  });
-  const filter = equipment && h('p', { 'data-role': 'runs-filter' }, t('runs.ofEquipment', { equipment }), ' ', h('a', { href: runsLink() }, t('runs.allEquipment')));
-  return {
-    el: h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))), isStaff(ctx.me) && openRunPanel(ctx.reload), filter,
-      rows.length ? h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', ...RUN_COLUMNS, 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), h('tbody', null, rows))
-        : h('p', { class: 'muted empty' }, t('empty.runs'))),
-    mounted: () => rows.find((r) => r.dataset.run === marked)?.scrollIntoView({ block: 'center' }),
   };
+  const { tbody, failure, more } = pagedRuns(first, (before) => runPage(filter, PAGE, before), row, new Set(alone.runs.map((r) => r.id)));
+  const markedBody = alone.runs.length > 0 && h('tbody', { 'data-role': 'marked-run' }, alone.runs.map((run) => row(run, alone.reports.get(run.id))));
+  const markedFailure = alone.reportsFailed !== null && errorBox(alone.reportsFailed);
+  const scope = equipment && h('p', { 'data-role': 'runs-filter' }, t('runs.ofEquipment', { equipment }), ' ', h('a', { href: runsLink() }, t('runs.allEquipment')));
+  const el = h('section', null, h('div', { class: 'page-head' }, h('h1', null, t('nav.runs'))), isStaff(ctx.me) && openRunPanel(ctx.reload), scope, markedFailure, failure,
+    first.runs.length || markedBody
+      ? [h('table', { 'data-role': 'runs' }, h('thead', null, h('tr', null, ['col.equipment', ...RUN_COLUMNS, 'col.reports'].map((c) => h('th', null, t(c))), isStaff(ctx.me) && h('th', null, t('staff.runs.manage')))), markedBody, tbody), h('p', null, more)]
+      : h('p', { class: 'muted empty' }, t('empty.runs')));
+  return { el, mounted: () => el.querySelector('tr.marked')?.scrollIntoView({ block: 'center' }) };
+}
+
+/**
+ * The marked run when the first page does not hold it (an older run), asked for by itself with its reports. A run
+ * that cannot be read (gone, or not the viewer's) leaves the page as it is, with the reason in `reportsFailed`.
+ */
+async function markedRun(id: string | null, first: RunPage): Promise<RunPage> {
+  const none: RunPage = { runs: [], next: null, reports: new Map(), reportsFailed: null };
+  if (id === null || first.runs.some((r) => r.id === id)) return none;
+  try {
+    return await withReports([await get<Run>(`/api/v1/runs/${encodeURIComponent(id)}`)], null);
+  } catch (err) {
+    return { ...none, reportsFailed: err };
+  }
 }
 
 const fact = (label: string, value: string | HTMLElement) => [h('dt', null, label), h('dd', null, value)];
