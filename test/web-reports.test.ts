@@ -56,8 +56,14 @@ describe('web dashboard: runs and reports', () => {
     await row.locator('button[type=submit]').click();
     await row.locator('.field-error[data-field=method]').waitFor();
     await row.locator('input[name=method]').fill('SD-7 maltodextrin, inlet 180 °C');
+    // The report page reads its one report, never the list of every report on the platform.
+    const listed: string[] = [];
+    const onRequest = (r: { url(): string; method(): string }) => { if (r.method() === 'GET' && new URL(r.url()).pathname === '/api/v1/reports') listed.push(r.url()); };
+    page.on('request', onRequest);
     await row.locator('button[type=submit]').click();
     await page.waitForSelector('table[data-role=statistics]');
+    page.off('request', onRequest);
+    expect(listed).toEqual([]);
     expect(await page.locator('h1').textContent()).toBeTruthy();
     const inlet = page.locator('table[data-role=statistics] tr[data-parameter=inlet_temp]');
     expect(Number(await inlet.locator('td').nth(2).textContent())).toBeGreaterThan(0);

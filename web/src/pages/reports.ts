@@ -9,7 +9,7 @@ import { amendPanel } from '../staff/amend-report.js';
 import { openRunPanel, runActions } from '../staff/runs.js';
 import { reportLinks, RUN_COLUMNS, runCells } from './run-cells.js';
 import { pagedRuns, runPage, withReports, type RunPage } from './run-pages.js';
-import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportList, type ReportSummary, type Run, type VerifyResult } from '../types.js';
+import { isStaff, type AppContext, type HistoryBody, type Page, type ReportContent, type ReportSummary, type Run, type VerifyResult } from '../types.js';
 
 /** Runs the page asks the API for at first, and by each "show older runs". */
 const PAGE = 25;
@@ -80,12 +80,10 @@ const num = (v: number | null | undefined) => (v === null || v === undefined ? '
 
 /** One report: identity, statistics with verdicts, excursions, charts, downloads and the integrity check. */
 export async function reportPage([id]: string[], ctx: AppContext): Promise<Page> {
-  const [r, summary] = await Promise.all([
-    get<ReportContent>(`/api/v1/reports/${encodeURIComponent(id!)}`),
-    get<ReportList>(`/api/v1/reports`).then((l) => l.items.find((x) => x.id === id)),
-  ]);
+  const r = await get<ReportContent>(`/api/v1/reports/${encodeURIComponent(id!)}`);
+  // The report's links, as every report summary names them: not the whole list of reports to find this one's.
   const base = `/api/v1/reports/${encodeURIComponent(r.id)}`;
-  const links = summary?.links ?? { self: base, html: `${base}/html`, pdf: `${base}/pdf`, csv: `${base}/data.csv`, verify: `${base}/verify` };
+  const links = { self: base, html: `${base}/html`, pdf: `${base}/pdf`, csv: `${base}/data.csv`, verify: `${base}/verify` };
   const verifyOut = h('div', { 'data-role': 'verify-result', 'aria-live': 'polite' });
   const verify = async () => {
     replace(verifyOut, h('span', { class: 'muted' }, t('report.verifying')));
