@@ -3,7 +3,7 @@ import type { Db } from '../db/index.js';
 import type { EquipmentRegistry } from '../live/equipment-registry.js';
 import type { DutyGate } from '../lease/lease.js';
 import type { Alarm, AlarmSource } from './model.js';
-import { alarmsHeldByOthers, clearAlarm, expiredShelves, handOverAlarm, openAlarms, raiseAlarm, unshelveAlarm, type Transition } from './store.js';
+import { clearAlarm, expiredShelves, openAlarms, raiseAlarm, unshelveAlarm, type Transition } from './store.js';
 import { writeTransaction } from '../../common/runtime/sqlite.js';
 
 export interface AlarmEvent { alarm: Alarm; transition: Transition }
@@ -123,20 +123,6 @@ export class AlarmEngine {
     const now = this.now();
     for (const [id, told] of this.toldUpTo) if (told.at < now - TOLD_KEPT_MS) this.toldUpTo.delete(id);
     this.expireShelves(now);
-    this.handOver(now);
-  }
-
-  /**
-   * The holder hands each equipment alarm still active at a change of holder to the new one (`handOverAlarm`): the
-   * previous firm no longer sees or is told of it, and the next one is told it is on. Its key stays active here.
-   */
-  private handOver(now: number): void {
-    if (!this.gate.held) return;
-    try {
-      for (const id of alarmsHeldByOthers(this.db, now)) if (!this.transition(() => handOverAlarm(this.db, id, now))) return;
-    } catch (err) {
-      this.logger.error({ err }, 'handing alarms over to the equipment\'s new holder failed; tried again at the next tick');
-    }
   }
 
   /**

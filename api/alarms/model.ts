@@ -38,7 +38,6 @@ export const Alarm = z.object({
   shelvedUntil: z.number().int().nullable(),
   shelvedBy: z.string().nullable(),
   shelveComment: z.string().nullable(),
-  closedAt: z.number().int().nullable().describe('when the alarm left its organisation\'s open alarms: cleared and acknowledged, or handed over while still active to the equipment\'s next holder (another firm\'s booking or run), who got an alarm of its own'),
   updatedAt: z.number().int(),
 }).meta({ id: 'Alarm' });
 export type Alarm = z.infer<typeof Alarm>;

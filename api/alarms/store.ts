@@ -25,7 +25,7 @@ function toAlarm(r: AlarmRow): Alarm {
     severity: r.severity, state: stateOf(r), active: r.active === 1, detail: JSON.parse(r.detail_json) as Alarm['detail'],
     raisedAt: r.raised_at, lastActiveAt: r.last_active_at, clearedAt: r.cleared_at, occurrences: r.occurrences,
     acknowledgedAt: r.acknowledged_at, acknowledgedBy: r.acknowledged_by, acknowledgeComment: r.acknowledge_comment,
-    shelvedUntil: r.shelved_until, shelvedBy: r.shelved_by, shelveComment: r.shelve_comment, closedAt: r.closed_at, updatedAt: r.updated_at,
+    shelvedUntil: r.shelved_until, shelvedBy: r.shelved_by, shelveComment: r.shelve_comment, updatedAt: r.updated_at,
   };
 }
 
@@ -76,45 +76,13 @@ export function raiseAlarm(db: Db, c: AlarmCondition, now: number): { alarm: Ala
     audit(db, null, now, { action: 'alarm.return', entity: 'alarm', entityId: alarm.id, orgId: alarm.orgId, before: toAlarm(open), after: alarm });
     return { alarm, transition: 'returned' };
   }
-  return insertAlarm(db, { key: c.key, source: c.source, equipment_id: c.equipmentId, parameter: c.parameter ?? null, run_id: c.runId ?? null, severity: c.severity, detail_json: detail }, holder, now);
-}
-
-type AlarmIdentity = Pick<AlarmRow, 'key' | 'source' | 'equipment_id' | 'parameter' | 'run_id' | 'severity' | 'detail_json'>;
-
-function insertAlarm(db: Db, c: AlarmIdentity, orgId: string | null, now: number): { alarm: Alarm; transition: Transition } {
   const id = newId('alarm');
   db.prepare(`INSERT INTO alarms (id, key, source, equipment_id, parameter, run_id, org_id, severity, detail_json, raised_at, active, last_active_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`).run(id, c.key, c.source, c.equipment_id, c.parameter, c.run_id, orgId, c.severity, c.detail_json, now, now, now);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`).run(id, c.key, c.source, c.equipmentId, c.parameter ?? null, c.runId ?? null,
+    holder, c.severity, detail, now, now, now);
   const alarm = getAlarm(db, id)!;
   audit(db, null, now, { action: 'alarm.raise', entity: 'alarm', entityId: id, orgId: alarm.orgId, after: alarm });
   return { alarm, transition: 'raised' };
-}
-
-/** Active alarms not bound to a run whose equipment another organisation (or nobody) holds now: hand-over candidates. */
-export function alarmsHeldByOthers(db: Db, now: number): string[] {
-  const rows = db.prepare('SELECT id, equipment_id, org_id FROM alarms WHERE closed_at IS NULL AND active = 1 AND run_id IS NULL').all() as Pick<AlarmRow, 'id' | 'equipment_id' | 'org_id'>[];
-  const holders = new Map<string, string | null>();
-  return rows.filter((r) => {
-    if (!holders.has(r.equipment_id)) holders.set(r.equipment_id, holderOrg(db, r.equipment_id, now));
-    return holders.get(r.equipment_id) !== r.org_id;
-  }).map((r) => r.id);
-}
-
-/**
- * An equipment alarm still active when its equipment passes to another holder (the next firm's booking or run, or the
- * operator's own time): the old one, with its values and acknowledgement, stays with the organisation it was raised
- * for and is closed there (`alarm.close`, as a condition returning under another holder); the condition is raised
- * anew for the new holder, who is told. Null when there is nothing to hand over (cleared or handed over meanwhile).
- * Call in a transaction.
- */
-export function handOverAlarm(db: Db, id: string, now: number): { alarm: Alarm; transition: Transition } | null {
-  const open = db.prepare('SELECT * FROM alarms WHERE id = ? AND closed_at IS NULL AND active = 1 AND run_id IS NULL').get(id) as AlarmRow | undefined;
-  if (!open) return null;
-  const holder = holderOrg(db, open.equipment_id, now);
-  if (holder === open.org_id) return null;
-  db.prepare('UPDATE alarms SET closed_at = ?, updated_at = MAX(updated_at, ?) WHERE id = ?').run(now, now, open.id);
-  audit(db, null, now, { action: 'alarm.close', entity: 'alarm', entityId: open.id, orgId: open.org_id, before: toAlarm(open), after: getAlarm(db, open.id) });
-  return insertAlarm(db, open, holder, now);
 }
 
 /** The condition went away: active -> cleared; an acknowledged alarm is closed with it. Call in a transaction. */
