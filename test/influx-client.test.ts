@@ -69,7 +69,7 @@ describe('InfluxDB v1 client', () => {
     }
   });
 
-  it('reads every point of a parameter through its split statements exactly as one statement over all fields', async () => {
+  it('reads every point of a parameter in site order as a raw read of all fields does, a point without a quality as good', async () => {
     const client = new InfluxV1Client(url, 'pilothub');
     const key = { site: 's', equipment: 'e-split', gateway: 'gw' };
     const t0 = 1_767_400_000_000;
@@ -86,10 +86,13 @@ describe('InfluxDB v1 client', () => {
     // The same equipment and parameter under a second site (a misconfiguration the layout allows), some times shared.
     const siteR = [{ p: 'x', t: t0 + 10, v: -1, q: 'uncertain' as const }, { p: 'x', t: t0 + 15, v: false }, { p: 'x', t: t0 + 20, v: null, q: 'bad' as const }];
     await client.write([readingsToLines({ ...key, site: 'r' }, siteR)]);
+    // Written by another tool: a value and no quality field.
+    await client.write(`reading,equipment=e-split,parameter=x,site=s value=77 ${t0 + 5}`);
     const where = { equipment: 'e-split', from: t0, to: t0 + 30_000 };
     const split = await queryParameterPoints(client, { ...where, parameter: 'x' });
     const whole = (await queryRawSeries(client, { ...where, parameters: ['x'] }, 10_000)).get('x')!;
-    expect(whole).toHaveLength(3003);
+    expect(whole).toHaveLength(3004);
+    expect(split).toContainEqual({ t: t0 + 5, v: 77, q: 'good' });
     // InfluxDB puts equal times of two series in no documented order; ours is by site, so verification is repeatable.
     const fromR = new Set(siteR.map((r) => `${r.t} ${r.v}`));
     const site = (p: { t: number; v: unknown }) => (fromR.has(`${p.t} ${p.v}`) ? 'r' : 's');

@@ -34,6 +34,22 @@ describe('moving a run to another organisation', () => {
     return run.id;
   };
 
+  // First in the file: the first report starts Chromium, so the issue takes seconds and the correction lands inside it.
+  it('never issues a report for the organisation a run was moved away from while the report was being made', async () => {
+    const runId = await closedRun(T0 + 9 * HOUR, T0 + 9.5 * HOUR);
+    const issuing = s.call<{ code?: string; orgId?: string }>(s.admin, 'POST', '/api/v1/reports', { runId, method: 'trial' });
+    await new Promise((r) => setTimeout(r, 200));
+    const moved = await s.call(s.admin, 'PATCH', `/api/v1/runs/${runId}`, { bookingId: bookings.globex, note: 'wrong booking' });
+    const report = await issuing;
+    // Either the correction came first and the report refused, or the report came first and the correction refused.
+    if (moved.status === 200) {
+      expect([report.status, report.body.code]).toEqual([409, 'run_changed']);
+      expect((await s.ok<{ items: unknown[] }>(s.admin, 'GET', `/api/v1/reports?runId=${runId}`)).items).toEqual([]);
+    } else {
+      expect([moved.status, report.status]).toEqual([409, 201]);
+    }
+  });
+
   it('refuses to give a reported run to another organisation, naming the reports, and leaves the run as it was', async () => {
     const runId = await closedRun(T0 + 10 * HOUR, T0 + 10.5 * HOUR);
     const report = await s.ok<{ id: string }>(s.admin, 'POST', '/api/v1/reports', { runId, method: 'trial' });

@@ -150,6 +150,12 @@ export async function issueReport(ctx: ReportsContext, user: AuthUser, req: Issu
     content: built.content, html, pdf, dataCsvGz, dataSha256: built.data.sha256, pointCount: built.data.pointCount, dataFormat: CANONICAL_FORMAT,
   };
   writeTransaction(ctx.db, () => {
+    // The run was read seconds ago: a correction meanwhile (its organisation, window or recipe) would leave an
+    // immutable report saying what the run no longer is, visible to an organisation that may no longer hold it.
+    const now = ctx.db.prepare('SELECT * FROM runs WHERE id = ?').get(run.id) as RunRow | undefined;
+    if (!now || now.org_id !== run.org_id || now.started_at !== run.started_at || now.ended_at !== run.ended_at || (req.recipe === undefined && now.recipe !== run.recipe)) {
+      throw new ApiError(409, { code: 'run_changed', vars: { id: run.id } });
+    }
     if (req.amends && amendmentOf(ctx.db, req.amends.id)) throw new ApiError(409, { code: 'report_amended', vars: { id: req.amends.id, by: amendmentOf(ctx.db, req.amends.id) ?? '' } });
     insertReport(ctx.db, row);
     // The audit entry records what identifies the report, not its rendered bodies (kept immutable in `reports`).

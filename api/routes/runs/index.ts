@@ -62,7 +62,8 @@ export const runRoutes: FastifyPluginAsyncZod = async (app) => {
   const moveToOrganisation = (run: RunRow, orgId: string | null) => {
     const reports = app.db.prepare('SELECT count(*) FROM reports WHERE run_id = ?').pluck().get(run.id) as number;
     if (reports) throw new ApiError(409, { code: 'run_reported', vars: { id: run.id, count: String(reports), org: run.org_id ?? '' } });
-    app.db.prepare('UPDATE alarms SET org_id = ? WHERE run_id = ?').run(orgId, run.id);
+    // updated_at moves, so lists read with `since` see the alarms change hands.
+    app.db.prepare('UPDATE alarms SET org_id = ?, updated_at = MAX(updated_at, ?) WHERE run_id = ?').run(orgId, app.now(), run.id);
   };
 
   const update = (user: AuthUser, before: RunRow, changed: RunRow, action: string) => {
