@@ -17,15 +17,38 @@ export interface HubProcess {
   stop(): Promise<number | null>;
 }
 
-/** `pilothub start` as `npm start` runs it, in a process of its own; killed at the end of the test file. */
+/** A start that failed because another process took one of its free ports between the pick and the bind. */
+class PortTaken extends Error {}
+
+/**
+ * `pilothub start` as `npm start` runs it, in a process of its own; killed at the end of the test file. Its ports are
+ * picked free here and bound by the hub seconds later: when another test's process took one meanwhile (seen in CI),
+ * the start is tried again with new ports.
+ */
 export async function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startHubOnce(env);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startHubOnce(env: Record<string, string>): Promise<HubProcess> {
   const mqttPort = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     // No demo history unless a test asks for it (test/demo-history.test.ts): a day of it is a minute of CPU the suite shares.
     env: { ...process.env, PILOTHUB_API_PORT: String(await freePort()), PILOTHUB_MQTT_PORT: String(mqttPort), PILOTHUB_LOG_LEVEL: 'error', PILOTHUB_DEMO_HISTORY_HOURS: '0', ...env },
   });
   stopAtEnd(child, 'SIGKILL');
+  let portTaken = false;
+  // Passed on as before; read for the start's "port ... is already in use" refusal.
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    process.stderr.write(`${line}\n`);
+    if (/port \S+ is already in use/.test(line)) portTaken = true;
+  });
   const output: string[] = [];
   const apiUrl = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -33,7 +56,11 @@ export async function startHubProcess(env: Record<string, string>): Promise<HubP
       const ready = /pilothub ready: API (http\S+)/.exec(line);
       if (ready) resolve(ready[1]!);
     });
-    child.once('exit', (code) => reject(new Error(`pilothub start exited (${code}) before it was ready`)));
+    // 'close', not 'exit': by then stderr has been read to its end, the reason included.
+    child.once('close', (code) => {
+      const message = `pilothub start exited (${code}) before it was ready`;
+      reject(portTaken ? new PortTaken(message) : new Error(message));
+    });
   });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return null;
